@@ -1,0 +1,71 @@
+import express, { type Express } from 'express';
+import pinoHttp from 'pino-http';
+import type { AppContext } from '../context';
+import { botIdSchema, getBot } from '../bots/bots';
+import { botsRouter } from '../bots/routes';
+import { isDatabaseReachable } from '../db/database';
+import { callEndpointRouter } from '../integration/call-endpoint';
+import { mapsRouter } from '../maps/routes';
+import { getMapVersion } from '../maps/maps';
+import { metricsRegistry } from '../metrics/metrics';
+import { apiDocument, botDocument } from '../openapi/document';
+import { swaggerAssets, swaggerPage } from '../openapi/swagger-page';
+import { newTraceId, traceIdSchema } from '../traces/traces';
+import { tracesRouter } from '../traces/routes';
+import { authenticate } from './auth';
+import { ApiError, errorHandler, notFound, sendError } from './errors';
+import './locals';
+
+/**
+ * The HTTP surface. Public: health, metrics, OpenAPI and Swagger UI. Everything under /api/v1 needs
+ * a bearer token; each capability mounts its own router there.
+ */
+export function createApp(ctx: AppContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    const given = traceIdSchema.safeParse(req.get('x-trace-id'));
+    res.locals.traceId = given.success ? given.data : newTraceId();
+    res.setHeader('X-Trace-Id', res.locals.traceId);
+    next();
+  });
+  app.use(pinoHttp({ logger: ctx.logger, customProps: (_req, res) => ({ traceId: res.locals.traceId }), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', async (_req, res) => {
+    const ready = await isDatabaseReachable(ctx.db);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', database: ready ? 'ok' : 'unreachable' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
+  });
+
+  app.get('/openapi.json', (_req, res) => void res.json(apiDocument(ctx.config.publicUrl)));
+  app.get('/docs/:botId/openapi.json', async (req, res) => {
+    const botId = botIdSchema.safeParse(req.params.botId);
+    const bot = botId.success ? await getBot(ctx, botId.data) : undefined;
+    if (!bot) throw notFound('Unknown bot');
+    res.json(botDocument(ctx.config.publicUrl, bot, await getMapVersion(ctx, bot.id)));
+  });
+  app.use(swaggerAssets());
+  app.get('/docs', (_req, res) => void res.send(swaggerPage('Metabot backend API', '/openapi.json')));
+  app.get('/docs/:botId', (req, res) => {
+    const botId = encodeURIComponent(req.params.botId);
+    res.send(swaggerPage('Bot integration endpoints', `/docs/${botId}/openapi.json`));
+  });
+
+  const api = express.Router();
+  api.use(express.json({ limit: ctx.config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  api.use(authenticate(ctx));
+  api.use(botsRouter(ctx));
+  api.use(callEndpointRouter(ctx));
+  api.use(mapsRouter(ctx));
+  api.use(tracesRouter(ctx));
+  app.use('/api/v1', api);
+
+  app.use((_req, res) => sendError(res, new ApiError(404, 'Not found')));
+  app.use(errorHandler(ctx.logger));
+  return app;
+}

@@ -1,0 +1,38 @@
+import type { RequestHandler } from 'express';
+import type { AppContext } from '../context';
+import { botIdSchema, getBot } from '../bots/bots';
+import type { Scope } from '../bots/scopes';
+import { verifyToken } from '../bots/tokens';
+import { forbidden, notFound, unauthorized } from './errors';
+import './locals';
+
+/** Bearer token → `res.locals.grant`, or 401. */
+export function authenticate(ctx: AppContext): RequestHandler {
+  return async (req, res, next) => {
+    const header = req.get('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw unauthorized();
+    const grant = await verifyToken(ctx, match[1]);
+    if (!grant) throw unauthorized();
+    res.locals.grant = grant;
+    next();
+  };
+}
+
+/**
+ * For routes under /bots/:botId: the token must be for this bot and carry `scope` (if given); the bot must
+ * exist. Order follows the integration contract: 403 for a foreign bot before 404 for an unknown one.
+ */
+export function botAccess(ctx: AppContext, scope?: Scope): RequestHandler {
+  return async (req, res, next) => {
+    const botId = botIdSchema.safeParse(req.params.botId);
+    if (!botId.success) throw notFound('Unknown bot');
+    const { grant } = res.locals;
+    if (grant.botId !== null && grant.botId !== botId.data) throw forbidden('This token has no rights for this bot');
+    if (scope && !grant.scopes.includes(scope)) throw forbidden(`This token lacks the "${scope}" scope`);
+    const bot = await getBot(ctx, botId.data);
+    if (!bot) throw notFound('Unknown bot');
+    res.locals.bot = bot;
+    next();
+  };
+}

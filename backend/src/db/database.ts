@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knex, { type Knex } from 'knex';
+import pg from 'pg';
+import type { Config } from '../config/config';
+import { migrationSource } from './migrations';
+
+export type Database = Knex;
+
+// PostgreSQL returns BIGINT (int8) and NUMERIC as strings; our timestamps are epoch milliseconds
+// and ids are far below 2^53, so numbers are safe and keep both dialects returning the same types.
+pg.types.setTypeParser(20, (value) => Number(value));
+pg.types.setTypeParser(1700, (value) => Number(value));
+
+export function isPostgres(db: Knex): boolean {
+  return db.client.config.client === 'pg';
+}
+
+export function createDatabase(config: Pick<Config, 'DATABASE_URL' | 'sqliteFile'>): Knex {
+  if (config.DATABASE_URL) {
+    return knex({ client: 'pg', connection: config.DATABASE_URL, pool: { min: 0, max: 10 } });
+  }
+  fs.mkdirSync(path.dirname(config.sqliteFile), { recursive: true });
+  return knex({
+    client: 'better-sqlite3',
+    connection: { filename: config.sqliteFile },
+    useNullAsDefault: true,
+    pool: {
+      afterCreate(connection: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+        connection.pragma('journal_mode = WAL');
+        connection.pragma('synchronous = NORMAL');
+        connection.pragma('busy_timeout = 5000');
+        connection.pragma('foreign_keys = ON');
+        done(null, connection);
+      },
+    },
+  });
+}
+
+export async function migrateToLatest(db: Knex): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+  return applied;
+}
+
+export async function isDatabaseReachable(db: Knex): Promise<boolean> {
+  try {
+    await db.raw('select 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when an insert failed on a unique constraint, in either dialect. */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** JSON is stored as text in both dialects, so the same code reads it back. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value ?? null);
+}
+
+export function fromJson<T>(value: unknown): T {
+  if (typeof value !== 'string') return value as T;
+  return JSON.parse(value) as T;
+}

@@ -1,0 +1,19 @@
+import type { Knex } from 'knex';
+import * as foundation from './0001_foundation';
+
+interface Migration {
+  up(db: Knex): Promise<void>;
+  down(db: Knex): Promise<void>;
+}
+
+/**
+ * Every migration, in order. Listed explicitly (not read from a folder) so the same list runs
+ * from TypeScript in tests and from the compiled build. Each capability appends its own file.
+ */
+const migrations: Array<[string, Migration]> = [['0001_foundation', foundation]];
+
+export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
+  getMigrations: async () => migrations,
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};

@@ -1,0 +1,34 @@
+import type { Knex } from 'knex';
+import type { Clock } from '../context';
+import { toJson } from '../db/database';
+
+/** An event as it enters the outbox. Payload is the event's own data (see docs/ARCHITECTURE.md). */
+export interface NewEvent {
+  botId: number;
+  type: string;
+  traceId: string;
+  leadId?: string | null;
+  userId?: string | null;
+  alias?: string | null;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * Persists an event. Call it inside the transaction of the change that caused the event, so an
+ * accepted change always has its event and a refused one never does.
+ */
+export async function recordEvent(db: Knex, clock: Clock, event: NewEvent): Promise<number> {
+  const [row] = await db('events')
+    .insert({
+      bot_id: event.botId,
+      type: event.type,
+      trace_id: event.traceId,
+      lead_id: event.leadId ?? null,
+      user_id: event.userId ?? null,
+      alias: event.alias ?? null,
+      payload: toJson(event.payload),
+      created_at: clock.now(),
+    })
+    .returning('id');
+  return typeof row === 'object' ? Number((row as { id: number }).id) : Number(row);
+}

@@ -1,0 +1,143 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../context';
+import { botAccess } from '../api/auth';
+import { ApiError, errorBodySchema, forbidden, notFound } from '../api/errors';
+import { grantAllowsAlias } from '../bots/tokens';
+import { recordEvent } from '../events/outbox';
+import { aliasSchema, ajvErrorsToFieldErrors } from '../maps/map-document';
+import { resolveEndpoint } from '../maps/maps';
+import { apiRegistry } from '../openapi/registry';
+import { appendTraceHop } from '../traces/traces';
+import { idempotencyKeySchema, oncePerKey, requestHash, type StoredAnswer } from './idempotency';
+
+/** Metabot's request body: everything for the endpoint is in script_request_params; the rest is kept. */
+export const callBodySchema = z
+  .looseObject({
+    script_request_params: z.record(z.string(), z.unknown()).default({}),
+    lead_id: z.union([z.number(), z.string()]).optional(),
+    ticket_id: z.union([z.number(), z.string()]).optional(),
+    trigger_id: z.union([z.number(), z.string()]).optional(),
+    trigger_code: z.string().optional(),
+  })
+  .meta({ id: 'CallRequest' });
+
+export const callAnswerSchema = z
+  .looseObject({
+    success: z.boolean(),
+    message: z.string(),
+    trace_id: z.string(),
+    event_id: z.number().int().optional(),
+    queued: z.boolean().optional(),
+    dry_run: z.boolean().optional(),
+    errorCode: z.number().int().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'CallAnswer' });
+
+const sourceSystemSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/);
+const truthy = new Set(['1', 'true', 'yes']);
+
+/** Answers the integration contract's "business failure": HTTP 200 with success=false. */
+function businessFailure(message: string, traceId: string, extra: Record<string, unknown> = {}): StoredAnswer {
+  return { statusCode: 200, body: { success: false, message, ...extra, trace_id: traceId } };
+}
+
+function userIdFrom(params: Record<string, unknown>): string | null {
+  const value = params.userId ?? params.user_id;
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+}
+
+export function callEndpointRouter(ctx: AppContext): Router {
+  const router = Router();
+  router.post('/bots/:botId/call/*alias', botAccess(ctx, 'call'), async (req, res) => {
+    const started = performance.now();
+    const { bot, grant, traceId } = res.locals;
+    const alias = aliasSchema.safeParse((req.params as unknown as { alias: string[] }).alias.join('/'));
+    if (!alias.success) throw notFound('Invalid alias: use segments of A-Z a-z 0-9 _ - joined by /');
+    if (!grantAllowsAlias(grant, alias.data)) throw forbidden('This token has no rights for this alias');
+    if (!req.is('application/json')) throw new ApiError(415, 'Content-Type must be application/json');
+
+    const sourceHeader = req.get('x-source-system');
+    const source = sourceHeader === undefined ? undefined : sourceSystemSchema.safeParse(sourceHeader);
+    if (source && !source.success) throw new ApiError(400, 'X-Source-System must be 1-100 of A-Z a-z 0-9 _ . -');
+    const keyHeader = req.get('idempotency-key');
+    const key = keyHeader === undefined ? undefined : idempotencyKeySchema.safeParse(keyHeader);
+    if (key && !key.success) throw new ApiError(400, 'Idempotency-Key must be 1-200 printable ASCII characters');
+    const dryRun = truthy.has(String(req.query.dry_run ?? req.get('x-dry-run') ?? '').toLowerCase());
+
+    const resolved = await resolveEndpoint(ctx, bot.id, alias.data);
+    if (!resolved) throw notFound(`Unknown alias "${alias.data}": it is not in this bot's communication map`);
+
+    const body = callBodySchema.safeParse(req.body);
+    if (!body.success) {
+      return void res.json(businessFailure('Invalid request body', traceId, { errorCode: 422, errors: body.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) }).body);
+    }
+    const params = body.data.script_request_params;
+    if (!resolved.validateParams(params)) {
+      const errors = ajvErrorsToFieldErrors(resolved.validateParams.errors, 'script_request_params');
+      return void res.json(businessFailure('Invalid script_request_params', traceId, { errorCode: 422, errors }).body);
+    }
+    if (dryRun) {
+      return void res.json({ success: true, message: 'Valid request; dry run, nothing was queued', dry_run: true, trace_id: traceId });
+    }
+
+    const { script_request_params: _params, ...metabotFields } = body.data;
+    const sourceSystem = source?.data ?? null;
+    const userId = userIdFrom(params);
+    const accept = async (trx: typeof ctx.db): Promise<StoredAnswer> => {
+      const eventId = await recordEvent(trx, ctx.clock, {
+        botId: bot.id,
+        type: 'endpoint.called',
+        traceId,
+        userId,
+        alias: alias.data,
+        payload: { alias: alias.data, params, ...metabotFields, source_system: sourceSystem, critical: resolved.endpoint.critical, map_version: resolved.mapVersion },
+      });
+      await appendTraceHop(trx, ctx.clock, {
+        botId: bot.id,
+        traceId,
+        hop: 'endpoint.called',
+        status: 'accepted',
+        sourceSystem,
+        alias: alias.data,
+        userId,
+        latencyMs: Math.round(performance.now() - started),
+        detail: { event_id: eventId, map_version: resolved.mapVersion },
+      });
+      return { statusCode: 200, body: { success: true, message: 'Accepted', queued: true, event_id: eventId, trace_id: traceId } };
+    };
+
+    const answer = key
+      ? await oncePerKey(
+          ctx.db,
+          { botId: bot.id, key: key.data!, hash: requestHash({ alias: alias.data, body: req.body }), now: ctx.clock.now(), ttlMs: ctx.config.IDEMPOTENCY_TTL_HOURS * 3_600_000 },
+          accept,
+        )
+      : await ctx.db.transaction(accept);
+    res.status(answer.statusCode).json(answer.body);
+  });
+  return router;
+}
+
+apiRegistry.registerPath({
+  method: 'post',
+  path: '/api/v1/bots/{botId}/call/{alias}',
+  tags: ['Integration'],
+  summary: 'Call an integration endpoint (Metabot-compatible)',
+  description:
+    'Starts the communication declared for `alias` in the bot\'s communication map. Business failures answer 200 with `success: false`. Headers: `Idempotency-Key`, `X-Dry-Run: true` (or `?dry_run=true`), `X-Source-System`, `X-Trace-Id`.',
+  security: [{ bearerAuth: [] }],
+  request: {
+    params: z.object({ botId: z.number().int(), alias: z.string().meta({ example: 'users/update' }) }),
+    body: { content: { 'application/json': { schema: callBodySchema } } },
+  },
+  responses: {
+    200: { description: 'Accepted, or a business failure (`success: false`)', content: { 'application/json': { schema: callAnswerSchema } } },
+    401: { description: 'Missing or invalid token', content: { 'application/json': { schema: errorBodySchema } } },
+    403: { description: 'The token has no rights for this bot or alias', content: { 'application/json': { schema: errorBodySchema } } },
+    404: { description: 'Unknown bot or alias', content: { 'application/json': { schema: errorBodySchema } } },
+    409: { description: 'Idempotency-Key reused with a different body', content: { 'application/json': { schema: errorBodySchema } } },
+    500: { description: 'Internal error (no details)', content: { 'application/json': { schema: errorBodySchema } } },
+  },
+});

@@ -1,0 +1,88 @@
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { conflict } from '../api/errors';
+import { fromJson, isUniqueViolation, toJson } from '../db/database';
+
+export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'printable ASCII, 1-200 characters');
+
+export interface StoredAnswer {
+  statusCode: number;
+  body: Record<string, unknown>;
+}
+
+/** A stable hash of a request: keys sorted, so the same JSON in another key order matches. */
+export function requestHash(value: unknown): string {
+  return crypto.createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+interface KeyRow {
+  bot_id: number;
+  key: string;
+  request_hash: string;
+  status_code: number;
+  response: string;
+  created_at: number;
+}
+
+/**
+ * Runs `work` once per (bot, key): the key row and whatever `work` writes commit together. A repeat
+ * with the same request gets the first answer back; a repeat with another request is refused.
+ * Keys older than `ttlMs` are forgotten.
+ */
+export async function oncePerKey(
+  db: Knex,
+  options: { botId: number; key: string; hash: string; now: number; ttlMs: number },
+  work: (trx: Knex.Transaction) => Promise<StoredAnswer>,
+): Promise<StoredAnswer & { replayed: boolean }> {
+  const { botId, key, hash, now, ttlMs } = options;
+  const existing = await db<KeyRow>('idempotency_keys').where({ bot_id: botId, key }).first();
+  if (existing && existing.created_at < now - ttlMs) {
+    await db('idempotency_keys').where({ bot_id: botId, key, created_at: existing.created_at }).delete();
+  } else if (existing) {
+    return replay(existing, hash);
+  }
+  try {
+    const answer = await db.transaction(async (trx) => {
+      const result = await work(trx);
+      await trx('idempotency_keys').insert({
+        bot_id: botId,
+        key,
+        request_hash: hash,
+        status_code: result.statusCode,
+        response: toJson(result.body),
+        created_at: now,
+      });
+      return result;
+    });
+    return { ...answer, replayed: false };
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    // A concurrent request with the same key committed first: answer as it did.
+    const winner = await db<KeyRow>('idempotency_keys').where({ bot_id: botId, key }).first();
+    if (!winner) throw error;
+    return replay(winner, hash);
+  }
+}
+
+function replay(row: KeyRow, hash: string): StoredAnswer & { replayed: boolean } {
+  if (row.request_hash !== hash) {
+    throw conflict('This Idempotency-Key was already used with a different request body');
+  }
+  return { statusCode: row.status_code, body: fromJson(row.response), replayed: true };
+}
+
+export async function purgeExpiredKeys(db: Knex, olderThan: number): Promise<number> {
+  return db('idempotency_keys').where('created_at', '<', olderThan).delete();
+}

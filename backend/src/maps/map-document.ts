@@ -1,0 +1,68 @@
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { z } from 'zod';
+import type { FieldError } from '../api/errors';
+import { zodIssuesToFieldErrors } from '../api/errors';
+
+/** An integration endpoint alias: segments of letters, digits, `_` and `-`, joined by `/`. */
+export const aliasSchema = z
+  .string()
+  .max(200)
+  .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'an alias is segments of A-Z a-z 0-9 _ - joined by /');
+
+export const mapEndpointSchema = z.object({
+  alias: aliasSchema,
+  purpose: z.string().trim().min(1).max(1000),
+  owner: z.string().trim().min(1).max(200),
+  description: z.string().max(5000).optional(),
+  critical: z.boolean().default(false),
+  /** JSON Schema (2020-12) of `script_request_params`. */
+  params: z.record(z.string(), z.unknown()).default({ type: 'object' }),
+  /** Metabot answers "user not found" when none of the params' userId/userIds is linked. */
+  requiresLinkedUser: z.boolean().default(false),
+});
+
+/** A bot's communication map (seeds 003/004): the endpoints a business system may call. */
+export const mapDocumentSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(5000).optional(),
+    endpoints: z.array(mapEndpointSchema).max(1000),
+  })
+  .meta({ id: 'CommunicationMap' });
+
+export type MapDocument = z.output<typeof mapDocumentSchema>;
+export type MapEndpoint = MapDocument['endpoints'][number];
+
+const ajv = new Ajv2020({ allErrors: true, strict: false });
+addFormats(ajv);
+
+export function compileParamsSchema(schema: Record<string, unknown>): ValidateFunction {
+  return ajv.compile(schema);
+}
+
+export function ajvErrorsToFieldErrors(errors: ErrorObject[] | null | undefined, prefix: string): FieldError[] {
+  return (errors ?? []).map((error) => {
+    const missing = error.keyword === 'required' ? `/${String(error.params.missingProperty)}` : '';
+    const pointer = `${error.instancePath}${missing}`.replace(/^\//, '').replace(/\//g, '.');
+    return { path: [prefix, pointer].filter(Boolean).join('.'), message: error.message ?? 'is invalid' };
+  });
+}
+
+/** Validates a map completely: its shape, unique aliases, and that every params schema compiles. */
+export function validateMapDocument(input: unknown): { map?: MapDocument; errors: FieldError[] } {
+  const parsed = mapDocumentSchema.safeParse(input);
+  if (!parsed.success) return { errors: zodIssuesToFieldErrors(parsed.error) };
+  const errors: FieldError[] = [];
+  const seen = new Set<string>();
+  parsed.data.endpoints.forEach((endpoint, index) => {
+    if (seen.has(endpoint.alias)) errors.push({ path: `endpoints.${index}.alias`, message: `duplicate alias "${endpoint.alias}"` });
+    seen.add(endpoint.alias);
+    try {
+      compileParamsSchema(endpoint.params);
+    } catch (error) {
+      errors.push({ path: `endpoints.${index}.params`, message: `not a valid JSON Schema: ${(error as Error).message}` });
+    }
+  });
+  return errors.length ? { errors } : { map: parsed.data, errors };
+}

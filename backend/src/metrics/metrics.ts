@@ -1,0 +1,8 @@
+import { Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Prometheus metrics (seed 003: delivery, engagement, response time, conversion, error rate).
+ * Capabilities register their counters and histograms on this registry.
+ */
+export const metricsRegistry = new Registry();
+collectDefaultMetrics({ register: metricsRegistry });

@@ -1,0 +1,52 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './api/app';
+import { type Config, loadConfig } from './config/config';
+import { type AppContext, type Clock, systemClock } from './context';
+import { createDatabase, migrateToLatest } from './db/database';
+import { createLogger } from './logging/logger';
+import { startWorkers, type Workers } from './workers';
+
+export interface RunningServer {
+  ctx: AppContext;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  config?: Config;
+  clock?: Clock;
+}
+
+/** Migrates the database, starts the HTTP server and the background workers. */
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const config = options.config ?? loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  const db = createDatabase(config);
+  const ctx: AppContext = { config, db, logger, clock: options.clock ?? systemClock };
+  await migrateToLatest(db);
+
+  const server = http.createServer(createApp(ctx));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
+  if (config.PORT === 0 && !config.PUBLIC_URL) ctx.config = { ...config, publicUrl: url };
+  const workers: Workers | undefined = config.WORKERS_ENABLED ? startWorkers(ctx) : undefined;
+  logger.info({ url, database: config.DATABASE_URL ? 'postgresql' : config.sqliteFile }, 'metabot backend listening');
+
+  return {
+    ctx,
+    url,
+    port,
+    async close() {
+      await workers?.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { Router } from 'express';
+import type { AppContext } from '../context';
+import { botAccess } from '../api/auth';
+import { notFound, parseInput } from '../api/errors';
+import { apiRegistry, botPathParams, errorResponses } from '../openapi/registry';
+import { readTrace, traceIdSchema } from './traces';
+
+export function tracesRouter(ctx: AppContext): Router {
+  const router = Router();
+  router.get('/bots/:botId/traces/:traceId', botAccess(ctx, 'traces'), async (req, res) => {
+    const traceId = parseInput(traceIdSchema, req.params.traceId, 'trace id');
+    const hops = await readTrace(ctx.db, res.locals.bot.id, traceId);
+    if (hops.length === 0) throw notFound('No trace with this id for this bot');
+    res.json({ success: true, trace_id: traceId, hops });
+  });
+  return router;
+}
+
+apiRegistry.registerPath({
+  method: 'get',
+  path: '/api/v1/bots/{botId}/traces/{traceId}',
+  tags: ['Traces'],
+  summary: 'Read a trace: every hop from the business event to the user and back',
+  security: [{ bearerAuth: [] }],
+  request: { params: botPathParams.extend({ traceId: traceIdSchema }) },
+  responses: { 200: { description: 'The hops in order' }, ...errorResponses('traces') },
+});

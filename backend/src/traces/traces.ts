@@ -1,0 +1,80 @@
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import type { Clock } from '../context';
+import { fromJson, toJson } from '../db/database';
+
+export const traceIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/);
+
+export function newTraceId(): string {
+  return crypto.randomBytes(16).toString('hex');
+}
+
+/** One step of a chain (seed 003's trace log): CRM event → endpoint → workflow → messenger → user → callback. */
+export interface TraceHop {
+  botId: number;
+  traceId: string;
+  hop: string;
+  status: string;
+  sourceSystem?: string | null;
+  alias?: string | null;
+  userId?: string | null;
+  leadId?: string | null;
+  latencyMs?: number | null;
+  detail?: Record<string, unknown> | null;
+}
+
+export interface StoredTraceHop extends TraceHop {
+  id: number;
+  timestamp: number;
+}
+
+interface TraceRow {
+  id: number;
+  bot_id: number;
+  trace_id: string;
+  hop: string;
+  status: string;
+  source_system: string | null;
+  alias: string | null;
+  user_id: string | null;
+  lead_id: string | null;
+  latency_ms: number | null;
+  detail: string | null;
+  created_at: number;
+}
+
+/** Appends a hop. Pass a transaction so the hop is written with the change it describes. */
+export async function appendTraceHop(db: Knex, clock: Clock, hop: TraceHop): Promise<void> {
+  await db('trace_hops').insert({
+    bot_id: hop.botId,
+    trace_id: hop.traceId,
+    hop: hop.hop,
+    status: hop.status,
+    source_system: hop.sourceSystem ?? null,
+    alias: hop.alias ?? null,
+    user_id: hop.userId ?? null,
+    lead_id: hop.leadId ?? null,
+    latency_ms: hop.latencyMs ?? null,
+    detail: hop.detail ? toJson(hop.detail) : null,
+    created_at: clock.now(),
+  });
+}
+
+export async function readTrace(db: Knex, botId: number, traceId: string): Promise<StoredTraceHop[]> {
+  const rows = await db<TraceRow>('trace_hops').where({ bot_id: botId, trace_id: traceId }).orderBy('id');
+  return rows.map((row) => ({
+    id: row.id,
+    botId: row.bot_id,
+    traceId: row.trace_id,
+    hop: row.hop,
+    status: row.status,
+    sourceSystem: row.source_system,
+    alias: row.alias,
+    userId: row.user_id,
+    leadId: row.lead_id,
+    latencyMs: row.latency_ms,
+    detail: row.detail ? fromJson(row.detail) : null,
+    timestamp: row.created_at,
+  }));
+}
