@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as foundation from './0001_foundation';
+import * as identity from './0002_identity';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -10,7 +11,10 @@ interface Migration {
  * Every migration, in order. Listed explicitly (not read from a folder) so the same list runs
  * from TypeScript in tests and from the compiled build. Each capability appends its own file.
  */
-const migrations: Array<[string, Migration]> = [['0001_foundation', foundation]];
+const migrations: Array<[string, Migration]> = [
+  ['0001_foundation', foundation],
+  ['0002_identity', identity],
+];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
   getMigrations: async () => migrations,

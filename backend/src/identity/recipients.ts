@@ -1,0 +1,159 @@
+import type { Knex } from 'knex';
+import type { ChannelName, Profile } from '../channels/inbound-update';
+import { fromJson, isPostgres } from '../db/database';
+import type { AccountState } from './accounts';
+import { profileFromRow } from './leads';
+
+/** Where one copy of a message goes. */
+export interface Recipient {
+  leadId: string;
+  userId: string | null;
+  channel: ChannelName;
+  chatId: string;
+  profile: Profile;
+  attributes: Record<string, unknown>;
+}
+
+export interface Resolution {
+  deliverable: Recipient[];
+  /** Paused users (non-critical message): send at `until`. */
+  deferred: Array<Recipient & { until: number }>;
+  /** Ids nobody could be found for: no such lead, or a user without a linked lead. */
+  unknown: string[];
+  /** Known but not to be reached now; reason is the account state or `bot_blocked` (the person blocked the bot). */
+  inactive: Array<{ id: string; reason: InactiveReason }>;
+}
+
+export type InactiveReason = Exclude<AccountState, 'active'> | 'bot_blocked';
+
+export interface ResolveOptions {
+  /** Critical messages pass a pause (seed 004: "except critically important messages"). */
+  critical: boolean;
+  now: number;
+  /** `last` (default): the user's most recently active reachable lead; `all`: every reachable lead. */
+  channel?: 'last' | 'all';
+}
+
+interface CandidateRow {
+  wanted: string;
+  lead_id: string | null;
+  channel: string | null;
+  chat_id: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  username: string | null;
+  language: string | null;
+  attributes: string | null;
+  reachable: boolean | number | null;
+  last_activity_at: number | null;
+  user_id: string | null;
+  state: AccountState | null;
+  paused_until: number | null;
+}
+
+const leadColumns = 'l.id as lead_id, l.channel, l.chat_id, l.first_name, l.last_name, l.username, l.language, l.attributes, l.reachable, l.last_activity_at';
+
+/** The requested ids as a one-column table, bound as a single JSON parameter whatever their number. */
+function wantedIds(db: Knex): string {
+  return isPostgres(db)
+    ? 'select distinct value as id from jsonb_array_elements_text(cast(? as jsonb))'
+    : 'select distinct value as id from json_each(?)';
+}
+
+/** Every connected lead of every wanted user, with the account: one query for any number of users. */
+async function candidatesByUser(db: Knex, botId: number, userIds: string[]): Promise<CandidateRow[]> {
+  const sql = `with wanted as (${wantedIds(db)})
+    select w.id as wanted, ${leadColumns}, a.user_id, a.state, a.paused_until
+    from wanted w
+    left join user_accounts a on a.bot_id = ? and a.user_id = w.id
+    left join links k on k.bot_id = ? and k.user_id = w.id and k.status = 'connected'
+    left join leads l on l.id = k.lead_id`;
+  const result = await db.raw(sql, [JSON.stringify(userIds), botId, botId]);
+  return rowsOf(result);
+}
+
+async function candidatesByLead(db: Knex, botId: number, leadIds: string[]): Promise<CandidateRow[]> {
+  const sql = `with wanted as (${wantedIds(db)})
+    select w.id as wanted, ${leadColumns}, k.user_id, a.state, a.paused_until
+    from wanted w
+    left join leads l on l.bot_id = ? and l.id = w.id
+    left join links k on k.lead_id = l.id and k.status = 'connected'
+    left join user_accounts a on a.bot_id = ? and a.user_id = k.user_id`;
+  const result = await db.raw(sql, [JSON.stringify(leadIds), botId, botId]);
+  return rowsOf(result);
+}
+
+function rowsOf(result: unknown): CandidateRow[] {
+  return (Array.isArray(result) ? result : (result as { rows: CandidateRow[] }).rows) as CandidateRow[];
+}
+
+function toRecipient(row: CandidateRow): Recipient {
+  return {
+    leadId: row.lead_id!,
+    userId: row.user_id,
+    channel: row.channel as ChannelName,
+    chatId: row.chat_id!,
+    profile: profileFromRow(row),
+    attributes: fromJson<Record<string, unknown>>(row.attributes ?? '{}'),
+  };
+}
+
+function groupByWanted(rows: CandidateRow[]): Map<string, CandidateRow[]> {
+  const groups = new Map<string, CandidateRow[]>();
+  for (const row of rows) {
+    const group = groups.get(row.wanted);
+    if (group) group.push(row);
+    else groups.set(row.wanted, [row]);
+  }
+  return groups;
+}
+
+/** Sorts one requested id into the answer: its account state first, then its reachable leads. */
+function classify(id: string, rows: CandidateRow[], options: ResolveOptions, into: Resolution): void {
+  const { state, paused_until: pausedUntil } = rows[0];
+  if (state && state !== 'active') return void into.inactive.push({ id, reason: state });
+  const leads = rows.filter((row) => row.lead_id !== null);
+  if (leads.length === 0) return void into.unknown.push(id);
+  const reachable = leads.filter((row) => Boolean(row.reachable));
+  if (reachable.length === 0) return void into.inactive.push({ id, reason: 'bot_blocked' });
+  reachable.sort((a, b) => b.last_activity_at! - a.last_activity_at!);
+  const chosen = (options.channel ?? 'last') === 'all' ? reachable : reachable.slice(0, 1);
+  const paused = pausedUntil !== null && pausedUntil > options.now && !options.critical;
+  for (const row of chosen) {
+    if (paused) into.deferred.push({ ...toRecipient(row), until: pausedUntil });
+    else into.deliverable.push(toRecipient(row));
+  }
+}
+
+/**
+ * Who a message to these users and leads reaches, and who it does not (and why). Users are
+ * resolved in one set-based query; a lead asked for twice (by user and by lead id) gets one copy.
+ */
+export async function resolveRecipients(
+  db: Knex,
+  botId: number,
+  targets: { userIds?: string[]; leadIds?: string[] },
+  options: ResolveOptions,
+): Promise<Resolution> {
+  const resolution: Resolution = { deliverable: [], deferred: [], unknown: [], inactive: [] };
+  const sources: Array<[string[] | undefined, typeof candidatesByUser]> = [
+    [targets.userIds, candidatesByUser],
+    [targets.leadIds, candidatesByLead],
+  ];
+  for (const [ids, load] of sources) {
+    if (!ids || ids.length === 0) continue;
+    const groups = groupByWanted(await load(db, botId, ids));
+    for (const [id, rows] of groups) classify(id, rows, options, resolution);
+  }
+  return dedupeByLead(resolution);
+}
+
+function dedupeByLead(resolution: Resolution): Resolution {
+  const seen = new Set<string>();
+  const firstTime = (recipient: Recipient) => !seen.has(recipient.leadId) && Boolean(seen.add(recipient.leadId));
+  return {
+    ...resolution,
+    deliverable: resolution.deliverable.filter(firstTime),
+    deferred: resolution.deferred.filter(firstTime),
+  };
+}
