@@ -18,12 +18,12 @@ const print = (value: unknown): void => void process.stdout.write(`${JSON.string
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const versionSchema = z.coerce.number().int().positive();
 
-/** Opens the database (migrated) for one command, runs it and closes the database. */
-async function withContext<T>(work: (ctx: AppContext) => Promise<T>): Promise<T> {
+/** Opens the database (migrated unless told not to) for one command, runs it and closes the database. */
+async function withContext<T>(work: (ctx: AppContext) => Promise<T>, options = { migrate: true }): Promise<T> {
   const config = loadConfig();
   const ctx: AppContext = { config, db: createDatabase(config), logger: createLogger('warn'), clock: systemClock };
   try {
-    await migrateToLatest(ctx.db);
+    if (options.migrate) await migrateToLatest(ctx.db);
     return await work(ctx);
   } finally {
     await ctx.db.destroy();
@@ -47,7 +47,7 @@ export function buildCli(): Command {
   });
 
   program.command('migrate').description('Apply pending database migrations').action(() =>
-    withContext(async (ctx) => print({ applied: await migrateToLatest(ctx.db) })),
+    withContext(async (ctx) => print({ applied: await migrateToLatest(ctx.db) }), { migrate: false }),
   );
 
   const bot = program.command('bot').description('Manage bots');
