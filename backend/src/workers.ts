@@ -1,5 +1,7 @@
 import type { AppContext } from './context';
 import { purgeExpiredKeys } from './integration/idempotency';
+import { resumeExpiredPauses } from './identity/lifecycle';
+import { purgeInboundUpdates } from './inbound/inbound';
 
 export interface Workers {
   stop(): Promise<void>;
@@ -22,6 +24,8 @@ const loops: Loop[] = [
     intervalMs: 15 * 60_000,
     run: (ctx) => purgeExpiredKeys(ctx.db, ctx.clock.now() - ctx.config.IDEMPOTENCY_TTL_HOURS * 3_600_000),
   },
+  { name: 'identity-auto-resume', intervalMs: 30_000, run: resumeExpiredPauses },
+  { name: 'inbound-dedupe-purge', intervalMs: 60 * 60_000, run: purgeInboundUpdates },
 ];
 
 export function startWorkers(ctx: AppContext): Workers {

@@ -5,6 +5,7 @@ import { botIdSchema, getBot } from '../bots/bots';
 import { botsRouter } from '../bots/routes';
 import { isDatabaseReachable } from '../db/database';
 import { callEndpointRouter } from '../integration/call-endpoint';
+import { identityRouter } from '../identity/routes';
 import { mapsRouter } from '../maps/routes';
 import { getMapVersion } from '../maps/maps';
 import { metricsRegistry } from '../metrics/metrics';
@@ -63,6 +64,7 @@ export function createApp(ctx: AppContext): Express {
   api.use(callEndpointRouter(ctx));
   api.use(mapsRouter(ctx));
   api.use(tracesRouter(ctx));
+  api.use(identityRouter(ctx));
   app.use('/api/v1', api);
 
   app.use((_req, res) => sendError(res, new ApiError(404, 'Not found')));

@@ -157,3 +157,20 @@ function dedupeByLead(resolution: Resolution): Resolution {
     deferred: resolution.deferred.filter(firstTime),
   };
 }
+
+/**
+ * The reachable chats of these leads whatever their account state: for the identity notices a
+ * lifecycle event carries (`payload.notice.leadIds`), e.g. telling a blocked user why.
+ */
+export async function noticeRecipients(db: Knex, botId: number, leadIds: string[]): Promise<Recipient[]> {
+  if (leadIds.length === 0) return [];
+  const rows = await db('leads as l')
+    .leftJoin('links as k', function joinLink() {
+      this.on('k.lead_id', '=', 'l.id');
+    })
+    .where('l.bot_id', botId)
+    .whereIn('l.id', leadIds)
+    .andWhere('l.reachable', true)
+    .select(db.raw(`${leadColumns}, k.user_id`));
+  return (rows as CandidateRow[]).map(toRecipient);
+}

@@ -1,0 +1,49 @@
+import { Liquid } from 'liquidjs';
+import type { Bot } from '../bots/bots';
+
+/**
+ * What the person sees in the chat for identity flows and account transitions (seed 004's account
+ * map). A bot overrides any of them in its settings, `settings.identity.texts.<key>`, as a Liquid
+ * template with the same variables (`reason`, `until`).
+ */
+const defaultTexts = {
+  'link.done': 'Done: this chat is now connected to your account.',
+  'link.already': 'This chat is already connected to your account.',
+  'link.expired': 'This link has expired. Please request a new one in your account.',
+  'link.used': 'This link has already been used. Please request a new one in your account.',
+  'link.foreign': 'This link belongs to another bot. Please open the link you received for this one.',
+  'link.invalid': 'This link is not valid. Please request a new one in your account.',
+  'contact.not_own': 'Please share your own phone number with the button below, not a forwarded contact.',
+  'contact.request_button': 'Share my phone number',
+  'contact.received': 'Thank you, your phone number has been received.',
+  'account.deleted': 'Your account has been deleted. You can keep using the bot as a guest or sign up again.',
+  'user.paused': 'Got it: I will not disturb you until {{ until }}, except for critical messages. You can resume earlier at any time.',
+  'user.resumed': 'Welcome back! Messages are on again. How can I help?',
+  'user.blocked': 'Your account has been blocked.{% if reason %} Reason: {{ reason }}{% endif %}',
+  'user.unblocked': 'Your account has been unblocked. Welcome back!',
+  'user.unlinked': 'You have been disconnected from the bot. To continue, sign in again with a new link from your account.',
+} as const;
+
+export type TextKey = keyof typeof defaultTexts;
+
+const liquid = new Liquid({ strictVariables: false });
+
+function overrideOf(bot: Bot, key: TextKey): string | undefined {
+  const identity = bot.settings.identity as { texts?: Record<string, unknown> } | undefined;
+  const text = identity?.texts?.[key];
+  return typeof text === 'string' ? text : undefined;
+}
+
+export function identityText(bot: Bot, key: TextKey, variables: Record<string, unknown> = {}): string {
+  const template = overrideOf(bot, key) ?? defaultTexts[key];
+  try {
+    return liquid.parseAndRenderSync(template, variables).trim();
+  } catch {
+    return liquid.parseAndRenderSync(defaultTexts[key], variables).trim();
+  }
+}
+
+/** A time as the bot's users read it, in the bot's time zone. */
+export function formatTime(bot: Bot, epochMs: number): string {
+  return new Date(epochMs).toLocaleString('en-GB', { timeZone: bot.timezone, dateStyle: 'medium', timeStyle: 'short' });
+}

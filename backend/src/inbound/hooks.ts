@@ -1,0 +1,27 @@
+import type { Knex } from 'knex';
+import type { InboundUpdate, ImmediateReply } from '../channels/inbound-update';
+import type { AppContext } from '../context';
+import type { Lead } from '../identity/leads';
+
+export interface InboundHookInput {
+  /** The transaction the whole update is handled in: write with it so everything commits together. */
+  trx: Knex;
+  update: Extract<InboundUpdate, { kind: 'message' } | { kind: 'button' }>;
+  lead: Lead;
+  traceId: string;
+}
+
+export interface InboundHookResult {
+  /** True: the hook handled the update (e.g. the answer a send-and-wait was waiting for); no regular event is recorded. */
+  consumed: boolean;
+  reply?: ImmediateReply;
+}
+
+export type InboundHook = (ctx: AppContext, input: InboundHookInput) => Promise<InboundHookResult | undefined>;
+
+/**
+ * Run in order for every `message` and `button` update before its `message.received` /
+ * `button.pressed` event is recorded; the first hook that consumes the update stops the rest.
+ * A capability registers its hook once at start-up: `inboundHooks.push(myHook)`.
+ */
+export const inboundHooks: InboundHook[] = [];

@@ -1,0 +1,162 @@
+import type { Knex } from 'knex';
+import type { z } from 'zod';
+import { Counter } from 'prom-client';
+import { type Bot, getBot } from '../bots/bots';
+import { type ImmediateReply, type InboundUpdate, inboundUpdateSchema } from '../channels/inbound-update';
+import type { AppContext } from '../context';
+import { recordEvent } from '../events/outbox';
+import { setLeadPhone } from '../identity/lead-directory';
+import { ensureLead, type Lead, markLeadReachable, markLeadUnreachable } from '../identity/leads';
+import { linkTokenPattern, redeemLinkToken } from '../identity/link-tokens';
+import { identityText } from '../identity/texts';
+import { metricsRegistry } from '../metrics/metrics';
+import { appendTraceHop, newTraceId } from '../traces/traces';
+import { inboundHooks } from './hooks';
+
+const inboundCounter = new Counter({
+  name: 'metabot_inbound_updates_total',
+  help: 'Updates received from channels, by channel, kind and outcome (handled, duplicate)',
+  labelNames: ['channel', 'kind', 'outcome'] as const,
+  registers: [metricsRegistry],
+});
+
+export interface InboundResult {
+  /** What to answer in the chat at once (identity flows), if anything. */
+  reply?: ImmediateReply;
+  /** The update was a redelivery of one already handled: nothing was done. */
+  duplicate?: boolean;
+  traceId?: string;
+}
+
+interface Handling {
+  ctx: AppContext;
+  trx: Knex;
+  bot: Bot;
+  lead: Lead;
+  traceId: string;
+}
+
+/**
+ * Everything a person does in any channel enters here: the lead is found or created, identity
+ * flows run (deep-link token, contact, block/unblock), and the matching event is recorded with
+ * a trace hop, all in one transaction. A redelivered update (same bot, channel and updateId) is dropped.
+ */
+export async function handleInbound(ctx: AppContext, input: z.input<typeof inboundUpdateSchema>): Promise<InboundResult> {
+  const update = inboundUpdateSchema.parse(input);
+  const bot = await getBot(ctx, update.botId);
+  if (!bot) throw new Error(`Inbound update for unknown bot ${update.botId}`);
+  const traceId = newTraceId();
+  const result = await ctx.db.transaction(async (trx): Promise<InboundResult> => {
+    if (!(await isFirstDelivery(trx, ctx, update))) return { duplicate: true };
+    const lead = await ensureLead(trx, ctx.clock, { botId: bot.id, channel: update.channel, chatId: update.chatId, profile: update.profile });
+    const handling: Handling = { ctx, trx, bot, lead, traceId };
+    return { ...(await dispatch(handling, update)), traceId };
+  });
+  inboundCounter.inc({ channel: update.channel, kind: update.kind, outcome: result.duplicate ? 'duplicate' : 'handled' });
+  return result;
+}
+
+async function isFirstDelivery(trx: Knex, ctx: AppContext, update: InboundUpdate): Promise<boolean> {
+  if (update.updateId === undefined) return true;
+  const inserted = await trx('inbound_updates')
+    .insert({ bot_id: update.botId, channel: update.channel, update_id: update.updateId, received_at: ctx.clock.now() })
+    .onConflict(['bot_id', 'channel', 'update_id'])
+    .ignore()
+    .returning('update_id');
+  return inserted.length > 0;
+}
+
+async function dispatch(h: Handling, update: InboundUpdate): Promise<InboundResult> {
+  const change = { botId: h.bot.id, leadId: h.lead.id, traceId: h.traceId };
+  if (update.kind === 'bot_blocked') {
+    await markLeadUnreachable(h.trx, h.ctx.clock, change);
+    return {};
+  }
+  if (update.kind === 'bot_unblocked') {
+    await markLeadReachable(h.trx, h.ctx.clock, change);
+    return {};
+  }
+  // Any other activity proves the chat is reachable again (e.g. /start after unblocking).
+  if (!h.lead.reachable) await markLeadReachable(h.trx, h.ctx.clock, change);
+
+  if (update.kind === 'start' && update.payload !== undefined && linkTokenPattern.test(update.payload)) {
+    return redeem(h, update.payload);
+  }
+  const deletedNotice = await deletedAccountNotice(h);
+  const result = await handleActivity(h, update);
+  return deletedNotice ? { ...result, reply: deletedNotice } : result;
+}
+
+async function handleActivity(h: Handling, update: InboundUpdate): Promise<InboundResult> {
+  switch (update.kind) {
+    case 'start':
+      await emit(h, 'bot.started', { startPayload: update.payload ?? null });
+      return {};
+    case 'contact':
+      return handleContact(h, update);
+    case 'message':
+    case 'button': {
+      const consumed = await runHooks(h, update);
+      if (consumed) return { reply: consumed.reply };
+      if (update.kind === 'message') await emit(h, 'message.received', { text: update.text ?? null, media: update.media ?? null });
+      else await emit(h, 'button.pressed', { buttonData: update.data, callbackId: update.callbackId ?? null, messageRef: update.messageRef ?? null });
+      return {};
+    }
+    default:
+      return {};
+  }
+}
+
+async function runHooks(h: Handling, update: Extract<InboundUpdate, { kind: 'message' } | { kind: 'button' }>) {
+  for (const hook of inboundHooks) {
+    const outcome = await hook(h.ctx, { trx: h.trx, update, lead: h.lead, traceId: h.traceId });
+    if (outcome?.consumed) return outcome;
+  }
+  return undefined;
+}
+
+/** Only the person's own contact counts (Telegram marks a forwarded card with another user id). */
+async function handleContact(h: Handling, update: Extract<InboundUpdate, { kind: 'contact' }>): Promise<InboundResult> {
+  if (!update.isOwn) {
+    return { reply: { text: identityText(h.bot, 'contact.not_own'), requestContact: { buttonText: identityText(h.bot, 'contact.request_button') } } };
+  }
+  const phone = await setLeadPhone(h.trx, h.lead.id, update.phone);
+  await emit(h, 'contact.shared', { contact: { phone, isOwn: true } });
+  return { reply: { text: identityText(h.bot, 'contact.received'), removeKeyboard: true } };
+}
+
+async function redeem(h: Handling, token: string): Promise<InboundResult> {
+  const redemption = await redeemLinkToken(h.trx, h.ctx.clock, { botId: h.bot.id, token, leadId: h.lead.id, traceId: h.traceId });
+  if (redemption.status === 'linked') {
+    return { reply: { text: identityText(h.bot, redemption.result.changed ? 'link.done' : 'link.already') } };
+  }
+  // The person is told; the workflow sees the failed attempt (without the token).
+  await emit(h, 'bot.started', { startPayload: null, linkError: redemption.status === 'already' ? null : redemption.status });
+  return { reply: { text: identityText(h.bot, `link.${redemption.status}`) } };
+}
+
+/** Seed 004 event 8: a deleted account's chat is told so once, the next time the person writes. */
+async function deletedAccountNotice(h: Handling): Promise<ImmediateReply | undefined> {
+  if (h.lead.userId !== null) return undefined;
+  const pending = await h.trx('links as k')
+    .join('user_accounts as a', function account() {
+      this.on('a.bot_id', '=', 'k.bot_id').andOn('a.user_id', '=', 'k.user_id');
+    })
+    .where({ 'k.lead_id': h.lead.id, 'k.status': 'disconnected', 'a.state': 'deleted' })
+    .whereNull('k.deletion_noticed_at')
+    .first('k.lead_id');
+  if (!pending) return undefined;
+  await h.trx('links').where({ lead_id: h.lead.id }).update({ deletion_noticed_at: h.ctx.clock.now() });
+  return { text: identityText(h.bot, 'account.deleted') };
+}
+
+async function emit(h: Handling, type: string, data: Record<string, unknown>): Promise<void> {
+  const { lead } = h;
+  await recordEvent(h.trx, h.ctx.clock, { botId: h.bot.id, type, traceId: h.traceId, leadId: lead.id, userId: lead.userId, payload: { channel: lead.channel, ...data } });
+  await appendTraceHop(h.trx, h.ctx.clock, { botId: h.bot.id, traceId: h.traceId, hop: type, status: 'received', sourceSystem: lead.channel, leadId: lead.id, userId: lead.userId });
+}
+
+/** Channels redeliver within minutes (Telegram: up to a day); ids older than two days are forgotten. */
+export function purgeInboundUpdates(ctx: AppContext): Promise<number> {
+  return ctx.db('inbound_updates').where('received_at', '<', ctx.clock.now() - 2 * 24 * 3_600_000).delete();
+}
