@@ -5,7 +5,7 @@ const path = require('node:path');
 const readline = require('node:readline');
 
 function startChildServer(name, env = {}) {
-  const child = spawn(process.execPath, [path.join(__dirname, 'servers', `${name}.js`)], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []), path.join(__dirname, 'servers', `${name}.js`)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

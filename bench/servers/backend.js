@@ -19,3 +19,4 @@ async function main() {
   process.stdout.write(`${JSON.stringify({ url: `${server.url}/api/v1/bots/${bot.id}/call/users/update`, token })}\n`);
 }
 main();
+process.on('SIGTERM', () => process.exit(0));
