@@ -6,7 +6,8 @@ import { ApiError, errorBodySchema, forbidden, notFound } from '../api/errors';
 import { grantAllowsAlias } from '../bots/tokens';
 import { recordEvent } from '../events/outbox';
 import { aliasSchema, ajvErrorsToFieldErrors } from '../maps/map-document';
-import { resolveEndpoint } from '../maps/maps';
+import { type ResolvedEndpoint, resolveEndpoint } from '../maps/maps';
+import { resolveRecipients } from '../identity';
 import { apiRegistry } from '../openapi/registry';
 import { appendTraceHop } from '../traces/traces';
 import { idempotencyKeySchema, oncePerKey, requestHash, type StoredAnswer } from './idempotency';
@@ -43,9 +44,24 @@ function businessFailure(message: string, traceId: string, extra: Record<string,
   return { statusCode: 200, body: { success: false, message, ...extra, trace_id: traceId } };
 }
 
+const asId = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : null);
+
 function userIdFrom(params: Record<string, unknown>): string | null {
-  const value = params.userId ?? params.user_id;
-  return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+  return asId(params.userId ?? params.user_id);
+}
+
+/** Every CRM user a call names: `userId` and the members of `userIds` (seed 004's shapes). */
+function userIdsFrom(params: Record<string, unknown>): string[] {
+  const many = Array.isArray(params.userIds) ? params.userIds.map(asId) : [];
+  return [userIdFrom(params), ...many].filter((id): id is string => id !== null);
+}
+
+/** Seed 004: "user not found" when an endpoint needs a linked user and none of the named ones can be reached. */
+async function unreachableUsers(ctx: AppContext, botId: number, endpoint: ResolvedEndpoint['endpoint'], params: Record<string, unknown>) {
+  if (!endpoint.requiresLinkedUser) return undefined;
+  const resolution = await resolveRecipients(ctx.db, botId, { userIds: userIdsFrom(params) }, { critical: endpoint.critical, now: ctx.clock.now() });
+  if (resolution.deliverable.length + resolution.deferred.length > 0) return undefined;
+  return { unknown: resolution.unknown, inactive: resolution.inactive };
 }
 
 export function callEndpointRouter(ctx: AppContext): Router {
@@ -78,6 +94,8 @@ export function callEndpointRouter(ctx: AppContext): Router {
       const errors = ajvErrorsToFieldErrors(resolved.validateParams.errors, 'script_request_params');
       return void res.json(businessFailure('Invalid script_request_params', traceId, { errorCode: 422, errors }).body);
     }
+    const unreachable = await unreachableUsers(ctx, bot.id, resolved.endpoint, params);
+    if (unreachable) return void res.json(businessFailure('User not found', traceId, unreachable).body);
     if (dryRun) {
       return void res.json({ success: true, message: 'Valid request; dry run, nothing was queued', dry_run: true, trace_id: traceId });
     }
