@@ -7,6 +7,7 @@ import { isDatabaseReachable } from '../db/database';
 import { callEndpointRouter } from '../integration/call-endpoint';
 import { identityRouter } from '../identity/routes';
 import { mapsRouter } from '../maps/routes';
+import { tablesRouter } from '../tables/routes';
 import { getMapVersion } from '../maps/maps';
 import { metricsRegistry } from '../metrics/metrics';
 import { apiDocument, botDocument } from '../openapi/document';
@@ -65,6 +66,7 @@ export function createApp(ctx: AppContext): Express {
   api.use(mapsRouter(ctx));
   api.use(tracesRouter(ctx));
   api.use(identityRouter(ctx));
+  api.use(tablesRouter(ctx));
   app.use('/api/v1', api);
 
   app.use((_req, res) => sendError(res, new ApiError(404, 'Not found')));

@@ -4,6 +4,7 @@ import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import type { Config } from '../config/config';
 import { migrationSource } from './migrations';
+import { registerSqliteFunctions } from './sqlite-functions';
 
 export type Database = Knex;
 
@@ -26,11 +27,12 @@ export function createDatabase(config: Pick<Config, 'DATABASE_URL' | 'sqliteFile
     connection: { filename: config.sqliteFile },
     useNullAsDefault: true,
     pool: {
-      afterCreate(connection: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+      afterCreate(connection: { pragma(sql: string): unknown } & Parameters<typeof registerSqliteFunctions>[0], done: (err: Error | null, conn: unknown) => void) {
         connection.pragma('journal_mode = WAL');
         connection.pragma('synchronous = NORMAL');
         connection.pragma('busy_timeout = 5000');
         connection.pragma('foreign_keys = ON');
+        registerSqliteFunctions(connection);
         done(null, connection);
       },
     },

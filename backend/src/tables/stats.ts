@@ -1,0 +1,284 @@
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { invalid, notFound, type FieldError } from '../api/errors';
+import { isPostgres } from '../db/database';
+import { type Column, type DataTable, findColumn } from './catalogue';
+import { applyFilter, filterSchema, resolveFilter } from './filters';
+import { columnNameSchema } from './names';
+import { type ApiRow, toApiRow } from './rows';
+import { type TimeWindow, windowBounds, windowSchema } from './time-window';
+import { fromDbValue, parseValue, toDbValue } from './values';
+
+export const AGGREGATE_FNS = ['count', 'sum', 'avg', 'min', 'max'] as const;
+type AggregateFn = (typeof AGGREGATE_FNS)[number];
+
+const columnRef = z.string().max(64);
+const groupBySchema = z.array(columnRef).min(1).max(5);
+const scopeFields = { filter: filterSchema.optional(), window: windowSchema.optional() };
+
+export const topSchema = z.object({
+  column: columnRef,
+  n: z.number().int().min(1).max(1000).default(10),
+  direction: z.enum(['asc', 'desc']).default('desc'),
+  groupBy: groupBySchema.optional().meta({ description: 'Without `fn`: the top `n` rows of each group. With `fn`: the top `n` groups by fn(column).' }),
+  fn: z.enum(AGGREGATE_FNS).optional(),
+  ...scopeFields,
+});
+
+export const aggregateSchema = z.object({
+  aggregates: z.array(z.object({ fn: z.enum(AGGREGATE_FNS), column: columnRef.optional(), as: columnNameSchema.optional() })).min(1).max(20),
+  groupBy: groupBySchema.optional(),
+  sort: z.array(z.object({ by: z.string().max(64), direction: z.enum(['asc', 'desc']).default('asc') })).max(5).default([]),
+  limit: z.number().int().min(1).max(10_000).default(1000),
+  ...scopeFields,
+});
+
+export const percentileSchema = z.object({
+  column: columnRef,
+  fn: z.enum(AGGREGATE_FNS).optional().meta({ description: 'With groupBy: what each group totals (default sum)' }),
+  groupBy: groupBySchema.optional(),
+  value: z.union([z.number(), z.string().max(40)]).optional(),
+  rowId: z.number().int().positive().optional(),
+  group: z.record(z.string(), z.unknown()).optional().meta({ description: 'With groupBy: the group whose total is ranked' }),
+  ...scopeFields,
+});
+
+interface StatsContext {
+  db: Knex;
+  table: DataTable;
+  now: number;
+  /** The bot's time zone, used when the window names none. */
+  timeZone: string;
+}
+
+function columnOrFail(table: DataTable, name: string, path: string, errors: FieldError[]): Column {
+  const column = findColumn(table, name);
+  if (!column) errors.push({ path, message: `unknown column "${name}"` });
+  return column!;
+}
+
+function throwIfAny(errors: FieldError[], message: string): void {
+  if (errors.length > 0) throw invalid(message, errors);
+}
+
+const FN_TYPES: Record<AggregateFn, Array<Column['type']>> = {
+  count: ['string', 'number', 'boolean', 'datetime', 'json'],
+  sum: ['number'],
+  avg: ['number'],
+  min: ['number', 'datetime', 'string'],
+  max: ['number', 'datetime', 'string'],
+};
+const RANKABLE: Array<Column['type']> = ['number', 'datetime', 'string'];
+
+function checkFn(fn: AggregateFn, column: Column | undefined, path: string, errors: FieldError[]): void {
+  if (column && !FN_TYPES[fn].includes(column.type)) errors.push({ path, message: `${fn} does not apply to a ${column.type} column` });
+}
+
+/** The filter and the time window as WHERE clauses on a fresh query of the table. */
+function scopedQuery(sc: StatsContext, input: { filter?: z.output<typeof filterSchema>; window?: TimeWindow }): Knex.QueryBuilder {
+  const filter = resolveFilter(sc.db, sc.table, input.filter);
+  const qb = sc.db(sc.table.physical);
+  applyFilter(sc.db, qb, filter);
+  if (input.window) {
+    const column = findColumn(sc.table, input.window.column);
+    if (!column || column.type !== 'datetime') throw invalid('Invalid window', [{ path: 'window.column', message: 'must be a datetime column' }]);
+    const { from, to } = windowBounds(input.window, sc.now, input.window.timezone ?? sc.timeZone);
+    qb.where(column.physical, '>=', from).where(column.physical, '<', to);
+  }
+  return qb;
+}
+
+const aggregateSql = (db: Knex, fn: AggregateFn, column: Column | undefined, alias: string) =>
+  db.raw(`${fn}(${column ? '??' : '*'}) as ??`, column ? [column.physical, alias] : [alias]);
+
+/** Competition rank ("1, 2, 2, 4") over a list already in ranking order. */
+function withRanks<T>(items: T[], valueOf: (item: T) => unknown): Array<T & { rank: number; position: number }> {
+  let rank = 0;
+  return items.map((item, i) => {
+    if (i === 0 || valueOf(item) !== valueOf(items[i - 1])) rank = i + 1;
+    return { ...item, rank, position: i + 1 };
+  });
+}
+
+function orderDirection(db: Knex, qb: Knex.QueryBuilder, name: string, direction: 'asc' | 'desc'): void {
+  if (isPostgres(db)) qb.orderBy(name, direction, direction === 'asc' ? 'first' : 'last');
+  else qb.orderBy(name, direction);
+}
+
+/**
+ * TOP-N. Ties: equal values keep `id` order (earlier rows first) and share a competition `rank`;
+ * exactly `n` rows (or groups) come back. Empty values never rank.
+ */
+export async function top(sc: StatsContext, input: z.output<typeof topSchema>): Promise<{ rows: Array<Record<string, unknown>> }> {
+  const errors: FieldError[] = [];
+  const column = columnOrFail(sc.table, input.column, 'column', errors);
+  const groups = (input.groupBy ?? []).map((name, i) => columnOrFail(sc.table, name, `groupBy.${i}`, errors));
+  if (input.fn) checkFn(input.fn, column, 'column', errors);
+  else if (column && !RANKABLE.includes(column.type)) errors.push({ path: 'column', message: `a ${column.type} column cannot be ranked` });
+  if (input.fn && groups.length === 0) errors.push({ path: 'groupBy', message: 'fn ranks groups: give groupBy' });
+  throwIfAny(errors, 'Invalid top request');
+  if (input.fn) return { rows: await topGroups(sc, input, column, groups, input.fn) };
+  const qb = scopedQuery(sc, input).whereNotNull(column.physical);
+  if (groups.length === 0) {
+    qb.select('*');
+    orderDirection(sc.db, qb, column.physical, input.direction);
+    const rows = (await qb.orderBy('id', 'asc').limit(input.n)) as Array<Record<string, unknown>>;
+    return { rows: withRanks(rows.map((row) => toApiRow(sc.table, row)), (row) => row[column.name]) };
+  }
+  return { rows: await topPerGroup(sc, qb, input, column, groups) };
+}
+
+async function topPerGroup(sc: StatsContext, qb: Knex.QueryBuilder, input: z.output<typeof topSchema>, column: Column, groups: Column[]) {
+  const nulls = isPostgres(sc.db) ? (input.direction === 'asc' ? ' nulls first' : ' nulls last') : '';
+  const partition = groups.map(() => '??').join(', ');
+  qb.select('*', sc.db.raw(`row_number() over (partition by ${partition} order by ?? ${input.direction}${nulls}, "id" asc) as "position_in_group"`, [...groups.map((g) => g.physical), column.physical]));
+  const outer = sc.db.select('*').from(qb.as('ranked')).where('position_in_group', '<=', input.n);
+  for (const group of groups) outer.orderBy(group.physical, 'asc');
+  const rows = (await outer.orderBy('position_in_group', 'asc')) as Array<Record<string, unknown>>;
+  const key = (row: Record<string, unknown>) => JSON.stringify(groups.map((g) => row[g.physical]));
+  const byGroup = new Map<string, ApiRow[]>();
+  for (const row of rows) byGroup.set(key(row), [...(byGroup.get(key(row)) ?? []), toApiRow(sc.table, row)]);
+  return [...byGroup.values()].flatMap((list) => withRanks(list, (row) => row[column.name]));
+}
+
+/** Each group's fn(column), as `value`; groups whose value is empty are left out. */
+function groupTotals(sc: StatsContext, input: { filter?: z.output<typeof filterSchema>; window?: TimeWindow }, column: Column, groups: Column[], fn: AggregateFn) {
+  const qb = scopedQuery(sc, input);
+  qb.select(groups.map((g, i) => `${g.physical} as g${i}`));
+  qb.select(aggregateSql(sc.db, fn, column, 'value'));
+  qb.groupBy(groups.map((g) => g.physical));
+  qb.havingRaw(`${fn}(??) is not null`, [column.physical]);
+  return qb;
+}
+
+const groupValues = (groups: Column[], row: Record<string, unknown>) => Object.fromEntries(groups.map((g, i) => [g.name, fromDbValue(g, row[`g${i}`])]));
+
+function totalToApi(fn: AggregateFn, column: Column, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  return fn === 'min' || fn === 'max' ? fromDbValue(column, value) : Number(value);
+}
+
+async function topGroups(sc: StatsContext, input: z.output<typeof topSchema>, column: Column, groups: Column[], fn: AggregateFn) {
+  const qb = groupTotals(sc, input, column, groups, fn);
+  orderDirection(sc.db, qb, 'value', input.direction);
+  groups.forEach((_g, i) => qb.orderBy(`g${i}`, 'asc'));
+  const rows = (await qb.limit(input.n)) as Array<Record<string, unknown>>;
+  return withRanks(
+    rows.map((row) => ({ ...groupValues(groups, row), value: totalToApi(fn, column, row.value) })),
+    (row) => row.value,
+  );
+}
+
+/** count/sum/avg/min/max, optionally grouped; each result named `as`, or fn_column (`count` for count(*)). */
+export async function aggregate(sc: StatsContext, input: z.output<typeof aggregateSchema>): Promise<{ rows: Array<Record<string, unknown>> }> {
+  const errors: FieldError[] = [];
+  const groups = (input.groupBy ?? []).map((name, i) => columnOrFail(sc.table, name, `groupBy.${i}`, errors));
+  const measures = input.aggregates.map((a, i) => {
+    if (!a.column && a.fn !== 'count') errors.push({ path: `aggregates.${i}.column`, message: `${a.fn} needs a column` });
+    const column = a.column ? columnOrFail(sc.table, a.column, `aggregates.${i}.column`, errors) : undefined;
+    checkFn(a.fn, column, `aggregates.${i}.column`, errors);
+    return { fn: a.fn, column, name: a.as ?? (a.column ? `${a.fn}_${a.column}` : a.fn) };
+  });
+  const names = [...groups.map((g) => g?.name), ...measures.map((m) => m.name)];
+  names.forEach((name, i) => names.indexOf(name) !== i && errors.push({ path: 'aggregates', message: `two results are named "${name}"; use "as"` }));
+  const sortKeys = input.sort.map((s, i) => {
+    const at = names.indexOf(s.by);
+    if (at < 0) errors.push({ path: `sort.${i}.by`, message: `"${s.by}" is neither a groupBy column nor an aggregate name` });
+    return { alias: at < groups.length ? `g${at}` : `a${at - groups.length}`, direction: s.direction };
+  });
+  throwIfAny(errors, 'Invalid aggregate request');
+
+  const qb = scopedQuery(sc, input);
+  groups.forEach((g, i) => qb.select(`${g.physical} as g${i}`));
+  measures.forEach((m, i) => qb.select(aggregateSql(sc.db, m.fn, m.column, `a${i}`)));
+  if (groups.length > 0) qb.groupBy(groups.map((g) => g.physical));
+  for (const key of sortKeys) orderDirection(sc.db, qb, key.alias, key.direction);
+  groups.forEach((_g, i) => qb.orderBy(`g${i}`, 'asc'));
+  const rows = (await qb.limit(input.limit)) as Array<Record<string, unknown>>;
+  return {
+    rows: rows.map((row) => ({
+      ...groupValues(groups, row),
+      ...Object.fromEntries(measures.map((m, i) => [m.name, m.fn === 'count' ? Number(row[`a${i}`] ?? 0) : totalToApi(m.fn, m.column!, row[`a${i}`])])),
+    })),
+  };
+}
+
+/**
+ * Percentile rank: `below / total * 100`, where `total` counts the items with a value (rows, or groups
+ * with a total) and `below` those whose value is strictly smaller than the subject's. Ties count as not
+ * below, so the smallest value has rank 0 and "more active than 80% of users" reads directly.
+ */
+export async function percentileRank(sc: StatsContext, input: z.output<typeof percentileSchema>) {
+  const errors: FieldError[] = [];
+  const column = columnOrFail(sc.table, input.column, 'column', errors);
+  const groups = (input.groupBy ?? []).map((name, i) => columnOrFail(sc.table, name, `groupBy.${i}`, errors));
+  const fn = groups.length > 0 ? (input.fn ?? 'sum') : undefined;
+  if (fn) checkFn(fn, column, 'column', errors);
+  else if (column && !RANKABLE.includes(column.type)) errors.push({ path: 'column', message: `a ${column.type} column cannot be ranked` });
+  const subjects = [input.value, input.rowId, input.group].filter((s) => s !== undefined).length;
+  if (subjects !== 1) errors.push({ path: '(root)', message: 'give exactly one of value, rowId or group' });
+  if (input.group && groups.length === 0) errors.push({ path: 'group', message: 'group needs groupBy' });
+  throwIfAny(errors, 'Invalid percentile request');
+
+  const subject = fn ? await groupSubject(sc, input, column, groups, fn) : await rowSubject(sc, input, column);
+  const [below, total] = fn
+    ? await countGroups(sc, input, column, groups, fn, subject)
+    : await countRows(sc, input, column, subject);
+  return { percentile: total === 0 ? 0 : (below / total) * 100, below, total, value: fn ? totalToApi(fn, column, subject) : fromDbValue(column, subject) };
+}
+
+function parseSubjectValue(sc: StatsContext, column: Column, value: unknown, numeric: boolean): unknown {
+  const parsed = numeric ? parseValue({ ...column, type: 'number' }, value, 'json', true) : parseValue(column, value, 'json', true);
+  if (!parsed.ok) throw invalid('Invalid percentile request', [{ path: 'value', message: parsed.message }]);
+  return toDbValue(sc.db, column, parsed.value);
+}
+
+async function rowSubject(sc: StatsContext, input: z.output<typeof percentileSchema>, column: Column): Promise<unknown> {
+  if (input.value !== undefined) return parseSubjectValue(sc, column, input.value, false);
+  const row = await sc.db(sc.table.physical).where('id', input.rowId!).first(column.physical);
+  if (!row) throw notFound(`No row with id ${input.rowId}`);
+  if (row[column.physical] === null) throw invalid('Invalid percentile request', [{ path: 'rowId', message: `the row has no ${column.name}` }]);
+  return row[column.physical];
+}
+
+async function groupSubject(sc: StatsContext, input: z.output<typeof percentileSchema>, column: Column, groups: Column[], fn: AggregateFn): Promise<unknown> {
+  if (input.value !== undefined) return parseSubjectValue(sc, column, input.value, fn === 'count' || fn === 'sum' || fn === 'avg');
+  const key = input.group ? groupKeyFromInput(sc, groups, input.group) : await groupKeyOfRow(sc, groups, input.rowId!);
+  const qb = groupTotals(sc, input, column, groups, fn);
+  groups.forEach((g, i) => (key[i] === null ? qb.whereNull(g.physical) : qb.where(g.physical, key[i] as Knex.Value)));
+  const row = await qb.first();
+  if (!row) throw notFound('This group has no rows with a value in the window');
+  return row.value;
+}
+
+function groupKeyFromInput(sc: StatsContext, groups: Column[], group: Record<string, unknown>): unknown[] {
+  const errors: FieldError[] = [];
+  const key = groups.map((g) => {
+    const parsed = parseValue(g, group[g.name], 'json', false);
+    if (!parsed.ok) errors.push({ path: `group.${g.name}`, message: parsed.message });
+    return parsed.ok ? toDbValue(sc.db, g, parsed.value) : null;
+  });
+  throwIfAny(errors, 'Invalid percentile request');
+  return key;
+}
+
+async function groupKeyOfRow(sc: StatsContext, groups: Column[], rowId: number): Promise<unknown[]> {
+  const row = await sc.db(sc.table.physical).where('id', rowId).first(groups.map((g) => g.physical));
+  if (!row) throw notFound(`No row with id ${rowId}`);
+  return groups.map((g) => row[g.physical]);
+}
+
+async function countRows(sc: StatsContext, input: z.output<typeof percentileSchema>, column: Column, subject: unknown): Promise<[number, number]> {
+  const below = await scopedQuery(sc, input).where(column.physical, '<', subject as Knex.Value).count({ n: '*' }).first();
+  const total = await scopedQuery(sc, input).whereNotNull(column.physical).count({ n: '*' }).first();
+  return [Number(below?.n ?? 0), Number(total?.n ?? 0)];
+}
+
+async function countGroups(sc: StatsContext, input: z.output<typeof percentileSchema>, column: Column, groups: Column[], fn: AggregateFn, subject: unknown): Promise<[number, number]> {
+  const totals = groupTotals(sc, input, column, groups, fn);
+  const row = await sc.db
+    .from(totals.as('totals'))
+    .select(sc.db.raw('count(*) as total, sum(case when "value" < ? then 1 else 0 end) as below', [subject as Knex.Value]))
+    .first();
+  return [Number(row?.below ?? 0), Number(row?.total ?? 0)];
+}
