@@ -186,10 +186,10 @@ function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString('base64url');
 }
 
-function decodeCursor(text: string, signature: string): Cursor {
+function decodeCursor(text: string, signature: string, keyCount: number): Cursor {
   try {
     const cursor = cursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
-    if (cursor.s === signature) return cursor;
+    if (cursor.s === signature && cursor.v.length === keyCount) return cursor;
   } catch {
     // reported below
   }
@@ -248,7 +248,7 @@ export async function queryRows(db: Knex, table: DataTable, input: z.output<type
   const signature = keys.map((k) => `${k.column.name}:${k.direction}`).join(',');
   const qb = db(table.physical).select('*');
   applyFilter(db, qb, filter);
-  if (input.cursor) afterCursor(qb, keys, decodeCursor(input.cursor, signature));
+  if (input.cursor) afterCursor(qb, keys, decodeCursor(input.cursor, signature, keys.length));
   orderBy(db, qb, keys);
   qb.limit(input.limit + 1);
   if (input.offset) qb.offset(input.offset);

@@ -141,13 +141,13 @@ async function topPerGroup(sc: StatsContext, qb: Knex.QueryBuilder, input: z.out
   return [...byGroup.values()].flatMap((list) => withRanks(list, (row) => row[column.name]));
 }
 
-/** Each group's fn(column), as `value`; groups whose value is empty are left out. */
+/** Each group's fn(column), as `value`; groups with no value in the column are left out. */
 function groupTotals(sc: StatsContext, input: { filter?: z.output<typeof filterSchema>; window?: TimeWindow }, column: Column, groups: Column[], fn: AggregateFn) {
   const qb = scopedQuery(sc, input);
   qb.select(groups.map((g, i) => `${g.physical} as g${i}`));
   qb.select(aggregateSql(sc.db, fn, column, 'value'));
   qb.groupBy(groups.map((g) => g.physical));
-  qb.havingRaw(`${fn}(??) is not null`, [column.physical]);
+  qb.havingRaw('count(??) > 0', [column.physical]);
   return qb;
 }
 
@@ -276,9 +276,12 @@ async function countRows(sc: StatsContext, input: z.output<typeof percentileSche
 
 async function countGroups(sc: StatsContext, input: z.output<typeof percentileSchema>, column: Column, groups: Column[], fn: AggregateFn, subject: unknown): Promise<[number, number]> {
   const totals = groupTotals(sc, input, column, groups, fn);
+  // PostgreSQL types the parameter after "value" (bigint for count): a fractional subject needs a cast.
+  const numeric = isPostgres(sc.db) && (fn !== 'min' && fn !== 'max' ? true : column.type === 'number');
+  const placeholder = numeric ? 'cast(? as double precision)' : '?';
   const row = await sc.db
     .from(totals.as('totals'))
-    .select(sc.db.raw('count(*) as total, sum(case when "value" < ? then 1 else 0 end) as below', [subject as Knex.Value]))
+    .select(sc.db.raw(`count(*) as total, sum(case when "value" < ${placeholder} then 1 else 0 end) as below`, [subject as Knex.Value]))
     .first();
   return [Number(row?.below ?? 0), Number(row?.total ?? 0)];
 }

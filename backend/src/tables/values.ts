@@ -57,10 +57,10 @@ function parseJsonValue(value: unknown, source: ValueSource): Parsed {
 
 /**
  * Reads a value for a column into its canonical form (string, number, boolean, epoch ms, any JSON).
- * Null (and an empty CSV cell, except in a string column) is null; `required` refuses it.
+ * Null and an empty CSV cell (in any column type, as in a spreadsheet) are null; `required` refuses it.
  */
 export function parseValue(column: Column, value: unknown, source: ValueSource, required = !column.nullable): Parsed {
-  const empty = value === null || value === undefined || (source === 'text' && value === '' && column.type !== 'string');
+  const empty = value === null || value === undefined || (source === 'text' && value === '');
   if (empty) return required ? fail('is required') : ok(null);
   switch (column.type) {
     case 'string':

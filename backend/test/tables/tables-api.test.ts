@@ -60,6 +60,19 @@ describe(`data tables: catalogue and rows (${dialect})`, () => {
     expect((await backend.ctx.db('bots').count({ n: '*' }).first())!.n).toBeDefined();
   });
 
+  it('documents every tables route in the OpenAPI document', async () => {
+    const doc = await backend.request('GET', '/openapi.json');
+    expect(doc.status).toBe(200);
+    const paths = Object.keys(doc.body.paths).filter((p) => p.includes('/tables'));
+    expect(paths.sort()).toEqual(
+      [
+        '', '/{name}', '/{name}/columns', '/{name}/indexes', '/{name}/rows', '/{name}/rows/upsert', '/{name}/rows/query', '/{name}/rows/delete',
+        '/{name}/rows/{rowId}', '/{name}/stats/top', '/{name}/stats/aggregate', '/{name}/stats/percentile', '/{name}/import', '/{name}/export',
+      ].map((p) => `/api/v1/bots/{botId}/tables${p}`).sort(),
+    );
+    expect(Object.keys(doc.body.paths['/api/v1/bots/{botId}/tables/{name}'])).toEqual(['get', 'patch', 'delete']);
+  });
+
   it('needs the tables scope and the right bot', async () => {
     const other = await backend.createBot({ scopes: ['maps'] });
     expect((await backend.request('GET', `/api/v1/bots/${other.botId}/tables`, { token: other.token })).status).toBe(403);

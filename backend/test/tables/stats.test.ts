@@ -1,0 +1,206 @@
+import fc from 'fast-check';
+import { dialect, ManualClock, startTestBackend, type TestBackend } from '../support/test-backend';
+
+// Wednesday 18 November 2026, 12:00 UTC.
+const NOW = Date.UTC(2026, 10, 18, 12, 0, 0);
+const DAY = 86_400_000;
+const USERS = ['anna', 'boris', 'clara', 'dmitry', 'eva'];
+
+interface Workout {
+  id?: number;
+  user: string;
+  minutes: number | null;
+  at: number | null;
+}
+
+const workoutArb = fc.record({
+  user: fc.constantFrom(...USERS),
+  minutes: fc.option(fc.integer({ min: 0, max: 30 }), { nil: null, freq: 8 }),
+  at: fc.option(fc.integer({ min: NOW - 12 * DAY, max: NOW + 5 * DAY }), { nil: null, freq: 10 }),
+});
+
+describe(`data tables: stats against a brute-force computation (${dialect})`, () => {
+  let backend: TestBackend;
+  let botId: number;
+  let token: string;
+  let tableNumber = 0;
+  const api = (method: string, path: string, body?: unknown) => backend.request(method, `/api/v1/bots/${botId}/tables${path}`, { token, body });
+
+  beforeAll(async () => {
+    backend = await startTestBackend({ clock: new ManualClock(NOW) });
+    ({ botId, token } = await backend.createBot());
+  });
+  afterAll(() => backend.close());
+
+  async function load(workouts: Workout[]): Promise<{ name: string; rows: Array<Required<Workout>> }> {
+    const name = `w${++tableNumber}`;
+    const created = await api('POST', '', { name, columns: [{ name: 'user', type: 'string' }, { name: 'minutes', type: 'number' }, { name: 'at', type: 'datetime' }], indexes: [['at', 'minutes']] });
+    expect(created.status).toBe(201);
+    if (workouts.length === 0) return { name, rows: [] };
+    const inserted = await api('POST', `/${name}/rows`, { rows: workouts });
+    expect(inserted.status).toBe(201);
+    return { name, rows: workouts.map((w, i) => ({ ...w, id: inserted.body.ids[i] })) };
+  }
+
+  const inWindow = (from: number, to: number) => (w: Required<Workout>) => w.at !== null && w.at >= from && w.at < to;
+  const between = (from: number, to: number) => ({ type: 'between', column: 'at', from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+
+  function competitionRanks(values: unknown[]): number[] {
+    return values.map((v, i) => values.indexOf(v) + 1 + 0 * i);
+  }
+
+  it('TOP-N rows: value order, ties by id, competition ranks, empty values never rank', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(workoutArb, { maxLength: 60 }), fc.integer({ min: 1, max: 12 }), fc.constantFrom('asc', 'desc'), fc.integer({ min: 0, max: 10 }), async (workouts, n, direction, startDay) => {
+        const { name, rows } = await load(workouts);
+        const from = NOW - 12 * DAY + startDay * DAY;
+        const to = from + 7 * DAY;
+        const res = await api('POST', `/${name}/stats/top`, { column: 'minutes', n, direction, window: between(from, to) });
+        expect(res.status).toBe(200);
+        const expected = rows
+          .filter(inWindow(from, to))
+          .filter((w) => w.minutes !== null)
+          .sort((a, b) => (direction === 'desc' ? b.minutes! - a.minutes! : a.minutes! - b.minutes!) || a.id - b.id)
+          .slice(0, n);
+        expect(res.body.rows.map((r: { id: number }) => r.id)).toEqual(expected.map((w) => w.id));
+        expect(res.body.rows.map((r: { rank: number }) => r.rank)).toEqual(competitionRanks(expected.map((w) => w.minutes)));
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('TOP-N per group and TOP-N groups by a total', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(workoutArb, { maxLength: 60 }), fc.integer({ min: 1, max: 4 }), fc.constantFrom('sum', 'count', 'max'), async (workouts, n, fn) => {
+        const { name, rows } = await load(workouts);
+        const valued = rows.filter((w) => w.minutes !== null);
+        const perGroup = await api('POST', `/${name}/stats/top`, { column: 'minutes', n, groupBy: ['user'] });
+        const expectedPerGroup = USERS.flatMap((user) =>
+          valued.filter((w) => w.user === user).sort((a, b) => b.minutes! - a.minutes! || a.id - b.id).slice(0, n),
+        );
+        expect(perGroup.body.rows.map((r: { id: number }) => r.id)).toEqual(expectedPerGroup.map((w) => w.id));
+
+        const groups = await api('POST', `/${name}/stats/top`, { column: 'minutes', n, groupBy: ['user'], fn });
+        const totals = USERS.map((user) => {
+          const mine = valued.filter((w) => w.user === user).map((w) => w.minutes!);
+          const value = mine.length === 0 ? null : fn === 'sum' ? mine.reduce((a, b) => a + b, 0) : fn === 'count' ? mine.length : Math.max(...mine);
+          return { user, value };
+        })
+          .filter((t) => t.value !== null && !(fn === 'count' && t.value === 0))
+          .sort((a, b) => b.value! - a.value! || (a.user < b.user ? -1 : 1))
+          .slice(0, n);
+        expect(groups.body.rows.map((r: { user: string; value: number }) => [r.user, r.value])).toEqual(totals.map((t) => [t.user, t.value]));
+        expect(groups.body.rows.map((r: { rank: number }) => r.rank)).toEqual(competitionRanks(totals.map((t) => t.value)));
+      }),
+      { numRuns: 12 },
+    );
+  });
+
+  it('aggregates grouped over a window', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(workoutArb, { maxLength: 60 }), fc.integer({ min: 0, max: 10 }), async (workouts, startDay) => {
+        const { name, rows } = await load(workouts);
+        const from = NOW - 12 * DAY + startDay * DAY;
+        const to = from + 5 * DAY;
+        const res = await api('POST', `/${name}/stats/aggregate`, {
+          aggregates: [{ fn: 'count' }, { fn: 'count', column: 'minutes' }, { fn: 'sum', column: 'minutes', as: 'total' }, { fn: 'avg', column: 'minutes' }, { fn: 'min', column: 'minutes' }, { fn: 'max', column: 'at' }],
+          groupBy: ['user'],
+          window: between(from, to),
+          sort: [{ by: 'total', direction: 'desc' }],
+        });
+        expect(res.status).toBe(200);
+        const windowed = rows.filter(inWindow(from, to));
+        const expected = USERS.map((user) => {
+          const mine = windowed.filter((w) => w.user === user);
+          const minutes = mine.map((w) => w.minutes).filter((m): m is number => m !== null);
+          return {
+            user,
+            count: mine.length,
+            count_minutes: minutes.length,
+            total: minutes.length ? minutes.reduce((a, b) => a + b, 0) : null,
+            avg_minutes: minutes.length ? minutes.reduce((a, b) => a + b, 0) / minutes.length : null,
+            min_minutes: minutes.length ? Math.min(...minutes) : null,
+            max_at: mine.length ? new Date(Math.max(...mine.map((w) => w.at!))).toISOString() : null,
+          };
+        }).filter((g) => g.count > 0);
+        const sorted = [...expected].sort((a, b) => (a.total === null ? 1 : 0) - (b.total === null ? 1 : 0) || (b.total ?? 0) - (a.total ?? 0) || (a.user < b.user ? -1 : 1));
+        expect(res.body.rows).toHaveLength(sorted.length);
+        res.body.rows.forEach((row: Record<string, unknown>, i: number) => {
+          const want = sorted[i];
+          expect(row).toMatchObject({ ...want, avg_minutes: want.avg_minutes === null ? null : expect.any(Number) });
+          if (want.avg_minutes !== null) expect(row.avg_minutes).toBeCloseTo(want.avg_minutes, 9);
+        });
+      }),
+      { numRuns: 12 },
+    );
+  });
+
+  it('percentile rank of a value, of a row and of a group total: below / total * 100, ties not below', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(workoutArb, { minLength: 1, maxLength: 60 }), fc.integer({ min: -1, max: 31 }), fc.nat(), async (workouts, value, pick) => {
+        const { name, rows } = await load(workouts);
+        const values = rows.map((w) => w.minutes).filter((m): m is number => m !== null);
+        const byValue = await api('POST', `/${name}/stats/percentile`, { column: 'minutes', value });
+        const below = values.filter((m) => m < value).length;
+        expect(byValue.body).toMatchObject({ success: true, below, total: values.length, percentile: values.length ? (below / values.length) * 100 : 0 });
+
+        const row = rows[pick % rows.length];
+        const byRow = await api('POST', `/${name}/stats/percentile`, { column: 'minutes', rowId: row.id });
+        if (row.minutes === null) expect(byRow.status).toBe(422);
+        else expect(byRow.body).toMatchObject({ below: values.filter((m) => m < row.minutes!).length, total: values.length, value: row.minutes });
+
+        const totals = new Map<string, number>();
+        for (const w of rows) if (w.minutes !== null) totals.set(w.user, (totals.get(w.user) ?? 0) + w.minutes);
+        const user = USERS[pick % USERS.length];
+        const byGroup = await api('POST', `/${name}/stats/percentile`, { column: 'minutes', groupBy: ['user'], group: { user } });
+        if (!totals.has(user)) return void expect(byGroup.status).toBe(404);
+        const mine = totals.get(user)!;
+        const groupBelow = [...totals.values()].filter((t) => t < mine).length;
+        expect(byGroup.body).toMatchObject({ below: groupBelow, total: totals.size, value: mine, percentile: (groupBelow / totals.size) * 100 });
+        const ofRowGroup = await api('POST', `/${name}/stats/percentile`, { column: 'minutes', groupBy: ['user'], rowId: row.id });
+        if (totals.has(row.user)) expect(ofRowGroup.body.value).toBe(totals.get(row.user));
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('"more active than 80% of users this week" in the bot\'s or the request\'s time zone', async () => {
+    // Monday 16 Nov 2026 00:00 in Moscow is Sunday 15 Nov 21:00 UTC; in New York, Monday 05:00 UTC.
+    const { name } = await load([
+      { user: 'anna', minutes: 50, at: Date.UTC(2026, 10, 15, 22) },
+      { user: 'boris', minutes: 10, at: Date.UTC(2026, 10, 16, 10) },
+      { user: 'clara', minutes: 20, at: Date.UTC(2026, 10, 17, 10) },
+      { user: 'dmitry', minutes: 30, at: Date.UTC(2026, 10, 18, 10) },
+      { user: 'eva', minutes: 40, at: Date.UTC(2026, 10, 18, 11) },
+      { user: 'eva', minutes: 25, at: Date.UTC(2026, 10, 18, 11, 30) },
+    ]);
+    const moscow = await api('POST', `/${name}/stats/percentile`, { column: 'minutes', groupBy: ['user'], group: { user: 'eva' }, window: { type: 'this_week', column: 'at', timezone: 'Europe/Moscow' } });
+    expect(moscow.body).toMatchObject({ percentile: 80, below: 4, total: 5, value: 65 });
+    const byCount = await api('POST', `/${name}/stats/percentile`, { column: 'minutes', groupBy: ['user'], fn: 'count', value: 1.5 });
+    expect(byCount.body).toMatchObject({ percentile: 80, below: 4, total: 5 });
+    const newYork = await api('POST', `/${name}/stats/percentile`, { column: 'minutes', groupBy: ['user'], group: { user: 'eva' }, window: { type: 'this_week', column: 'at', timezone: 'America/New_York' } });
+    expect(newYork.body).toMatchObject({ percentile: 75, below: 3, total: 4 });
+    const utcTop = await api('POST', `/${name}/stats/top`, { column: 'minutes', n: 5, groupBy: ['user'], fn: 'sum', window: { type: 'this_week', column: 'at' } });
+    expect(utcTop.body.rows.map((r: { user: string }) => r.user)).toEqual(['eva', 'dmitry', 'clara', 'boris']);
+    const today = await api('POST', `/${name}/stats/aggregate`, { aggregates: [{ fn: 'sum', column: 'minutes' }], window: { type: 'today', column: 'at' } });
+    expect(today.body.rows).toEqual([{ sum_minutes: 95 }]);
+    // The last 3 days in Moscow start on Monday 16 Nov 00:00 MSK = Sunday 21:00 UTC; in UTC on Monday 00:00.
+    const lastDays = await api('POST', `/${name}/stats/aggregate`, { aggregates: [{ fn: 'count' }], window: { type: 'last_days', days: 3, column: 'at', timezone: 'Europe/Moscow' } });
+    expect(lastDays.body.rows).toEqual([{ count: 6 }]);
+    const lastDaysUtc = await api('POST', `/${name}/stats/aggregate`, { aggregates: [{ fn: 'count' }], window: { type: 'last_days', days: 3, column: 'at' } });
+    expect(lastDaysUtc.body.rows).toEqual([{ count: 5 }]);
+  });
+
+  it('refuses bad stats requests with 422 listing the problems', async () => {
+    const { name } = await load([{ user: 'anna', minutes: 1, at: NOW }]);
+    const bad = await api('POST', `/${name}/stats/aggregate`, { aggregates: [{ fn: 'sum', column: 'user' }, { fn: 'avg' }, { fn: 'max', column: 'nope' }], sort: [{ by: 'zzz' }], window: { type: 'today', column: 'user' } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['aggregates.0.column', 'aggregates.1.column', 'aggregates.2.column', 'sort.0.by']);
+    expect((await api('POST', `/${name}/stats/aggregate`, { aggregates: [{ fn: 'count' }], window: { type: 'today', column: 'user' } })).status).toBe(422);
+    expect((await api('POST', `/${name}/stats/aggregate`, { aggregates: [{ fn: 'count' }], window: { type: 'today', column: 'at', timezone: 'Mars/Olympus' } })).status).toBe(422);
+    expect((await api('POST', `/${name}/stats/percentile`, { column: 'minutes' })).status).toBe(422);
+    expect((await api('POST', `/${name}/stats/percentile`, { column: 'minutes', value: 'many' })).status).toBe(422);
+    expect((await api('POST', `/${name}/stats/top`, { column: 'minutes', fn: 'sum' })).status).toBe(422);
+    expect((await api('POST', `/${name}/stats/top`, { column: "minutes'; drop table bots; --", n: 3 })).status).toBe(422);
+  });
+});
