@@ -1,4 +1,5 @@
 import type { AppContext } from './context';
+import { deliverDue } from './delivery/worker';
 import { purgeExpiredKeys } from './integration/idempotency';
 import { resumeExpiredPauses } from './identity/lifecycle';
 import { purgeInboundUpdates } from './inbound/inbound';
@@ -9,8 +10,16 @@ export interface Workers {
 
 interface Loop {
   name: string;
-  intervalMs: number;
+  intervalMs: number | ((ctx: AppContext) => number);
+  /** Resolves true when there is more work right now: the loop runs again without waiting. */
   run(ctx: AppContext): Promise<unknown>;
+}
+
+const wakers = new WeakMap<AppContext, Map<string, () => void>>();
+
+/** Runs a loop now instead of at its next tick (e.g. delivery right after a message was accepted). */
+export function wakeLoop(ctx: AppContext, name: string): void {
+  wakers.get(ctx)?.get(name)?.();
 }
 
 /**
@@ -26,30 +35,40 @@ const loops: Loop[] = [
   },
   { name: 'identity-auto-resume', intervalMs: 30_000, run: resumeExpiredPauses },
   { name: 'inbound-dedupe-purge', intervalMs: 60 * 60_000, run: purgeInboundUpdates },
+  { name: 'delivery', intervalMs: (ctx) => ctx.config.DELIVERY_POLL_MS, run: deliverDue },
 ];
 
 export function startWorkers(ctx: AppContext): Workers {
   let stopped = false;
   const running = new Set<Promise<unknown>>();
+  const loopWakers = new Map<string, () => void>();
+  wakers.set(ctx, loopWakers);
   const timers = loops.map((loop) => {
     let busy = false;
+    let again = false;
     const tick = () => {
-      if (busy || stopped) return;
+      if (stopped) return;
+      if (busy) return void (again = true);
       busy = true;
       const run = loop
         .run(ctx)
+        .then((more) => void (again ||= more === true))
         .catch((err) => ctx.logger.error({ err, loop: loop.name }, 'background loop failed'))
         .finally(() => {
           busy = false;
           running.delete(run);
+          if (again && !stopped) setImmediate(tick);
+          again = false;
         });
       running.add(run);
     };
-    return setInterval(tick, loop.intervalMs);
+    loopWakers.set(loop.name, tick);
+    return setInterval(tick, typeof loop.intervalMs === 'number' ? loop.intervalMs : loop.intervalMs(ctx));
   });
   return {
     async stop() {
       stopped = true;
+      wakers.delete(ctx);
       timers.forEach(clearInterval);
       await Promise.all(running);
     },

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BotState, type Failure, type RecordedMessage, type StandinUser, type Update } from './bot-state';
@@ -45,7 +46,7 @@ export class TelegramStandin {
   /** A new bot with its own token; `username` is what getMe answers. */
   createBot(options: { username?: string } = {}): StandinBot {
     const id = this.nextBotId++;
-    const token = `${id}:standin-${Math.random().toString(36).slice(2, 14)}`;
+    const token = `${id}:AAStandin${crypto.randomBytes(20).toString('base64url').slice(0, 26)}`;
     return new StandinBot(this.register(token, id, options.username));
   }
 

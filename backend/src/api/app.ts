@@ -4,6 +4,7 @@ import type { AppContext } from '../context';
 import { botIdSchema, getBot } from '../bots/bots';
 import { botsRouter } from '../bots/routes';
 import { isDatabaseReachable } from '../db/database';
+import { messagesRouter } from '../delivery/routes';
 import { callEndpointRouter } from '../integration/call-endpoint';
 import { identityRouter } from '../identity/routes';
 import { mapsRouter } from '../maps/routes';
@@ -67,6 +68,7 @@ export function createApp(ctx: AppContext): Express {
   api.use(tracesRouter(ctx));
   api.use(identityRouter(ctx));
   api.use(tablesRouter(ctx));
+  api.use(messagesRouter(ctx));
   app.use('/api/v1', api);
 
   app.use((_req, res) => sendError(res, new ApiError(404, 'Not found')));

@@ -3,13 +3,15 @@ import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { ApiError } from '../api/errors';
-import { botIdSchema, createBot, getBot, listBots } from '../bots/bots';
+import { botIdSchema, createBot, getBot, listBots, updateBotSettings } from '../bots/bots';
 import { SCOPES } from '../bots/scopes';
 import { createToken, listTokens, revokeToken } from '../bots/tokens';
+import { setTelegramToken, telegramTokenSchema } from '../channels/telegram/telegram-store';
 import { ConfigError, loadConfig } from '../config/config';
 import type { AppContext } from '../context';
 import { systemClock } from '../context';
 import { createDatabase, migrateToLatest } from '../db/database';
+import { deliverySettings, deliverySettingsSchema } from '../delivery/rate';
 import { createLogger } from '../logging/logger';
 import { diffMapVersions, getMapVersion, importMap, listMapVersions, rollbackMap } from '../maps/maps';
 import { startServer } from '../server';
@@ -55,8 +57,41 @@ export function buildCli(): Command {
     .command('create')
     .requiredOption('--name <name>', 'bot name')
     .option('--timezone <zone>', 'IANA time zone for data-table windows', 'UTC')
-    .action((opts: { name: string; timezone: string }) =>
-      withContext(async (ctx) => print(await createBot(ctx, { name: opts.name, timezone: opts.timezone }))),
+    .option('--telegram-token <token>', 'the bot token from @BotFather (stored encrypted)')
+    .action((opts: { name: string; timezone: string; telegramToken?: string }) =>
+      withContext(async (ctx) => {
+        const token = opts.telegramToken === undefined ? undefined : telegramTokenSchema.parse(opts.telegramToken);
+        const created = await createBot(ctx, { name: opts.name, timezone: opts.timezone });
+        if (token) await setTelegramToken(ctx, created.id, token);
+        print({ ...created, telegram: token ? 'token stored (encrypted)' : 'no token' });
+      }),
+    );
+  bot
+    .command('set-telegram-token')
+    .argument('<botId>')
+    .requiredOption('--token <token>', 'the bot token from @BotFather (stored encrypted; replaces the old one)')
+    .action((botId: string, opts: { token: string }) =>
+      withContext(async (ctx) => {
+        const target = await requireBot(ctx, botId);
+        await setTelegramToken(ctx, target.id, opts.token);
+        print({ botId: target.id, telegram: 'token stored (encrypted); running servers pick it up within a few seconds' });
+      }),
+    );
+  bot
+    .command('set-delivery')
+    .argument('<botId>')
+    .option('--rate <perSecond>', 'messages per second for this bot (default: DELIVERY_RATE_PER_SECOND)')
+    .option('--paid-broadcast <on|off>', "Telegram's allow_paid_broadcast: up to DELIVERY_PAID_RATE_PER_SECOND, paid in Stars")
+    .action((botId: string, opts: { rate?: string; paidBroadcast?: string }) =>
+      withContext(async (ctx) => {
+        const target = await requireBot(ctx, botId);
+        const delivery = deliverySettingsSchema.parse({
+          ...deliverySettings(target),
+          ...(opts.rate !== undefined ? { ratePerSecond: Number(opts.rate) } : {}),
+          ...(opts.paidBroadcast !== undefined ? { allowPaidBroadcast: z.enum(['on', 'off']).parse(opts.paidBroadcast) === 'on' } : {}),
+        });
+        print((await updateBotSettings(ctx, target.id, { delivery })).settings.delivery);
+      }),
     );
   bot.command('list').action(() => withContext(async (ctx) => print(await listBots(ctx))));
   bot

@@ -29,6 +29,16 @@ export const configSchema = z.object({
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`')
     .optional(),
   WORKERS_ENABLED: booleanFromEnv.default(true),
+  TELEGRAM_API_ROOT: z.url().transform((url) => url.replace(/\/$/, '')).default('https://api.telegram.org'),
+  TELEGRAM_MODE: z.enum(['polling', 'webhook']).default('polling'),
+  DELIVERY_RATE_PER_SECOND: z.coerce.number().positive().max(100_000).default(30),
+  DELIVERY_PAID_RATE_PER_SECOND: z.coerce.number().positive().max(100_000).default(1000),
+  DELIVERY_CHAT_SPACING_MS: z.coerce.number().int().min(0).default(1000),
+  DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  DELIVERY_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(1000),
+  DELIVERY_BACKOFF_CAP_MS: z.coerce.number().int().min(1).default(5 * 60_000),
+  DELIVERY_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
+  DELIVERY_POLL_MS: z.coerce.number().int().min(5).default(250),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as foundation from './0001_foundation';
 import * as identity from './0002_identity';
+import * as delivery from './0003_delivery';
 import * as tables from './0005_tables';
 
 interface Migration {
@@ -15,6 +16,7 @@ interface Migration {
 const migrations: Array<[string, Migration]> = [
   ['0001_foundation', foundation],
   ['0002_identity', identity],
+  ['0003_delivery', delivery],
   ['0005_tables', tables],
 ];
 

@@ -1,0 +1,80 @@
+import { Api, GrammyError, HttpError } from 'grammy';
+import type { InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove } from 'grammy/types';
+import type { AppContext } from '../../context';
+import type { OutboundChannel, RenderedMessage, SendOptions, SendOutcome } from '../channel';
+import { getTelegramBot } from './telegram-store';
+
+const API_CACHE_MS = 5_000;
+
+/** grammY's client for one bot, pointed at TELEGRAM_API_ROOT (Telegram, a local Bot API server, or the stand-in). */
+export function telegramApi(ctx: AppContext, token: string): Api {
+  return new Api(token, { apiRoot: ctx.config.TELEGRAM_API_ROOT, timeoutSeconds: 30 });
+}
+
+type ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove;
+
+export function replyMarkupFor(message: RenderedMessage): ReplyMarkup | undefined {
+  if (message.buttons?.length) {
+    return {
+      inline_keyboard: message.buttons.map((row) =>
+        row.map((button) => (button.url ? { text: button.text, url: button.url } : { text: button.text, callback_data: button.data ?? button.text })),
+      ),
+    };
+  }
+  if (message.requestContact) {
+    return { keyboard: [[{ text: message.requestContact.buttonText, request_contact: true }]], resize_keyboard: true, one_time_keyboard: true };
+  }
+  if (message.removeKeyboard) return { remove_keyboard: true };
+  return undefined;
+}
+
+/** Telegram's answer → what the worker does next. */
+export function classifyTelegramError(error: unknown): SendOutcome {
+  if (error instanceof GrammyError) {
+    const reason = `${error.error_code} ${error.description}`;
+    if (error.error_code === 429) return { kind: 'rateLimited', retryAfterMs: (error.parameters.retry_after ?? 1) * 1000 };
+    // 403: blocked by the user, user deactivated, kicked from the group: this chat is gone for the bot.
+    if (error.error_code === 403) return { kind: 'blocked', reason };
+    if (error.error_code >= 500 || error.error_code === 401 || error.error_code === 404) return { kind: 'transient', reason };
+    return { kind: 'permanent', reason };
+  }
+  if (error instanceof HttpError) return { kind: 'transient', reason: `network: ${(error.error as Error)?.message ?? error.message}` };
+  return { kind: 'transient', reason: (error as Error)?.message ?? String(error) };
+}
+
+export async function sendTelegram(api: Api, chatId: string, message: RenderedMessage, options: SendOptions = {}): Promise<SendOutcome> {
+  const common = {
+    parse_mode: message.parseMode,
+    reply_markup: replyMarkupFor(message),
+    ...(options.paidBroadcast ? { allow_paid_broadcast: true } : {}),
+  };
+  try {
+    const sent = message.imageUrl
+      ? await api.sendPhoto(chatId, message.imageUrl, { ...common, caption: message.text || undefined })
+      : await api.sendMessage(chatId, message.text, common);
+    return { kind: 'ok', externalId: String(sent.message_id) };
+  } catch (error) {
+    return classifyTelegramError(error);
+  }
+}
+
+/** The Telegram channel for delivery: one grammY client per bot, rebuilt when the token changes. */
+export function telegramChannel(ctx: AppContext): OutboundChannel {
+  const clients = new Map<number, { api: Api | undefined; checkedAt: number }>();
+  const clientFor = async (botId: number): Promise<Api | undefined> => {
+    const cached = clients.get(botId);
+    if (cached && Date.now() - cached.checkedAt < API_CACHE_MS) return cached.api;
+    const record = await getTelegramBot(ctx, botId);
+    const api = record ? telegramApi(ctx, record.token) : undefined;
+    clients.set(botId, { api, checkedAt: Date.now() });
+    return api;
+  };
+  return {
+    name: 'telegram',
+    async send(recipient, message, options) {
+      const api = await clientFor(recipient.botId);
+      if (!api) return { kind: 'permanent', reason: 'this bot has no Telegram token (metabot-backend bot set-telegram-token)' };
+      return sendTelegram(api, recipient.chatId, message, options);
+    },
+  };
+}

@@ -1,0 +1,215 @@
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { invalid } from '../api/errors';
+import type { Bot } from '../bots/bots';
+import type { AppContext } from '../context';
+import { fromJson, toJson } from '../db/database';
+import type { StoredAnswer } from '../integration/idempotency';
+import { type Recipient, type Resolution, resolveRecipients } from '../identity';
+import { appendTraceHop } from '../traces/traces';
+import { compileTemplate, type MessageTemplate, renderTemplate, type TemplateScope } from './templates';
+
+const buttonSchema = z
+  .object({
+    text: z.string().min(1).max(200),
+    data: z.string().min(1).refine((d) => Buffer.byteLength(d) <= 64, 'at most 64 bytes (Telegram callback_data)').optional(),
+    url: z.url().optional(),
+  })
+  .refine((b) => !(b.data && b.url), 'a button has either data or url, not both');
+
+const idList = z.array(z.union([z.string().trim().min(1).max(200), z.number().int()]).transform(String)).max(100_000);
+
+export const sendMessageSchema = z
+  .object({
+    userIds: idList.optional(),
+    leadIds: idList.optional(),
+    text: z.string().max(4096),
+    params: z.record(z.string(), z.unknown()).default({}),
+    parseMode: z.enum(['HTML', 'MarkdownV2']).optional(),
+    buttons: z.array(z.array(buttonSchema).min(1).max(8)).max(20).optional(),
+    imageUrl: z.url().optional(),
+    critical: z.boolean().default(false),
+    channel: z.enum(['last', 'all']).default('last'),
+    wait: z
+      .object({ resumeUrl: z.url(), mode: z.enum(['buttons', 'text']), timeoutSeconds: z.number().int().positive().max(30 * 86_400) })
+      .optional(),
+  })
+  .refine((m) => (m.userIds?.length ?? 0) + (m.leadIds?.length ?? 0) > 0, { message: 'give userIds or leadIds', path: ['userIds'] })
+  .refine((m) => m.text.trim() !== '' || m.imageUrl, { message: 'text is empty (allowed only with imageUrl)', path: ['text'] })
+  .meta({ id: 'SendMessageRequest' });
+export type SendMessageRequest = z.output<typeof sendMessageSchema>;
+
+/** What the worker needs of a message: stored as accepted, so a retry renders the same text. */
+export interface MessageContent {
+  text: string;
+  params: Record<string, unknown>;
+  parseMode?: 'HTML' | 'MarkdownV2';
+  buttons?: Array<Array<{ text: string; data?: string; url?: string }>>;
+  imageUrl?: string;
+  channel: 'last' | 'all';
+}
+
+export function newMessageId(): string {
+  return `msg_${crypto.randomBytes(12).toString('base64url')}`;
+}
+
+export function templateScope(recipient: Pick<Recipient, 'leadId' | 'userId' | 'channel' | 'chatId' | 'profile' | 'attributes'>, params: Record<string, unknown>): TemplateScope {
+  return {
+    lead: { id: recipient.leadId, channel: recipient.channel, chatId: recipient.chatId, ...recipient.profile, attributes: recipient.attributes },
+    user: { userId: recipient.userId },
+    params,
+  };
+}
+
+function templateError(error: unknown): never {
+  throw invalid('Template error', [{ path: 'text', message: (error as Error).message }]);
+}
+
+/** Parses the template, then renders it for one recipient, so both syntax and runtime errors are a 422 before anything is queued. */
+export function checkTemplate(request: SendMessageRequest, sample: Recipient | undefined): MessageTemplate {
+  let template: MessageTemplate;
+  try {
+    template = compileTemplate(request.text, request.parseMode, request.buttons);
+  } catch (error) {
+    templateError(error);
+  }
+  if (sample) {
+    try {
+      renderTemplate(template, templateScope(sample, request.params));
+    } catch (error) {
+      templateError(error);
+    }
+  }
+  return template;
+}
+
+const INSERT_CHUNK = 500;
+
+async function persist(trx: Knex, ctx: AppContext, bot: Bot, request: SendMessageRequest, resolution: Resolution, traceId: string): Promise<string> {
+  const now = ctx.clock.now();
+  const messageId = newMessageId();
+  const content: MessageContent = {
+    text: request.text,
+    params: request.params,
+    parseMode: request.parseMode,
+    buttons: request.buttons,
+    imageUrl: request.imageUrl,
+    channel: request.channel,
+  };
+  await trx('messages').insert({
+    id: messageId,
+    bot_id: bot.id,
+    trace_id: traceId,
+    content: toJson(content),
+    critical: request.critical,
+    wait: request.wait ? toJson(request.wait) : null,
+    created_at: now,
+  });
+  const row = (r: Recipient, status: 'queued' | 'deferred', dueAt: number) => ({
+    message_id: messageId,
+    bot_id: bot.id,
+    lead_id: r.leadId,
+    user_id: r.userId,
+    channel: r.channel,
+    chat_id: r.chatId,
+    status,
+    attempts: 0,
+    due_at: dueAt,
+    updated_at: now,
+  });
+  const rows = [...resolution.deliverable.map((r) => row(r, 'queued', now)), ...resolution.deferred.map((r) => row(r, 'deferred', r.until))];
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx('message_recipients').insert(rows.slice(i, i + INSERT_CHUNK));
+  await appendTraceHop(trx, ctx.clock, {
+    botId: bot.id,
+    traceId,
+    hop: 'message.queued',
+    status: 'queued',
+    userId: rows.length === 1 ? rows[0].user_id : null,
+    leadId: rows.length === 1 ? rows[0].lead_id : null,
+    detail: { messageId, queued: resolution.deliverable.length, deferred: resolution.deferred.length, unknown: resolution.unknown.length, inactive: resolution.inactive.length },
+  });
+  return messageId;
+}
+
+/**
+ * Accepts a send: resolves recipients, checks the template, and persists the message with one
+ * row per recipient in the caller's transaction (accepted means persisted).
+ */
+export async function acceptMessage(
+  trx: Knex,
+  ctx: AppContext,
+  bot: Bot,
+  request: SendMessageRequest,
+  options: { traceId: string; dryRun: boolean },
+): Promise<StoredAnswer> {
+  const resolution = await resolveRecipients(trx, bot.id, { userIds: request.userIds, leadIds: request.leadIds }, {
+    critical: request.critical,
+    now: ctx.clock.now(),
+    channel: request.channel,
+  });
+  checkTemplate(request, resolution.deliverable[0] ?? resolution.deferred[0]);
+  const summary = { unknown: resolution.unknown, inactive: resolution.inactive, trace_id: options.traceId };
+  if (resolution.deliverable.length + resolution.deferred.length === 0) {
+    return { statusCode: 200, body: { success: false, message: 'User not found', ...summary } };
+  }
+  const counts = { queued: resolution.deliverable.length, deferred: resolution.deferred.length };
+  if (options.dryRun) {
+    return { statusCode: 200, body: { success: true, dry_run: true, messageId: null, ...counts, ...summary } };
+  }
+  const messageId = await persist(trx, ctx, bot, request, resolution, options.traceId);
+  return { statusCode: 202, body: { success: true, messageId, ...counts, ...summary } };
+}
+
+export const recipientStatuses = ['queued', 'sending', 'sent', 'deferred', 'failed', 'skipped'] as const;
+export type RecipientStatus = (typeof recipientStatuses)[number];
+
+interface RecipientRow {
+  lead_id: string;
+  user_id: string | null;
+  status: RecipientStatus;
+  attempts: number;
+  error: string | null;
+  sent_at: number | null;
+}
+
+export interface MessageStatus {
+  id: string;
+  status: 'queued' | 'sending' | 'done';
+  critical: boolean;
+  traceId: string;
+  createdAt: number;
+  wait: unknown;
+  counts: Record<'queued' | 'sent' | 'deferred' | 'failed' | 'skipped', number>;
+  recipientsTotal: number;
+  recipients: Array<{ leadId: string; userId: string | null; status: string; attempts: number; error: string | null; sentAt: number | null }>;
+}
+
+export async function getMessageStatus(db: Knex, botId: number, messageId: string, limit: number): Promise<MessageStatus | undefined> {
+  const message = await db('messages').where({ bot_id: botId, id: messageId }).first();
+  if (!message) return undefined;
+  const grouped = (await db('message_recipients').where({ message_id: messageId }).select('status').count({ n: '*' }).groupBy('status')) as Array<{ status: RecipientStatus; n: number | string }>;
+  const byStatus = Object.fromEntries(grouped.map((g) => [g.status, Number(g.n)])) as Partial<Record<RecipientStatus, number>>;
+  const counts = {
+    // A row being sent right now is still queued from the caller's point of view.
+    queued: (byStatus.queued ?? 0) + (byStatus.sending ?? 0),
+    sent: byStatus.sent ?? 0,
+    deferred: byStatus.deferred ?? 0,
+    failed: byStatus.failed ?? 0,
+    skipped: byStatus.skipped ?? 0,
+  };
+  const pending = counts.queued + counts.deferred;
+  const finished = counts.sent + counts.failed + counts.skipped;
+  const rows = (await db('message_recipients').where({ message_id: messageId }).orderBy('id').limit(limit)) as RecipientRow[];
+  return {
+    id: messageId,
+    status: pending === 0 ? 'done' : finished === 0 && !byStatus.sending ? 'queued' : 'sending',
+    critical: Boolean(message.critical),
+    traceId: message.trace_id,
+    createdAt: Number(message.created_at),
+    wait: message.wait ? fromJson(message.wait) : null,
+    counts,
+    recipientsTotal: pending + finished,
+    recipients: rows.map((r) => ({ leadId: r.lead_id, userId: r.user_id, status: r.status === 'sending' ? 'queued' : r.status, attempts: r.attempts, error: r.error, sentAt: r.sent_at === null ? null : Number(r.sent_at) })),
+  };
+}

@@ -1,0 +1,87 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { botAccess } from '../api/auth';
+import { ApiError, notFound, parseInput } from '../api/errors';
+import type { AppContext } from '../context';
+import { idempotencyKeySchema, oncePerKey, requestHash } from '../integration/idempotency';
+import { apiRegistry, botPathParams, errorResponses } from '../openapi/registry';
+import { acceptMessage, getMessageStatus, sendMessageSchema } from './messages';
+import { wakeLoop } from '../workers';
+
+const truthy = new Set(['1', 'true', 'yes']);
+const messageIdSchema = z.string().regex(/^msg_[A-Za-z0-9_-]{1,40}$/);
+const statusQuerySchema = z.object({ limit: z.coerce.number().int().min(0).max(100_000).default(1000) });
+
+const sendAnswerSchema = z
+  .object({
+    success: z.boolean(),
+    messageId: z.string().nullable().optional(),
+    queued: z.number().int().optional(),
+    deferred: z.number().int().optional(),
+    unknown: z.array(z.string()),
+    inactive: z.array(z.object({ id: z.string(), reason: z.string() })),
+    dry_run: z.boolean().optional(),
+    message: z.string().optional(),
+    trace_id: z.string(),
+  })
+  .meta({ id: 'SendMessageAnswer' });
+
+/** `POST /bots/{botId}/messages` (send to users or leads) and `GET /bots/{botId}/messages/{id}` (status per recipient). */
+export function messagesRouter(ctx: AppContext): Router {
+  const router = Router();
+  router.post('/bots/:botId/messages', botAccess(ctx, 'messages'), async (req, res) => {
+    const { bot, traceId } = res.locals;
+    const keyHeader = req.get('idempotency-key');
+    const key = keyHeader === undefined ? undefined : idempotencyKeySchema.safeParse(keyHeader);
+    if (key && !key.success) throw new ApiError(400, 'Idempotency-Key must be 1-200 printable ASCII characters');
+    const dryRun = truthy.has(String(req.query.dry_run ?? req.get('x-dry-run') ?? '').toLowerCase());
+    const request = parseInput(sendMessageSchema, req.body, 'message');
+
+    const accept = (trx: typeof ctx.db) => acceptMessage(trx, ctx, bot, request, { traceId, dryRun });
+    const answer = key && !dryRun
+      ? await oncePerKey(
+          ctx.db,
+          { botId: bot.id, key: key.data!, hash: requestHash({ messages: req.body }), now: ctx.clock.now(), ttlMs: ctx.config.IDEMPOTENCY_TTL_HOURS * 3_600_000 },
+          accept,
+        )
+      : await ctx.db.transaction(accept);
+    if (answer.statusCode === 202) wakeLoop(ctx, 'delivery');
+    res.status(answer.statusCode).json(answer.body);
+  });
+
+  router.get('/bots/:botId/messages/:messageId', botAccess(ctx, 'messages'), async (req, res) => {
+    const messageId = messageIdSchema.safeParse(req.params.messageId);
+    if (!messageId.success) throw notFound('Unknown message');
+    const { limit } = parseInput(statusQuerySchema, req.query, 'query');
+    const message = await getMessageStatus(ctx.db, res.locals.bot.id, messageId.data, limit);
+    if (!message) throw notFound('Unknown message');
+    res.json({ success: true, message, trace_id: res.locals.traceId });
+  });
+  return router;
+}
+
+apiRegistry.registerPath({
+  method: 'post',
+  path: '/api/v1/bots/{botId}/messages',
+  tags: ['Messages'],
+  summary: 'Send a message to CRM users (through the identity map) or leads',
+  description:
+    'The text is a LiquidJS template rendered per recipient (`{{ lead.firstName }}`, `{{ lead.attributes.x }}`, `{{ params.x }}`, `{{ user.userId }}`). Accepted means persisted; delivery is rate-limited and retried. Headers: `Idempotency-Key`, `X-Dry-Run: true`, `X-Trace-Id`.',
+  security: [{ bearerAuth: [] }],
+  request: { params: botPathParams, body: { content: { 'application/json': { schema: sendMessageSchema } } } },
+  responses: {
+    202: { description: 'Queued', content: { 'application/json': { schema: sendAnswerSchema } } },
+    200: { description: 'Dry run, or nobody reachable (`success: false`, message "User not found")', content: { 'application/json': { schema: sendAnswerSchema } } },
+    ...errorResponses('messages'),
+  },
+});
+
+apiRegistry.registerPath({
+  method: 'get',
+  path: '/api/v1/bots/{botId}/messages/{messageId}',
+  tags: ['Messages'],
+  summary: 'A message\'s status: counts and every recipient (up to `limit`, default 1000)',
+  security: [{ bearerAuth: [] }],
+  request: { params: botPathParams.extend({ messageId: z.string() }), query: statusQuerySchema },
+  responses: { 200: { description: 'OK' }, ...errorResponses('messages') },
+});

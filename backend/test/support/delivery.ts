@@ -1,0 +1,62 @@
+import type { Knex } from 'knex';
+import { setTelegramToken } from '../../src/channels/telegram/telegram-store';
+import { newLeadId } from '../../src/identity/leads';
+import { type StandinBot, TelegramStandin } from '../../../test/telegram-standin';
+import { startTestBackend, type TestBackend } from './test-backend';
+
+export { TelegramStandin, type StandinBot };
+
+/** A backend whose Telegram channel talks to the stand-in, with a fast delivery loop. */
+export async function startDeliveryBackend(standin: TelegramStandin, env: Record<string, string> = {}): Promise<TestBackend> {
+  return startTestBackend({
+    env: {
+      TELEGRAM_API_ROOT: standin.apiRoot,
+      DELIVERY_POLL_MS: '20',
+      SECRET_KEY: 'a'.repeat(64),
+      ...(process.env.TEST_LOG_LEVEL ? { LOG_LEVEL: process.env.TEST_LOG_LEVEL } : {}),
+      ...env,
+    },
+  });
+}
+
+/** A bot with a Telegram token of a new stand-in bot, and an API token with every scope. */
+export async function createTelegramBot(backend: TestBackend, standin: TelegramStandin) {
+  const telegram = standin.createBot();
+  const { botId, token } = await backend.createBot();
+  await setTelegramToken(backend.ctx, botId, telegram.token);
+  return { botId, token, telegram };
+}
+
+export interface SeededLead {
+  leadId: string;
+  userId: string;
+  chatId: number;
+}
+
+/**
+ * Leads with linked CRM users (user `u<chatId>`), written in bulk: fan-out tests need thousands,
+ * and the identity capability's own tests cover how leads come to exist one by one.
+ */
+export async function seedLinkedLeads(db: Knex, botId: number, chatIds: number[], now = Date.now()): Promise<SeededLead[]> {
+  const seeded = chatIds.map((chatId) => ({ leadId: newLeadId(), userId: `u${chatId}`, chatId }));
+  for (let i = 0; i < seeded.length; i += 400) {
+    const chunk = seeded.slice(i, i + 400);
+    await db('leads').insert(chunk.map((s) => ({ id: s.leadId, bot_id: botId, channel: 'telegram', chat_id: String(s.chatId), first_name: `Name${s.chatId}`, attributes: JSON.stringify({ tier: s.chatId % 2 ? 'gold' : 'silver' }), reachable: true, last_activity_at: now, created_at: now })));
+    await db('links').insert(chunk.map((s) => ({ lead_id: s.leadId, bot_id: botId, user_id: s.userId, source: 'api', status: 'connected', connected_at: now })));
+    await db('user_accounts').insert(chunk.map((s) => ({ bot_id: botId, user_id: s.userId, state: 'active', created_at: now, updated_at: now })));
+  }
+  return seeded;
+}
+
+export const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+
+/** Polls the message status API until every recipient is in a final state. */
+export async function waitUntilDone(backend: TestBackend, botId: number, token: string, messageId: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await backend.request('GET', `/api/v1/bots/${botId}/messages/${messageId}?limit=100000`, { token });
+    if (res.body?.message?.status === 'done') return res.body.message;
+    if (Date.now() > deadline) throw new Error(`message ${messageId} not done: ${JSON.stringify(res.body?.message?.counts)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
