@@ -71,6 +71,8 @@ export class BotState {
   webhook?: WebhookConfig;
   /** Rejections by kind, for assertions ("the backend hit 429 n times"). */
   readonly rejected = { rateLimited: 0, blocked: 0, injected: 0 };
+  /** Every send-type request with its time and answer code (200 or the error), in arrival order. */
+  readonly requests: Array<{ at: number; method: string; chatId?: number; code: number; retryAfter?: number }> = [];
   private updates: Update[] = [];
   private nextUpdateId = 1;
   private readonly nextMessageId = new Map<number, number>();

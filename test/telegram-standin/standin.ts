@@ -104,8 +104,13 @@ export class TelegramStandin {
     const bot = this.stateFor(token) ?? this.register(token);
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
 
-    const failure = bot.takeFailure(method, params.chat_id === undefined ? undefined : Number(params.chat_id));
+    const chatId = params.chat_id === undefined ? undefined : Number(params.chat_id);
+    const log = (code: number, retryAfter?: number) => {
+      if (/^send|^edit/.test(method)) bot.requests.push({ at: Date.now(), method, chatId, code, ...(retryAfter ? { retryAfter } : {}) });
+    };
+    const failure = bot.takeFailure(method, chatId);
     if (failure) {
+      log(failure.status === 'reset' ? 0 : failure.status, failure.retryAfter);
       bot.rejected.injected += 1;
       if (failure.status === 'reset') return void req.socket.destroy();
       const description = failure.description ?? (failure.status >= 500 ? 'Internal Server Error' : 'Injected error');
@@ -118,9 +123,11 @@ export class TelegramStandin {
     }
     try {
       const result = await runMethod(method, params, { bot, kickWebhook: () => void bot.pushToWebhook(() => this.stopped) });
+      log(200);
       reply(200, { ok: true, result });
     } catch (error) {
       if (!(error instanceof TelegramError)) return reply(500, { ok: false, error_code: 500, description: `Internal Server Error: ${(error as Error).message}` });
+      log(error.code, error.retryAfter);
       reply(error.code, {
         ok: false,
         error_code: error.code,
@@ -165,6 +172,11 @@ export class StandinBot {
 
   messagesTo(chatId: number): RecordedMessage[] {
     return this.state.messages.filter((m) => m.chatId === chatId);
+  }
+
+  /** Every send/edit request with its time and answer code, including refused ones. */
+  get requests(): Readonly<BotState['requests']> {
+    return this.state.requests;
   }
 
   get rejected(): Readonly<BotState['rejected']> {

@@ -262,6 +262,27 @@ function afterSend(ctx: AppContext, row: RecipientRow, result: SendOutcome, late
   }
 }
 
+/** Caps the sends of one batch that wait for Telegram at once, so a slow Telegram does not pile up requests. */
+class Semaphore {
+  private waiting: Array<() => void> = [];
+
+  constructor(private free: number) {}
+
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free -= 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free += 1;
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One batch of one bot: claim, triage, reserve rate slots, send each at its slot, record outcomes. */
@@ -302,9 +323,18 @@ async function deliverForBot(ctx: AppContext, bot: Bot): Promise<boolean> {
   const firstSlot = toSend.length > 0 ? await reserveSlots(ctx.db, bot.id, toSend.length, intervalMs, Date.now()) : 0;
   const paidBroadcast = deliverySettings(bot).allowPaidBroadcast === true;
   let pausedUntil = 0;
-  const sendOne = async ({ row, message, rendered }: (typeof toSend)[number], slot: number): Promise<void> => {
+  const inFlight = new Semaphore(Math.max(2, Math.ceil(rate / 10)));
+  const sendOne = async (item: (typeof toSend)[number], slot: number): Promise<void> => {
     const wait = slot - Date.now();
     if (wait > 0) await sleep(wait);
+    await inFlight.acquire();
+    try {
+      await attemptSend(item);
+    } finally {
+      inFlight.release();
+    }
+  };
+  const attemptSend = async ({ row, message, rendered }: (typeof toSend)[number]): Promise<void> => {
     if (pausedUntil > Date.now()) {
       return writer.write({ row, message, outcome: { kind: 'release', dueAt: ctx.clock.now() + (pausedUntil - Date.now()) }, attempted: false });
     }
