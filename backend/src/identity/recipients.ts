@@ -43,7 +43,7 @@ interface CandidateRow {
   last_name: string | null;
   username: string | null;
   language: string | null;
-  attributes: string | null;
+  attributes: Record<string, unknown> | string | null;
   reachable: boolean | number | null;
   last_activity_at: number | null;
   user_id: string | null;
@@ -51,40 +51,52 @@ interface CandidateRow {
   paused_until: number | null;
 }
 
+/** The columns of a candidate, in the order of the tuples the resolving query returns. */
+const candidateColumns = ['wanted', 'lead_id', 'channel', 'chat_id', 'first_name', 'last_name', 'username', 'language', 'attributes', 'reachable', 'last_activity_at', 'user_id', 'state', 'paused_until'] as const;
+
 const leadColumns = 'l.id as lead_id, l.channel, l.chat_id, l.first_name, l.last_name, l.username, l.language, l.attributes, l.reachable, l.last_activity_at';
 
-/** The requested ids as a one-column table, bound as a single JSON parameter whatever their number. */
-function wantedIds(db: Knex): string {
+/**
+ * The dialect's pieces: the requested ids as a table (one JSON parameter whatever their number) and
+ * the whole answer aggregated into one JSON array of tuples. Ten thousand rows as one JSON string
+ * cost a fraction of ten thousand row objects in the driver.
+ */
+function dialectSql(db: Knex, tuple: string[]) {
   return isPostgres(db)
-    ? 'select distinct value as id from jsonb_array_elements_text(cast(? as jsonb))'
-    : 'select distinct value as id from json_each(?)';
+    ? { wanted: 'select value as id from jsonb_array_elements_text(cast(? as jsonb))', aggregate: `json_agg(json_build_array(${tuple.join(', ')}))`, json: (column: string) => `cast(${column} as json)` }
+    : { wanted: 'select value as id from json_each(?)', aggregate: `json_group_array(json_array(${tuple.join(', ')}))`, json: (column: string) => `json(${column})` };
+}
+
+function candidateTuple(db: Knex, userColumn: string): string[] {
+  const json = dialectSql(db, []).json;
+  return ['w.id', 'l.id', 'l.channel', 'l.chat_id', 'l.first_name', 'l.last_name', 'l.username', 'l.language', json('l.attributes'), 'l.reachable', 'l.last_activity_at', userColumn, 'a.state', 'a.paused_until'];
+}
+
+async function loadCandidates(db: Knex, sql: (pieces: ReturnType<typeof dialectSql>) => string, userColumn: string, ids: string[], botId: number): Promise<CandidateRow[]> {
+  const pieces = dialectSql(db, candidateTuple(db, userColumn));
+  const result = await db.raw(sql(pieces), [JSON.stringify(ids), botId, botId]);
+  const [row] = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{ doc: unknown }>;
+  const tuples = fromJson<unknown[][] | null>(row?.doc) ?? [];
+  return tuples.map((tuple) => Object.fromEntries(candidateColumns.map((column, i) => [column, tuple[i]])) as unknown as CandidateRow);
 }
 
 /** Every connected lead of every wanted user, with the account: one query for any number of users. */
-async function candidatesByUser(db: Knex, botId: number, userIds: string[]): Promise<CandidateRow[]> {
-  const sql = `with wanted as (${wantedIds(db)})
-    select w.id as wanted, ${leadColumns}, a.user_id, a.state, a.paused_until
+function candidatesByUser(db: Knex, botId: number, userIds: string[]): Promise<CandidateRow[]> {
+  return loadCandidates(db, (p) => `with wanted as (${p.wanted})
+    select ${p.aggregate} as doc
     from wanted w
     left join user_accounts a on a.bot_id = ? and a.user_id = w.id
     left join links k on k.bot_id = ? and k.user_id = w.id and k.status = 'connected'
-    left join leads l on l.id = k.lead_id`;
-  const result = await db.raw(sql, [JSON.stringify(userIds), botId, botId]);
-  return rowsOf(result);
+    left join leads l on l.id = k.lead_id`, 'k.user_id', userIds, botId);
 }
 
-async function candidatesByLead(db: Knex, botId: number, leadIds: string[]): Promise<CandidateRow[]> {
-  const sql = `with wanted as (${wantedIds(db)})
-    select w.id as wanted, ${leadColumns}, k.user_id, a.state, a.paused_until
+function candidatesByLead(db: Knex, botId: number, leadIds: string[]): Promise<CandidateRow[]> {
+  return loadCandidates(db, (p) => `with wanted as (${p.wanted})
+    select ${p.aggregate} as doc
     from wanted w
     left join leads l on l.bot_id = ? and l.id = w.id
     left join links k on k.lead_id = l.id and k.status = 'connected'
-    left join user_accounts a on a.bot_id = ? and a.user_id = k.user_id`;
-  const result = await db.raw(sql, [JSON.stringify(leadIds), botId, botId]);
-  return rowsOf(result);
-}
-
-function rowsOf(result: unknown): CandidateRow[] {
-  return (Array.isArray(result) ? result : (result as { rows: CandidateRow[] }).rows) as CandidateRow[];
+    left join user_accounts a on a.bot_id = ? and a.user_id = k.user_id`, 'k.user_id', leadIds, botId);
 }
 
 function toRecipient(row: CandidateRow): Recipient {
@@ -94,7 +106,7 @@ function toRecipient(row: CandidateRow): Recipient {
     channel: row.channel as ChannelName,
     chatId: row.chat_id!,
     profile: profileFromRow(row),
-    attributes: fromJson<Record<string, unknown>>(row.attributes ?? '{}'),
+    attributes: fromJson<Record<string, unknown> | null>(row.attributes) ?? {},
   };
 }
 
@@ -142,7 +154,7 @@ export async function resolveRecipients(
   ];
   for (const [ids, load] of sources) {
     if (!ids || ids.length === 0) continue;
-    const groups = groupByWanted(await load(db, botId, ids));
+    const groups = groupByWanted(await load(db, botId, [...new Set(ids)]));
     for (const [id, rows] of groups) classify(id, rows, options, resolution);
   }
   return dedupeByLead(resolution);

@@ -128,6 +128,7 @@ describe(`identity: leads, links and recipients (${dialect})`, () => {
     await db().batchInsert('links', rows.map((r, i) => ({ lead_id: r.id, bot_id: botId, user_id: ids[i], source: 'api', status: 'connected', connected_at: 1 })), 200);
     const answer = await resolve({ userIds: [...ids, 'bulk-0'] });
     expect(answer.deliverable).toHaveLength(1000);
+    expect(answer.deliverable[0]).toMatchObject({ userId: 'bulk-0', leadId: 'ld_bulk0', attributes: {} });
     expect(answer.unknown).toHaveLength(1000);
   });
 });
