@@ -156,8 +156,9 @@ async function setReachable(trx: Knex, clock: Clock, change: ReachabilityChange,
     .update({ reachable, last_activity_at: clock.now() });
   if (updated === 0) return false;
   const userId = await linkedUserId(trx, change.leadId);
+  const { channel } = await trx('leads').where({ id: change.leadId }).first('channel');
   const type = reachable ? 'bot.unblocked' : 'bot.blocked';
-  await recordEvent(trx, clock, { botId: change.botId, type, traceId: change.traceId, leadId: change.leadId, userId, payload: {} });
+  await recordEvent(trx, clock, { botId: change.botId, type, traceId: change.traceId, leadId: change.leadId, userId, payload: { channel } });
   await appendTraceHop(trx, clock, {
     botId: change.botId,
     traceId: change.traceId,
@@ -165,6 +166,7 @@ async function setReachable(trx: Knex, clock: Clock, change: ReachabilityChange,
     status: reachable ? 'reachable' : 'unreachable',
     leadId: change.leadId,
     userId,
+    sourceSystem: channel,
   });
   return true;
 }

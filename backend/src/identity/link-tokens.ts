@@ -61,7 +61,7 @@ export type Redemption =
 export async function redeemLinkToken(
   trx: Knex,
   clock: Clock,
-  input: { botId: number; token: string; leadId: string; traceId: string },
+  input: { botId: number; token: string; leadId: string; channel: string; traceId: string },
 ): Promise<Redemption> {
   const query = trx('link_tokens').where({ hash: hashToken(input.token) });
   if (isPostgres(trx)) query.forUpdate();
@@ -71,6 +71,6 @@ export async function redeemLinkToken(
   if (row.used_at !== null) return { status: row.used_by_lead_id === input.leadId ? 'already' : 'used' };
   if (row.expires_at <= clock.now()) return { status: 'expired' };
   await trx('link_tokens').where({ hash: row.hash }).update({ used_at: clock.now(), used_by_lead_id: input.leadId });
-  const result = await linkLead(trx, clock, { botId: input.botId, userId: row.user_id, leadId: input.leadId, source: 'deep_link', traceId: input.traceId, takeOver: true });
+  const result = await linkLead(trx, clock, { botId: input.botId, userId: row.user_id, leadId: input.leadId, channel: input.channel, source: 'deep_link', traceId: input.traceId, takeOver: true });
   return { status: 'linked', result, userId: row.user_id };
 }

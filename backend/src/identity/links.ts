@@ -36,6 +36,8 @@ export interface LinkRequest {
   traceId: string;
   /** The person proved to be `userId` (a deep-link token): move the lead from another user. */
   takeOver?: boolean;
+  /** The lead's channel, carried in the event. */
+  channel: string;
 }
 
 export interface LinkResult {
@@ -80,7 +82,7 @@ export async function linkLead(trx: Knex, clock: Clock, request: LinkRequest): P
     traceId: request.traceId,
     leadId: request.leadId,
     userId: request.userId,
-    payload: { source: request.source, reconnected },
+    payload: { channel: request.channel, source: request.source, reconnected },
   });
   await appendTraceHop(trx, clock, { botId: request.botId, traceId: request.traceId, hop: 'user.linked', status: 'linked', leadId: request.leadId, userId: request.userId, detail: { source: request.source, reconnected } });
   return { link: toLink(row), changed: true, reconnected };

@@ -82,8 +82,9 @@ export function identityRouter(ctx: AppContext): Router {
   router.post('/bots/:botId/links', access, async (req, res) => {
     const { bot, traceId } = res.locals;
     const body = parseInput(linkBodySchema, req.body, 'request body');
-    if (!(await getLead(ctx.db, bot.id, body.leadId))) throw notFound('Lead not found');
-    const { link } = await ctx.db.transaction((trx) => linkLead(trx, ctx.clock, { botId: bot.id, ...body, traceId }));
+    const lead = await getLead(ctx.db, bot.id, body.leadId);
+    if (!lead) throw notFound('Lead not found');
+    const { link } = await ctx.db.transaction((trx) => linkLead(trx, ctx.clock, { botId: bot.id, ...body, channel: lead.channel, traceId }));
     res.json({ success: true, link: { ...link, connectedAt: new Date(link.connectedAt).toISOString() }, trace_id: traceId });
   });
 

@@ -126,7 +126,7 @@ async function handleContact(h: Handling, update: Extract<InboundUpdate, { kind:
 }
 
 async function redeem(h: Handling, token: string): Promise<InboundResult> {
-  const redemption = await redeemLinkToken(h.trx, h.ctx.clock, { botId: h.bot.id, token, leadId: h.lead.id, traceId: h.traceId });
+  const redemption = await redeemLinkToken(h.trx, h.ctx.clock, { botId: h.bot.id, token, leadId: h.lead.id, channel: h.lead.channel, traceId: h.traceId });
   if (redemption.status === 'linked') {
     return { reply: { text: identityText(h.bot, redemption.result.changed ? 'link.done' : 'link.already') } };
   }

@@ -12,7 +12,7 @@ describe(`identity: leads, links and recipients (${dialect})`, () => {
   const lead = (chatId: string, channel: 'telegram' | 'webchat' = 'telegram', profile = {}) =>
     ensureLead(db(), clock, { botId, channel, chatId, profile });
   const link = (userId: string, leadId: string) =>
-    db().transaction((trx) => linkLead(trx, clock, { botId, userId, leadId, source: 'api', traceId: 't-link' }));
+    db().transaction((trx) => linkLead(trx, clock, { botId, userId, leadId, channel: 'telegram', source: 'api', traceId: 't-link' }));
   const resolve = (targets: { userIds?: string[]; leadIds?: string[] }, options: { critical?: boolean; channel?: 'last' | 'all' } = {}) =>
     resolveRecipients(db(), botId, targets, { critical: options.critical ?? false, now: clock.now(), channel: options.channel });
 
@@ -107,6 +107,7 @@ describe(`identity: leads, links and recipients (${dialect})`, () => {
     const blocked = await db()('events').where({ bot_id: botId, lead_id: l.id, type: 'bot.blocked' });
     expect(blocked).toHaveLength(1);
     expect(blocked[0]).toMatchObject({ trace_id: 't-b1', user_id: 'u-blocks' });
+    expect(JSON.parse(blocked[0].payload)).toEqual({ channel: 'telegram' });
     expect((await getLead(db(), botId, l.id))!.reachable).toBe(false);
 
     await expect(db().transaction(async (trx) => {

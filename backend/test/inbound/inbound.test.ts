@@ -1,5 +1,5 @@
 import { updateBotSettings } from '../../src/bots/bots';
-import { handleInbound } from '../../src/inbound/inbound';
+import { handleInbound, purgeInboundUpdates } from '../../src/inbound/inbound';
 import { inboundHooks } from '../../src/inbound/hooks';
 import { getLead } from '../../src/identity/leads';
 import { resolveRecipients } from '../../src/identity/recipients';
@@ -34,7 +34,7 @@ describe(`handleInbound: identity flows and events (${dialect})`, () => {
     expect(result.reply?.text).toMatch(/connected to your account/);
     const [linked] = await events(result.traceId!);
     expect(linked).toMatchObject({ type: 'user.linked', user_id: 'u-deep', lead_id: (await leadOf(chatId)).id });
-    expect(JSON.parse(linked.payload)).toMatchObject({ source: 'deep_link', reconnected: false });
+    expect(JSON.parse(linked.payload)).toMatchObject({ channel: 'telegram', source: 'deep_link', reconnected: false });
     const trace = await api('GET', `/traces/${result.traceId}`);
     expect(trace.body.hops.map((h: { hop: string }) => h.hop)).toContain('user.linked');
     expect((await leadOf(chatId)).userId).toBe('u-deep');
@@ -128,6 +128,10 @@ describe(`handleInbound: identity flows and events (${dialect})`, () => {
     expect(await backend.ctx.db('events').where({ type: 'message.received' }).andWhere('trace_id', 'in', [first.traceId!])).toHaveLength(1);
     const lead = await leadOf(chatId);
     expect(await backend.ctx.db('events').where({ lead_id: lead.id })).toHaveLength(1);
+
+    clock.advance(2 * 24 * 3_600_000 + 1);
+    expect(await purgeInboundUpdates(backend.ctx)).toBeGreaterThan(0);
+    expect((await inbound(chatId, { kind: 'message', text: 'once', updateId: '777' })).duplicate).toBeUndefined();
   });
 
   it('marks the lead unreachable on bot_blocked and reachable again on bot_unblocked', async () => {
