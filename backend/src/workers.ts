@@ -1,4 +1,5 @@
 import type { AppContext } from './context';
+import { stopTelegram, syncTelegram } from './channels/telegram/runtime';
 import { deliverDue } from './delivery/worker';
 import { purgeExpiredKeys } from './integration/idempotency';
 import { resumeExpiredPauses } from './identity/lifecycle';
@@ -13,6 +14,10 @@ interface Loop {
   intervalMs: number | ((ctx: AppContext) => number);
   /** Resolves true when there is more work right now: the loop runs again without waiting. */
   run(ctx: AppContext): Promise<unknown>;
+  /** Run once as soon as the workers start, not only after the first interval. */
+  runAtStart?: boolean;
+  /** Releases what the loop holds (connections, leases) when the workers stop. */
+  stop?(ctx: AppContext): Promise<void>;
 }
 
 const wakers = new WeakMap<AppContext, Map<string, () => void>>();
@@ -35,7 +40,8 @@ const loops: Loop[] = [
   },
   { name: 'identity-auto-resume', intervalMs: 30_000, run: resumeExpiredPauses },
   { name: 'inbound-dedupe-purge', intervalMs: 60 * 60_000, run: purgeInboundUpdates },
-  { name: 'delivery', intervalMs: (ctx) => ctx.config.DELIVERY_POLL_MS, run: deliverDue },
+  { name: 'delivery', intervalMs: (ctx) => ctx.config.DELIVERY_POLL_MS, run: deliverDue, runAtStart: true },
+  { name: 'telegram', intervalMs: 5_000, run: syncTelegram, runAtStart: true, stop: stopTelegram },
 ];
 
 export function startWorkers(ctx: AppContext): Workers {
@@ -63,6 +69,7 @@ export function startWorkers(ctx: AppContext): Workers {
       running.add(run);
     };
     loopWakers.set(loop.name, tick);
+    if (loop.runAtStart) setImmediate(tick);
     return setInterval(tick, typeof loop.intervalMs === 'number' ? loop.intervalMs : loop.intervalMs(ctx));
   });
   return {
@@ -71,6 +78,7 @@ export function startWorkers(ctx: AppContext): Workers {
       wakers.delete(ctx);
       timers.forEach(clearInterval);
       await Promise.all(running);
+      await Promise.all(loops.map((loop) => loop.stop?.(ctx)));
     },
   };
 }

@@ -5,6 +5,7 @@ import { botIdSchema, getBot } from '../bots/bots';
 import { botsRouter } from '../bots/routes';
 import { isDatabaseReachable } from '../db/database';
 import { messagesRouter } from '../delivery/routes';
+import { telegramWebhookRouter } from '../channels/telegram/routes';
 import { callEndpointRouter } from '../integration/call-endpoint';
 import { identityRouter } from '../identity/routes';
 import { mapsRouter } from '../maps/routes';
@@ -58,6 +59,8 @@ export function createApp(ctx: AppContext): Express {
     const botId = encodeURIComponent(req.params.botId);
     res.send(swaggerPage('Bot integration endpoints', `/docs/${botId}/openapi.json`));
   });
+
+  app.use(telegramWebhookRouter(ctx));
 
   const api = express.Router();
   api.use(express.json({ limit: ctx.config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }));

@@ -1,0 +1,36 @@
+import crypto from 'node:crypto';
+import express, { Router } from 'express';
+import type { Update } from 'grammy/types';
+import { botIdSchema } from '../../bots/bots';
+import type { AppContext } from '../../context';
+import { ApiError, notFound } from '../../api/errors';
+import { handleTelegramUpdate } from './handle-update';
+import { telegramApi } from './telegram-channel';
+import { getTelegramBot } from './telegram-store';
+
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && crypto.timingSafeEqual(a, b);
+}
+
+/**
+ * `POST /telegram/{botId}/webhook`: Telegram's webhook (TELEGRAM_MODE=webhook). Only requests
+ * carrying the bot's secret token are accepted; an update that could not be stored answers 500,
+ * so Telegram delivers it again.
+ */
+export function telegramWebhookRouter(ctx: AppContext): Router {
+  const router = Router();
+  router.post('/telegram/:botId/webhook', express.json({ limit: '1mb' }), async (req, res) => {
+    const botId = botIdSchema.safeParse(req.params.botId);
+    const record = botId.success ? await getTelegramBot(ctx, botId.data) : undefined;
+    if (!record) throw notFound('Unknown bot');
+    if (!sameSecret(req.get('x-telegram-bot-api-secret-token'), record.webhookSecret)) throw new ApiError(401, 'Wrong or missing secret token');
+    const update = req.body as Update;
+    if (typeof update?.update_id !== 'number') throw new ApiError(400, 'Not a Telegram update');
+    await handleTelegramUpdate(ctx, record.botId, telegramApi(ctx, record.token), update);
+    res.json({ ok: true });
+  });
+  return router;
+}

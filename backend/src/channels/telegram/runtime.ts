@@ -1,0 +1,122 @@
+import crypto from 'node:crypto';
+import os from 'node:os';
+import { Bot } from 'grammy';
+import type { AppContext } from '../../context';
+import { handleTelegramUpdate } from './handle-update';
+import { telegramApi } from './telegram-channel';
+import { listTelegramBots, releasePollLease, rememberUsername, takePollLease, type TelegramBotRecord } from './telegram-store';
+
+const POLL_LEASE_MS = 30_000;
+export const ALLOWED_UPDATES = ['message', 'callback_query', 'my_chat_member'] as const;
+
+interface Poller {
+  version: number;
+  bot: Bot;
+  done: Promise<void>;
+  running: boolean;
+}
+
+interface Runtime {
+  owner: string;
+  pollers: Map<number, Poller>;
+  /** botId → token version whose webhook (or getMe) is done. */
+  configured: Map<number, number>;
+}
+
+const runtimes = new WeakMap<AppContext, Runtime>();
+
+function runtimeFor(ctx: AppContext): Runtime {
+  let runtime = runtimes.get(ctx);
+  if (!runtime) {
+    runtime = { owner: `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`, pollers: new Map(), configured: new Map() };
+    runtimes.set(ctx, runtime);
+  }
+  return runtime;
+}
+
+export function webhookUrl(ctx: AppContext, botId: number): string {
+  return `${ctx.config.publicUrl}/telegram/${botId}/webhook`;
+}
+
+/** getMe once per token: the username goes to the bot's settings (deep links are built from it). */
+async function identify(ctx: AppContext, record: TelegramBotRecord): Promise<void> {
+  const me = await telegramApi(ctx, record.token).getMe();
+  if (me.username && me.username !== record.username) await rememberUsername(ctx, record.botId, me.username);
+}
+
+async function configureWebhook(ctx: AppContext, record: TelegramBotRecord): Promise<void> {
+  await identify(ctx, record);
+  await telegramApi(ctx, record.token).setWebhook(webhookUrl(ctx, record.botId), {
+    secret_token: record.webhookSecret,
+    allowed_updates: [...ALLOWED_UPDATES],
+  });
+  ctx.logger.info({ botId: record.botId, url: webhookUrl(ctx, record.botId) }, 'telegram webhook set');
+}
+
+function startPoller(ctx: AppContext, record: TelegramBotRecord): Poller {
+  const bot = new Bot(record.token, { client: { apiRoot: ctx.config.TELEGRAM_API_ROOT, timeoutSeconds: 60 } });
+  // No bot.catch: an update that could not be stored stops the poller without confirming it, and
+  // the next sync starts polling again from the same update.
+  bot.use((gctx) => handleTelegramUpdate(ctx, record.botId, gctx.api, gctx.update));
+  const poller: Poller = { version: record.updatedAt, bot, running: true, done: Promise.resolve() };
+  poller.done = bot
+    .start({ allowed_updates: [...ALLOWED_UPDATES], timeout: 25, onStart: (me) => void rememberUsername(ctx, record.botId, me.username).catch(() => undefined) })
+    .catch((err: unknown) => ctx.logger.error({ err, botId: record.botId }, 'telegram polling stopped; it restarts at the next sync'))
+    .finally(() => {
+      poller.running = false;
+    });
+  ctx.logger.info({ botId: record.botId }, 'telegram long polling started');
+  return poller;
+}
+
+async function stopPoller(poller: Poller): Promise<void> {
+  if (poller.running && poller.bot.isRunning()) await poller.bot.stop().catch(() => undefined);
+  await poller.done;
+}
+
+async function syncPolling(ctx: AppContext, runtime: Runtime, record: TelegramBotRecord): Promise<void> {
+  const current = runtime.pollers.get(record.botId);
+  const leased = await takePollLease(ctx, record.botId, runtime.owner, POLL_LEASE_MS);
+  const stale = current && (!current.running || current.version !== record.updatedAt || !leased);
+  if (stale) {
+    await stopPoller(current);
+    runtime.pollers.delete(record.botId);
+  }
+  if (leased && !runtime.pollers.has(record.botId)) runtime.pollers.set(record.botId, startPoller(ctx, record));
+}
+
+/**
+ * Brings this process in line with the stored Telegram tokens: long polling (one process per
+ * bot, by lease) or the webhook set with its secret token. Runs at start and every few seconds, so
+ * a token set from the CLI is picked up without a restart.
+ */
+export async function syncTelegram(ctx: AppContext): Promise<void> {
+  const runtime = runtimeFor(ctx);
+  const records = await listTelegramBots(ctx);
+  for (const record of records) {
+    try {
+      if (ctx.config.TELEGRAM_MODE === 'webhook') {
+        if (runtime.configured.get(record.botId) !== record.updatedAt) {
+          await configureWebhook(ctx, record);
+          runtime.configured.set(record.botId, record.updatedAt);
+        }
+      } else {
+        await syncPolling(ctx, runtime, record);
+      }
+    } catch (err) {
+      ctx.logger.error({ err, botId: record.botId }, 'telegram sync failed for this bot');
+    }
+  }
+}
+
+export async function stopTelegram(ctx: AppContext): Promise<void> {
+  const runtime = runtimes.get(ctx);
+  if (!runtime) return;
+  runtimes.delete(ctx);
+  await Promise.all(
+    [...runtime.pollers].map(async ([botId, poller]) => {
+      await stopPoller(poller);
+      await releasePollLease(ctx, botId, runtime.owner).catch(() => undefined);
+    }),
+  );
+}
