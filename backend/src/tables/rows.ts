@@ -50,26 +50,27 @@ interface ParseOptions {
 /** Reads input rows into database rows keyed by physical column; every problem of every row is listed. */
 export function parseRows(db: Knex, table: DataTable, rows: unknown[], options: ParseOptions): { rows: Array<Record<string, unknown>>; errors: FieldError[] } {
   const errors: FieldError[] = [];
+  const shape = { byName: new Map(table.columns.map((c) => [c.name, c])), user: userColumns(table) };
   const parsed = rows.map((input, i) => {
     const at = `${options.path ?? 'rows'}.${i}`;
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       errors.push({ path: at, message: 'must be an object of column → value' });
       return {};
     }
-    return parseRow(db, table, input as Record<string, unknown>, options, at, errors);
+    return parseRow(db, shape, input as Record<string, unknown>, options, at, errors);
   });
   return { rows: parsed, errors };
 }
 
-function parseRow(db: Knex, table: DataTable, input: Record<string, unknown>, options: ParseOptions, at: string, errors: FieldError[]) {
+function parseRow(db: Knex, shape: { byName: Map<string, Column>; user: Column[] }, input: Record<string, unknown>, options: ParseOptions, at: string, errors: FieldError[]) {
   const row: Record<string, unknown> = {};
-  for (const key of Object.keys(input)) {
-    const column = findColumn(table, key);
+  for (const key in input) {
+    const column = shape.byName.get(key);
     if (column?.system && options.ignoreSystem) continue;
     if (!column) errors.push({ path: `${at}.${key}`, message: 'unknown column' });
     else if (column.system) errors.push({ path: `${at}.${key}`, message: 'is set by the table itself' });
   }
-  for (const column of userColumns(table)) {
+  for (const column of shape.user) {
     if (options.partial && !(column.name in input)) continue;
     const parsed = parseValue(column, input[column.name], options.source);
     if (!parsed.ok) errors.push({ path: `${at}.${column.name}`, message: parsed.message });
@@ -83,9 +84,31 @@ function uniqueConflict(table: DataTable): never {
   throw conflict(`A row with the same value already exists in a unique column or index: ${unique.join(', ')}`);
 }
 
-/** Multi-row INSERTs, as many rows per statement as the parameter limit allows. Returns the new ids in order. */
+interface SqliteStatement {
+  run(...bindings: unknown[]): { lastInsertRowid: number | bigint };
+}
+
+/**
+ * SQLite: one prepared statement run once per row on the transaction's own connection — the fastest
+ * way into SQLite (no SQL text to build or parse per batch), still inside the knex transaction.
+ */
+async function insertSqlite(trx: Knex, table: DataTable, columns: string[], rows: Array<Record<string, unknown>>, now: number): Promise<number[]> {
+  const connection = (await (trx as unknown as { client: { acquireConnection(): Promise<{ prepare(sql: string): SqliteStatement }> } }).client.acquireConnection());
+  const sql = `insert into ${quoteIdentifier(table.physical)} (${columns.map(quoteIdentifier).join(', ')}) values (${columns.map(() => '?').join(', ')})`;
+  const statement = connection.prepare(sql);
+  const values = new Array<unknown>(columns.length);
+  values[0] = now;
+  values[1] = now;
+  return rows.map((row) => {
+    for (let c = 2; c < columns.length; c++) values[c] = row[columns[c]] ?? null;
+    return Number(statement.run(...values).lastInsertRowid);
+  });
+}
+
+/** Inserts parsed rows inside `trx`; returns the new ids in order. PostgreSQL: multi-row INSERTs up to the parameter limit. */
 export async function insertParsedRows(trx: Knex, table: DataTable, rows: Array<Record<string, unknown>>, now: number): Promise<number[]> {
   const columns = ['created_at', 'updated_at', ...userColumns(table).map((c) => c.physical)];
+  if (!isPostgres(trx)) return insertSqlite(trx, table, columns, rows, now);
   const perStatement = Math.max(1, Math.floor(MAX_BINDINGS / columns.length));
   const head = `insert into ${quoteIdentifier(table.physical)} (${columns.map(quoteIdentifier).join(', ')}) values `;
   const tuple = `(${columns.map(() => '?').join(', ')})`;
@@ -99,8 +122,7 @@ export async function insertParsedRows(trx: Knex, table: DataTable, rows: Array<
     }
     const sql = `${head}${Array(chunk.length).fill(tuple).join(', ')} returning "id"`;
     const result = await trx.raw(sql, bindings as Knex.RawBinding[]);
-    const returned = (isPostgres(trx) ? result.rows : result) as Array<{ id: number }>;
-    for (const { id } of returned) ids.push(Number(id));
+    for (const { id } of result.rows as Array<{ id: number }>) ids.push(Number(id));
   }
   return ids;
 }

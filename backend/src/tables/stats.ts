@@ -220,12 +220,16 @@ export async function percentileRank(sc: StatsContext, input: z.output<typeof pe
   if (input.group && groups.length === 0) errors.push({ path: 'group', message: 'group needs groupBy' });
   throwIfAny(errors, 'Invalid percentile request');
 
-  const subject = fn ? await groupSubject(sc, input, column, groups, fn) : await rowSubject(sc, input, column);
-  const [below, total] = fn
-    ? await countGroups(sc, input, column, groups, fn, subject)
-    : await countRows(sc, input, column, subject);
-  return { percentile: total === 0 ? 0 : (below / total) * 100, below, total, value: fn ? totalToApi(fn, column, subject) : fromDbValue(column, subject) };
+  if (fn) {
+    const ranked = await rankGroup(sc, input, column, groups, fn);
+    return { ...ranked, percentile: percent(ranked.below, ranked.total), value: totalToApi(fn, column, ranked.subject) };
+  }
+  const subject = await rowSubject(sc, input, column);
+  const [below, total] = await countRows(sc, input, column, subject);
+  return { percentile: percent(below, total), below, total, value: fromDbValue(column, subject) };
 }
+
+const percent = (below: number, total: number) => (total === 0 ? 0 : (below / total) * 100);
 
 function parseSubjectValue(sc: StatsContext, column: Column, value: unknown, numeric: boolean): unknown {
   const parsed = numeric ? parseValue({ ...column, type: 'number' }, value, 'json', true) : parseValue(column, value, 'json', true);
@@ -241,14 +245,32 @@ async function rowSubject(sc: StatsContext, input: z.output<typeof percentileSch
   return row[column.physical];
 }
 
-async function groupSubject(sc: StatsContext, input: z.output<typeof percentileSchema>, column: Column, groups: Column[], fn: AggregateFn): Promise<unknown> {
-  if (input.value !== undefined) return parseSubjectValue(sc, column, input.value, fn === 'count' || fn === 'sum' || fn === 'avg');
-  const key = input.group ? groupKeyFromInput(sc, groups, input.group) : await groupKeyOfRow(sc, groups, input.rowId!);
-  const qb = groupTotals(sc, input, column, groups, fn);
-  groups.forEach((g, i) => (key[i] === null ? qb.whereNull(g.physical) : qb.where(g.physical, key[i] as Knex.Value)));
-  const row = await qb.first();
-  if (!row) throw notFound('This group has no rows with a value in the window');
-  return row.value;
+/**
+ * One pass: the group totals are computed once (a CTE) and both the subject's total and the count of
+ * smaller totals are read from them.
+ */
+async function rankGroup(sc: StatsContext, input: z.output<typeof percentileSchema>, column: Column, groups: Column[], fn: AggregateFn) {
+  const totals = groupTotals(sc, input, column, groups, fn);
+  let subjectSql: string;
+  let subjectBindings: Knex.Value[];
+  if (input.value !== undefined) {
+    // PostgreSQL types the parameter after "value" (bigint for count): a fractional subject needs a cast.
+    const numeric = fn !== 'min' && fn !== 'max' ? true : column.type === 'number';
+    subjectSql = isPostgres(sc.db) && numeric ? 'cast(? as double precision)' : '?';
+    subjectBindings = [parseSubjectValue(sc, column, input.value, numeric) as Knex.Value];
+  } else {
+    const key = input.group ? groupKeyFromInput(sc, groups, input.group) : await groupKeyOfRow(sc, groups, input.rowId!);
+    const match = key.map((value, i) => (value === null ? `"g${i}" is null` : `"g${i}" = ?`)).join(' and ');
+    subjectSql = `(select "value" from "totals" where ${match})`;
+    subjectBindings = key.filter((value) => value !== null) as Knex.Value[];
+  }
+  const row = await sc.db
+    .with('totals', totals)
+    .from('totals')
+    .select(sc.db.raw(`count(*) as total, sum(case when "value" < ${subjectSql} then 1 else 0 end) as below, ${subjectSql} as subject`, [...subjectBindings, ...subjectBindings]))
+    .first();
+  if (row?.subject === null || row?.subject === undefined) throw notFound('This group has no rows with a value in the window');
+  return { below: Number(row.below ?? 0), total: Number(row.total ?? 0), subject: row.subject as unknown };
 }
 
 function groupKeyFromInput(sc: StatsContext, groups: Column[], group: Record<string, unknown>): unknown[] {
@@ -272,16 +294,4 @@ async function countRows(sc: StatsContext, input: z.output<typeof percentileSche
   const below = await scopedQuery(sc, input).where(column.physical, '<', subject as Knex.Value).count({ n: '*' }).first();
   const total = await scopedQuery(sc, input).whereNotNull(column.physical).count({ n: '*' }).first();
   return [Number(below?.n ?? 0), Number(total?.n ?? 0)];
-}
-
-async function countGroups(sc: StatsContext, input: z.output<typeof percentileSchema>, column: Column, groups: Column[], fn: AggregateFn, subject: unknown): Promise<[number, number]> {
-  const totals = groupTotals(sc, input, column, groups, fn);
-  // PostgreSQL types the parameter after "value" (bigint for count): a fractional subject needs a cast.
-  const numeric = isPostgres(sc.db) && (fn !== 'min' && fn !== 'max' ? true : column.type === 'number');
-  const placeholder = numeric ? 'cast(? as double precision)' : '?';
-  const row = await sc.db
-    .from(totals.as('totals'))
-    .select(sc.db.raw(`count(*) as total, sum(case when "value" < ${placeholder} then 1 else 0 end) as below`, [subject as Knex.Value]))
-    .first();
-  return [Number(row?.below ?? 0), Number(row?.total ?? 0)];
 }
