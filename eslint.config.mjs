@@ -20,6 +20,11 @@ export default tseslint.config(
   {
     files: ['nodes/**/*.ts'],
     plugins: { 'n8n-nodes-base': n8nNodesBase },
-    rules: n8nNodesBase.configs.nodes.rules,
+    rules: {
+      ...n8nNodesBase.configs.nodes.rules,
+      // Superseded by @n8n/community-nodes/node-connection-type-literal, which asks for NodeConnectionTypes.
+      'n8n-nodes-base/node-class-description-inputs-wrong-regular-node': 'off',
+      'n8n-nodes-base/node-class-description-outputs-wrong': 'off',
+    },
   },
 );

@@ -1,0 +1,202 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import { parseJsonParameter, toIdList } from '../../../shared/execute';
+
+/** Recipients, text, buttons and delivery options shared by Send and Send and Wait. */
+export function messageFields(operation: string): INodeProperties[] {
+	const show = { resource: ['message'], operation: [operation] };
+	return [
+		{
+			displayName: 'Send To',
+			name: 'recipientType',
+			type: 'options',
+			options: [
+				{ name: 'User IDs', value: 'userIds', description: 'CRM user IDs; the message goes to their linked messenger accounts' },
+				{ name: 'Lead IDs', value: 'leadIds', description: 'Messenger contacts (leads) by their Metabot ID' },
+			],
+			default: 'userIds',
+			displayOptions: { show },
+		},
+		{
+			displayName: 'Recipients',
+			name: 'recipients',
+			type: 'string',
+			required: true,
+			default: '',
+			placeholder: '127, 128',
+			description: 'IDs separated by commas, or an expression returning an array',
+			displayOptions: { show },
+		},
+		{
+			displayName: 'Text',
+			name: 'text',
+			type: 'string',
+			typeOptions: { rows: 5 },
+			required: true,
+			default: '',
+			placeholder: 'Hello {{ lead.firstName }}, your order {{ params.orderId }} is on its way',
+			description:
+				'Message template. Placeholders are filled per recipient: {{ lead.firstName }}, {{ lead.attributes.x }}, {{ params.x }}, {{ user.userId }}. Use n8n expressions for values from this workflow.',
+			displayOptions: { show },
+		},
+	];
+}
+
+export function buttonsField(operation: string, extraShow: IDataObject = {}): INodeProperties {
+	return {
+		displayName: 'Buttons',
+		name: 'buttons',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true, sortable: true },
+		placeholder: 'Add Button',
+		default: {},
+		displayOptions: { show: { resource: ['message'], operation: [operation], ...extraShow } },
+		options: [
+			{
+				displayName: 'Button',
+				name: 'button',
+				values: [
+					{ displayName: 'Text', name: 'text', type: 'string', default: '', description: 'Label shown on the button' },
+					{
+						displayName: 'Type',
+						name: 'type',
+						type: 'options',
+						options: [
+							{ name: 'Reply With Data', value: 'data', description: 'Pressing sends the value back (button pressed event or answer)' },
+							{ name: 'Open URL', value: 'url', description: 'Pressing opens a link' },
+						],
+						default: 'data',
+					},
+					{ displayName: 'Value', name: 'value', type: 'string', default: '', description: 'Data sent back, or the URL to open' },
+					{
+						displayName: 'Same Row as Previous',
+						name: 'sameRow',
+						type: 'boolean',
+						default: false,
+						description: 'Whether to put this button next to the previous one instead of on a new row',
+					},
+				],
+			},
+		],
+	};
+}
+
+export function deliveryOptions(operation: string): INodeProperties {
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show: { resource: ['message'], operation: [operation] } },
+		options: [
+			{
+				displayName: 'Channel',
+				name: 'channel',
+				type: 'options',
+				options: [
+					{ name: 'Last Active', value: 'last', description: 'The messenger the recipient used last' },
+					{ name: 'All', value: 'all', description: 'Every linked messenger' },
+				],
+				default: 'last',
+			},
+			{
+				displayName: 'Critical',
+				name: 'critical',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to deliver even to paused users (e.g. security or payment notices)',
+			},
+			{
+				displayName: 'Dry Run',
+				name: 'dryRun',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to only check recipients and render the text, without sending',
+			},
+			{
+				displayName: 'Idempotency Key',
+				name: 'idempotencyKey',
+				type: 'string',
+				default: '',
+				description: 'Sends with the same key go out once; repeats get the first answer back',
+			},
+			{ displayName: 'Image URL', name: 'imageUrl', type: 'string', default: '', description: 'Picture sent with the text' },
+			{
+				displayName: 'Parse Mode',
+				name: 'parseMode',
+				type: 'options',
+				options: [
+					{ name: 'Plain Text', value: '' },
+					{ name: 'HTML', value: 'HTML' },
+					{ name: 'MarkdownV2', value: 'MarkdownV2' },
+				],
+				default: '',
+			},
+			{
+				displayName: 'Template Parameters (JSON)',
+				name: 'params',
+				type: 'json',
+				default: '{}',
+				description: 'Values for {{ params.x }} placeholders in the text',
+			},
+			{
+				displayName: 'Trace ID',
+				name: 'traceId',
+				type: 'string',
+				default: '',
+				description: 'Continue an existing trace (e.g. the trace_id of the trigger item)',
+			},
+		],
+	};
+}
+
+interface ButtonInput {
+	text: string;
+	type: string;
+	value: string;
+	sameRow?: boolean;
+}
+
+function buttonRows(collection: unknown): IDataObject[][] {
+	const buttons = ((collection as { button?: ButtonInput[] } | undefined)?.button ?? []) as ButtonInput[];
+	const rows: IDataObject[][] = [];
+	for (const button of buttons) {
+		const built: IDataObject = { text: button.text, [button.type === 'url' ? 'url' : 'data']: button.value };
+		const lastRow = rows[rows.length - 1];
+		if (button.sameRow && lastRow) lastRow.push(built);
+		else rows.push([built]);
+	}
+	return rows;
+}
+
+export interface MessageRequest {
+	body: IDataObject;
+	headers: Record<string, string>;
+}
+
+/** The POST /messages body and headers from the node's parameters for one item. */
+export function buildMessageRequest(this: IExecuteFunctions, itemIndex: number): MessageRequest {
+	const recipientType = this.getNodeParameter('recipientType', itemIndex) as string;
+	const recipients = toIdList(this.getNodeParameter('recipients', itemIndex));
+	if (recipients.length === 0) {
+		throw new NodeOperationError(this.getNode(), 'No recipients given', { itemIndex });
+	}
+	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const body: IDataObject = {
+		[recipientType === 'leadIds' ? 'leadIds' : 'userIds']: recipients,
+		text: this.getNodeParameter('text', itemIndex) as string,
+	};
+	const buttons = buttonRows(this.getNodeParameter('buttons', itemIndex, {}));
+	if (buttons.length > 0) body.buttons = buttons;
+	if (options.params) body.params = parseJsonParameter(this.getNode(), options.params, 'Template Parameters', itemIndex);
+	if (options.parseMode) body.parseMode = options.parseMode;
+	if (options.imageUrl) body.imageUrl = options.imageUrl;
+	if (options.critical) body.critical = true;
+	if (options.channel) body.channel = options.channel;
+	const headers: Record<string, string> = {};
+	if (options.idempotencyKey) headers['Idempotency-Key'] = String(options.idempotencyKey);
+	if (options.traceId) headers['X-Trace-Id'] = String(options.traceId);
+	if (options.dryRun) headers['X-Dry-Run'] = 'true';
+	return { body, headers };
+}

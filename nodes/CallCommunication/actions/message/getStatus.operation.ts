@@ -1,0 +1,24 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { metabotApiRequest } from '../../../shared/transport';
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Message ID',
+		name: 'messageId',
+		type: 'string',
+		required: true,
+		default: '',
+		description: 'The messageId returned by Send',
+		displayOptions: { show: { resource: ['message'], operation: ['getStatus'] } },
+	},
+];
+
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+	const messageId = this.getNodeParameter('messageId', itemIndex) as string;
+	const answer = await metabotApiRequest.call(this, {
+		method: 'GET',
+		path: `/messages/${encodeURIComponent(messageId)}`,
+		itemIndex,
+	});
+	return { ...(answer.message as IDataObject), trace_id: answer.trace_id };
+}

@@ -1,0 +1,10 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { metabotApiRequest } from '../../../shared/transport';
+import { buildMessageRequest, buttonsField, deliveryOptions, messageFields } from './fields';
+
+export const description: INodeProperties[] = [...messageFields('send'), buttonsField('send'), deliveryOptions('send')];
+
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+	const { body, headers } = buildMessageRequest.call(this, itemIndex);
+	return await metabotApiRequest.call(this, { method: 'POST', path: '/messages', body, headers, itemIndex });
+}

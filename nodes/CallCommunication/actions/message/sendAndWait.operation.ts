@@ -1,0 +1,67 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import { metabotApiRequest } from '../../../shared/transport';
+import { buildMessageRequest, buttonsField, deliveryOptions, messageFields } from './fields';
+
+const show = { resource: ['message'], operation: ['sendAndWait'] };
+
+/** Extra time n8n waits after the backend's own timeout, in case the timeout answer never arrives. */
+const RESUME_GRACE_SECONDS = 60;
+
+export const description: INodeProperties[] = [
+	...messageFields('sendAndWait'),
+	{
+		displayName: 'Response Type',
+		name: 'responseType',
+		type: 'options',
+		options: [
+			{ name: 'Button Press', value: 'buttons', description: 'Continue when the recipient presses one of the buttons' },
+			{ name: 'Free Text', value: 'text', description: 'Continue with the next message the recipient writes' },
+		],
+		default: 'buttons',
+		displayOptions: { show },
+	},
+	buttonsField('sendAndWait', { responseType: ['buttons'] }),
+	{
+		displayName: 'Timeout (Minutes)',
+		name: 'timeoutMinutes',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 60,
+		description: 'How long to wait for the reply; then the workflow continues with status "timeout"',
+		displayOptions: { show },
+	},
+	deliveryOptions('sendAndWait'),
+];
+
+/**
+ * Sends the message for the first input item with a resume URL, then puts the execution to wait.
+ * The backend calls the resume URL once with the answer (or a timeout), which `webhook` turns into
+ * this node's output.
+ */
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const { body, headers } = buildMessageRequest.call(this, 0);
+	const responseType = this.getNodeParameter('responseType', 0) as string;
+	const timeoutSeconds = Math.round((this.getNodeParameter('timeoutMinutes', 0) as number) * 60);
+	const resumeUrl = this.evaluateExpression('{{ $execution.resumeUrl }}', 0) as string;
+	body.wait = { resumeUrl, mode: responseType === 'text' ? 'text' : 'buttons', timeoutSeconds };
+	await metabotApiRequest.call(this, { method: 'POST', path: '/messages', body, headers, itemIndex: 0 });
+	await this.putExecutionToWait(new Date(Date.now() + (timeoutSeconds + RESUME_GRACE_SECONDS) * 1000));
+	return this.getInputData();
+}
+
+/** The backend's resume call: `{ status, answer:{text?,buttonData?}|null, leadId, userId, messageId, traceId }`. */
+export async function webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+	const resume = this.getBodyData() as IDataObject;
+	const answer = (resume.answer as IDataObject | null) ?? null;
+	const json: IDataObject = {
+		status: resume.status,
+		text: answer?.text ?? null,
+		buttonData: answer?.buttonData ?? null,
+		answer,
+		leadId: resume.leadId ?? null,
+		userId: resume.userId ?? null,
+		messageId: resume.messageId ?? null,
+		trace_id: resume.traceId ?? null,
+	};
+	return { webhookResponse: { success: true }, workflowData: [[{ json }]] };
+}
