@@ -1,8 +1,9 @@
-// Copies node and credential icons next to the compiled files, as n8n expects them.
+// Copies node and credential icons and the nodes' codex files (*.node.json) next to the compiled
+// files, where n8n looks for them.
 const { src, dest } = require('gulp');
 
 function buildIcons() {
-  return src(['nodes/**/*.{png,svg}', 'credentials/**/*.{png,svg}'], { base: '.', encoding: false }).pipe(dest('dist'));
+  return src(['nodes/**/*.{png,svg}', 'nodes/**/*.node.json', 'credentials/**/*.{png,svg}'], { base: '.', encoding: false }).pipe(dest('dist'));
 }
 
 exports['build:icons'] = buildIcons;
