@@ -32,6 +32,9 @@ function extensionFolder(root: string): string {
   return path.dirname(target);
 }
 
+/** A CORS preflight makes n8n look the webhook up: 204 when it is registered, 404 before. */
+const corsPreflight = { Origin: 'http://probe.test', 'Access-Control-Request-Method': 'POST' };
+
 export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -122,7 +125,7 @@ export class N8nInstance {
       url,
       webhookUrl: (pathName) => `${url}/webhook/${pathName}`,
       waitForWebhook: (pathName, timeoutMs = 60_000) =>
-        waitUntil(async () => (await fetch(`${url}/webhook/${pathName}`, { method: 'OPTIONS' })).status < 400, timeoutMs, `webhook ${pathName} to be registered`),
+        waitUntil(async () => (await fetch(`${url}/webhook/${pathName}`, { method: 'OPTIONS', headers: corsPreflight })).status < 400, timeoutMs, `webhook ${pathName} to be registered`),
       logs: () => this.output,
       stop: async () => {
         if (child.exitCode === null) child.kill('SIGTERM');
