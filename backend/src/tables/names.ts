@@ -8,7 +8,7 @@ export type SystemColumn = (typeof SYSTEM_COLUMNS)[number];
 // clarity in exports, n8n expressions and anyone reading the database by hand.
 const RESERVED = new Set([
   ...SYSTEM_COLUMNS.map((name) => name.toLowerCase()),
-  'rowid', 'oid', '_rowid_', 'ctid', 'xmin', 'xmax',
+  'rowid', 'oid', '_rowid_', 'ctid', 'xmin', 'xmax', '__proto__',
   'select', 'from', 'where', 'table', 'drop', 'insert', 'update', 'delete', 'null', 'true', 'false',
 ]);
 

@@ -64,15 +64,16 @@ export function parseRows(db: Knex, table: DataTable, rows: unknown[], options: 
 
 function parseRow(db: Knex, shape: { byName: Map<string, Column>; user: Column[] }, input: Record<string, unknown>, options: ParseOptions, at: string, errors: FieldError[]) {
   const row: Record<string, unknown> = {};
-  for (const key in input) {
+  for (const key of Object.keys(input)) {
     const column = shape.byName.get(key);
     if (column?.system && options.ignoreSystem) continue;
     if (!column) errors.push({ path: `${at}.${key}`, message: 'unknown column' });
     else if (column.system) errors.push({ path: `${at}.${key}`, message: 'is set by the table itself' });
   }
   for (const column of shape.user) {
-    if (options.partial && !(column.name in input)) continue;
-    const parsed = parseValue(column, input[column.name], options.source);
+    const given = Object.hasOwn(input, column.name);
+    if (options.partial && !given) continue;
+    const parsed = parseValue(column, given ? input[column.name] : undefined, options.source);
     if (!parsed.ok) errors.push({ path: `${at}.${column.name}`, message: parsed.message });
     else row[column.physical] = toDbValue(db, column, parsed.value);
   }
@@ -167,7 +168,7 @@ export async function upsertRows(db: Knex, table: DataTable, keys: string[], inp
   input.forEach((raw, i) => {
     const { rows, errors: rowErrors } = parseRows(db, table, [raw], { source: 'json', partial: true, path: 'rows' });
     rowErrors.forEach((e) => errors.push({ ...e, path: e.path.replace(/^rows\.0/, `rows.${i}`) }));
-    const given = userColumns(table).filter((c) => c.name in (raw as object)).map((c) => c.physical);
+    const given = userColumns(table).filter((c) => Object.hasOwn(raw as object, c.name)).map((c) => c.physical);
     const missing = userColumns(table).filter((c) => !c.nullable && !given.includes(c.physical));
     missing.forEach((c) => errors.push({ path: `rows.${i}.${c.name}`, message: 'is required' }));
     keys.forEach((key, k) => rows[0][keyCols[k]] == null && errors.push({ path: `rows.${i}.${key}`, message: 'a key column must have a value' }));

@@ -276,7 +276,7 @@ async function rankGroup(sc: StatsContext, input: z.output<typeof percentileSche
 function groupKeyFromInput(sc: StatsContext, groups: Column[], group: Record<string, unknown>): unknown[] {
   const errors: FieldError[] = [];
   const key = groups.map((g) => {
-    const parsed = parseValue(g, group[g.name], 'json', false);
+    const parsed = parseValue(g, Object.hasOwn(group, g.name) ? group[g.name] : undefined, 'json', false);
     if (!parsed.ok) errors.push({ path: `group.${g.name}`, message: parsed.message });
     return parsed.ok ? toDbValue(sc.db, g, parsed.value) : null;
   });

@@ -73,6 +73,18 @@ describe(`data tables: catalogue and rows (${dialect})`, () => {
     expect(Object.keys(doc.body.paths['/api/v1/bots/{botId}/tables/{name}'])).toEqual(['get', 'patch', 'delete']);
   });
 
+  it('handles column names that are also JavaScript property names', async () => {
+    expect((await api('POST', '', { name: 'proto', columns: [{ name: '__proto__', type: 'string' }] })).status).toBe(422);
+    const created = await api('POST', '', { name: 'js_names', columns: [{ name: 'constructor', type: 'string' }, { name: 'toString', type: 'number' }, { name: 'hasOwnProperty', type: 'boolean' }] });
+    expect(created.status).toBe(201);
+    expect((await api('POST', '/js_names/rows', { rows: [{}, { constructor: 'c', toString: 1, hasOwnProperty: true }] })).status).toBe(201);
+    const rows = (await api('POST', '/js_names/rows/query', {})).body.rows;
+    expect(rows.map((r: Record<string, unknown>) => [r.constructor, r.toString, r.hasOwnProperty])).toEqual([[null, null, null], ['c', 1, true]]);
+    expect((await api('PATCH', '/js_names/rows', { all: true, set: { toString: 2 } })).body.updated).toBe(2);
+    const top = await api('POST', '/js_names/stats/percentile', { column: 'toString', groupBy: ['constructor'], group: {} });
+    expect(top.body).toMatchObject({ value: 2, below: 0, total: 2 });
+  });
+
   it('needs the tables scope and the right bot', async () => {
     const other = await backend.createBot({ scopes: ['maps'] });
     expect((await backend.request('GET', `/api/v1/bots/${other.botId}/tables`, { token: other.token })).status).toBe(403);
