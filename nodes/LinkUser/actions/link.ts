@@ -65,15 +65,6 @@ export const description: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		displayOptions: show(['link']),
-		options: [{ displayName: 'Source', name: 'source', type: 'string', default: 'n8n', description: 'Where the link came from, kept with it' }],
-	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
 		displayOptions: show(['unlink']),
 		options: [
 			{
@@ -95,11 +86,9 @@ async function createToken(this: IExecuteFunctions, itemIndex: number): Promise<
 }
 
 async function link(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
-	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const body: IDataObject = {
 		userId: this.getNodeParameter('userId', itemIndex),
 		leadId: this.getNodeParameter('leadId', itemIndex),
-		source: options.source || 'n8n',
 	};
 	const answer = await metabotApiRequest.call(this, { method: 'POST', path: '/links', body, itemIndex });
 	return { ...(answer.link as IDataObject), trace_id: answer.trace_id };

@@ -15,7 +15,7 @@ export const description: INodeProperties[] = [
 		options: [
 			{ name: 'Block', value: 'block', action: 'Block a user', description: 'Stop every message to the user until unblocked' },
 			{ name: 'Delete', value: 'delete', action: 'Delete a user', description: 'Forget the user and unlink their leads' },
-			{ name: 'Get', value: 'get', action: 'Get a user or leads', description: 'Find by user ID, lead ID or phone' },
+			{ name: 'Get', value: 'get', action: 'Get a user or leads', description: 'Find by user ID, lead ID, phone or email' },
 			{ name: 'Pause', value: 'pause', action: 'Pause a user', description: 'Hold non-critical messages until a date' },
 			{ name: 'Resume', value: 'resume', action: 'Resume a user', description: 'End a pause' },
 			{ name: 'Set Attributes', value: 'setAttributes', action: 'Set lead attributes', description: 'Store values on a lead for message templates' },
@@ -30,7 +30,8 @@ export const description: INodeProperties[] = [
 		options: [
 			{ name: 'User ID', value: 'userId', description: 'The CRM user with all their leads' },
 			{ name: 'Lead ID', value: 'leadId', description: 'One messenger contact' },
-			{ name: 'Phone', value: 'phone', description: 'Leads that shared this phone number' },
+			{ name: 'Phone', value: 'phone', description: 'Leads that shared this phone number (any format)' },
+			{ name: 'Email', value: 'email', description: 'Leads with this email' },
 		],
 		default: 'userId',
 		displayOptions: show(['get']),
@@ -42,7 +43,7 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: '127',
-		description: 'The user ID, lead ID or phone number to look for',
+		description: 'The user ID, lead ID, phone number or email to look for',
 		displayOptions: show(['get']),
 	},
 	{
@@ -143,8 +144,8 @@ async function get(this: IExecuteFunctions, itemIndex: number): Promise<IDataObj
 		const answer = await metabotApiRequest.call(this, { method: 'GET', path: `/leads/${encodeURIComponent(lookup)}`, itemIndex });
 		return answer.lead as IDataObject;
 	}
-	if (findBy === 'phone') {
-		const answer = await metabotApiRequest.call(this, { method: 'GET', path: '/leads', qs: { phone: lookup }, itemIndex });
+	if (findBy === 'phone' || findBy === 'email') {
+		const answer = await metabotApiRequest.call(this, { method: 'GET', path: '/leads', qs: { [findBy]: lookup }, itemIndex });
 		return answer.leads as IDataObject[];
 	}
 	const answer = await metabotApiRequest.call(this, { method: 'GET', path: `/users/${encodeURIComponent(lookup)}`, itemIndex });

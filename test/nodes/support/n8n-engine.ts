@@ -204,7 +204,9 @@ export class N8nEngine {
   /** A node's list-loading method, called the way the editor's dynamic parameters do. */
   async loadOptions(node: NodeSpec, method: string): Promise<Array<{ name: string; value: string }>> {
     const workflow = this.workflow([node]);
-    const context = new core.LoadOptionsContext(workflow, workflow.getNode(node.name), this.additionalData(), `parameters.${method}`);
+    // The editor sends the node's current parameters along; n8n puts them on additionalData.
+    const additionalData = this.additionalData({ currentNodeParameters: node.parameters });
+    const context = new core.LoadOptionsContext(workflow, workflow.getNode(node.name), additionalData, `parameters.${method}`);
     const nodeType = this.nodeType(node.type);
     return await nodeType.methods.loadOptions[method].call(context);
   }
