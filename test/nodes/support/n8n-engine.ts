@@ -13,6 +13,7 @@ import type {
   ICredentialDataDecryptedObject,
   IDataObject,
   INode,
+  INodeParameters,
   INodeExecutionData,
   IRun,
   IWorkflowExecuteAdditionalData,
@@ -40,7 +41,13 @@ export interface RunResult {
   error(nodeName: string): (Error & { description?: string; httpCode?: string }) | undefined;
 }
 
-type NodeSpec = Omit<INode, 'id' | 'position' | 'typeVersion'> & Partial<Pick<INode, 'id' | 'position' | 'typeVersion'>>;
+/** A workflow node as tests write it: name, type (short names are this package's) and parameters. */
+export interface NodeSpec {
+  name: string;
+  type: string;
+  parameters: Record<string, unknown>;
+  [field: string]: unknown;
+}
 
 export class N8nEngine {
   private constructor(
@@ -174,7 +181,7 @@ export class N8nEngine {
    * Runs a workflow whose first node receives `input` items (as if a trigger produced them), like
    * n8n's own node test harness does.
    */
-  async run(nodes: NodeSpec[], options: { connections?: IConnections; input?: IDataObject[]; resumeToken?: string } = {}): Promise<RunResult> {
+  async run(nodes: NodeSpec[], options: { connections?: IConnections; input?: Array<Record<string, unknown>>; resumeToken?: string } = {}): Promise<RunResult> {
     const workflow = this.workflow(nodes, options.connections ?? chain(nodes.map((n) => n.name)));
     const hooks = new core.ExecutionLifecycleHooks('manual', 'exec-1', { id: 'wf-test', name: 'Metabot test', nodes: [], connections: {}, active: false });
     const finished = new Promise<IRun>((resolve) => hooks.addHandler('workflowExecuteAfter', (run: IRun) => resolve(run)));
@@ -205,7 +212,7 @@ export class N8nEngine {
   async loadOptions(node: NodeSpec, method: string): Promise<Array<{ name: string; value: string }>> {
     const workflow = this.workflow([node]);
     // The editor sends the node's current parameters along; n8n puts them on additionalData.
-    const additionalData = this.additionalData({ currentNodeParameters: node.parameters });
+    const additionalData = this.additionalData({ currentNodeParameters: node.parameters as INodeParameters });
     const context = new core.LoadOptionsContext(workflow, workflow.getNode(node.name), additionalData, `parameters.${method}`);
     const nodeType = this.nodeType(node.type);
     return await nodeType.methods.loadOptions[method].call(context);
