@@ -93,7 +93,8 @@ interface SqliteStatement {
  * SQLite: one prepared statement run once per row on the transaction's own connection — the fastest
  * way into SQLite (no SQL text to build or parse per batch), still inside the knex transaction.
  */
-async function insertSqlite(trx: Knex, table: DataTable, columns: string[], rows: Array<Record<string, unknown>>, now: number): Promise<number[]> {
+async function insertSqlite(trx: Knex.Transaction, table: DataTable, columns: string[], rows: Array<Record<string, unknown>>, now: number): Promise<number[]> {
+  // Inside a transaction, knex's client hands out the transaction's own connection.
   const connection = (await (trx as unknown as { client: { acquireConnection(): Promise<{ prepare(sql: string): SqliteStatement }> } }).client.acquireConnection());
   const sql = `insert into ${quoteIdentifier(table.physical)} (${columns.map(quoteIdentifier).join(', ')}) values (${columns.map(() => '?').join(', ')})`;
   const statement = connection.prepare(sql);
@@ -107,7 +108,7 @@ async function insertSqlite(trx: Knex, table: DataTable, columns: string[], rows
 }
 
 /** Inserts parsed rows inside `trx`; returns the new ids in order. PostgreSQL: multi-row INSERTs up to the parameter limit. */
-export async function insertParsedRows(trx: Knex, table: DataTable, rows: Array<Record<string, unknown>>, now: number): Promise<number[]> {
+export async function insertParsedRows(trx: Knex.Transaction, table: DataTable, rows: Array<Record<string, unknown>>, now: number): Promise<number[]> {
   const columns = ['created_at', 'updated_at', ...userColumns(table).map((c) => c.physical)];
   if (!isPostgres(trx)) return insertSqlite(trx, table, columns, rows, now);
   const perStatement = Math.max(1, Math.floor(MAX_BINDINGS / columns.length));

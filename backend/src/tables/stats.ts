@@ -215,6 +215,7 @@ export async function percentileRank(sc: StatsContext, input: z.output<typeof pe
   const fn = groups.length > 0 ? (input.fn ?? 'sum') : undefined;
   if (fn) checkFn(fn, column, 'column', errors);
   else if (column && !RANKABLE.includes(column.type)) errors.push({ path: 'column', message: `a ${column.type} column cannot be ranked` });
+  if (input.fn && groups.length === 0) errors.push({ path: 'groupBy', message: 'fn totals groups: give groupBy' });
   const subjects = [input.value, input.rowId, input.group].filter((s) => s !== undefined).length;
   if (subjects !== 1) errors.push({ path: '(root)', message: 'give exactly one of value, rowId or group' });
   if (input.group && groups.length === 0) errors.push({ path: 'group', message: 'group needs groupBy' });

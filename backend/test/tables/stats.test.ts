@@ -200,6 +200,7 @@ describe(`data tables: stats against a brute-force computation (${dialect})`, ()
     expect((await api('POST', `/${name}/stats/aggregate`, { aggregates: [{ fn: 'count' }], window: { type: 'today', column: 'at', timezone: 'Mars/Olympus' } })).status).toBe(422);
     expect((await api('POST', `/${name}/stats/percentile`, { column: 'minutes' })).status).toBe(422);
     expect((await api('POST', `/${name}/stats/percentile`, { column: 'minutes', value: 'many' })).status).toBe(422);
+    expect((await api('POST', `/${name}/stats/percentile`, { column: 'minutes', value: 1, fn: 'sum' })).status).toBe(422);
     expect((await api('POST', `/${name}/stats/top`, { column: 'minutes', fn: 'sum' })).status).toBe(422);
     expect((await api('POST', `/${name}/stats/top`, { column: "minutes'; drop table bots; --", n: 3 })).status).toBe(422);
   });
