@@ -24,7 +24,7 @@ export class CallCommunication implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Call Communication',
 		name: 'callCommunication',
-		icon: 'file:metabot.svg',
+		icon: { light: 'file:metabot.svg', dark: 'file:metabot.dark.svg' },
 		group: ['output'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',

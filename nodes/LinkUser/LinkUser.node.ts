@@ -10,7 +10,7 @@ export class LinkUser implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Link User',
 		name: 'linkUser',
-		icon: 'file:metabot.svg',
+		icon: { light: 'file:metabot.svg', dark: 'file:metabot.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',

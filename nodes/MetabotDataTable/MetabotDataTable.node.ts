@@ -12,7 +12,7 @@ export class MetabotDataTable implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Metabot Data Table',
 		name: 'metabotDataTable',
-		icon: 'file:metabot.svg',
+		icon: { light: 'file:metabot.svg', dark: 'file:metabot.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',

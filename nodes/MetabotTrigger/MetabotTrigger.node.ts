@@ -27,7 +27,7 @@ export class MetabotTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Metabot Trigger',
 		name: 'metabotTrigger',
-		icon: 'file:metabot.svg',
+		icon: { light: 'file:metabot.svg', dark: 'file:metabot.dark.svg' },
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{$parameter["events"].join(", ")}}',

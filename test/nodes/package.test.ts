@@ -36,7 +36,10 @@ describeWithN8n('the package as n8n loads it', () => {
     expect(creds).toEqual(['metabotApi']);
     for (const description of descriptions) {
       expect(description.codex.categories.length).toBeGreaterThan(0);
-      expect(description.iconUrl).toMatch(/^icons\/n8n-nodes-metabot\/dist\/nodes\/\w+\/metabot\.svg$/);
+      expect(description.iconUrl).toEqual({
+        light: expect.stringMatching(/^icons\/n8n-nodes-metabot\/dist\/nodes\/\w+\/metabot\.svg$/),
+        dark: expect.stringMatching(/^icons\/n8n-nodes-metabot\/dist\/nodes\/\w+\/metabot\.dark\.svg$/),
+      });
       expect(description.credentials).toEqual([{ name: 'metabotApi', required: true }]);
     }
   });
