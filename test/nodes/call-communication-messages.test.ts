@@ -1,0 +1,99 @@
+import { createTelegramBot, seedLinkedLeads, startDeliveryBackend, TelegramStandin, waitUntilDone, type SeededLead, type StandinBot } from '../../backend/test/support/delivery';
+import type { TestBackend } from '../../backend/test/support/test-backend';
+import { describeWithN8n } from './support/n8n-runtime';
+
+describeWithN8n('Call Communication messages in the n8n engine', () => {
+  let standin: TelegramStandin;
+  let backend: TestBackend;
+  let engine: import('./support/n8n-engine').N8nEngine;
+  let botId: number;
+  let token: string;
+  let telegram: StandinBot;
+  let leads: SeededLead[];
+
+  beforeAll(async () => {
+    const { N8nEngine } = await import('./support/n8n-engine');
+    standin = await TelegramStandin.start();
+    backend = await startDeliveryBackend(standin);
+    ({ botId, token, telegram } = await createTelegramBot(backend, standin));
+    leads = await seedLinkedLeads(backend.ctx.db, botId, [9001, 9002]);
+    engine = await N8nEngine.load({ serverUrl: `${backend.url}/api/v1`, botId, token });
+  }, 120_000);
+  afterAll(async () => {
+    await backend?.close();
+    await standin?.close();
+  });
+
+  const messageNode = (parameters: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    name: 'Message',
+    type: 'callCommunication',
+    parameters: { resource: 'message', recipientType: 'userIds', ...parameters },
+    ...extra,
+  });
+
+  it('sends a template with buttons to the users of an expression, and reports the delivery status', async () => {
+    const result = await engine.run(
+      [
+        messageNode({
+          operation: 'send',
+          recipients: '={{ $json.users }}',
+          text: 'Hi {{ lead.firstName }}, order {{ params.order }} is {{ lead.attributes.tier }}',
+          buttons: { button: [{ text: 'Rate', type: 'data', value: 'rate:5', sameRow: false }, { text: 'Site', type: 'url', value: 'https://example.com', sameRow: true }] },
+          options: { params: '={{ JSON.stringify({ order: $json.order }) }}', idempotencyKey: '={{ "order-" + $json.order }}' },
+        }),
+      ],
+      { input: [{ users: leads.map((l) => l.userId), order: 'A-1' }] },
+    );
+    const [sent] = result.output('Message');
+    expect(sent.json).toMatchObject({ success: true, messageId: expect.any(String), queued: 2 });
+    expect(sent.pairedItem).toEqual({ item: 0 });
+    await waitUntilDone(backend, botId, token, String(sent.json.messageId));
+
+    const [received] = telegram.messagesTo(leads[0].chatId);
+    expect(received.text).toBe('Hi Name9001, order A-1 is gold');
+    expect(received.replyMarkup).toEqual({ inline_keyboard: [[{ text: 'Rate', callback_data: 'rate:5' }, { text: 'Site', url: 'https://example.com' }]] });
+
+    const status = await engine.run([{ name: 'Status', type: 'callCommunication', parameters: { resource: 'message', operation: 'getStatus', messageId: String(sent.json.messageId) } }]);
+    expect(status.output('Status')[0].json).toMatchObject({ id: sent.json.messageId, status: 'done', counts: expect.objectContaining({ sent: 2 }) });
+  });
+
+  it('fails with the backend message when nobody can be reached, or continues with an error item', async () => {
+    const failing = await engine.run([messageNode({ operation: 'send', recipients: 'nobody-1, nobody-2', text: 'x' })]);
+    expect(failing.error('Message')).toMatchObject({ name: 'NodeApiError', message: 'User not found' });
+    const continued = await engine.run([messageNode({ operation: 'send', recipients: '={{ $json.to }}', text: 'x' }, { onError: 'continueRegularOutput' })], {
+      input: [{ to: 'nobody' }, { to: leads[1].userId }],
+    });
+    const output = continued.output('Message');
+    expect(output[0].json).toMatchObject({ error: 'User not found' });
+    expect(output[1].json).toMatchObject({ success: true, queued: 1 });
+  });
+
+  it('send and wait puts the execution to wait with a signed resume URL, and the resume call becomes the output', async () => {
+    const result = await engine.run(
+      [messageNode({ operation: 'sendAndWait', recipients: leads[0].userId, text: 'Confirm?', responseType: 'buttons', buttons: { button: [{ text: 'Yes', type: 'data', value: 'yes' }] }, timeoutMinutes: 30 })],
+      { resumeToken: 'resume-token-1' },
+    );
+    expect(result.run.status).toBe('waiting');
+    const waitTill = new Date(result.run.waitTill!).getTime();
+    expect(waitTill).toBeGreaterThan(Date.now() + 30 * 60_000);
+    expect(waitTill).toBeLessThan(Date.now() + 32 * 60_000);
+
+    const stored = await backend.ctx.db('messages').where({ bot_id: botId }).orderBy('created_at', 'desc').first();
+    expect(JSON.parse(stored.wait)).toEqual({ resumeUrl: 'http://n8n.test/webhook-waiting/exec-1?signature=resume-token-1', mode: 'buttons', timeoutSeconds: 1800 });
+
+    const workflow = engine.workflow([messageNode({ operation: 'sendAndWait' })]);
+    const resume = { status: 'answered', answer: { buttonData: 'yes' }, leadId: leads[0].leadId, userId: leads[0].userId, messageId: stored.id, traceId: 'tr-9' };
+    const response = { status: () => response, json: () => response, headersSent: false } as any;
+    const resumed = await engine.webhook(workflow, 'Message', { body: resume, headers: {}, rawBody: Buffer.from(JSON.stringify(resume)) } as any, response);
+    expect(resumed.workflowData[0][0].json).toEqual({
+      status: 'answered',
+      text: null,
+      buttonData: 'yes',
+      answer: { buttonData: 'yes' },
+      leadId: leads[0].leadId,
+      userId: leads[0].userId,
+      messageId: stored.id,
+      trace_id: 'tr-9',
+    });
+  });
+});
