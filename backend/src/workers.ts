@@ -1,9 +1,11 @@
 import type { AppContext } from './context';
 import { stopTelegram, syncTelegram } from './channels/telegram/runtime';
 import { deliverDue } from './delivery/worker';
+import { EVENTS_LOOP, runEventsOnce } from './events/worker';
 import { purgeExpiredKeys } from './integration/idempotency';
 import { resumeExpiredPauses } from './identity/lifecycle';
 import { purgeInboundUpdates } from './inbound/inbound';
+import { onWake } from './wakeups';
 
 export interface Workers {
   stop(): Promise<void>;
@@ -22,7 +24,10 @@ interface Loop {
 
 const wakers = new WeakMap<AppContext, Map<string, () => void>>();
 
-/** Runs a loop now instead of at its next tick (e.g. delivery right after a message was accepted). */
+/**
+ * Runs a loop now instead of at its next tick (e.g. delivery right after a message was accepted).
+ * Code that holds only a transaction uses `wakeAfterCommit(trx, name)` from wakeups.ts instead.
+ */
 export function wakeLoop(ctx: AppContext, name: string): void {
   wakers.get(ctx)?.get(name)?.();
 }
@@ -42,6 +47,7 @@ const loops: Loop[] = [
   { name: 'inbound-dedupe-purge', intervalMs: 60 * 60_000, run: purgeInboundUpdates },
   { name: 'delivery', intervalMs: (ctx) => ctx.config.DELIVERY_POLL_MS, run: deliverDue, runAtStart: true },
   { name: 'telegram', intervalMs: 5_000, run: syncTelegram, runAtStart: true, stop: stopTelegram },
+  { name: EVENTS_LOOP, intervalMs: 500, run: runEventsOnce, runAtStart: true },
 ];
 
 export function startWorkers(ctx: AppContext): Workers {
@@ -49,6 +55,7 @@ export function startWorkers(ctx: AppContext): Workers {
   const running = new Set<Promise<unknown>>();
   const loopWakers = new Map<string, () => void>();
   wakers.set(ctx, loopWakers);
+  const unsubscribes: Array<() => void> = [];
   const timers = loops.map((loop) => {
     let busy = false;
     let again = false;
@@ -69,6 +76,7 @@ export function startWorkers(ctx: AppContext): Workers {
       running.add(run);
     };
     loopWakers.set(loop.name, tick);
+    unsubscribes.push(onWake(loop.name, tick));
     if (loop.runAtStart) setImmediate(tick);
     return setInterval(tick, typeof loop.intervalMs === 'number' ? loop.intervalMs : loop.intervalMs(ctx));
   });
@@ -76,6 +84,7 @@ export function startWorkers(ctx: AppContext): Workers {
     async stop() {
       stopped = true;
       wakers.delete(ctx);
+      unsubscribes.forEach((unsubscribe) => unsubscribe());
       timers.forEach(clearInterval);
       await Promise.all(running);
       await Promise.all(loops.map((loop) => loop.stop?.(ctx)));

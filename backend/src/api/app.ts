@@ -6,6 +6,7 @@ import { botsRouter } from '../bots/routes';
 import { isDatabaseReachable } from '../db/database';
 import { messagesRouter } from '../delivery/routes';
 import { telegramWebhookRouter } from '../channels/telegram/routes';
+import { eventsRouter } from '../events/routes';
 import { callEndpointRouter } from '../integration/call-endpoint';
 import { identityRouter } from '../identity/routes';
 import { mapsRouter } from '../maps/routes';
@@ -72,6 +73,7 @@ export function createApp(ctx: AppContext): Express {
   api.use(identityRouter(ctx));
   api.use(tablesRouter(ctx));
   api.use(messagesRouter(ctx));
+  api.use(eventsRouter(ctx));
   app.use('/api/v1', api);
 
   app.use((_req, res) => sendError(res, new ApiError(404, 'Not found')));

@@ -39,6 +39,8 @@ export const configSchema = z.object({
   DELIVERY_BACKOFF_CAP_MS: z.coerce.number().int().min(1).default(5 * 60_000),
   DELIVERY_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
   DELIVERY_POLL_MS: z.coerce.number().int().min(5).default(250),
+  /** How long an event no subscription matched waits for a matching subscription to be created. */
+  EVENT_RETENTION_HOURS: z.coerce.number().positive().default(72),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

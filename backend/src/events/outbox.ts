@@ -1,6 +1,10 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../context';
 import { toJson } from '../db/database';
+import { wakeAfterCommit } from '../wakeups';
+
+/** The background loop that fans events out to subscriptions and delivers them (workers.ts). */
+export const EVENTS_LOOP = 'events';
 
 /** An event as it enters the outbox. Payload is the event's own data (see docs/ARCHITECTURE.md). */
 export interface NewEvent {
@@ -15,7 +19,8 @@ export interface NewEvent {
 
 /**
  * Persists an event. Call it inside the transaction of the change that caused the event, so an
- * accepted change always has its event and a refused one never does.
+ * accepted change always has its event and a refused one never does. The events loop of this
+ * process is woken once the transaction commits.
  */
 export async function recordEvent(db: Knex, clock: Clock, event: NewEvent): Promise<number> {
   const [row] = await db('events')
@@ -30,5 +35,6 @@ export async function recordEvent(db: Knex, clock: Clock, event: NewEvent): Prom
       created_at: clock.now(),
     })
     .returning('id');
+  wakeAfterCommit(db, EVENTS_LOOP);
   return typeof row === 'object' ? Number((row as { id: number }).id) : Number(row);
 }

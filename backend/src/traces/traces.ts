@@ -46,19 +46,28 @@ interface TraceRow {
 
 /** Appends a hop. Pass a transaction so the hop is written with the change it describes. */
 export async function appendTraceHop(db: Knex, clock: Clock, hop: TraceHop): Promise<void> {
-  await db('trace_hops').insert({
-    bot_id: hop.botId,
-    trace_id: hop.traceId,
-    hop: hop.hop,
-    status: hop.status,
-    source_system: hop.sourceSystem ?? null,
-    alias: hop.alias ?? null,
-    user_id: hop.userId ?? null,
-    lead_id: hop.leadId ?? null,
-    latency_ms: hop.latencyMs ?? null,
-    detail: hop.detail ? toJson(hop.detail) : null,
-    created_at: clock.now(),
-  });
+  await appendTraceHops(db, clock, [hop]);
+}
+
+/** Appends several hops in one insert (a worker recording a batch). */
+export async function appendTraceHops(db: Knex, clock: Clock, hops: TraceHop[]): Promise<void> {
+  if (hops.length === 0) return;
+  const now = clock.now();
+  await db('trace_hops').insert(
+    hops.map((hop) => ({
+      bot_id: hop.botId,
+      trace_id: hop.traceId,
+      hop: hop.hop,
+      status: hop.status,
+      source_system: hop.sourceSystem ?? null,
+      alias: hop.alias ?? null,
+      user_id: hop.userId ?? null,
+      lead_id: hop.leadId ?? null,
+      latency_ms: hop.latencyMs ?? null,
+      detail: hop.detail ? toJson(hop.detail) : null,
+      created_at: now,
+    })),
+  );
 }
 
 export async function readTrace(db: Knex, botId: number, traceId: string): Promise<StoredTraceHop[]> {

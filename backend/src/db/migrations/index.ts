@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as foundation from './0001_foundation';
 import * as identity from './0002_identity';
 import * as delivery from './0003_delivery';
+import * as events from './0004_events';
 import * as tables from './0005_tables';
 
 interface Migration {
@@ -17,6 +18,7 @@ const migrations: Array<[string, Migration]> = [
   ['0001_foundation', foundation],
   ['0002_identity', identity],
   ['0003_delivery', delivery],
+  ['0004_events', events],
   ['0005_tables', tables],
 ];
 

@@ -1,0 +1,170 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../context';
+import { botAccess } from '../api/auth';
+import { conflict, invalid, notFound, parseInput } from '../api/errors';
+import { apiRegistry, botPathParams, errorResponses } from '../openapi/registry';
+import { getDelivery, listDeliveries, listDeliveriesQuerySchema, redeliver } from './deliveries';
+import {
+  MAX_SUBSCRIPTIONS_PER_BOT,
+  type Subscription,
+  TooManySubscriptionsError,
+  createSubscription,
+  createSubscriptionSchema,
+  deleteSubscription,
+  getSubscription,
+  listSubscriptions,
+} from './subscriptions';
+
+const subscriptionIdSchema = z.string().regex(/^sub_[0-9a-f]{24}$/, 'is not a subscription id');
+const deliveryIdSchema = z.string().regex(/^dlv_[0-9a-f]{24}$/, 'is not a delivery id');
+
+function publicSubscription(subscription: Subscription) {
+  const { botId: _botId, createdAt, ...rest } = subscription;
+  return { ...rest, createdAt: new Date(createdAt).toISOString() };
+}
+
+/** Subscriptions of n8n workflows to this bot's events, and the deliveries made to them. */
+export function eventsRouter(ctx: AppContext): Router {
+  const router = Router();
+  const access = botAccess(ctx, 'subscriptions');
+
+  router.post('/bots/:botId/subscriptions', access, async (req, res) => {
+    const input = parseInput(createSubscriptionSchema, req.body, 'subscription');
+    try {
+      const { subscription, secret } = await createSubscription(ctx, res.locals.bot.id, input);
+      res.status(201).json({ success: true, subscription: { ...publicSubscription(subscription), secret }, trace_id: res.locals.traceId });
+    } catch (err) {
+      if (err instanceof TooManySubscriptionsError) throw invalid(`A bot has at most ${MAX_SUBSCRIPTIONS_PER_BOT} subscriptions`);
+      throw err;
+    }
+  });
+
+  router.get('/bots/:botId/subscriptions', access, async (_req, res) => {
+    const subscriptions = await listSubscriptions(ctx, res.locals.bot.id);
+    res.json({ success: true, subscriptions: subscriptions.map(publicSubscription), trace_id: res.locals.traceId });
+  });
+
+  router.get('/bots/:botId/subscriptions/:subscriptionId', access, async (req, res) => {
+    const id = parseInput(subscriptionIdSchema, req.params.subscriptionId, 'subscription id');
+    const subscription = await getSubscription(ctx, res.locals.bot.id, id);
+    if (!subscription) throw notFound('No subscription with this id for this bot');
+    res.json({ success: true, subscription: publicSubscription(subscription), trace_id: res.locals.traceId });
+  });
+
+  router.delete('/bots/:botId/subscriptions/:subscriptionId', access, async (req, res) => {
+    const id = parseInput(subscriptionIdSchema, req.params.subscriptionId, 'subscription id');
+    if (!(await deleteSubscription(ctx, res.locals.bot.id, id))) throw notFound('No subscription with this id for this bot');
+    res.json({ success: true, trace_id: res.locals.traceId });
+  });
+
+  router.get('/bots/:botId/events/deliveries', access, async (req, res) => {
+    const query = parseInput(listDeliveriesQuerySchema, req.query, 'query');
+    res.json({ success: true, ...(await listDeliveries(ctx, res.locals.bot.id, query)), trace_id: res.locals.traceId });
+  });
+
+  router.get('/bots/:botId/events/deliveries/:deliveryId', access, async (req, res) => {
+    const id = parseInput(deliveryIdSchema, req.params.deliveryId, 'delivery id');
+    const delivery = await getDelivery(ctx, res.locals.bot.id, id);
+    if (!delivery) throw notFound('No delivery with this id for this bot');
+    res.json({ success: true, delivery, trace_id: res.locals.traceId });
+  });
+
+  router.post('/bots/:botId/events/deliveries/:deliveryId/redeliver', access, async (req, res) => {
+    const id = parseInput(deliveryIdSchema, req.params.deliveryId, 'delivery id');
+    const result = await redeliver(ctx, res.locals.bot.id, id);
+    if ('notFound' in result) throw notFound('No delivery with this id for this bot');
+    if ('pending' in result) throw conflict('This delivery is still pending; it will be attempted on its schedule');
+    res.json({ success: true, delivery: result.delivery, trace_id: res.locals.traceId });
+  });
+
+  return router;
+}
+
+const subscriptionSchema = z
+  .object({ id: z.string(), url: z.string(), events: z.array(z.string()), aliases: z.array(z.string()), createdAt: z.string() })
+  .meta({ id: 'Subscription' });
+const deliverySchema = z
+  .object({
+    id: z.string(),
+    subscriptionId: z.string(),
+    eventId: z.number().int(),
+    eventType: z.string(),
+    traceId: z.string(),
+    status: z.enum(['pending', 'delivered', 'exhausted']),
+    attempts: z.number().int(),
+    nextAttemptAt: z.string().nullable(),
+    lastStatusCode: z.number().int().nullable(),
+    lastError: z.string().nullable(),
+    deliveredAt: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'EventDelivery' });
+const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
+const ok = (shape: z.ZodRawShape) => json(z.object({ success: z.literal(true), ...shape, trace_id: z.string() }));
+const common = { tags: ['Events'], security: [{ bearerAuth: [] }] };
+const subscriptionParams = botPathParams.extend({ subscriptionId: subscriptionIdSchema });
+const deliveryParams = botPathParams.extend({ deliveryId: deliveryIdSchema });
+
+apiRegistry.registerPath({
+  ...common,
+  method: 'post',
+  path: '/api/v1/bots/{botId}/subscriptions',
+  summary: 'Subscribe a webhook (an n8n Metabot Trigger) to this bot\'s events',
+  description:
+    'Events of the listed types (`*` for all) are POSTed to `url`, signed with `secret` (shown only here): header `X-Metabot-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. `aliases` (globs) narrow `endpoint.called` events. Events no subscription wanted in the last EVENT_RETENTION_HOURS are delivered to a new matching subscription.',
+  request: { params: botPathParams, body: { content: json(createSubscriptionSchema) } },
+  responses: { 201: { description: 'Created', content: ok({ subscription: subscriptionSchema.extend({ secret: z.string() }) }) }, ...errorResponses('subscriptions') },
+});
+apiRegistry.registerPath({
+  ...common,
+  method: 'get',
+  path: '/api/v1/bots/{botId}/subscriptions',
+  summary: 'List the subscriptions of this bot',
+  request: { params: botPathParams },
+  responses: { 200: { description: 'OK', content: ok({ subscriptions: z.array(subscriptionSchema) }) }, ...errorResponses('subscriptions') },
+});
+apiRegistry.registerPath({
+  ...common,
+  method: 'get',
+  path: '/api/v1/bots/{botId}/subscriptions/{subscriptionId}',
+  summary: 'Read a subscription (without its secret)',
+  request: { params: subscriptionParams },
+  responses: { 200: { description: 'OK', content: ok({ subscription: subscriptionSchema }) }, ...errorResponses('subscriptions') },
+});
+apiRegistry.registerPath({
+  ...common,
+  method: 'delete',
+  path: '/api/v1/bots/{botId}/subscriptions/{subscriptionId}',
+  summary: 'Delete a subscription and its pending deliveries',
+  request: { params: subscriptionParams },
+  responses: { 200: { description: 'Deleted', content: ok({}) }, ...errorResponses('subscriptions') },
+});
+apiRegistry.registerPath({
+  ...common,
+  method: 'get',
+  path: '/api/v1/bots/{botId}/events/deliveries',
+  summary: 'List webhook deliveries, newest first (e.g. `?status=exhausted`)',
+  request: { params: botPathParams, query: listDeliveriesQuerySchema.extend({ cursor: z.string().optional() }) },
+  responses: { 200: { description: 'OK', content: ok({ deliveries: z.array(deliverySchema), nextCursor: z.string().nullable() }) }, ...errorResponses('subscriptions') },
+});
+apiRegistry.registerPath({
+  ...common,
+  method: 'get',
+  path: '/api/v1/bots/{botId}/events/deliveries/{deliveryId}',
+  summary: 'Read one webhook delivery',
+  request: { params: deliveryParams },
+  responses: { 200: { description: 'OK', content: ok({ delivery: deliverySchema }) }, ...errorResponses('subscriptions') },
+});
+apiRegistry.registerPath({
+  ...common,
+  method: 'post',
+  path: '/api/v1/bots/{botId}/events/deliveries/{deliveryId}/redeliver',
+  summary: 'Send a delivered or exhausted delivery again, with a fresh retry schedule',
+  request: { params: deliveryParams },
+  responses: {
+    200: { description: 'Queued again', content: ok({ delivery: deliverySchema }) },
+    409: { description: 'Still pending', content: json(z.object({ success: z.literal(false), message: z.string(), trace_id: z.string() })) },
+    ...errorResponses('subscriptions'),
+  },
+});

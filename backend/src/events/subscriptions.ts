@@ -1,0 +1,129 @@
+import crypto from 'node:crypto';
+import picomatch from 'picomatch';
+import { z } from 'zod';
+import type { AppContext } from '../context';
+import { fromJson, toJson } from '../db/database';
+import { wakeAfterCommit } from '../wakeups';
+import { open, seal } from './secret-box';
+import { EVENTS_LOOP } from './outbox';
+
+/** The event types a subscription can ask for (api-contract.md); '*' means all of them. */
+export const EVENT_TYPES = [
+  'message.received', 'button.pressed', 'contact.shared', 'bot.started', 'bot.blocked', 'bot.unblocked',
+  'user.linked', 'user.unlinked', 'user.paused', 'user.resumed', 'user.blocked', 'user.unblocked',
+  'user.deleted', 'user.updated', 'endpoint.called', 'message.sent', 'message.failed',
+] as const;
+
+export const MAX_SUBSCRIPTIONS_PER_BOT = 100;
+
+const webhookUrlSchema = z
+  .url({ protocol: /^https?$/ })
+  .max(2000)
+  .refine((value) => !URL.canParse(value) || !/^[a-z]+:\/\/[^/]*@/i.test(value), 'must not contain credentials');
+
+const aliasGlobSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9_\-/*?{},.![\]]+$/, 'must be an alias glob such as payments/* or users/**');
+
+export const createSubscriptionSchema = z
+  .object({
+    url: webhookUrlSchema,
+    events: z.array(z.enum([...EVENT_TYPES, '*'])).min(1).max(EVENT_TYPES.length + 1),
+    aliases: z.array(aliasGlobSchema).max(50).default([]),
+  })
+  .meta({ id: 'CreateSubscription' });
+export type CreateSubscriptionInput = z.output<typeof createSubscriptionSchema>;
+
+export interface Subscription {
+  id: string;
+  botId: number;
+  url: string;
+  events: string[];
+  aliases: string[];
+  createdAt: number;
+}
+
+export interface SubscriptionRow {
+  id: string;
+  bot_id: number;
+  url: string;
+  events: string;
+  aliases: string;
+  secret: string;
+  adopted_at: number | null;
+  created_at: number;
+}
+
+export function toSubscription(row: SubscriptionRow): Subscription {
+  return { id: row.id, botId: row.bot_id, url: row.url, events: fromJson(row.events), aliases: fromJson(row.aliases), createdAt: row.created_at };
+}
+
+export function subscriptionSecret(ctx: AppContext, row: SubscriptionRow): string {
+  return open(row.secret, ctx.config.SECRET_KEY);
+}
+
+/** What the fan-out needs to know about an event to decide who gets it. */
+export interface EventFacts {
+  type: string;
+  alias: string | null;
+}
+
+/** Compiled once per fan-out pass: does this subscription want this event? */
+export function subscriptionMatcher(subscription: Pick<Subscription, 'events' | 'aliases'>): (event: EventFacts) => boolean {
+  const wantsAll = subscription.events.includes('*');
+  const types = new Set(subscription.events);
+  const aliasMatches = subscription.aliases.length > 0 ? picomatch(subscription.aliases) : () => true;
+  return (event) => {
+    if (!wantsAll && !types.has(event.type)) return false;
+    if (event.type !== 'endpoint.called') return true;
+    return aliasMatches(event.alias ?? '');
+  };
+}
+
+export class TooManySubscriptionsError extends Error {}
+
+/** Creates a subscription; the secret is returned here and never again. */
+export async function createSubscription(
+  ctx: AppContext,
+  botId: number,
+  input: CreateSubscriptionInput,
+): Promise<{ subscription: Subscription; secret: string }> {
+  const secret = `whsec_${crypto.randomBytes(24).toString('base64url')}`;
+  const row: SubscriptionRow = {
+    id: `sub_${crypto.randomBytes(12).toString('hex')}`,
+    bot_id: botId,
+    url: input.url,
+    events: toJson([...new Set(input.events)]),
+    aliases: toJson([...new Set(input.aliases)]),
+    secret: seal(secret, ctx.config.SECRET_KEY),
+    adopted_at: null,
+    created_at: ctx.clock.now(),
+  };
+  await ctx.db.transaction(async (trx) => {
+    const [{ n }] = await trx('subscriptions').where({ bot_id: botId }).count({ n: '*' });
+    if (Number(n) >= MAX_SUBSCRIPTIONS_PER_BOT) throw new TooManySubscriptionsError();
+    await trx('subscriptions').insert(row);
+    wakeAfterCommit(trx, EVENTS_LOOP);
+  });
+  return { subscription: toSubscription(row), secret };
+}
+
+export async function listSubscriptions(ctx: AppContext, botId: number): Promise<Subscription[]> {
+  const rows = await ctx.db<SubscriptionRow>('subscriptions').where({ bot_id: botId }).orderBy('created_at').orderBy('id');
+  return rows.map(toSubscription);
+}
+
+export async function getSubscription(ctx: AppContext, botId: number, id: string): Promise<Subscription | undefined> {
+  const row = await ctx.db<SubscriptionRow>('subscriptions').where({ bot_id: botId, id }).first();
+  return row && toSubscription(row);
+}
+
+/** Deletes a subscription and its deliveries (pending ones are dropped: nobody listens any more). */
+export async function deleteSubscription(ctx: AppContext, botId: number, id: string): Promise<boolean> {
+  return ctx.db.transaction(async (trx) => {
+    await trx('event_deliveries').where({ bot_id: botId, subscription_id: id }).delete();
+    return (await trx('subscriptions').where({ bot_id: botId, id }).delete()) > 0;
+  });
+}

@@ -1,0 +1,17 @@
+import type { AppContext } from '../context';
+import { FANOUT_BATCH, fanOutEvents } from './fanout';
+import { EVENTS_LOOP } from './outbox';
+import { CLAIM_BATCH, deliverDueEvents } from './webhook-delivery';
+
+export { EVENTS_LOOP };
+
+/**
+ * One pass of the events loop: fan new events out, then attempt the due deliveries. Resolves true
+ * (run again at once) while there is more: a full batch, or a delivery that may have unblocked the
+ * next one of its lead.
+ */
+export async function runEventsOnce(ctx: AppContext): Promise<boolean> {
+  const fannedOut = await fanOutEvents(ctx);
+  const { claimed, delivered } = await deliverDueEvents(ctx);
+  return fannedOut === FANOUT_BATCH || claimed === CLAIM_BATCH || delivered > 0;
+}

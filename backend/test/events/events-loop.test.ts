@@ -1,0 +1,96 @@
+import crypto from 'node:crypto';
+import { recordEvent } from '../../src/events/outbox';
+import { verifySignature } from '../../src/events/signature';
+import { startServer, type RunningServer } from '../../src/server';
+import { wake } from '../../src/wakeups';
+import { dialect, ManualClock, startTestBackend, type TestBackend } from '../support/test-backend';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+
+/** The background loop as it runs in production: woken by recorded events, with a clock the test moves. */
+describe(`events loop with workers running (${dialect})`, () => {
+  let backend: TestBackend;
+  let receiver: WebhookReceiver;
+  const clock = new ManualClock();
+  const secretKey = crypto.randomBytes(32).toString('hex');
+
+  beforeAll(async () => {
+    backend = await startTestBackend({ clock, env: { SECRET_KEY: secretKey } });
+    receiver = await startWebhookReceiver();
+  });
+  afterAll(async () => {
+    await receiver.close();
+    await backend.close();
+  });
+
+  async function subscribe() {
+    const bot = await backend.createBot();
+    const created = await backend.request('POST', `/api/v1/bots/${bot.botId}/subscriptions`, { token: bot.token, body: { url: receiver.url, events: ['*'] } });
+    return { ...bot, secret: created.body.subscription.secret as string };
+  }
+
+  it('stores the secret sealed under SECRET_KEY and still signs with it', async () => {
+    const bot = await subscribe();
+    const stored = await backend.ctx.db('subscriptions').where({ bot_id: bot.botId }).first();
+    expect(stored.secret).not.toContain(bot.secret);
+    const before = receiver.received.length;
+    await recordEvent(backend.ctx.db, clock, { botId: bot.botId, type: 'bot.started', traceId: 'tr-sealed', leadId: 'ld_1', payload: { startPayload: 'x' } });
+    const got = (await receiver.waitFor(before + 1))[before];
+    expect(verifySignature(bot.secret, got.rawBody, got.headers['x-metabot-signature'] as string, clock.now()).valid).toBe(true);
+  });
+
+  it('receiver down, then up: everything arrives once, in order per lead', async () => {
+    const bot = await subscribe();
+    await receiver.down();
+    const ids: number[] = [];
+    for (let n = 0; n < 5; n += 1) {
+      ids.push(await recordEvent(backend.ctx.db, clock, { botId: bot.botId, type: 'message.received', traceId: `tr-down-${n}`, leadId: 'ld_down', payload: { text: `m${n}` } }));
+    }
+    const chain = () => backend.ctx.db('event_deliveries').where({ bot_id: bot.botId }).orderBy('event_id');
+    await waitUntil(async () => {
+      const rows = await chain();
+      return rows.length === 5 && rows[0].attempts > 0;
+    });
+    const failed = await chain();
+    expect(failed.map((d) => d.attempts)).toEqual([1, 0, 0, 0, 0]);
+    expect(failed[0].last_error).toMatch(/ECONNREFUSED|fetch failed/);
+
+    await receiver.up();
+    const before = receiver.received.length;
+    clock.advance(5_000);
+    wake('events');
+    const got = (await receiver.waitFor(before + 5)).slice(before);
+    expect(got.map((r) => r.body.id)).toEqual(ids);
+    expect(new Set(got.map((r) => r.headers['x-metabot-delivery'])).size).toBe(5);
+    await waitUntil(async () => (await backend.ctx.db('event_deliveries').where({ bot_id: bot.botId, status: 'delivered' })).length === 5);
+  });
+
+  (dialect === 'postgresql' ? it : it.skip)('two backend processes on one database deliver each event exactly once', async () => {
+    const bot = await subscribe();
+    const second: RunningServer = await startServer({ config: { ...backend.ctx.config, PORT: 0 }, clock });
+    try {
+      const before = receiver.received.length;
+      const leads = ['ld_p1', 'ld_p2', 'ld_p3', 'ld_p4'];
+      const ids: number[] = [];
+      for (let n = 0; n < 60; n += 1) {
+        const db = n % 2 ? second.ctx.db : backend.ctx.db;
+        ids.push(await recordEvent(db, clock, { botId: bot.botId, type: 'message.received', traceId: `tr-two-${n}`, leadId: leads[n % 4], payload: { n } }));
+      }
+      const got = (await receiver.waitFor(before + 60, 20_000)).slice(before);
+      expect(got.map((r) => r.body.id).sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+      for (const lead of leads) {
+        const order = got.filter((r) => leads[r.body.data.n % 4] === lead).map((r) => r.body.id);
+        expect(order).toEqual([...order].sort((a, b) => a - b));
+      }
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
