@@ -19,6 +19,13 @@ import {
 const subscriptionIdSchema = z.string().regex(/^sub_[0-9a-f]{24}$/, 'is not a subscription id');
 const deliveryIdSchema = z.string().regex(/^dlv_[0-9a-f]{24}$/, 'is not a delivery id');
 
+/** A malformed id names no resource: 404, like an unknown one. */
+function pathId(schema: z.ZodString, value: unknown, what: string): string {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw notFound(`No ${what} with this id for this bot`);
+  return parsed.data;
+}
+
 function publicSubscription(subscription: Subscription) {
   const { botId: _botId, createdAt, ...rest } = subscription;
   return { ...rest, createdAt: new Date(createdAt).toISOString() };
@@ -46,14 +53,14 @@ export function eventsRouter(ctx: AppContext): Router {
   });
 
   router.get('/bots/:botId/subscriptions/:subscriptionId', access, async (req, res) => {
-    const id = parseInput(subscriptionIdSchema, req.params.subscriptionId, 'subscription id');
+    const id = pathId(subscriptionIdSchema, req.params.subscriptionId, 'subscription');
     const subscription = await getSubscription(ctx, res.locals.bot.id, id);
     if (!subscription) throw notFound('No subscription with this id for this bot');
     res.json({ success: true, subscription: publicSubscription(subscription), trace_id: res.locals.traceId });
   });
 
   router.delete('/bots/:botId/subscriptions/:subscriptionId', access, async (req, res) => {
-    const id = parseInput(subscriptionIdSchema, req.params.subscriptionId, 'subscription id');
+    const id = pathId(subscriptionIdSchema, req.params.subscriptionId, 'subscription');
     if (!(await deleteSubscription(ctx, res.locals.bot.id, id))) throw notFound('No subscription with this id for this bot');
     res.json({ success: true, trace_id: res.locals.traceId });
   });
@@ -64,14 +71,14 @@ export function eventsRouter(ctx: AppContext): Router {
   });
 
   router.get('/bots/:botId/events/deliveries/:deliveryId', access, async (req, res) => {
-    const id = parseInput(deliveryIdSchema, req.params.deliveryId, 'delivery id');
+    const id = pathId(deliveryIdSchema, req.params.deliveryId, 'delivery');
     const delivery = await getDelivery(ctx, res.locals.bot.id, id);
     if (!delivery) throw notFound('No delivery with this id for this bot');
     res.json({ success: true, delivery, trace_id: res.locals.traceId });
   });
 
   router.post('/bots/:botId/events/deliveries/:deliveryId/redeliver', access, async (req, res) => {
-    const id = parseInput(deliveryIdSchema, req.params.deliveryId, 'delivery id');
+    const id = pathId(deliveryIdSchema, req.params.deliveryId, 'delivery');
     const result = await redeliver(ctx, res.locals.bot.id, id);
     if ('notFound' in result) throw notFound('No delivery with this id for this bot');
     if ('pending' in result) throw conflict('This delivery is still pending; it will be attempted on its schedule');

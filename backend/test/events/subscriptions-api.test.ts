@@ -52,7 +52,7 @@ describe(`subscriptions API (${dialect})`, () => {
     expect((await api('DELETE', `/subscriptions/${id}`)).body).toMatchObject({ success: true });
     expect((await api('GET', `/subscriptions/${id}`)).status).toBe(404);
     expect((await api('DELETE', `/subscriptions/${id}`)).status).toBe(404);
-    expect((await api('GET', '/subscriptions/nope')).status).toBe(422);
+    expect((await api('GET', '/subscriptions/nope')).status).toBe(404);
 
     const other = await backend.createBot({ name: 'Other' });
     const mine = await api('POST', '/subscriptions', { url: 'https://n8n.example.com/webhook/mine', events: ['*'] });
