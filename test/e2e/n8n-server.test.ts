@@ -2,7 +2,8 @@ import { userAccountMap } from '../../backend/test/support/maps';
 import { startTestBackend, type TestBackend } from '../../backend/test/support/test-backend';
 import { n8nInstalled, n8nRuntimeDir } from '../nodes/support/n8n-runtime';
 import { N8nInstance, type N8nServer } from './support/n8n-server';
-import { crmCallWorkflow, metabotCredential } from './workflows';
+import { waitUntil } from './support/n8n-server';
+import { crmCallWorkflow, metabotCredential, triggerChainWorkflow } from './workflows';
 
 const run = n8nInstalled() || process.env.METABOT_E2E === '1';
 if (!run) console.warn(`SKIPPED end-to-end suite: no n8n at ${n8nRuntimeDir} and METABOT_E2E is not 1 (run scripts/install-n8n.sh).`);
@@ -20,11 +21,15 @@ if (!run) console.warn(`SKIPPED end-to-end suite: no n8n at ${n8nRuntimeDir} and
     const instance = await N8nInstance.create();
     await instance.setup({
       credentials: [metabotCredential(`${backend.url}/api/v1`, bot.botId, bot.token)],
-      workflows: [crmCallWorkflow()],
+      workflows: [crmCallWorkflow(), triggerChainWorkflow()],
     });
     n8n = await instance.start();
     await n8n.waitForWebhook('crm-call');
+    // Activating the Metabot Trigger registers its subscription with the backend.
+    await waitUntil(async () => (await api('GET', '/subscriptions')).body.subscriptions?.length === 1, 60_000, 'the trigger subscription');
   }, 240_000);
+
+  const api = (method: string, path: string, body?: unknown) => backend.request(method, `/api/v1/bots/${botId}${path}`, { token, body });
 
   afterAll(async () => {
     await n8n?.stop();
@@ -44,5 +49,25 @@ if (!run) console.warn(`SKIPPED end-to-end suite: no n8n at ${n8nRuntimeDir} and
     expect(JSON.parse(event.payload)).toMatchObject({ params: { userId: 77 }, source_system: 'n8n' });
     const trace = await backend.request('GET', `/api/v1/bots/${botId}/traces/e2e-crm-77`, { token });
     expect(trace.body.hops[0]).toMatchObject({ hop: 'endpoint.called', status: 'accepted', sourceSystem: 'n8n', alias: 'users/connect-bot' });
+  });
+
+  it('activation registered exactly one subscription, pointing at the trigger\'s production webhook', async () => {
+    const { subscriptions } = (await api('GET', '/subscriptions')).body;
+    expect(subscriptions).toEqual([
+      expect.objectContaining({ url: n8n.webhookUrl('metabot-trigger-chain/webhook'), events: ['endpoint.called'], aliases: ['users/update'] }),
+    ]);
+  });
+
+  it('a CRM call fires the Metabot Trigger, whose workflow calls the next endpoint on the same trace', async () => {
+    const crm = await api('POST', '/call/users/update', { script_request_params: { userId: 501, role: 'user' } });
+    expect(crm.body).toMatchObject({ success: true });
+    const traceId = crm.body.trace_id as string;
+    const fromN8n = async () => backend.ctx.db('events').where({ type: 'endpoint.called', alias: 'users/connect-bot', trace_id: traceId }).first();
+    await waitUntil(async () => (await fromN8n()) !== undefined, 30_000, 'the call made by the n8n workflow');
+    expect(JSON.parse((await fromN8n()).payload)).toMatchObject({ params: { userId: 501 }, source_system: 'n8n' });
+    const { hops } = (await api('GET', `/traces/${traceId}`)).body;
+    expect(hops.map((h: { hop: string; alias?: string }) => `${h.hop}:${h.alias ?? ''}`)).toEqual(
+      expect.arrayContaining(['endpoint.called:users/update', 'endpoint.called:users/connect-bot']),
+    );
   });
 });

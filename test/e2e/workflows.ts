@@ -44,3 +44,45 @@ export function crmCallWorkflow() {
     ],
   };
 }
+
+/**
+ * Metabot Trigger (endpoint.called on users/update) → Call Communication calls users/connect-bot with
+ * the same user, continuing the trigger's trace: a CRM call runs through n8n and back.
+ */
+export function triggerChainWorkflow() {
+  return {
+    id: 'wfTriggerChain01',
+    name: 'Endpoint called → call another endpoint',
+    active: true,
+    settings: { executionOrder: 'v1' },
+    connections: { 'Metabot Trigger': { main: [[{ node: 'Connect Bot', type: 'main', index: 0 }]] } },
+    nodes: [
+      {
+        id: 't1',
+        name: 'Metabot Trigger',
+        type: 'CUSTOM.metabotTrigger',
+        typeVersion: 1,
+        position: [0, 0],
+        webhookId: 'metabot-trigger-chain',
+        credentials,
+        parameters: { events: ['endpoint.called'], aliases: ['users/update'] },
+      },
+      {
+        id: 't2',
+        name: 'Connect Bot',
+        type: 'CUSTOM.callCommunication',
+        typeVersion: 1,
+        position: [200, 0],
+        credentials,
+        parameters: {
+          resource: 'endpoint',
+          operation: 'call',
+          alias: 'users/connect-bot',
+          paramsMode: 'json',
+          paramsJson: '={{ JSON.stringify({ userId: $json.params.userId }) }}',
+          options: { traceId: '={{ $json.trace_id }}' },
+        },
+      },
+    ],
+  };
+}

@@ -53,12 +53,14 @@ export class N8nEngine {
   private constructor(
     private readonly loader: any,
     private readonly credentials: Credentials,
+    private readonly webhookBaseUrl: string,
   ) {}
 
-  static async load(credentials: Credentials): Promise<N8nEngine> {
+  /** `webhookBaseUrl`: where production webhooks are reachable (a real server when events must arrive). */
+  static async load(credentials: Credentials, options: { webhookBaseUrl?: string } = {}): Promise<N8nEngine> {
     const loader = new core.PackageDirectoryLoader(buildPackage());
     await loader.loadAll();
-    return new N8nEngine(loader, credentials);
+    return new N8nEngine(loader, credentials, options.webhookBaseUrl ?? WEBHOOK_BASE_URL);
   }
 
   /** The package's node type descriptions and credentials as n8n loaded them. */
@@ -158,7 +160,7 @@ export class N8nEngine {
       formBaseUrl: 'http://n8n.test/form',
       formWaitingBaseUrl: 'http://n8n.test/form-waiting',
       formTestBaseUrl: 'http://n8n.test/form-test',
-      webhookBaseUrl: WEBHOOK_BASE_URL,
+      webhookBaseUrl: this.webhookBaseUrl,
       webhookWaitingBaseUrl: WAITING_BASE_URL,
       webhookTestBaseUrl: 'http://n8n.test/webhook-test',
       mcpBaseUrl: 'http://n8n.test/mcp',
@@ -227,7 +229,7 @@ export class N8nEngine {
 
   webhookUrl(workflow: any, nodeName: string): string {
     const node = workflow.getNode(nodeName);
-    return `${WEBHOOK_BASE_URL}/${this.webhookData(workflow, node).path}`;
+    return `${this.webhookBaseUrl}/${this.webhookData(workflow, node).path}`;
   }
 
   /** What n8n's WebhookService builds for a node's (first) webhook description. */
