@@ -1,39 +1,63 @@
+import { createTelegramBot, seedLinkedLeads, startDeliveryBackend, TelegramStandin, type SeededLead, type StandinBot } from '../../backend/test/support/delivery';
 import { userAccountMap } from '../../backend/test/support/maps';
-import { startTestBackend, type TestBackend } from '../../backend/test/support/test-backend';
+import type { TestBackend } from '../../backend/test/support/test-backend';
 import { n8nInstalled, n8nRuntimeDir } from '../nodes/support/n8n-runtime';
-import { N8nInstance, type N8nServer } from './support/n8n-server';
-import { waitUntil } from './support/n8n-server';
-import { crmCallWorkflow, metabotCredential, triggerChainWorkflow } from './workflows';
+import { startCrmStandin } from './support/crm-standin';
+import { N8nInstance, type N8nServer, waitUntil } from './support/n8n-server';
+import { askFromWebhookWorkflow, crmCallWorkflow, metabotCredential, triggerChainWorkflow } from './workflows';
 
 const run = n8nInstalled() || process.env.METABOT_E2E === '1';
 if (!run) console.warn(`SKIPPED end-to-end suite: no n8n at ${n8nRuntimeDir} and METABOT_E2E is not 1 (run scripts/install-n8n.sh).`);
 
+const shopMap = {
+  name: 'Shop',
+  endpoints: [
+    ...userAccountMap.endpoints,
+    {
+      alias: 'order/thank-you',
+      purpose: 'An order was paid: thank the customer and ask for a rating',
+      owner: 'Shop team',
+      params: { type: 'object', required: ['userId', 'orderId'], properties: { userId: {}, orderId: { type: 'string' } } },
+    },
+  ],
+};
+
 (run ? describe : describe.skip)('a real n8n server with the Metabot package', () => {
+  let standin: TelegramStandin;
   let backend: TestBackend;
+  let crm: Awaited<ReturnType<typeof startCrmStandin>>;
   let n8n: N8nServer;
   let botId: number;
   let token: string;
+  let telegram: StandinBot;
+  let customer: SeededLead;
+  const api = (method: string, path: string, body?: unknown) => backend.request(method, `/api/v1/bots/${botId}${path}`, { token, body });
 
   beforeAll(async () => {
-    backend = await startTestBackend({ env: { HOST: '127.0.0.1' } });
-    const bot = await backend.createBot({ map: userAccountMap });
-    ({ botId, token } = bot);
+    standin = await TelegramStandin.start();
+    backend = await startDeliveryBackend(standin);
+    crm = await startCrmStandin();
+    ({ botId, token, telegram } = await createTelegramBot(backend, standin));
+    expect((await api('POST', '/maps', { document: shopMap })).status).toBeLessThan(300);
+    [customer] = await seedLinkedLeads(backend.ctx.db, botId, [7001]);
+
     const instance = await N8nInstance.create();
     await instance.setup({
-      credentials: [metabotCredential(`${backend.url}/api/v1`, bot.botId, bot.token)],
-      workflows: [crmCallWorkflow(), triggerChainWorkflow()],
+      credentials: [metabotCredential(`${backend.url}/api/v1`, botId, token)],
+      workflows: [crmCallWorkflow(), askFromWebhookWorkflow(crm.url), triggerChainWorkflow()],
     });
     n8n = await instance.start();
     await n8n.waitForWebhook('crm-call');
+    await n8n.waitForWebhook('crm-ask');
     // Activating the Metabot Trigger registers its subscription with the backend.
     await waitUntil(async () => (await api('GET', '/subscriptions')).body.subscriptions?.length === 1, 60_000, 'the trigger subscription');
   }, 240_000);
 
-  const api = (method: string, path: string, body?: unknown) => backend.request(method, `/api/v1/bots/${botId}${path}`, { token, body });
-
   afterAll(async () => {
     await n8n?.stop();
+    await crm?.close();
     await backend?.close();
+    await standin?.close();
   }, 30_000);
 
   it('runs Call Communication from a production webhook and the backend records the call', async () => {
@@ -47,11 +71,38 @@ if (!run) console.warn(`SKIPPED end-to-end suite: no n8n at ${n8nRuntimeDir} and
     const event = await backend.ctx.db('events').where({ id: body.event_id }).first();
     expect(event).toMatchObject({ type: 'endpoint.called', alias: 'users/connect-bot', bot_id: botId });
     expect(JSON.parse(event.payload)).toMatchObject({ params: { userId: 77 }, source_system: 'n8n' });
-    const trace = await backend.request('GET', `/api/v1/bots/${botId}/traces/e2e-crm-77`, { token });
+    const trace = await api('GET', '/traces/e2e-crm-77');
     expect(trace.body.hops[0]).toMatchObject({ hop: 'endpoint.called', status: 'accepted', sourceSystem: 'n8n', alias: 'users/connect-bot' });
   });
 
-  it('activation registered exactly one subscription, pointing at the trigger\'s production webhook', async () => {
+  it('Send and Wait parks the execution; a POST to its resume URL (what the backend does) continues it', async () => {
+    crm.received.length = 0;
+    const started = await fetch(n8n.webhookUrl('crm-ask'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: customer.userId, params: { orderId: 'A-7' } }),
+    });
+    expect(started.status).toBe(200);
+    await waitUntil(async () => telegram.messagesTo(customer.chatId).some((m) => m.text?.includes('A-7')), 30_000, 'the question in Telegram');
+    const question = telegram.messagesTo(customer.chatId).find((m) => m.text?.includes('A-7'))!;
+    expect(question.text).toBe('Thank you for order A-7, Name7001! How was it?');
+    expect(question.replyMarkup).toEqual({ inline_keyboard: [[{ text: 'Great', callback_data: 'rate:5' }, { text: 'Bad', callback_data: 'rate:1' }]] });
+
+    const stored = await backend.ctx.db('messages').where({ bot_id: botId }).whereNotNull('wait').orderBy('created_at', 'desc').first();
+    const wait = JSON.parse(stored.wait);
+    expect(wait).toMatchObject({ mode: 'buttons', timeoutSeconds: 600, resumeUrl: expect.stringMatching(new RegExp(`^${n8n.url}/webhook-waiting/\\d+\\?signature=`)) });
+    expect(crm.received).toEqual([]);
+
+    const forged = await fetch(wait.resumeUrl.replace(/signature=[^&]+/, 'signature=forged'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(forged.status).toBe(401);
+    const resume = { status: 'answered', answer: { buttonData: 'rate:1' }, leadId: customer.leadId, userId: customer.userId, messageId: stored.id, traceId: 'tr-resume' };
+    const resumed = await fetch(wait.resumeUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(resume) });
+    expect(resumed.status).toBe(200);
+    await waitUntil(async () => crm.received.length === 1, 30_000, 'the CRM callback');
+    expect(crm.received[0]).toEqual({ path: '/rating', body: { userId: customer.userId, status: 'answered', rating: 'rate:1', trace: 'tr-resume' } });
+  });
+
+  it('activation registered one subscription per Metabot Trigger, pointing at its production webhook', async () => {
     const { subscriptions } = (await api('GET', '/subscriptions')).body;
     expect(subscriptions).toEqual([
       expect.objectContaining({ url: n8n.webhookUrl('metabot-trigger-chain/webhook'), events: ['endpoint.called'], aliases: ['users/update'] }),
@@ -59,9 +110,9 @@ if (!run) console.warn(`SKIPPED end-to-end suite: no n8n at ${n8nRuntimeDir} and
   });
 
   it('a CRM call fires the Metabot Trigger, whose workflow calls the next endpoint on the same trace', async () => {
-    const crm = await api('POST', '/call/users/update', { script_request_params: { userId: 501, role: 'user' } });
-    expect(crm.body).toMatchObject({ success: true });
-    const traceId = crm.body.trace_id as string;
+    const crmCall = await api('POST', '/call/users/update', { script_request_params: { userId: 501, role: 'user' } });
+    expect(crmCall.body).toMatchObject({ success: true });
+    const traceId = crmCall.body.trace_id as string;
     const fromN8n = async () => backend.ctx.db('events').where({ type: 'endpoint.called', alias: 'users/connect-bot', trace_id: traceId }).first();
     await waitUntil(async () => (await fromN8n()) !== undefined, 30_000, 'the call made by the n8n workflow');
     expect(JSON.parse((await fromN8n()).payload)).toMatchObject({ params: { userId: 501 }, source_system: 'n8n' });

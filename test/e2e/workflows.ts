@@ -86,3 +86,70 @@ export function triggerChainWorkflow() {
     ],
   };
 }
+
+function crmCallbackNode(crmUrl: string, position: [number, number]) {
+  return {
+    id: `crm-${position[0]}`,
+    name: 'Tell CRM',
+    type: 'n8n-nodes-base.httpRequest',
+    typeVersion: 4.2,
+    position,
+    parameters: {
+      method: 'POST',
+      url: `${crmUrl}/rating`,
+      sendBody: true,
+      specifyBody: 'json',
+      jsonBody: '={{ JSON.stringify({ userId: $json.userId, status: $json.status, rating: $json.buttonData, trace: $json.trace_id }) }}',
+      options: {},
+    },
+  };
+}
+
+function askNode(fields: { recipients: string; params: string; traceId?: string }, position: [number, number]) {
+  return {
+    id: `ask-${position[0]}`,
+    name: 'Ask Rating',
+    type: 'CUSTOM.callCommunication',
+    typeVersion: 1,
+    position,
+    credentials,
+    parameters: {
+      resource: 'message',
+      operation: 'sendAndWait',
+      recipientType: 'userIds',
+      recipients: fields.recipients,
+      text: 'Thank you for order {{ params.orderId }}, {{ lead.firstName }}! How was it?',
+      responseType: 'buttons',
+      buttons: { button: [{ text: 'Great', type: 'data', value: 'rate:5' }, { text: 'Bad', type: 'data', value: 'rate:1', sameRow: true }] },
+      timeoutMinutes: 10,
+      options: { params: fields.params, ...(fields.traceId ? { traceId: fields.traceId } : {}) },
+    },
+  };
+}
+
+/** CRM webhook → Send and Wait → HTTP Request to the CRM: the waiting execution and its resume URL. */
+export function askFromWebhookWorkflow(crmUrl: string) {
+  return {
+    id: 'wfAskFromHook01',
+    name: 'CRM webhook asks for a rating and waits',
+    active: true,
+    settings: { executionOrder: 'v1' },
+    connections: {
+      'CRM Webhook': { main: [[{ node: 'Ask Rating', type: 'main', index: 0 }]] },
+      'Ask Rating': { main: [[{ node: 'Tell CRM', type: 'main', index: 0 }]] },
+    },
+    nodes: [
+      {
+        id: 'h1',
+        name: 'CRM Webhook',
+        type: 'n8n-nodes-base.webhook',
+        typeVersion: 2,
+        position: [0, 0],
+        webhookId: 'crm-ask-hook',
+        parameters: { httpMethod: 'POST', path: 'crm-ask', responseMode: 'onReceived', options: {} },
+      },
+      askNode({ recipients: '={{ $json.body.userId }}', params: '={{ JSON.stringify($json.body.params) }}' }, [200, 0]),
+      crmCallbackNode(crmUrl, [400, 0]),
+    ],
+  };
+}
