@@ -6,6 +6,8 @@ import { startCrmStandin } from './support/crm-standin';
 import { N8nInstance, type N8nServer, waitUntil } from './support/n8n-server';
 import { askFromWebhookWorkflow, crmCallWorkflow, metabotCredential, triggerChainWorkflow } from './workflows';
 
+jest.setTimeout(90_000);
+
 const run = n8nInstalled() || process.env.METABOT_E2E === '1';
 if (!run) console.warn(`SKIPPED end-to-end suite: no n8n at ${n8nRuntimeDir} and METABOT_E2E is not 1 (run scripts/install-n8n.sh).`);
 
