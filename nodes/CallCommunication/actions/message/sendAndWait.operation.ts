@@ -8,6 +8,14 @@ const show = { resource: ['message'], operation: ['sendAndWait'] };
 const RESUME_GRACE_SECONDS = 60;
 
 export const description: INodeProperties[] = [
+	{
+		displayName:
+			'The workflow pauses here until the recipient answers or the timeout passes, then continues with one item: status, text or buttonData, leadId, userId. Only the first input item is sent.',
+		name: 'sendAndWaitNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show },
+	},
 	...messageFields('sendAndWait'),
 	{
 		displayName: 'Response Type',
