@@ -4,6 +4,7 @@ import { createApp } from './api/app';
 import { type Config, loadConfig } from './config/config';
 import { type AppContext, type Clock, systemClock } from './context';
 import { createDatabase, migrateToLatest } from './db/database';
+import { registerSendAndWait } from './events/send-and-wait';
 import { createLogger } from './logging/logger';
 import { startWorkers, type Workers } from './workers';
 
@@ -27,6 +28,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const ctx: AppContext = { config, db, logger, clock: options.clock ?? systemClock };
   await migrateToLatest(db);
 
+  registerSendAndWait();
   const server = http.createServer(createApp(ctx));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

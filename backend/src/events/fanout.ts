@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AppContext } from '../context';
 import { isPostgres } from '../db/database';
+import { registerWaits } from './send-and-wait';
 import { type EventFacts, type SubscriptionRow, subscriptionMatcher, toSubscription } from './subscriptions';
 import { workerTransaction } from './worker-transaction';
 
@@ -42,6 +43,7 @@ export async function fanOutEvents(ctx: AppContext): Promise<number> {
     await adoptUnmatchedEvents(trx, now, now - ctx.config.EVENT_RETENTION_HOURS * 3_600_000);
     const events = await trx<EventRow>('events').whereNull('fanout').orderBy('id').limit(FANOUT_BATCH);
     if (events.length === 0) return 0;
+    await registerWaits(trx, events);
     const botIds = [...new Set(events.map((e) => e.bot_id))];
     const subscriptions = await trx<SubscriptionRow>('subscriptions').whereIn('bot_id', botIds).orderBy('created_at');
     const matchersByBot = groupMatchers(subscriptions);

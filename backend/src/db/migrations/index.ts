@@ -4,6 +4,7 @@ import * as identity from './0002_identity';
 import * as delivery from './0003_delivery';
 import * as events from './0004_events';
 import * as tables from './0005_tables';
+import * as sendAndWait from './0007_send_and_wait';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -20,6 +21,7 @@ const migrations: Array<[string, Migration]> = [
   ['0003_delivery', delivery],
   ['0004_events', events],
   ['0005_tables', tables],
+  ['0007_send_and_wait', sendAndWait],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
