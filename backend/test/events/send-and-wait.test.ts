@@ -6,7 +6,7 @@ import { createTelegramBot, startDeliveryBackend, TelegramStandin, waitUntilDone
 import { dialect, ManualClock, startTestBackend, type TestBackend } from '../support/test-backend';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 
-async function eventually<T>(read: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+async function eventually<T>(read: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
