@@ -60,13 +60,14 @@ export async function sendTelegram(api: Api, chatId: string, message: RenderedMe
 
 /** The Telegram channel for delivery: one grammY client per bot, rebuilt when the token changes. */
 export function telegramChannel(ctx: AppContext): OutboundChannel {
-  const clients = new Map<number, { api: Api | undefined; checkedAt: number }>();
-  const clientFor = async (botId: number): Promise<Api | undefined> => {
+  // One lookup per bot every few seconds (a token set from the CLI is picked up), shared by concurrent sends.
+  const clients = new Map<number, { api: Promise<Api | undefined>; checkedAt: number }>();
+  const clientFor = (botId: number): Promise<Api | undefined> => {
     const cached = clients.get(botId);
     if (cached && Date.now() - cached.checkedAt < API_CACHE_MS) return cached.api;
-    const record = await getTelegramBot(ctx, botId);
-    const api = record ? telegramApi(ctx, record.token) : undefined;
+    const api = getTelegramBot(ctx, botId).then((record) => (record ? telegramApi(ctx, record.token) : undefined));
     clients.set(botId, { api, checkedAt: Date.now() });
+    api.catch(() => clients.delete(botId));
     return api;
   };
   return {

@@ -1,0 +1,124 @@
+// Delivery benchmarks against the Telegram stand-in (issue 3):
+//   (a) accepting a 10,000-recipient send: latency p50 (all rows persisted before the answer);
+//   (b) engine capacity with the stand-in's limits off (messages/s, SQLite);
+//   (c) achieved rate with Telegram's limits on (30/s): share of the limit, lost, duplicates.
+// Usage: npm run build -w backend && node bench/delivery.js [acceptRounds] [limitedRecipients]
+// The backend runs in its own process (bench/servers/delivery-backend.js); the stand-in runs here.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const ts = require('typescript');
+const { startChildServer } = require('./child-server');
+
+const acceptRounds = Number(process.argv[2] ?? 7);
+const limitedRecipients = Number(process.argv[3] ?? 900);
+const LEADS = 10_000;
+
+/** The stand-in is TypeScript (test/telegram-standin): transpile it once into a temp folder. */
+function loadStandin() {
+  const source = path.join(__dirname, '..', 'test', 'telegram-standin');
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'standin-'));
+  for (const file of fs.readdirSync(source).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
+    const { outputText } = ts.transpileModule(fs.readFileSync(path.join(source, file), 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
+    fs.writeFileSync(path.join(out, file.replace(/\.ts$/, '.js')), outputText);
+  }
+  return require(path.join(out, 'index.js'));
+}
+
+const userIds = (from, count) => Array.from({ length: count }, (_, i) => `u${100_000 + from + i}`);
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function post(backend, body) {
+  const started = performance.now();
+  const res = await fetch(`${backend.url}/api/v1/bots/${backend.botId}/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${backend.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const answer = await res.json();
+  if (res.status !== 202) throw new Error(`send refused: ${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
+  return { ms: performance.now() - started, answer };
+}
+
+async function waitForMessages(telegram, text, count, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const got = telegram.messages.filter((m) => m.text === text);
+    if (got.length >= count || Date.now() > deadline) return got;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function report(label, messages, expected) {
+  const perChat = new Map();
+  for (const m of messages) perChat.set(m.chatId, (perChat.get(m.chatId) ?? 0) + 1);
+  const duplicates = [...perChat.values()].filter((n) => n > 1).length;
+  const times = messages.map((m) => m.at);
+  const seconds = (Math.max(...times) - Math.min(...times)) / 1000;
+  const rate = (messages.length - 1) / seconds;
+  console.log(JSON.stringify({ run: label, delivered: perChat.size, expected, lost: expected - perChat.size, duplicates, seconds: +seconds.toFixed(2), perSecond: +rate.toFixed(1) }));
+  return rate;
+}
+
+async function main() {
+  const { TelegramStandin } = loadStandin();
+
+  // (a) + (b): limits off; the bot's rate high enough that the engine is the bottleneck.
+  const fast = await TelegramStandin.start({ limits: { enabled: false } });
+  const fastBot = fast.createBot();
+  const engine = await startChildServer('delivery-backend', {
+    BENCH_TELEGRAM_TOKEN: fastBot.token,
+    BENCH_LEADS: String(LEADS),
+    BENCH_ENV: JSON.stringify({ TELEGRAM_API_ROOT: fast.apiRoot, DELIVERY_RATE_PER_SECOND: '100000', DELIVERY_CHAT_SPACING_MS: '0', DELIVERY_POLL_MS: '20' }),
+  });
+  try {
+    const latencies = [];
+    for (let round = 0; round < acceptRounds; round += 1) {
+      const { ms } = await post(engine, { userIds: userIds(0, LEADS), text: `Accept ${round}: {{ lead.firstName }}` });
+      latencies.push(ms);
+      // Let the fan-out finish so each accept is measured on its own.
+      await waitForPrefix(fastBot, `Accept ${round}: `, LEADS, 120_000);
+    }
+    if (acceptRounds > 0) console.log(JSON.stringify({ run: 'accept 10,000 recipients', rounds: acceptRounds, p50Ms: Math.round(median(latencies)), minMs: Math.round(Math.min(...latencies)), maxMs: Math.round(Math.max(...latencies)) }));
+
+    await post(engine, { userIds: userIds(0, LEADS), text: 'Capacity {{ lead.firstName }} {{ lead.attributes.plan }}' });
+    const delivered = await waitForPrefix(fastBot, 'Capacity ', LEADS, 120_000);
+    report('engine capacity, limits off (SQLite)', delivered, LEADS);
+  } finally {
+    engine.stop();
+    await fast.close();
+  }
+
+  if (limitedRecipients === 0) return;
+  // (c) Telegram's limits on: the backend's default rate.
+  const limited = await TelegramStandin.start();
+  const limitedBot = limited.createBot();
+  const paced = await startChildServer('delivery-backend', {
+    BENCH_TELEGRAM_TOKEN: limitedBot.token,
+    BENCH_LEADS: String(limitedRecipients),
+    BENCH_ENV: JSON.stringify({ TELEGRAM_API_ROOT: limited.apiRoot }),
+  });
+  try {
+    await post(paced, { userIds: userIds(0, limitedRecipients), text: 'Paced' });
+    const delivered = await waitForMessages(limitedBot, 'Paced', limitedRecipients, limitedRecipients * 100);
+    const rate = report('Telegram limits on (30/s)', delivered, limitedRecipients);
+    console.log(JSON.stringify({ run: 'share of 30/s', percent: +((rate / 30) * 100).toFixed(1), refused429: limitedBot.rejected.rateLimited }));
+  } finally {
+    paced.stop();
+    await limited.close();
+  }
+}
+
+async function waitForPrefix(telegram, prefix, count, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const got = telegram.messages.filter((m) => m.text?.startsWith(prefix));
+    if (got.length >= count || Date.now() > deadline) return got;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

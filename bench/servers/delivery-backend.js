@@ -1,0 +1,53 @@
+// The real backend (compiled) for the delivery benchmark: a fresh SQLite file (or BENCH_DATABASE_URL),
+// one bot whose Telegram token points at the stand-in, an API token, and BENCH_LEADS linked leads
+// (users u<chatId>, chat ids from 100000). Prints one JSON line: { url, botId, token }.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { startServer } = require('../../backend/dist/server');
+const { loadConfig } = require('../../backend/dist/config/config');
+const { createBot } = require('../../backend/dist/bots/bots');
+const { createToken } = require('../../backend/dist/bots/tokens');
+const { setTelegramToken } = require('../../backend/dist/channels/telegram/telegram-store');
+
+async function seed(db, botId, count) {
+  const now = Date.now();
+  const leads = [];
+  const links = [];
+  const accounts = [];
+  for (let i = 0; i < count; i += 1) {
+    const chatId = 100_000 + i;
+    leads.push({ id: `ld_bench${i}`, bot_id: botId, channel: 'telegram', chat_id: String(chatId), first_name: `Name${i}`, attributes: '{"plan":"gold"}', reachable: true, last_activity_at: now, created_at: now });
+    links.push({ lead_id: `ld_bench${i}`, bot_id: botId, user_id: `u${chatId}`, source: 'api', status: 'connected', connected_at: now });
+    accounts.push({ bot_id: botId, user_id: `u${chatId}`, state: 'active', paused_until: null, block_reason: null, created_at: now, updated_at: now });
+  }
+  await db.batchInsert('leads', leads, 500);
+  await db.batchInsert('links', links, 500);
+  await db.batchInsert('user_accounts', accounts, 500);
+}
+
+async function main() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'metabot-bench-'));
+  const config = loadConfig({
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: dataDir,
+    SECRET_KEY: 'b'.repeat(64),
+    ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
+    ...JSON.parse(process.env.BENCH_ENV ?? '{}'),
+  });
+  const server = await startServer({ config });
+  const bot = await createBot(server.ctx, { name: 'Bench' });
+  await setTelegramToken(server.ctx, bot.id, process.env.BENCH_TELEGRAM_TOKEN);
+  await seed(server.ctx.db, bot.id, Number(process.env.BENCH_LEADS ?? 10_000));
+  const { token } = await createToken(server.ctx, { botId: bot.id });
+  process.stdout.write(`${JSON.stringify({ url: server.url, botId: bot.id, token })}\n`);
+  // BENCH_QUERY_STATS=1: on exit, print the statements run (grouped by their first 70 characters) to stderr.
+  const statements = new Map();
+  if (process.env.BENCH_QUERY_STATS) server.ctx.db.on('query', (q) => statements.set(q.sql.slice(0, 70), (statements.get(q.sql.slice(0, 70)) ?? 0) + 1));
+  process.on('SIGTERM', () => {
+    if (process.env.BENCH_QUERY_STATS) process.stderr.write([...statements].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([sql, n]) => `${String(n).padStart(7)} ${sql}`).join('\n') + '\n');
+    void server.close().then(() => process.exit(0));
+  });
+}
+main();
