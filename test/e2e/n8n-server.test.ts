@@ -4,7 +4,7 @@ import type { TestBackend } from '../../backend/test/support/test-backend';
 import { n8nInstalled, n8nRuntimeDir } from '../nodes/support/n8n-runtime';
 import { startCrmStandin } from './support/crm-standin';
 import { N8nInstance, type N8nServer, waitUntil } from './support/n8n-server';
-import { askFromWebhookWorkflow, crmCallWorkflow, metabotCredential, triggerChainWorkflow } from './workflows';
+import { askFromWebhookWorkflow, crmCallWorkflow, metabotCredential, thankYouWorkflow, triggerChainWorkflow } from './workflows';
 
 jest.setTimeout(90_000);
 
@@ -46,13 +46,13 @@ const shopMap = {
     const instance = await N8nInstance.create();
     await instance.setup({
       credentials: [metabotCredential(`${backend.url}/api/v1`, botId, token)],
-      workflows: [crmCallWorkflow(), askFromWebhookWorkflow(crm.url), triggerChainWorkflow()],
+      workflows: [crmCallWorkflow(), askFromWebhookWorkflow(crm.url), triggerChainWorkflow(), thankYouWorkflow(crm.url)],
     });
     n8n = await instance.start();
     await n8n.waitForWebhook('crm-call');
     await n8n.waitForWebhook('crm-ask');
-    // Activating the Metabot Trigger registers its subscription with the backend.
-    await waitUntil(async () => (await api('GET', '/subscriptions')).body.subscriptions?.length === 1, 60_000, 'the trigger subscription');
+    // Activating the two Metabot Triggers registers their subscriptions with the backend.
+    await waitUntil(async () => (await api('GET', '/subscriptions')).body.subscriptions?.length === 2, 60_000, 'the trigger subscriptions');
   }, 240_000);
 
   afterAll(async () => {
@@ -106,9 +106,12 @@ const shopMap = {
 
   it('activation registered one subscription per Metabot Trigger, pointing at its production webhook', async () => {
     const { subscriptions } = (await api('GET', '/subscriptions')).body;
-    expect(subscriptions).toEqual([
-      expect.objectContaining({ url: n8n.webhookUrl('metabot-trigger-chain/webhook'), events: ['endpoint.called'], aliases: ['users/update'] }),
-    ]);
+    expect(subscriptions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ url: n8n.webhookUrl('metabot-trigger-chain/webhook'), events: ['endpoint.called'], aliases: ['users/update'] }),
+        expect.objectContaining({ url: n8n.webhookUrl('metabot-order-thank-you/webhook'), events: ['endpoint.called'], aliases: ['order/thank-you'] }),
+      ]),
+    );
   });
 
   it('a CRM call fires the Metabot Trigger, whose workflow calls the next endpoint on the same trace', async () => {
@@ -122,5 +125,23 @@ const shopMap = {
     expect(hops.map((h: { hop: string; alias?: string }) => `${h.hop}:${h.alias ?? ''}`)).toEqual(
       expect.arrayContaining(['endpoint.called:users/update', 'endpoint.called:users/connect-bot']),
     );
+  });
+
+  it('order/thank-you: trigger → question with buttons in Telegram → tap → execution resumes → CRM gets the rating', async () => {
+    crm.received.length = 0;
+    const crmCall = await api('POST', '/call/order/thank-you', { script_request_params: { userId: customer.userId, orderId: 'B-42' } });
+    expect(crmCall.body).toMatchObject({ success: true });
+    const traceId = crmCall.body.trace_id as string;
+    await waitUntil(async () => telegram.messagesTo(customer.chatId).some((m) => m.text?.includes('B-42')), 30_000, 'the question in Telegram');
+    telegram.tapButton(customer.chatId, 'rate:5');
+    await waitUntil(async () => crm.received.length === 1, 30_000, 'the CRM callback after the tap');
+    expect(crm.received[0].body).toEqual({ userId: customer.userId, status: 'answered', rating: 'rate:5', trace: traceId });
+    // The trace shows every hop: the CRM call, the delivery to n8n, the message, the answer, the resume.
+    const { hops } = (await api('GET', `/traces/${traceId}`)).body;
+    const path = hops.map((h: { hop: string; status: string }) => `${h.hop}:${h.status}`);
+    expect(path).toEqual(
+      expect.arrayContaining(['endpoint.called:accepted', 'workflow.delivered:delivered', 'message.queued:queued', 'message.sent:sent', 'wait.answered:answered', 'wait.resumed:delivered']),
+    );
+    expect(path[0]).toBe('endpoint.called:accepted');
   });
 });

@@ -153,3 +153,34 @@ export function askFromWebhookWorkflow(crmUrl: string) {
     ],
   };
 }
+
+/**
+ * The scenario of issue 6: a CRM calls order/thank-you → Metabot Trigger → Send and Wait with
+ * buttons → the user taps one in Telegram → the execution resumes → HTTP Request to the CRM.
+ */
+export function thankYouWorkflow(crmUrl: string) {
+  return {
+    id: 'wfThankYou00001',
+    name: 'Order thank-you with rating',
+    active: true,
+    settings: { executionOrder: 'v1' },
+    connections: {
+      'Order Paid': { main: [[{ node: 'Ask Rating', type: 'main', index: 0 }]] },
+      'Ask Rating': { main: [[{ node: 'Tell CRM', type: 'main', index: 0 }]] },
+    },
+    nodes: [
+      {
+        id: 'o1',
+        name: 'Order Paid',
+        type: 'CUSTOM.metabotTrigger',
+        typeVersion: 1,
+        position: [0, 0],
+        webhookId: 'metabot-order-thank-you',
+        credentials,
+        parameters: { events: ['endpoint.called'], aliases: ['order/thank-you'] },
+      },
+      askNode({ recipients: '={{ $json.userId }}', params: '={{ JSON.stringify($json.params) }}', traceId: '={{ $json.trace_id }}' }, [200, 0]),
+      crmCallbackNode(crmUrl, [400, 0]),
+    ],
+  };
+}
