@@ -4,7 +4,6 @@ import type { AppContext } from '../context';
 import { isPostgres } from '../db/database';
 import { registerWaits } from './send-and-wait';
 import { type EventFacts, type SubscriptionRow, subscriptionMatcher, toSubscription } from './subscriptions';
-import { workerTransaction } from './worker-transaction';
 
 export const FANOUT_BATCH = 500;
 const ADOPTION_LIMIT = 10_000;
@@ -37,7 +36,7 @@ export function orderKey(event: Pick<EventRow, 'lead_id' | 'user_id' | 'alias'>)
  * subscription created within EVENT_RETENTION_HOURS. Returns how many new events it handled.
  */
 export async function fanOutEvents(ctx: AppContext): Promise<number> {
-  return workerTransaction(ctx, async (trx) => {
+  return ctx.db.transaction(async (trx) => {
     if (!(await takeFanoutLock(trx))) return 0;
     const now = ctx.clock.now();
     await adoptUnmatchedEvents(trx, now, now - ctx.config.EVENT_RETENTION_HOURS * 3_600_000);
@@ -58,9 +57,13 @@ export async function fanOutEvents(ctx: AppContext): Promise<number> {
   });
 }
 
+/** PostgreSQL: the fan-out lock, and the worker's asynchronous commit (see worker-transaction.ts), in one round trip. */
 async function takeFanoutLock(trx: Knex.Transaction): Promise<boolean> {
   if (!isPostgres(trx)) return true;
-  const result = await trx.raw<{ rows: Array<{ locked: boolean }> }>('select pg_try_advisory_xact_lock(?) as locked', [FANOUT_LOCK_KEY]);
+  const result = await trx.raw<{ rows: Array<{ locked: boolean }> }>(
+    `select set_config('synchronous_commit', 'off', true), pg_try_advisory_xact_lock(?) as locked`,
+    [FANOUT_LOCK_KEY],
+  );
   return result.rows[0].locked;
 }
 

@@ -186,6 +186,8 @@ export async function deliverDueResumes(ctx: AppContext): Promise<number> {
 
 async function claimDueResumes(ctx: AppContext): Promise<ResumeRow[]> {
   const now = ctx.clock.now();
+  // Resumes are rare: a plain look first spares the loop a transaction on every pass.
+  if (!(await ctx.db('wait_resumes').where({ status: 'pending' }).where('next_attempt_at', '<=', now).first('message_id'))) return [];
   return workerTransaction(ctx, async (trx) => {
     const query = trx<ResumeRow>('wait_resumes').where({ status: 'pending' }).where('next_attempt_at', '<=', now).orderBy('next_attempt_at').limit(RESUME_BATCH);
     const rows: ResumeRow[] = isPostgres(trx) ? await query.forUpdate().skipLocked() : await query;

@@ -10,7 +10,7 @@ import { isPostgres } from '../db/database';
  */
 export function workerTransaction<T>(ctx: AppContext, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
   return ctx.db.transaction(async (trx) => {
-    if (isPostgres(trx)) await trx.raw('set local synchronous_commit to off');
+    if (isPostgres(trx)) await trx.raw(`select set_config('synchronous_commit', 'off', true)`);
     return work(trx);
   });
 }
