@@ -4,26 +4,12 @@
 //   (c) achieved rate with Telegram's limits on (30/s): share of the limit, lost, duplicates.
 // Usage: npm run build -w backend && node bench/delivery.js [acceptRounds] [limitedRecipients]
 // The backend runs in its own process (bench/servers/delivery-backend.js); the stand-in runs here.
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const ts = require('typescript');
 const { startChildServer } = require('./child-server');
+const { loadStandin } = require('./standin-loader');
 
 const acceptRounds = Number(process.argv[2] ?? 7);
 const limitedRecipients = Number(process.argv[3] ?? 900);
 const LEADS = 10_000;
-
-/** The stand-in is TypeScript (test/telegram-standin): transpile it once into a temp folder. */
-function loadStandin() {
-  const source = path.join(__dirname, '..', 'test', 'telegram-standin');
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'standin-'));
-  for (const file of fs.readdirSync(source).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
-    const { outputText } = ts.transpileModule(fs.readFileSync(path.join(source, file), 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
-    fs.writeFileSync(path.join(out, file.replace(/\.ts$/, '.js')), outputText);
-  }
-  return require(path.join(out, 'index.js'));
-}
 
 const userIds = (from, count) => Array.from({ length: count }, (_, i) => `u${100_000 + from + i}`);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

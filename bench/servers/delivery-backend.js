@@ -27,7 +27,8 @@ async function seed(db, botId, count) {
 }
 
 async function main() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'metabot-bench-'));
+  // BENCH_DATA_DIR: reuse a database (a restart after kill -9); the bot and leads are created only once.
+  const dataDir = process.env.BENCH_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'metabot-bench-'));
   const config = loadConfig({
     PORT: '0',
     LOG_LEVEL: 'silent',
@@ -37,11 +38,16 @@ async function main() {
     ...JSON.parse(process.env.BENCH_ENV ?? '{}'),
   });
   const server = await startServer({ config });
-  const bot = await createBot(server.ctx, { name: 'Bench' });
-  await setTelegramToken(server.ctx, bot.id, process.env.BENCH_TELEGRAM_TOKEN);
-  await seed(server.ctx.db, bot.id, Number(process.env.BENCH_LEADS ?? 10_000));
-  const { token } = await createToken(server.ctx, { botId: bot.id });
-  process.stdout.write(`${JSON.stringify({ url: server.url, botId: bot.id, token })}\n`);
+  const existing = await server.ctx.db('bots').first('id');
+  if (existing) {
+    process.stdout.write(`${JSON.stringify({ url: server.url, botId: existing.id, dataDir })}\n`);
+  } else {
+    const bot = await createBot(server.ctx, { name: 'Bench' });
+    await setTelegramToken(server.ctx, bot.id, process.env.BENCH_TELEGRAM_TOKEN);
+    await seed(server.ctx.db, bot.id, Number(process.env.BENCH_LEADS ?? 10_000));
+    const { token } = await createToken(server.ctx, { botId: bot.id });
+    process.stdout.write(`${JSON.stringify({ url: server.url, botId: bot.id, token, dataDir })}\n`);
+  }
   // BENCH_QUERY_STATS=1: on exit, print the statements run (grouped by their first 70 characters) to stderr.
   const statements = new Map();
   if (process.env.BENCH_QUERY_STATS) server.ctx.db.on('query', (q) => statements.set(q.sql.slice(0, 70), (statements.get(q.sql.slice(0, 70)) ?? 0) + 1));
