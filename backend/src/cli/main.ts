@@ -23,7 +23,7 @@ const versionSchema = z.coerce.number().int().positive();
 /** Opens the database (migrated unless told not to) for one command, runs it and closes the database. */
 async function withContext<T>(work: (ctx: AppContext) => Promise<T>, options = { migrate: true }): Promise<T> {
   const config = loadConfig();
-  const ctx: AppContext = { config, db: createDatabase(config), logger: createLogger('warn'), clock: systemClock };
+  const ctx: AppContext = { config, db: createDatabase(config), logger: createLogger('warn', { toStderr: true }), clock: systemClock };
   try {
     if (options.migrate) await migrateToLatest(ctx.db);
     return await work(ctx);

@@ -13,6 +13,8 @@ const redactedPaths = [
   '*.secret',
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: redactedPaths, censor: '[redacted]' } });
+/** Logs to stdout, or to stderr (`toStderr`) where stdout carries a command's output (the CLI). */
+export function createLogger(level: string, options: { toStderr?: boolean } = {}): Logger {
+  const settings = { level, redact: { paths: redactedPaths, censor: '[redacted]' } };
+  return options.toStderr ? pino(settings, pino.destination(2)) : pino(settings);
 }

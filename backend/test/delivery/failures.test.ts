@@ -63,6 +63,17 @@ describe(`delivery under Telegram's errors and limits (${dialect})`, () => {
     expect(telegram.messagesTo(b.chatId)).toHaveLength(1);
   });
 
+  it('never stores the bot token in an error (network errors carry the request URL)', async () => {
+    const [c] = leads.slice(68, 69);
+    telegram.failNext(10, { status: 'reset', chatId: c.chatId });
+    const { status } = await sendAndFinish({ userIds: [c.userId], text: 'offline' });
+    expect(status.recipients[0]).toMatchObject({ status: 'failed', attempts: 3, error: expect.stringMatching(/^gave up after 3 attempts: network/) });
+    const secret = telegram.token.split(':')[1];
+    expect(status.recipients[0].error).not.toContain(secret);
+    const failed = await backend.ctx.db('events').where({ bot_id: botId, type: 'message.failed', user_id: c.userId });
+    expect(JSON.stringify(failed)).not.toContain(secret);
+  });
+
   it('gives up after the maximum attempts with the reason, and fails a permanent error at once', async () => {
     const [a, b] = leads.slice(62, 64);
     telegram.failNext(10, { status: 500, description: 'Internal Server Error', chatId: a.chatId });

@@ -99,6 +99,14 @@ describe(`POST /api/v1/bots/{botId}/messages against the Telegram stand-in (${di
     expect((await send({ ...body, text: 'other' }, { 'Idempotency-Key': 'bill-7' })).status).toBe(409);
   });
 
+  it('sends with allow_paid_broadcast when the bot has paid broadcast on', async () => {
+    await backend.ctx.db('bots').where({ id: botId }).update({ settings: JSON.stringify({ delivery: { allowPaidBroadcast: true } }) });
+    const res = await send({ userIds: ['u106'], text: 'big news' });
+    await waitUntilDone(backend, botId, token, res.body.messageId);
+    expect(telegram.messagesTo(106)).toMatchObject([{ text: 'big news', paidBroadcast: true }]);
+    await backend.ctx.db('bots').where({ id: botId }).update({ settings: '{}' });
+  });
+
   it('needs the messages scope and answers 404 for an unknown message', async () => {
     const noScope = await backend.createBot({ scopes: ['tables'] });
     const res = await backend.request('POST', `/api/v1/bots/${noScope.botId}/messages`, { token: noScope.token, body: { userIds: ['x'], text: 'hi' } });

@@ -2,7 +2,7 @@ import type { Api } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { AppContext } from '../../context';
 import { handleInbound } from '../../inbound/inbound';
-import { sendTelegram } from './telegram-channel';
+import { describeTelegramError, sendTelegram } from './telegram-channel';
 import { toInboundUpdate } from './updates';
 
 /**
@@ -22,7 +22,7 @@ export async function handleTelegramUpdate(ctx: AppContext, botId: number, api: 
     }
   } finally {
     if (inbound.kind === 'button' && inbound.callbackId) {
-      await api.answerCallbackQuery(inbound.callbackId).catch((err: unknown) => ctx.logger.debug({ err, botId }, 'answerCallbackQuery failed'));
+      await api.answerCallbackQuery(inbound.callbackId).catch((err: unknown) => ctx.logger.debug({ error: describeTelegramError(err), botId }, 'answerCallbackQuery failed'));
     }
   }
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { Bot } from 'grammy';
 import type { AppContext } from '../../context';
 import { handleTelegramUpdate } from './handle-update';
-import { telegramApi } from './telegram-channel';
+import { describeTelegramError, telegramApi } from './telegram-channel';
 import { listTelegramBots, releasePollLease, rememberUsername, takePollLease, type TelegramBotRecord } from './telegram-store';
 
 const POLL_LEASE_MS = 30_000;
@@ -61,7 +61,7 @@ function startPoller(ctx: AppContext, record: TelegramBotRecord): Poller {
   const poller: Poller = { version: record.updatedAt, bot, running: true, done: Promise.resolve() };
   poller.done = bot
     .start({ allowed_updates: [...ALLOWED_UPDATES], timeout: 25, onStart: (me) => void rememberUsername(ctx, record.botId, me.username).catch(() => undefined) })
-    .catch((err: unknown) => ctx.logger.error({ err, botId: record.botId }, 'telegram polling stopped; it restarts at the next sync'))
+    .catch((err: unknown) => ctx.logger.error({ error: describeTelegramError(err), botId: record.botId }, 'telegram polling stopped; it restarts at the next sync'))
     .finally(() => {
       poller.running = false;
     });
@@ -104,7 +104,7 @@ export async function syncTelegram(ctx: AppContext): Promise<void> {
         await syncPolling(ctx, runtime, record);
       }
     } catch (err) {
-      ctx.logger.error({ err, botId: record.botId }, 'telegram sync failed for this bot');
+      ctx.logger.error({ error: describeTelegramError(err), botId: record.botId }, 'telegram sync failed for this bot');
     }
   }
 }

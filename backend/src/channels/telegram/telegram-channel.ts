@@ -28,6 +28,16 @@ export function replyMarkupFor(message: RenderedMessage): ReplyMarkup | undefine
   return undefined;
 }
 
+export function withoutToken(text: string): string {
+  return text.replace(/bot\d+:[A-Za-z0-9_-]+/g, 'bot<token>');
+}
+
+/** An error from grammY as one line safe for logs: a nested network error's URL holds the token. */
+export function describeTelegramError(error: unknown): string {
+  const nested = error instanceof HttpError ? ` (${(error.error as Error)?.message ?? ''})` : '';
+  return withoutToken(`${(error as Error)?.message ?? String(error)}${nested}`);
+}
+
 /** Telegram's answer → what the worker does next. */
 export function classifyTelegramError(error: unknown): SendOutcome {
   if (error instanceof GrammyError) {
@@ -38,8 +48,9 @@ export function classifyTelegramError(error: unknown): SendOutcome {
     if (error.error_code >= 500 || error.error_code === 401 || error.error_code === 404) return { kind: 'transient', reason };
     return { kind: 'permanent', reason };
   }
-  if (error instanceof HttpError) return { kind: 'transient', reason: `network: ${(error.error as Error)?.message ?? error.message}` };
-  return { kind: 'transient', reason: (error as Error)?.message ?? String(error) };
+  // A network error's message carries the request URL, and with it the token: never store or log that.
+  if (error instanceof HttpError) return { kind: 'transient', reason: withoutToken(`network: ${(error.error as Error)?.message ?? error.message}`) };
+  return { kind: 'transient', reason: withoutToken((error as Error)?.message ?? String(error)) };
 }
 
 export async function sendTelegram(api: Api, chatId: string, message: RenderedMessage, options: SendOptions = {}): Promise<SendOutcome> {
