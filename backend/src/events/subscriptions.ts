@@ -3,8 +3,8 @@ import picomatch from 'picomatch';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { fromJson, toJson } from '../db/database';
+import { decryptSecret, encryptSecret, secretKey } from '../secrets/secret-box';
 import { wakeAfterCommit } from '../wakeups';
-import { open, seal } from './secret-box';
 import { EVENTS_LOOP } from './outbox';
 
 /** The event types a subscription can ask for (api-contract.md); '*' means all of them. */
@@ -60,8 +60,11 @@ export function toSubscription(row: SubscriptionRow): Subscription {
   return { id: row.id, botId: row.bot_id, url: row.url, events: fromJson(row.events), aliases: fromJson(row.aliases), createdAt: row.created_at };
 }
 
+const SECRET_PREFIX = 'whsec_';
+
+/** Sealed at rest; a secret stored in the clear (before secrets always were sealed) is read as it is. */
 export function subscriptionSecret(ctx: AppContext, row: SubscriptionRow): string {
-  return open(row.secret, ctx.config.SECRET_KEY);
+  return row.secret.startsWith(SECRET_PREFIX) ? row.secret : decryptSecret(secretKey(ctx), row.secret);
 }
 
 /** What the fan-out needs to know about an event to decide who gets it. */
@@ -90,14 +93,14 @@ export async function createSubscription(
   botId: number,
   input: CreateSubscriptionInput,
 ): Promise<{ subscription: Subscription; secret: string }> {
-  const secret = `whsec_${crypto.randomBytes(24).toString('base64url')}`;
+  const secret = `${SECRET_PREFIX}${crypto.randomBytes(24).toString('base64url')}`;
   const row: SubscriptionRow = {
     id: `sub_${crypto.randomBytes(12).toString('hex')}`,
     bot_id: botId,
     url: input.url,
     events: toJson([...new Set(input.events)]),
     aliases: toJson([...new Set(input.aliases)]),
-    secret: seal(secret, ctx.config.SECRET_KEY),
+    secret: encryptSecret(secretKey(ctx), secret),
     adopted_at: null,
     created_at: ctx.clock.now(),
   };

@@ -41,7 +41,11 @@ export function encryptSecret(key: Buffer, plaintext: string): string {
   return [iv, cipher.getAuthTag(), ciphertext].map((part) => part.toString('base64url')).join('.');
 }
 
-export function decryptSecret(key: Buffer, sealed: string): string {
+/** Stored by the events capability before it used this box (sealed with SECRET_KEY). */
+const LEGACY_PREFIX = 'gcm1:';
+
+export function decryptSecret(key: Buffer, stored: string): string {
+  const sealed = stored.startsWith(LEGACY_PREFIX) ? stored.slice(LEGACY_PREFIX.length) : stored;
   const [iv, tag, ciphertext] = sealed.split('.').map((part) => Buffer.from(part, 'base64url'));
   if (!iv || !tag || !ciphertext) throw new Error('malformed sealed secret');
   const decipher = crypto.createDecipheriv('aes-256-gcm', key, iv);
