@@ -6,6 +6,7 @@ import { botsRouter } from '../bots/routes';
 import { isDatabaseReachable } from '../db/database';
 import { messagesRouter } from '../delivery/routes';
 import { telegramWebhookRouter } from '../channels/telegram/routes';
+import { webchatRouter } from '../channels/webchat/routes';
 import { eventsRouter } from '../events/routes';
 import { callEndpointRouter } from '../integration/call-endpoint';
 import { identityRouter } from '../identity/routes';
@@ -62,6 +63,7 @@ export function createApp(ctx: AppContext): Express {
   });
 
   app.use(telegramWebhookRouter(ctx));
+  app.use(webchatRouter(ctx));
 
   const api = express.Router();
   api.use(express.json({ limit: ctx.config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }));

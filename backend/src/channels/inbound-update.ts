@@ -21,7 +21,8 @@ export const inboundUpdateSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('message'), text: z.string().max(10_000).optional(), media: z.object({ type: z.enum(['photo', 'document', 'location', 'other']), fileId: z.string().optional(), latitude: z.number().optional(), longitude: z.number().optional(), caption: z.string().optional() }).optional() }),
   z.object({ kind: z.literal('start'), payload: z.string().max(512).optional() }),
   z.object({ kind: z.literal('button'), data: z.string().max(256), callbackId: z.string().optional(), messageRef: z.string().optional() }),
-  z.object({ kind: z.literal('contact'), phone: z.string().max(64), isOwn: z.boolean() }),
+  // verified: the channel vouches the number is the person's (Telegram's own contact); a web-chat visitor only types it.
+  z.object({ kind: z.literal('contact'), phone: z.string().max(64), isOwn: z.boolean(), verified: z.boolean().default(true) }),
   z.object({ kind: z.literal('bot_blocked') }),
   z.object({ kind: z.literal('bot_unblocked') }),
 ]).and(

@@ -2,6 +2,7 @@ import type { AppContext } from '../context';
 import type { OutboundChannel } from './channel';
 import type { ChannelName } from './inbound-update';
 import { telegramChannel } from './telegram/telegram-channel';
+import { webchatChannel } from './webchat/webchat-channel';
 
 const byContext = new WeakMap<AppContext, Map<ChannelName, OutboundChannel>>();
 
@@ -9,6 +10,7 @@ const byContext = new WeakMap<AppContext, Map<ChannelName, OutboundChannel>>();
 function createChannels(ctx: AppContext): Map<ChannelName, OutboundChannel> {
   const channels = new Map<ChannelName, OutboundChannel>();
   channels.set('telegram', telegramChannel(ctx));
+  channels.set('webchat', webchatChannel(ctx));
   return channels;
 }
 

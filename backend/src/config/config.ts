@@ -42,6 +42,10 @@ export const configSchema = z.object({
   DELIVERY_POLL_MS: z.coerce.number().int().min(5).default(250),
   /** How long an event no subscription matched waits for a matching subscription to be created. */
   EVENT_RETENTION_HOURS: z.coerce.number().positive().default(72),
+  /** Web chat: messages (texts, taps, contacts) one visitor may send per minute; more is a 429. */
+  WEBCHAT_VISITOR_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** Web chat: the longest text a visitor may send (characters); longer is a 422. */
+  WEBCHAT_MAX_TEXT: z.coerce.number().int().min(1).max(10_000).default(2000),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -121,7 +121,7 @@ async function handleContact(h: Handling, update: Extract<InboundUpdate, { kind:
     return { reply: { text: identityText(h.bot, 'contact.not_own'), requestContact: { buttonText: identityText(h.bot, 'contact.request_button') } } };
   }
   const phone = await setLeadPhone(h.trx, h.lead.id, update.phone);
-  await emit(h, 'contact.shared', { contact: { phone, isOwn: true } });
+  await emit(h, 'contact.shared', { contact: { phone, isOwn: true, verified: update.verified } });
   return { reply: { text: identityText(h.bot, 'contact.received'), removeKeyboard: true } };
 }
 

@@ -4,6 +4,7 @@ import * as identity from './0002_identity';
 import * as delivery from './0003_delivery';
 import * as events from './0004_events';
 import * as tables from './0005_tables';
+import * as webchat from './0006_webchat';
 import * as sendAndWait from './0007_send_and_wait';
 
 interface Migration {
@@ -21,6 +22,7 @@ const migrations: Array<[string, Migration]> = [
   ['0003_delivery', delivery],
   ['0004_events', events],
   ['0005_tables', tables],
+  ['0006_webchat', webchat],
   ['0007_send_and_wait', sendAndWait],
 ];
 

@@ -1,0 +1,52 @@
+import type { AppContext } from '../../context';
+import type { ImmediateReply } from '../inbound-update';
+import type { OutboundChannel, RenderedMessage } from '../channel';
+import { appendChatMessage, type ChatMessage, type ChatMessageBody } from './history';
+import { visitorHub } from './hub';
+
+const entities: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&amp;': '&' };
+
+/**
+ * The web chat shows plain text (set with textContent, never parsed as HTML): Telegram markup is
+ * reduced to its text. HTML tags are dropped and entities decoded; MarkdownV2 escapes are removed.
+ */
+export function plainText(text: string, parseMode: RenderedMessage['parseMode']): string {
+  if (parseMode === 'HTML') return text.replace(/<[^>]*>/g, '').replace(/&(lt|gt|quot|#39|amp);/g, (entity) => entities[entity]);
+  if (parseMode === 'MarkdownV2') return text.replace(/\\([_*[\]()~`>#+\-=|{}.!\\])/g, '$1');
+  return text;
+}
+
+export function chatBody(message: RenderedMessage | ImmediateReply): ChatMessageBody {
+  const rendered = message as RenderedMessage;
+  const text = plainText(message.text, rendered.parseMode);
+  return {
+    ...(text ? { text } : {}),
+    // A button without data answers its label, as Telegram's callback_data does here.
+    ...(rendered.buttons?.length ? { buttons: rendered.buttons.map((row) => row.map((b) => (b.url ? { text: b.text, url: b.url } : { text: b.text, data: b.data ?? b.text }))) } : {}),
+    ...(rendered.imageUrl ? { imageUrl: rendered.imageUrl } : {}),
+    ...(message.requestContact ? { requestContact: message.requestContact } : {}),
+    ...(message.removeKeyboard ? { removeKeyboard: true } : {}),
+  };
+}
+
+/** Writes a message to a visitor: the history row is the mailbox; connections here get it at once, others at their next poll. */
+export async function sendToVisitor(ctx: AppContext, botId: number, visitorId: string, body: ChatMessageBody): Promise<ChatMessage> {
+  const { message } = await appendChatMessage(ctx.db, { botId, visitorId, direction: 'out', body, now: ctx.clock.now() });
+  visitorHub(ctx).nudge();
+  return message;
+}
+
+/** The web chat for the delivery worker: a send is one insert, so it fails only when the database does (retried). */
+export function webchatChannel(ctx: AppContext): OutboundChannel {
+  return {
+    name: 'webchat',
+    async send(recipient, message) {
+      try {
+        const stored = await sendToVisitor(ctx, recipient.botId, recipient.chatId, chatBody(message));
+        return { kind: 'ok', externalId: String(stored.id) };
+      } catch (error) {
+        return { kind: 'transient', reason: `web chat history: ${(error as Error).message}` };
+      }
+    },
+  };
+}
