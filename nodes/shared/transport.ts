@@ -31,12 +31,15 @@ function isObject(value: unknown): value is IDataObject {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The backend explains every problem in `message` and, for validation, in `errors[]`. */
+/**
+ * The backend explains every problem in `message` and, for validation, in `errors[]`; its trace id
+ * lets the user follow the failed call in the trace log.
+ */
 function describeErrors(body: IDataObject): string | undefined {
-	if (!Array.isArray(body.errors) || body.errors.length === 0) return undefined;
-	return (body.errors as IDataObject[])
-		.map((error) => (error.path ? `${String(error.path)}: ${String(error.message)}` : String(error.message)))
-		.join('; ');
+	const errors = Array.isArray(body.errors) ? (body.errors as IDataObject[]) : [];
+	const parts = errors.map((error) => (error.path ? `${String(error.path)}: ${String(error.message)}` : String(error.message)));
+	if (typeof body.trace_id === 'string') parts.push(`Trace ID: ${body.trace_id}`);
+	return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
 /**

@@ -127,11 +127,12 @@ describeWithN8n('Metabot Data Table in the n8n engine', () => {
       expect(deleted).toEqual({ deleted: 2 });
     });
 
-    it('turns a backend validation error into a NodeApiError with every problem', async () => {
+    it('turns a backend validation error into a NodeApiError with every problem and the trace id', async () => {
       const result = await engine.run([node({ resource: 'row', operation: 'insert', table: 'scores', dataMode: 'autoMap' })], { input: [{ player: 'eve', points: 'many' }] });
       const error = result.error('Table')!;
       expect(error).toMatchObject({ name: 'NodeApiError', httpCode: '422' });
       expect(error.description).toMatch(/points/);
+      expect(error.description).toMatch(/Trace ID: \S+/);
     });
   });
 });
