@@ -6,9 +6,10 @@ import type { Bot } from '../bots/bots';
 import type { AppContext } from '../context';
 import { fromJson, isPostgres, toJson } from '../db/database';
 import type { StoredAnswer } from '../integration/idempotency';
-import { type Recipient, type Resolution, resolveRecipients } from '../identity';
+import { noticeRecipients, type Recipient, type Resolution, resolveRecipients } from '../identity';
 import { appendTraceHop } from '../traces/traces';
-import { compileTemplate, type MessageTemplate, renderTemplate, type TemplateScope } from './templates';
+import { wakeAfterCommit } from '../wakeups';
+import { compileTemplate, literalText, type MessageTemplate, renderTemplate, type TemplateScope } from './templates';
 
 const buttonSchema = z
   .object({
@@ -48,6 +49,8 @@ export interface MessageContent {
   buttons?: Array<Array<{ text: string; data?: string; url?: string }>>;
   imageUrl?: string;
   channel: 'last' | 'all';
+  /** An identity notice (identity/lifecycle.ts): literal text that reaches the person whatever their account state. */
+  notice?: true;
 }
 
 export function newMessageId(): string {
@@ -99,24 +102,27 @@ async function insertRecipients(trx: Knex, messageId: string, botId: number, tup
   );
 }
 
-async function persist(trx: Knex, ctx: AppContext, bot: Bot, request: SendMessageRequest, resolution: Resolution, traceId: string): Promise<string> {
+interface NewMessage {
+  content: MessageContent;
+  critical: boolean;
+  wait?: SendMessageRequest['wait'];
+}
+
+function newMessageOf(request: SendMessageRequest): NewMessage {
+  const { text, params, parseMode, buttons, imageUrl, channel } = request;
+  return { content: { text, params, parseMode, buttons, imageUrl, channel }, critical: request.critical, wait: request.wait };
+}
+
+async function persist(trx: Knex, ctx: AppContext, bot: Bot, message: NewMessage, resolution: Resolution, traceId: string): Promise<string> {
   const now = ctx.clock.now();
   const messageId = newMessageId();
-  const content: MessageContent = {
-    text: request.text,
-    params: request.params,
-    parseMode: request.parseMode,
-    buttons: request.buttons,
-    imageUrl: request.imageUrl,
-    channel: request.channel,
-  };
   await trx('messages').insert({
     id: messageId,
     bot_id: bot.id,
     trace_id: traceId,
-    content: toJson(content),
-    critical: request.critical,
-    wait: request.wait ? toJson(request.wait) : null,
+    content: toJson(message.content),
+    critical: message.critical,
+    wait: message.wait ? toJson(message.wait) : null,
     created_at: now,
   });
   const tuples = [
@@ -161,8 +167,23 @@ export async function acceptMessage(
   if (options.dryRun) {
     return { statusCode: 200, body: { success: true, dry_run: true, messageId: null, ...counts, ...summary } };
   }
-  const messageId = await persist(trx, ctx, bot, request, resolution, options.traceId);
+  const messageId = await persist(trx, ctx, bot, newMessageOf(request), resolution, options.traceId);
   return { statusCode: 202, body: { success: true, messageId, ...counts, ...summary } };
+}
+
+/**
+ * Queues an identity notice (what a lifecycle change tells the person) to these leads' reachable
+ * chats in the caller's transaction: rate limits, retries and statuses apply as to any message,
+ * but the account state and a pause do not hold it back (a blocked user must learn why). Null
+ * when none of the leads can be reached.
+ */
+export async function queueNotice(trx: Knex, ctx: AppContext, bot: Bot, notice: { text: string; leadIds: string[]; traceId: string }): Promise<string | null> {
+  const deliverable = await noticeRecipients(trx, bot.id, notice.leadIds);
+  if (deliverable.length === 0) return null;
+  const content: MessageContent = { text: literalText(notice.text), params: {}, channel: 'all', notice: true };
+  const messageId = await persist(trx, ctx, bot, { content, critical: true }, { deliverable, deferred: [], unknown: [], inactive: [] }, notice.traceId);
+  wakeAfterCommit(trx, 'delivery');
+  return messageId;
 }
 
 export const recipientStatuses = ['queued', 'sending', 'sent', 'deferred', 'failed', 'skipped'] as const;

@@ -48,6 +48,11 @@ export function compileTemplate(text: string, parseMode: ParseMode, buttons?: Me
   };
 }
 
+/** Text that renders as itself: every `{` becomes an output of the string "{", so no tag can start. */
+export function literalText(text: string): string {
+  return text.replace(/\{/g, "{{ '{' }}");
+}
+
 export interface TemplateScope {
   lead: { id: string; channel: string; chatId: string; attributes: Record<string, unknown> } & Profile;
   user: { userId: string | null };

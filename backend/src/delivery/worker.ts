@@ -60,6 +60,7 @@ interface LoadedMessage {
   content: MessageContent;
   template: MessageTemplate;
   critical: boolean;
+  notice: boolean;
   traceId: string;
 }
 
@@ -229,7 +230,7 @@ async function loadMessages(ctx: AppContext, ids: string[]): Promise<Map<string,
     for (const row of rows) {
       const content = fromJson<MessageContent>(row.content);
       if (cache.size >= 1000) cache.delete(cache.keys().next().value!);
-      cache.set(row.id, { content, template: compileTemplate(content.text, content.parseMode, content.buttons), critical: Boolean(row.critical), traceId: row.trace_id });
+      cache.set(row.id, { content, template: compileTemplate(content.text, content.parseMode, content.buttons), critical: Boolean(row.critical), notice: content.notice === true, traceId: row.trace_id });
     }
   }
   return new Map(ids.map((id) => [id, cache.get(id)!]));
@@ -268,7 +269,7 @@ function triage(ctx: AppContext, lead: LeadState | undefined, message: LoadedMes
   const now = ctx.clock.now();
   if (!lead) return { kind: 'skipped', reason: 'the lead no longer exists' };
   if (!lead.reachable) return { kind: 'skipped', reason: 'the person blocked the bot' };
-  if (lead.state && lead.state !== 'active') return { kind: 'skipped', reason: `the user is ${lead.state}` };
+  if (lead.state && lead.state !== 'active' && !message.notice) return { kind: 'skipped', reason: `the user is ${lead.state}` };
   if (lead.paused_until !== null && Number(lead.paused_until) > now && !message.critical) return { kind: 'deferred', dueAt: Number(lead.paused_until) };
   if (chatFreeAt !== undefined && chatFreeAt > now) return { kind: 'release', dueAt: chatFreeAt };
   return undefined;

@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { type Bot, getBot } from '../bots/bots';
 import { conflict, notFound } from '../api/errors';
-import type { AppContext, Clock } from '../context';
+import type { AppContext } from '../context';
+import { queueNotice } from '../delivery/messages';
 import { recordEvent } from '../events/outbox';
 import { appendTraceHop, newTraceId } from '../traces/traces';
 import { type Account, getAccount, isPaused, updateAccount } from './accounts';
@@ -24,8 +25,8 @@ export interface LifecycleInput {
 
 /**
  * The event a transition records. Its payload names `leadIds` (the user's chats at the time) and
- * `notice` (what the user should see, or null): delivery sends `notice.text` to each of
- * `notice.leadIds` whatever the account state (see `noticeRecipients`).
+ * `notice` (what the user is told, or null): `{text, leadIds, messageId}`, the message queued for
+ * delivery in the same transaction (`queueNotice`; null when no chat of the user is reachable).
  */
 const eventOf: Record<LifecycleAction, { type: string; text: TextKey | null }> = {
   pause: { type: 'user.paused', text: 'user.paused' },
@@ -91,27 +92,38 @@ export async function applyLifecycle(
       ...(action === 'pause' ? { until: new Date(input.until!).toISOString() } : {}),
       ...(action === 'block' ? { reason: input.reason ?? null } : {}),
       ...(action === 'disconnect' ? { reason: 'disconnected' } : {}),
-      notice: noticeFor(bot, action, input, leadIds),
     };
-    await recordTransition(trx, ctx.clock, { botId: bot.id, userId, traceId, type: eventOf[action].type, action, payload });
+    await recordTransition(trx, ctx, bot, { userId, traceId, type: eventOf[action].type, action, payload, notice: { action, input, leadIds } });
     return (await getAccount(trx, bot.id, userId))!;
   });
 }
 
-function noticeFor(bot: Bot, action: LifecycleAction, input: LifecycleInput, leadIds: string[]) {
+interface NoticeRequest {
+  action: LifecycleAction;
+  input: LifecycleInput;
+  leadIds: string[];
+}
+
+async function queueNoticeOf(trx: Knex, ctx: AppContext, bot: Bot, request: NoticeRequest, traceId: string) {
+  const { action, input, leadIds } = request;
   const key = eventOf[action].text;
   if (!key || input.notify === false || leadIds.length === 0) return null;
   const until = input.until === undefined ? undefined : formatTime(bot, input.until);
-  return { text: identityText(bot, key, { reason: input.reason, until }), leadIds };
+  const text = identityText(bot, key, { reason: input.reason, until });
+  return { text, leadIds, messageId: await queueNotice(trx, ctx, bot, { text, leadIds, traceId }) };
 }
 
+/** The trace hop, then the notice (its message.queued hop follows the transition's), then the event naming the notice's message. */
 async function recordTransition(
   trx: Knex,
-  clock: Clock,
-  change: { botId: number; userId: string; traceId: string; type: string; action: string; payload: Record<string, unknown> },
+  ctx: AppContext,
+  bot: Bot,
+  change: { userId: string; traceId: string; type: string; action: string; payload: Record<string, unknown>; notice: NoticeRequest },
 ): Promise<void> {
-  await recordEvent(trx, clock, { botId: change.botId, type: change.type, traceId: change.traceId, userId: change.userId, payload: change.payload });
-  await appendTraceHop(trx, clock, { botId: change.botId, traceId: change.traceId, hop: change.type, status: change.action, userId: change.userId });
+  const { userId, traceId, type } = change;
+  await appendTraceHop(trx, ctx.clock, { botId: bot.id, traceId, hop: type, status: change.action, userId });
+  const notice = await queueNoticeOf(trx, ctx, bot, change.notice, traceId);
+  await recordEvent(trx, ctx.clock, { botId: bot.id, type, traceId, userId, payload: { ...change.payload, notice } });
 }
 
 /**
@@ -130,8 +142,8 @@ export async function resumeExpiredPauses(ctx: AppContext): Promise<number> {
       const updated = await trx('user_accounts').where({ bot_id: row.bot_id, user_id: row.user_id, paused_until: row.paused_until }).update({ paused_until: null, updated_at: now });
       if (updated === 0) return 0;
       const leadIds = await connectedLeadIds(trx, row.bot_id, row.user_id);
-      const notice = leadIds.length > 0 ? { text: identityText(bot, 'user.resumed'), leadIds } : null;
-      await recordTransition(trx, ctx.clock, { botId: row.bot_id, userId: row.user_id, traceId: newTraceId(), type: 'user.resumed', action: 'auto-resume', payload: { action: 'resume', auto: true, leadIds, notice } });
+      const notice = { action: 'resume' as const, input: {}, leadIds };
+      await recordTransition(trx, ctx, bot, { userId: row.user_id, traceId: newTraceId(), type: 'user.resumed', action: 'auto-resume', payload: { action: 'resume', auto: true, leadIds }, notice });
       return 1;
     });
   }

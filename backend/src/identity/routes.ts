@@ -189,7 +189,7 @@ apiRegistry.registerPath({
   method: 'post',
   path: '/api/v1/bots/{botId}/users/{userId}/{action}',
   summary: 'Account lifecycle: pause (until), resume, block (reason), unblock, delete, disconnect',
-  description: 'Each is a state transition that records an event (user.paused, user.resumed, user.blocked, user.unblocked, user.deleted, user.unlinked) and a trace hop. The event payload carries `notice` (what the user is told) unless `notify: false`; delete never notifies.',
+  description: 'Each is a state transition that records an event (user.paused, user.resumed, user.blocked, user.unblocked, user.deleted, user.unlinked) and a trace hop. What the user is told is queued as a message to their chats (it passes a pause and the account state) and named in the event payload as `notice: {text, leadIds, messageId}`; `notify: false` sends nothing; delete never notifies.',
   request: { params: userParams.extend({ action: lifecycleActionSchema }), body: json(lifecycleBodySchema) },
   responses: { 200: { description: 'The user after the transition', ...json(answer({ user: userSchema })) }, 409: { description: 'The action does not apply in the current state' }, ...errorResponses('identity') },
 });

@@ -17,7 +17,7 @@ describe(`identity HTTP API (${dialect})`, () => {
     return lead;
   };
   const lastEvent = async (userId: string) => {
-    const row = await backend.ctx.db('events').where({ bot_id: botId, user_id: userId }).orderBy('id', 'desc').first();
+    const row = await backend.ctx.db('events').where({ bot_id: botId, user_id: userId }).andWhere('type', 'like', 'user.%').orderBy('id', 'desc').first();
     return { ...row, payload: JSON.parse(row.payload) };
   };
   const resolve = (userIds: string[], critical = false) => resolveRecipients(backend.ctx.db, botId, { userIds }, { critical, now: clock.now() });
@@ -95,7 +95,8 @@ describe(`identity HTTP API (${dialect})`, () => {
     expect((await resolve(['u-pause'])).deferred).toEqual([expect.objectContaining({ leadId: lead.id, until: Date.parse(until) })]);
     expect((await resolve(['u-pause'], true)).deliverable.map((r) => r.leadId)).toEqual([lead.id]);
     const trace = await api('GET', `/traces/${paused.body.trace_id}`);
-    expect(trace.body.hops).toEqual([expect.objectContaining({ hop: 'user.paused', status: 'pause', userId: 'u-pause' })]);
+    expect(trace.body.hops[0]).toEqual(expect.objectContaining({ hop: 'user.paused', status: 'pause', userId: 'u-pause' }));
+    expect(trace.body.hops[1]).toEqual(expect.objectContaining({ hop: 'message.queued', detail: expect.objectContaining({ messageId: event.payload.notice.messageId }) }));
 
     expect((await api('POST', '/users/u-pause/pause', {})).status).toBe(422);
     expect((await api('POST', '/users/u-pause/pause', { until: new Date(clock.now() - 1).toISOString() })).status).toBe(409);
