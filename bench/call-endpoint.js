@@ -1,19 +1,40 @@
 // Benchmark of POST /bots/{botId}/call/{alias} against a bare express server, in the same run.
-// Usage: npm run build && node bench/call-endpoint.js [seconds]
+// Usage: npm run build && node bench/call-endpoint.js [seconds] [rounds]
+// PostgreSQL: BENCH_POSTGRES_URL=postgres://root@127.0.0.1:5432/postgres (a throwaway database is created and dropped).
+// Each round measures both servers back to back; the summary gives the median and the spread.
+// Besides requests/s, each server's CPU time per request is read from /proc: on a machine shared
+// with other work it is the steadier figure, and its ratio is what the throughput ratio would be
+// if each server had a core to itself.
 const autocannon = require('autocannon');
+const fs = require('node:fs');
 const os = require('node:os');
 const { startChildServer } = require('./child-server');
+const { throwawayPostgres } = require('./throwaway-postgres');
 
 const seconds = Number(process.argv[2] ?? 10);
+const rounds = Number(process.argv[3] ?? 1);
 const body = JSON.stringify({ script_request_params: { userId: 127, role: 'user', firstname: 'Alexander' } });
+const ticksPerMs = 100 / 1000; // Linux USER_HZ
 
-function load(url, headers, extra = {}) {
-  return autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, connections: 50, duration: seconds, ...extra });
+function cpuMs(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerMs;
 }
 
-function summary(result) {
+async function load(server, headers, extra = {}) {
+  const cpuBefore = cpuMs(server.pid);
+  const result = await autocannon({
+    url: server.url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    connections: 50,
+    duration: seconds,
+    ...extra,
+  });
   return {
     requestsPerSecond: Math.round(result.requests.average),
+    cpuUsPerRequest: Math.round((1000 * (cpuMs(server.pid) - cpuBefore)) / result.requests.total),
     p50ms: result.latency.p50,
     p99ms: result.latency.p99,
     non2xx: result.non2xx,
@@ -21,24 +42,50 @@ function summary(result) {
   };
 }
 
-async function main() {
+async function round(env) {
   const bare = await startChildServer('bare-express');
-  const baseline = summary(await load(bare.url, {}));
+  const baseline = await load(bare, {});
   bare.stop();
 
-  const backend = await startChildServer('backend');
+  const backend = await startChildServer('backend', { BENCH_ENV: JSON.stringify(env) });
   const auth = { authorization: `Bearer ${backend.token}` };
-  const call = summary(await load(backend.url, auth));
-  const paced = summary(await load(backend.url, auth, { connections: 20, overallRate: 1000 }));
+  const call = await load(backend, auth);
+  const paced = await load(backend, auth, { connections: 20, overallRate: 1000 });
   backend.stop();
-
-  const report = {
-    machine: `${os.cpus().length} × ${os.cpus()[0].model}, Node ${process.version}`,
-    date: new Date().toISOString().slice(0, 10),
+  return {
     bareExpress: baseline,
     callEndpoint: call,
     ratio: Number((call.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)),
+    cpuRatio: Number((baseline.cpuUsPerRequest / call.cpuUsPerRequest).toFixed(2)),
     callAt1000rps: paced,
+  };
+}
+
+function spread(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: sorted[Math.floor((sorted.length - 1) / 2)], min: sorted[0], max: sorted.at(-1) };
+}
+
+async function main() {
+  const pg = process.env.BENCH_POSTGRES_URL ? await throwawayPostgres(process.env.BENCH_POSTGRES_URL) : undefined;
+  const results = [];
+  try {
+    for (let i = 0; i < rounds; i++) results.push(await round(pg ? { DATABASE_URL: pg.url } : {}));
+  } finally {
+    await pg?.drop();
+  }
+  const report = {
+    machine: `${os.cpus().length} × ${os.cpus()[0].model}, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+    date: new Date().toISOString().slice(0, 10),
+    database: pg ? 'postgresql' : 'sqlite',
+    rounds: results,
+    summary: {
+      ratio: spread(results.map((r) => r.ratio)),
+      cpuRatio: spread(results.map((r) => r.cpuRatio)),
+      callRequestsPerSecond: spread(results.map((r) => r.callEndpoint.requestsPerSecond)),
+      pacedP99ms: spread(results.map((r) => r.callAt1000rps.p99ms)),
+      pacedRequestsPerSecond: spread(results.map((r) => r.callAt1000rps.requestsPerSecond)),
+    },
   };
   console.log(JSON.stringify(report, null, 2));
 }

@@ -12,7 +12,7 @@ function startChildServer(name, env = {}) {
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
     readline.createInterface({ input: child.stdout }).once('line', (line) => {
-      resolve({ ...JSON.parse(line), stop: () => child.kill('SIGTERM') });
+      resolve({ ...JSON.parse(line), pid: child.pid, stop: () => child.kill('SIGTERM') });
     });
   });
 }

@@ -3,11 +3,10 @@
 // PostgreSQL: BENCH_POSTGRES_URL=postgres://root@127.0.0.1:5432/postgres (a throwaway database is created and dropped).
 // Data: `users` linked users, a fifth of them with a second (web chat) lead, 5% paused, 2% blocked,
 // plus 10% unknown ids in the request. Target (issue 4): under 50 ms on SQLite.
-const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const knex = require('knex');
+const { throwawayPostgres } = require('./throwaway-postgres');
 const { createDatabase, migrateToLatest } = require('../backend/dist/db/database');
 const { loadConfig } = require('../backend/dist/config/config');
 const { resolveRecipients } = require('../backend/dist/identity/recipients');
@@ -33,15 +32,6 @@ async function seed(db, botId, now) {
   await db.batchInsert('leads', leads, 500);
   await db.batchInsert('links', links, 500);
   await db.batchInsert('user_accounts', accounts, 500);
-}
-
-async function throwawayPostgres(adminUrl) {
-  const name = `metabot_bench_${crypto.randomBytes(6).toString('hex')}`;
-  const admin = knex({ client: 'pg', connection: adminUrl });
-  await admin.raw(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: async () => { await admin.raw(`drop database if exists ${name} with (force)`); await admin.destroy(); } };
 }
 
 async function main() {

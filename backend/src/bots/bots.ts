@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AppContext } from '../context';
+import { readRow } from '../db/committed-reads';
 import { fromJson, toJson } from '../db/database';
 
 export const botIdSchema = z.coerce.number().int().positive();
@@ -57,7 +58,7 @@ export async function createBot(ctx: AppContext, input: CreateBotInput): Promise
 }
 
 export async function getBot(ctx: AppContext, id: number): Promise<Bot | undefined> {
-  const row = await ctx.db<BotRow>('bots').where({ id }).first();
+  const row = await readRow<BotRow>(ctx.db, 'select * from bots where id = ?', [id]);
   return row ? toBot(row) : undefined;
 }
 

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import type { AppContext } from '../context';
+import { readRow } from '../db/committed-reads';
 import { fromJson, toJson } from '../db/database';
 import { SCOPES, type Scope, scopeSchema } from './scopes';
 
@@ -90,7 +91,7 @@ export async function createToken(ctx: AppContext, input: CreateTokenInput): Pro
 export async function verifyToken(ctx: AppContext, token: string): Promise<TokenGrant | undefined> {
   const match = TOKEN_PATTERN.exec(token);
   if (!match) return undefined;
-  const row = await ctx.db<TokenRow>('api_tokens').where({ id: match[1] }).first();
+  const row = await readRow<TokenRow>(ctx.db, 'select * from api_tokens where id = ?', [match[1]]);
   if (!row || row.revoked_at !== null) return undefined;
   const expected = Buffer.from(row.hash, 'hex');
   const actual = Buffer.from(hashSecret(match[2]), 'hex');

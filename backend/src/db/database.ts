@@ -1,8 +1,10 @@
+import type { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import type { Config } from '../config/config';
+import { closeCommittedReads } from './committed-reads';
 import { migrationSource } from './migrations';
 import { registerSqliteFunctions } from './sqlite-functions';
 
@@ -22,7 +24,7 @@ export function createDatabase(config: Pick<Config, 'DATABASE_URL' | 'sqliteFile
     return knex({ client: 'pg', connection: config.DATABASE_URL, pool: { min: 0, max: 10 } });
   }
   fs.mkdirSync(path.dirname(config.sqliteFile), { recursive: true });
-  return knex({
+  const db = knex({
     client: 'better-sqlite3',
     connection: { filename: config.sqliteFile },
     useNullAsDefault: true,
@@ -37,6 +39,9 @@ export function createDatabase(config: Pick<Config, 'DATABASE_URL' | 'sqliteFile
       },
     },
   });
+  // knex.destroy() destroys the pool: the read-only connection of committed-reads.ts goes with it.
+  (db.client.pool as EventEmitter).on('poolDestroySuccess', () => closeCommittedReads(db));
+  return db;
 }
 
 export async function migrateToLatest(db: Knex): Promise<string[]> {

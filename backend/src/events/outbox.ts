@@ -36,15 +36,21 @@ function eventRow(event: NewEvent, now: number) {
  * process is woken once the transaction commits.
  */
 export async function recordEvent(db: Knex, clock: Clock, event: NewEvent): Promise<number> {
-  const [row] = await db('events').insert(eventRow(event, clock.now())).returning('id');
-  wakeAfterCommit(db, EVENTS_LOOP);
-  return typeof row === 'object' ? Number((row as { id: number }).id) : Number(row);
+  const [id] = await recordEvents(db, clock, [event]);
+  return id;
 }
 
-/** Several events in as few statements as possible (delivery records one per recipient); same rules as `recordEvent`. */
-export async function recordEvents(db: Knex, clock: Clock, events: NewEvent[]): Promise<void> {
-  if (events.length === 0) return;
+/** Several events in as few statements as possible; same rules as `recordEvent`. Returns their ids in the order given. */
+export async function recordEvents(db: Knex, clock: Clock, events: NewEvent[]): Promise<number[]> {
   const now = clock.now();
-  for (let i = 0; i < events.length; i += 500) await db('events').insert(events.slice(i, i + 500).map((e) => eventRow(e, now)));
-  wakeAfterCommit(db, EVENTS_LOOP);
+  const ids: number[] = [];
+  for (let i = 0; i < events.length; i += 500) {
+    const rows: Array<number | { id: number }> = await db('events')
+      .insert(events.slice(i, i + 500).map((e) => eventRow(e, now)))
+      .returning('id');
+    // One insert numbers its rows in the order it writes them; the order RETURNING lists them in is not promised.
+    ids.push(...rows.map((row) => Number(typeof row === 'object' ? row.id : row)).sort((a, b) => a - b));
+  }
+  if (ids.length > 0) wakeAfterCommit(db, EVENTS_LOOP);
+  return ids;
 }

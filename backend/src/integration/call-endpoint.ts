@@ -4,12 +4,11 @@ import type { AppContext } from '../context';
 import { botAccess } from '../api/auth';
 import { ApiError, errorBodySchema, forbidden, notFound } from '../api/errors';
 import { grantAllowsAlias } from '../bots/tokens';
-import { recordEvent } from '../events/outbox';
 import { aliasSchema, ajvErrorsToFieldErrors } from '../maps/map-document';
 import { type ResolvedEndpoint, resolveEndpoint } from '../maps/maps';
 import { resolveRecipients } from '../identity';
 import { apiRegistry } from '../openapi/registry';
-import { appendTraceHop } from '../traces/traces';
+import { type AcceptedCall, callWriter, writeCalls } from './accepted-calls';
 import { idempotencyKeySchema, oncePerKey, requestHash, type StoredAnswer } from './idempotency';
 
 /** Metabot's request body: everything for the endpoint is in script_request_params; the rest is kept. */
@@ -66,6 +65,7 @@ async function unreachableUsers(ctx: AppContext, botId: number, endpoint: Resolv
 
 export function callEndpointRouter(ctx: AppContext): Router {
   const router = Router();
+  const writeCall = callWriter(ctx);
   router.post('/bots/:botId/call/*alias', botAccess(ctx, 'call'), async (req, res) => {
     const started = performance.now();
     const { bot, grant, traceId } = res.locals;
@@ -103,36 +103,30 @@ export function callEndpointRouter(ctx: AppContext): Router {
     const { script_request_params: _params, ...metabotFields } = body.data;
     const sourceSystem = source?.data ?? null;
     const userId = userIdFrom(params);
-    const accept = async (trx: typeof ctx.db): Promise<StoredAnswer> => {
-      const eventId = await recordEvent(trx, ctx.clock, {
+    const call: AcceptedCall = {
+      event: {
         botId: bot.id,
         type: 'endpoint.called',
         traceId,
         userId,
         alias: alias.data,
         payload: { alias: alias.data, params, ...metabotFields, source_system: sourceSystem, critical: resolved.endpoint.critical, map_version: resolved.mapVersion },
-      });
-      await appendTraceHop(trx, ctx.clock, {
-        botId: bot.id,
-        traceId,
-        hop: 'endpoint.called',
-        status: 'accepted',
-        sourceSystem,
-        alias: alias.data,
-        userId,
-        latencyMs: Math.round(performance.now() - started),
-        detail: { event_id: eventId, map_version: resolved.mapVersion },
-      });
-      return { statusCode: 200, body: { success: true, message: 'Accepted', queued: true, event_id: eventId, trace_id: traceId } };
+      },
+      hop: { botId: bot.id, traceId, hop: 'endpoint.called', status: 'accepted', sourceSystem, alias: alias.data, userId, detail: { map_version: resolved.mapVersion } },
+      started,
     };
+    const accepted = (eventId: number): StoredAnswer => ({
+      statusCode: 200,
+      body: { success: true, message: 'Accepted', queued: true, event_id: eventId, trace_id: traceId },
+    });
 
     const answer = key
       ? await oncePerKey(
           ctx.db,
           { botId: bot.id, key: key.data!, hash: requestHash({ alias: alias.data, body: req.body }), now: ctx.clock.now(), ttlMs: ctx.config.IDEMPOTENCY_TTL_HOURS * 3_600_000 },
-          accept,
+          async (trx) => accepted((await writeCalls(trx, ctx, [call]))[0]),
         )
-      : await ctx.db.transaction(accept);
+      : accepted(await writeCall(call));
     res.status(answer.statusCode).json(answer.body);
   });
   return router;

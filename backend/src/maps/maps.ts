@@ -2,6 +2,7 @@ import type { ValidateFunction } from 'ajv';
 import diff from 'microdiff';
 import type { AppContext } from '../context';
 import { conflict, invalid, notFound } from '../api/errors';
+import { readRow } from '../db/committed-reads';
 import { fromJson, isUniqueViolation, toJson } from '../db/database';
 import { compileParamsSchema, type MapDocument, type MapEndpoint, validateMapDocument } from './map-document';
 
@@ -174,10 +175,11 @@ function compileMap(stored: StoredMap): Map<string, ResolvedEndpoint> {
 
 /** The endpoint an alias names in the bot's current map, with its compiled params validator. */
 export async function resolveEndpoint(ctx: AppContext, botId: number, alias: string): Promise<ResolvedEndpoint | undefined> {
-  const latest = await ctx.db<MapRow>('communication_maps')
-    .where({ bot_id: botId })
-    .orderBy('version', 'desc')
-    .first('version', 'created_at');
+  const latest = await readRow<Pick<MapRow, 'version' | 'created_at'>>(
+    ctx.db,
+    'select version, created_at from communication_maps where bot_id = ? order by version desc limit 1',
+    [botId],
+  );
   if (!latest) return undefined;
   const key = `${ctx.config.DATABASE_URL ?? ctx.config.sqliteFile}:${botId}:${latest.version}:${latest.created_at}`;
   let compiled = compiledMaps.get(key);

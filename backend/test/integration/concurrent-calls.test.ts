@@ -1,0 +1,58 @@
+import { userAccountMap } from '../support/maps';
+import { dialect, startTestBackend, type TestBackend } from '../support/test-backend';
+
+describe(`concurrent calls share group commits and each is persisted (${dialect})`, () => {
+  let backend: TestBackend;
+  let botId: number;
+  let token: string;
+
+  beforeAll(async () => {
+    backend = await startTestBackend();
+    ({ botId, token } = await backend.createBot({ map: userAccountMap }));
+  });
+  afterAll(() => backend.close());
+
+  it('answers 200 only for calls whose event and trace hop are stored, each with its own event id', async () => {
+    const calls = 150;
+    const answers = await Promise.all(
+      Array.from({ length: calls }, (_, i) =>
+        backend.request('POST', `/api/v1/bots/${botId}/call/users/update`, {
+          token,
+          headers: { 'X-Trace-Id': `burst-${i}` },
+          body: { script_request_params: { userId: i, role: 'user' } },
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(calls).fill(200));
+    expect(new Set(answers.map((a) => a.body.event_id)).size).toBe(calls);
+
+    const events = await backend.ctx.db('events').where('trace_id', 'like', 'burst-%');
+    const hops = await backend.ctx.db('trace_hops').where('trace_id', 'like', 'burst-%');
+    expect(events).toHaveLength(calls);
+    expect(hops).toHaveLength(calls);
+    const eventById = new Map(events.map((e) => [Number(e.id), e]));
+    const hopByTrace = new Map(hops.map((h) => [h.trace_id, h]));
+    answers.forEach((answer, i) => {
+      // The id in each answer is the id of that call's own event, and its hop points to it.
+      const event = eventById.get(answer.body.event_id);
+      expect(event).toMatchObject({ trace_id: `burst-${i}`, user_id: String(i) });
+      expect(JSON.parse(hopByTrace.get(`burst-${i}`).detail)).toEqual({ event_id: answer.body.event_id, map_version: 1 });
+    });
+  });
+
+  it('idempotent calls and plain calls arriving together are all persisted once', async () => {
+    const body = (i: number) => ({ script_request_params: { userId: i, role: 'user' } });
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        backend.request('POST', `/api/v1/bots/${botId}/call/users/update`, {
+          token,
+          headers: { 'X-Trace-Id': `mixed-${i}`, ...(i % 2 === 0 ? { 'Idempotency-Key': `mixed-key-${i % 4}` } : {}) },
+          body: body(i % 2 === 0 ? i % 4 : i),
+        }),
+      ),
+    );
+    expect(answers.every((a) => a.status === 200 && a.body.success)).toBe(true);
+    // 20 plain calls, and the 20 keyed ones use two keys: 22 events.
+    expect(await backend.ctx.db('events').where('trace_id', 'like', 'mixed-%')).toHaveLength(22);
+  });
+});
