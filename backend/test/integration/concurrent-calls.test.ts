@@ -13,7 +13,7 @@ describe(`concurrent calls share group commits and each is persisted (${dialect}
   afterAll(() => backend.close());
 
   it('answers 200 only for calls whose event and trace hop are stored, each with its own event id', async () => {
-    const calls = 150;
+    const calls = 100;
     const answers = await Promise.all(
       Array.from({ length: calls }, (_, i) =>
         backend.request('POST', `/api/v1/bots/${botId}/call/users/update`, {
