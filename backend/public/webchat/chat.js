@@ -81,16 +81,25 @@
     return true;
   }
 
+  const chip = (label, onTap) => {
+    const node = element('button', 'chip', label);
+    node.type = 'button';
+    node.addEventListener('click', onTap);
+    return node;
+  };
+
+  /** Chips belong to the newest message when it is the bot's: quick replies (a tap sends the text) or a phone request. */
   function renderChips(message) {
-    if (message.removeKeyboard) chips.replaceChildren();
-    if (!message.requestContact) return;
-    const chip = element('button', 'chip', message.requestContact.buttonText);
-    chip.type = 'button';
-    chip.addEventListener('click', () => {
-      phoneForm.hidden = false;
-      phone.focus();
-    });
-    chips.replaceChildren(chip);
+    const offered = (message.direction === 'out' && message.quickReplies) || [];
+    const nodes = offered.map((label) => chip(label, () => send({ kind: 'text', text: label })));
+    if (message.direction === 'out' && message.requestContact) {
+      nodes.push(chip(message.requestContact.buttonText, () => {
+        phoneForm.hidden = false;
+        phone.focus();
+      }));
+    }
+    chips.replaceChildren(...nodes);
+    if (!message.requestContact) phoneForm.hidden = true;
   }
 
   function renderButtons(message) {
@@ -124,10 +133,8 @@
     rendered.add(message.id);
     lastId = Math.max(lastId, message.id);
     const fromBot = message.direction === 'out';
-    if (fromBot) {
-      showTyping(false);
-      renderChips(message);
-    }
+    if (fromBot) showTyping(false);
+    if (message.id === lastId) renderChips(message);
     if (!message.text && !message.imageUrl && !message.buttons) return;
     const item = element('div', `message ${fromBot ? 'bot' : 'me'}`);
     item.dataset.id = String(message.id);
@@ -238,9 +245,7 @@
     event.preventDefault();
     if (!phone.value.trim()) return;
     if (await send({ kind: 'contact', phone: phone.value.trim() })) {
-      phoneForm.hidden = true;
       phone.value = '';
-      chips.replaceChildren();
       text.focus();
     }
   });

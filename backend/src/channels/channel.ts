@@ -14,6 +14,8 @@ export interface RenderedMessage {
   parseMode?: 'HTML' | 'MarkdownV2';
   buttons?: MessageButton[][];
   imageUrl?: string;
+  /** Answers offered under the message (Telegram's reply keyboard, web-chat chips): a tap sends the text. */
+  quickReplies?: string[];
   /** A one-button keyboard asking for the person's phone number. */
   requestContact?: { buttonText: string };
   removeKeyboard?: boolean;

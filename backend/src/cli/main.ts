@@ -7,6 +7,7 @@ import { botIdSchema, createBot, getBot, listBots, updateBotSettings } from '../
 import { SCOPES } from '../bots/scopes';
 import { createToken, listTokens, revokeToken } from '../bots/tokens';
 import { setTelegramToken, telegramTokenSchema } from '../channels/telegram/telegram-store';
+import { webchatSettingsSchema } from '../channels/webchat/settings';
 import { ConfigError, loadConfig } from '../config/config';
 import type { AppContext } from '../context';
 import { systemClock } from '../context';
@@ -91,6 +92,17 @@ export function buildCli(): Command {
           ...(opts.paidBroadcast !== undefined ? { allowPaidBroadcast: z.enum(['on', 'off']).parse(opts.paidBroadcast) === 'on' } : {}),
         });
         print((await updateBotSettings(ctx, target.id, { delivery })).settings.delivery);
+      }),
+    );
+  bot
+    .command('set-webchat')
+    .argument('<botId>')
+    .requiredOption('--origins <list>', 'comma-separated sites allowed to embed the web chat (https://shop.example), * for any, or "" for none')
+    .action((botId: string, opts: { origins: string }) =>
+      withContext(async (ctx) => {
+        const target = await requireBot(ctx, botId);
+        const webchat = webchatSettingsSchema.parse({ allowedOrigins: opts.origins.split(',').map((o) => o.trim()).filter(Boolean) });
+        print({ ...(await updateBotSettings(ctx, target.id, { webchat })).settings.webchat as object, chatUrl: `${ctx.config.publicUrl}/chat/${target.id}` });
       }),
     );
   bot.command('list').action(() => withContext(async (ctx) => print(await listBots(ctx))));

@@ -30,6 +30,7 @@ export const sendMessageSchema = z
     parseMode: z.enum(['HTML', 'MarkdownV2']).optional(),
     buttons: z.array(z.array(buttonSchema).min(1).max(8)).max(20).optional(),
     imageUrl: z.url().optional(),
+    quickReplies: z.array(z.string().trim().min(1).max(100)).min(1).max(12).optional(),
     critical: z.boolean().default(false),
     channel: z.enum(['last', 'all']).default('last'),
     wait: z
@@ -38,6 +39,7 @@ export const sendMessageSchema = z
   })
   .refine((m) => (m.userIds?.length ?? 0) + (m.leadIds?.length ?? 0) > 0, { message: 'give userIds or leadIds', path: ['userIds'] })
   .refine((m) => m.text.trim() !== '' || m.imageUrl, { message: 'text is empty (allowed only with imageUrl)', path: ['text'] })
+  .refine((m) => !(m.buttons && m.quickReplies), { message: 'a message has buttons or quick replies, not both (Telegram shows one keyboard)', path: ['quickReplies'] })
   .meta({ id: 'SendMessageRequest' });
 export type SendMessageRequest = z.output<typeof sendMessageSchema>;
 
@@ -48,6 +50,7 @@ export interface MessageContent {
   parseMode?: 'HTML' | 'MarkdownV2';
   buttons?: Array<Array<{ text: string; data?: string; url?: string }>>;
   imageUrl?: string;
+  quickReplies?: string[];
   channel: 'last' | 'all';
   /** An identity notice (identity/lifecycle.ts): literal text that reaches the person whatever their account state. */
   notice?: true;
@@ -109,8 +112,8 @@ interface NewMessage {
 }
 
 function newMessageOf(request: SendMessageRequest): NewMessage {
-  const { text, params, parseMode, buttons, imageUrl, channel } = request;
-  return { content: { text, params, parseMode, buttons, imageUrl, channel }, critical: request.critical, wait: request.wait };
+  const { text, params, parseMode, buttons, imageUrl, quickReplies, channel } = request;
+  return { content: { text, params, parseMode, buttons, imageUrl, quickReplies, channel }, critical: request.critical, wait: request.wait };
 }
 
 async function persist(trx: Knex, ctx: AppContext, bot: Bot, message: NewMessage, resolution: Resolution, traceId: string): Promise<string> {

@@ -281,7 +281,8 @@ function render(row: RecipientRow, lead: LeadState, message: LoadedMessage): Ren
     message.content.params,
   );
   const rendered = renderTemplate(message.template, scope);
-  return { text: rendered.text, parseMode: message.content.parseMode, buttons: rendered.buttons, imageUrl: message.content.imageUrl };
+  const { parseMode, imageUrl, quickReplies } = message.content;
+  return { text: rendered.text, parseMode, buttons: rendered.buttons, imageUrl, quickReplies };
 }
 
 function backoffMs(ctx: AppContext, attempts: number): number {

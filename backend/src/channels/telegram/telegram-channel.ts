@@ -21,6 +21,9 @@ export function replyMarkupFor(message: RenderedMessage): ReplyMarkup | undefine
       ),
     };
   }
+  if (message.quickReplies?.length) {
+    return { keyboard: message.quickReplies.map((text) => [{ text }]), resize_keyboard: true, one_time_keyboard: true };
+  }
   if (message.requestContact) {
     return { keyboard: [[{ text: message.requestContact.buttonText, request_contact: true }]], resize_keyboard: true, one_time_keyboard: true };
   }

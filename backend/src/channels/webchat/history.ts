@@ -8,7 +8,9 @@ export const chatMessageBodySchema = z.object({
   text: z.string().optional(),
   buttons: z.array(z.array(z.object({ text: z.string(), data: z.string().optional(), url: z.string().optional() }))).optional(),
   imageUrl: z.string().optional(),
-  /** A quick reply: a chip asking for the visitor's phone. */
+  /** Quick replies: chips under the message; a tap sends the chip's text. */
+  quickReplies: z.array(z.string()).optional(),
+  /** A chip asking for the visitor's phone. */
   requestContact: z.object({ buttonText: z.string() }).optional(),
   removeKeyboard: z.boolean().optional(),
   /** Inbound: the data of the pressed button (text holds its label). */

@@ -1,5 +1,4 @@
 import type { AppContext } from '../../context';
-import type { ImmediateReply } from '../inbound-update';
 import type { OutboundChannel, RenderedMessage } from '../channel';
 import { appendChatMessage, type ChatMessage, type ChatMessageBody } from './history';
 import { visitorHub } from './hub';
@@ -16,16 +15,17 @@ export function plainText(text: string, parseMode: RenderedMessage['parseMode'])
   return text;
 }
 
-export function chatBody(message: RenderedMessage | ImmediateReply): ChatMessageBody {
-  const rendered = message as RenderedMessage;
-  const text = plainText(message.text, rendered.parseMode);
+/** A rendered message (or an immediate reply of the inbound pipeline) as the history stores it. */
+export function chatBody(rendered: RenderedMessage): ChatMessageBody {
+  const text = plainText(rendered.text, rendered.parseMode);
   return {
     ...(text ? { text } : {}),
     // A button without data answers its label, as Telegram's callback_data does here.
     ...(rendered.buttons?.length ? { buttons: rendered.buttons.map((row) => row.map((b) => (b.url ? { text: b.text, url: b.url } : { text: b.text, data: b.data ?? b.text }))) } : {}),
     ...(rendered.imageUrl ? { imageUrl: rendered.imageUrl } : {}),
-    ...(message.requestContact ? { requestContact: message.requestContact } : {}),
-    ...(message.removeKeyboard ? { removeKeyboard: true } : {}),
+    ...(rendered.quickReplies?.length ? { quickReplies: rendered.quickReplies } : {}),
+    ...(rendered.requestContact ? { requestContact: rendered.requestContact } : {}),
+    ...(rendered.removeKeyboard ? { removeKeyboard: true } : {}),
   };
 }
 

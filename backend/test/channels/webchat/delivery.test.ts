@@ -133,6 +133,21 @@ describe(`web chat as a delivery channel (${dialect})`, () => {
     expect((await visitor.history()).body.messages.map((m: { text?: string }) => m.text)).toEqual(expect.arrayContaining(['to default', 'to all']));
   });
 
+  it('quick replies become Telegram\'s reply keyboard and web-chat chips; with buttons they are refused', async () => {
+    const sent = await api('POST', '/messages', { userIds: ['crm-77'], channel: 'all', text: 'How was the delivery?', quickReplies: ['Great', 'Late'] });
+    expect(sent.status).toBe(202);
+    await waitUntilDone(backend, bot.botId, bot.token, sent.body.messageId);
+    const telegramCopy = bot.telegram.messagesTo(9077).find((m) => m.text === 'How was the delivery?');
+    expect(telegramCopy?.replyMarkup).toMatchObject({ keyboard: [[{ text: 'Great' }], [{ text: 'Late' }]], one_time_keyboard: true });
+    const webLead = await backend.ctx.db('leads').join('links', 'links.lead_id', 'leads.id').where({ 'leads.bot_id': bot.botId, 'leads.channel': 'webchat', 'links.user_id': 'crm-77' }).first('leads.chat_id');
+    const webCopy = await backend.ctx.db('webchat_messages').where({ visitor_id: webLead.chat_id }).whereRaw('body like ?', ['%How was the delivery%']).first();
+    expect(JSON.parse(webCopy.body)).toMatchObject({ text: 'How was the delivery?', quickReplies: ['Great', 'Late'] });
+
+    const both = await api('POST', '/messages', { userIds: ['crm-77'], text: 'x', quickReplies: ['a'], buttons: [[{ text: 'b', data: 'b' }]] });
+    expect(both.status).toBe(422);
+    expect(both.body.errors).toEqual([expect.objectContaining({ path: 'quickReplies' })]);
+  });
+
   it('a process that does not hold the visitor\'s connection still gets the message to it (shared database)', async () => {
     const config = loadConfig({
       PORT: '0',

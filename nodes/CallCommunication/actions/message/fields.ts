@@ -134,6 +134,14 @@ export function deliveryOptions(operation: string): INodeProperties {
 				default: '',
 			},
 			{
+				displayName: 'Quick Replies',
+				name: 'quickReplies',
+				type: 'string',
+				typeOptions: { rows: 3 },
+				default: '',
+				description: 'Answers offered under the message, one per line: a reply keyboard in Telegram, chips in the web chat. A tap sends the text as the person\'s message. Not together with buttons.',
+			},
+			{
 				displayName: 'Template Parameters (JSON)',
 				name: 'params',
 				type: 'json',
@@ -192,6 +200,8 @@ export function buildMessageRequest(this: IExecuteFunctions, itemIndex: number):
 	if (options.params) body.params = parseJsonParameter(this.getNode(), options.params, 'Template Parameters', itemIndex);
 	if (options.parseMode) body.parseMode = options.parseMode;
 	if (options.imageUrl) body.imageUrl = options.imageUrl;
+	const quickReplies = String(options.quickReplies ?? '').split('\n').map((line) => line.trim()).filter(Boolean);
+	if (quickReplies.length > 0) body.quickReplies = quickReplies;
 	if (options.critical) body.critical = true;
 	if (options.channel) body.channel = options.channel;
 	const headers: Record<string, string> = {};
