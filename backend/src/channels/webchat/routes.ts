@@ -146,7 +146,7 @@ async function streamEvents(ctx: AppContext, req: Request, res: Response): Promi
  */
 export function webchatRouter(ctx: AppContext): Router {
   const router = Router();
-  const assets = express.static(publicDir, { index: false, fallthrough: false, maxAge: '1h', setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff') });
+  const assets = express.static(publicDir, { index: false, maxAge: '1h', setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff') });
   router.use('/chat/assets', assets);
   router.get('/chat/:botId/embed.js', chatBot(ctx), (_req, res) => {
     // Loaded by other sites with a <script> tag: allowed cross-origin; the iframe it opens is what the allow-list guards.
