@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { updateBotSettings } from '../../backend/src/bots/bots';
 import { startTestBackend, type TestBackend } from '../../backend/test/support/test-backend';
 import { startWebhookReceiver, type WebhookReceiver } from '../../backend/test/support/webhook-receiver';
-import { eventually } from '../../backend/test/support/webchat';
+import { eventually } from '../../backend/test/support/eventually';
 import type { Browser } from 'playwright-core';
 import { chromiumInstalled, chromiumPath, launchChromium, phoneContext } from './browser';
 

@@ -4,17 +4,9 @@ import { getBot } from '../../src/bots/bots';
 import { setTelegramToken } from '../../src/channels/telegram/telegram-store';
 import { wakeLoop } from '../../src/workers';
 import { type StandinBot, startDeliveryBackend, TelegramStandin, waitUntilDone } from '../support/delivery';
+import { eventually } from '../support/eventually';
 import { dialect, startTestBackend, type TestBackend } from '../support/test-backend';
 
-async function eventually<T>(read: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe(`Telegram channel with grammY against the stand-in (${dialect})`, () => {
   let standin: TelegramStandin;

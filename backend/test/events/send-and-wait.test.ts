@@ -4,17 +4,9 @@ import { handleInbound } from '../../src/inbound/inbound';
 import { startServer } from '../../src/server';
 import { createTelegramBot, startDeliveryBackend, TelegramStandin, waitUntilDone } from '../support/delivery';
 import { dialect, ManualClock, startTestBackend, type TestBackend } from '../support/test-backend';
+import { eventually } from '../support/eventually';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 
-async function eventually<T>(read: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe(`send and wait through Telegram (${dialect})`, () => {
   let standin: TelegramStandin;

@@ -3,7 +3,8 @@ import { loadConfig } from '../../../src/config/config';
 import { createTelegramBot, startDeliveryBackend, TelegramStandin, waitUntilDone } from '../../support/delivery';
 import { dialect, type TestBackend } from '../../support/test-backend';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver';
-import { eventually, newVisitor, openStream, type TestVisitor } from '../../support/webchat';
+import { eventually } from '../../support/eventually';
+import { newVisitor, openStream, type TestVisitor } from '../../support/webchat';
 
 describe(`web chat as a delivery channel (${dialect})`, () => {
   let standin: TelegramStandin;
