@@ -32,12 +32,17 @@ export function createApp(ctx: AppContext): Express {
   app.set('query parser', 'simple');
 
   app.use((req, res, next) => {
-    const given = traceIdSchema.safeParse(req.get('x-trace-id'));
-    res.locals.traceId = given.success ? given.data : newTraceId();
+    const header = req.get('x-trace-id');
+    const given = header === undefined ? undefined : traceIdSchema.safeParse(header);
+    res.locals.traceId = given?.success ? given.data : newTraceId();
     res.setHeader('X-Trace-Id', res.locals.traceId);
     next();
   });
-  app.use(pinoHttp({ logger: ctx.logger, customProps: (_req, res) => ({ traceId: res.locals.traceId }), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  // pino-http logs each request at info; above that level it would only build two child loggers per
+  // request for nothing (failures are logged by the error handler).
+  if (ctx.logger.isLevelEnabled('info')) {
+    app.use(pinoHttp({ logger: ctx.logger, customProps: (_req, res) => ({ traceId: res.locals.traceId }), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  }
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {

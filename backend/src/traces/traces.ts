@@ -6,8 +6,9 @@ import { fromJson, toJson } from '../db/database';
 
 export const traceIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/);
 
+/** 32 hex characters. randomUUID draws from a buffered entropy pool: several times cheaper per call than randomBytes. */
 export function newTraceId(): string {
-  return crypto.randomBytes(16).toString('hex');
+  return crypto.randomUUID().replaceAll('-', '');
 }
 
 /** One step of a chain (seed 003's trace log): CRM event → endpoint → workflow → messenger → user → callback. */
