@@ -8,6 +8,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../../backend/test/s
 import { eventually } from '../../backend/test/support/eventually';
 import type { Browser } from 'playwright-core';
 import { chromiumInstalled, chromiumPath, launchChromium, phoneContext } from './browser';
+import { startTcpProxy } from './tcp-proxy';
 
 jest.setTimeout(60_000);
 
@@ -104,6 +105,30 @@ async function serveParcelImage(): Promise<{ url: string; close(): Promise<void>
     expect(texts).toEqual(['Hi, where is my order?', 'Order 1042 ships today. Shall we deliver it after 18:00?', 'Yes, after 18:00', 'Noted! Your parcel:', 'Track my order']);
     expect(await page.evaluate(`localStorage.getItem('metabot-webchat:${botId}')`)).toContain(lead.chat_id);
     await page.context().close();
+  });
+
+  it('a link from the CRM ties the visitor to the user; after a dropped connection the page catches up from its last message', async () => {
+    const issued = await api('POST', '/link-tokens', { userId: 'crm-501' });
+    const proxy = await startTcpProxy(backend.url);
+    const context = await phoneContext(browser);
+    const page = await context.newPage();
+    await page.goto(issued.body.webchatUrl.replace(backend.ctx.config.publicUrl, proxy.url));
+    await page.locator('.message.bot', { hasText: 'connected to your account' }).waitFor();
+    expect(page.url()).not.toContain('link=');
+    const lead = await leadOfPage(page);
+    expect(await backend.ctx.db('links').where({ lead_id: lead.id, user_id: 'crm-501', status: 'connected' }).first()).toBeDefined();
+
+    proxy.cut();
+    await page.locator('#connection', { hasText: 'Reconnecting' }).waitFor();
+    const sent = await api('POST', '/messages', { userIds: ['crm-501'], text: 'Sent while you were offline' });
+    expect(sent.status).toBe(202);
+    await eventually(async () => (await backend.ctx.db('message_recipients').where({ message_id: sent.body.messageId, status: 'sent' }).first()) !== undefined);
+    proxy.restore();
+    await page.locator('.message.bot', { hasText: 'Sent while you were offline' }).waitFor({ timeout: 20_000 });
+    expect(await page.locator('#connection').textContent()).toBe('');
+    expect(await page.locator('.message.bot', { hasText: 'connected to your account' }).count()).toBe(1);
+    await context.close();
+    await proxy.close();
   });
 
   it('an injection attempt, from the visitor or in a template, renders as text and runs nothing', async () => {
