@@ -19,5 +19,5 @@ export const eventOptions: INodePropertyOptions[] = [
 	{ name: 'User Resumed', value: 'user.resumed', description: 'Messages to a CRM user were resumed' },
 	{ name: 'User Unblocked', value: 'user.unblocked', description: 'A CRM user was unblocked' },
 	{ name: 'User Unlinked', value: 'user.unlinked', description: 'A CRM user was unlinked from a messenger contact' },
-	{ name: 'User Updated', value: 'user.updated', description: 'Attributes of a CRM user\'s lead changed' },
+	{ name: 'User Updated', value: 'user.updated', description: 'The CRM pushed changed user data (users/update): changed fields, previous values, origin ID' },
 ];

@@ -38,7 +38,7 @@ describeWithN8n('Link User in the n8n engine', () => {
 
   it('links, finds by user, lead and phone, and unlinks', async () => {
     const lead = await newLead();
-    await setLeadPhone(backend.ctx.db, lead.id, '+7 999 000-11-22');
+    await setLeadPhone(backend.ctx.db, lead.id, '8 999 000-11-22', 'RU');
     const [linked] = await runOne({ resource: 'link', operation: 'link', userId: 'u-10', leadId: lead.id });
     expect(linked.json).toMatchObject({ userId: 'u-10', leadId: lead.id, connectedAt: expect.any(String) });
 

@@ -13,6 +13,7 @@ import type { AppContext } from '../context';
 import { systemClock } from '../context';
 import { createDatabase, migrateToLatest } from '../db/database';
 import { deliverySettings, deliverySettingsSchema } from '../delivery/rate';
+import { phoneCountrySchema } from '../identity/phones';
 import { createLogger } from '../logging/logger';
 import { diffMapVersions, getMapVersion, importMap, listMapVersions, rollbackMap } from '../maps/maps';
 import { startServer } from '../server';
@@ -103,6 +104,17 @@ export function buildCli(): Command {
         const target = await requireBot(ctx, botId);
         const webchat = webchatSettingsSchema.parse({ allowedOrigins: opts.origins.split(',').map((o) => o.trim()).filter(Boolean) });
         print({ ...(await updateBotSettings(ctx, target.id, { webchat })).settings.webchat as object, chatUrl: `${ctx.config.publicUrl}/chat/${target.id}` });
+      }),
+    );
+  bot
+    .command('set-phone-country')
+    .argument('<botId>')
+    .requiredOption('--country <code>', 'the country of phone numbers written without a country code, e.g. RU (default: DEFAULT_PHONE_COUNTRY)')
+    .action((botId: string, opts: { country: string }) =>
+      withContext(async (ctx) => {
+        const target = await requireBot(ctx, botId);
+        const identity = { ...(target.settings.identity as Record<string, unknown> | undefined), defaultPhoneCountry: phoneCountrySchema.parse(opts.country) };
+        print((await updateBotSettings(ctx, target.id, { identity })).settings.identity);
       }),
     );
   bot.command('list').action(() => withContext(async (ctx) => print(await listBots(ctx))));

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { phoneCountrySchema } from '../identity/phones';
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -42,6 +43,8 @@ export const configSchema = z.object({
   DELIVERY_POLL_MS: z.coerce.number().int().min(5).default(250),
   /** How long an event no subscription matched waits for a matching subscription to be created. */
   EVENT_RETENTION_HOURS: z.coerce.number().positive().default(72),
+  /** The country of phone numbers written without a country code (a bot may set its own). */
+  DEFAULT_PHONE_COUNTRY: phoneCountrySchema.default('RU'),
   /** Web chat: messages (texts, taps, contacts) one visitor may send per minute; more is a 429. */
   WEBCHAT_VISITOR_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** Web chat: the longest text a visitor may send (characters); longer is a 422. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Knex } from 'knex';
 import type { Clock } from '../context';
+import { fromJson } from '../db/database';
 
 /**
  * A CRM user's standing with the bot (seed 004's account map). Pause is not a state: it is
@@ -16,6 +17,8 @@ export interface Account {
   state: AccountState;
   pausedUntil: number | null;
   blockReason: string | null;
+  /** The CRM user's data as last pushed (`users/update`). */
+  profile: Record<string, unknown>;
   updatedAt: number;
 }
 
@@ -25,6 +28,7 @@ export interface AccountRow {
   state: AccountState;
   paused_until: number | null;
   block_reason: string | null;
+  profile: string;
   created_at: number;
   updated_at: number;
 }
@@ -40,6 +44,7 @@ export function toAccount(row: AccountRow): Account {
     state: row.state,
     pausedUntil: row.paused_until,
     blockReason: row.block_reason,
+    profile: fromJson<Record<string, unknown>>(row.profile),
     updatedAt: row.updated_at,
   };
 }
@@ -59,7 +64,7 @@ export async function activateOnLink(
   const now = clock.now();
   const existing = await getAccount(trx, botId, userId);
   if (!existing) {
-    const row: AccountRow = { bot_id: botId, user_id: userId, state: 'active', paused_until: null, block_reason: null, created_at: now, updated_at: now };
+    const row: AccountRow = { bot_id: botId, user_id: userId, state: 'active', paused_until: null, block_reason: null, profile: '{}', created_at: now, updated_at: now };
     await trx('user_accounts').insert(row);
     return { account: toAccount(row), reconnected: false };
   }

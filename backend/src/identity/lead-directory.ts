@@ -2,7 +2,10 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { channelNameSchema } from '../channels/inbound-update';
 import { isPostgres, toJson, fromJson } from '../db/database';
-import { type Lead, type LeadRow, normalizeEmail, normalizePhone, toLead } from './leads';
+import type { CountryCode } from 'libphonenumber-js';
+import { invalid } from '../api/errors';
+import { type Lead, type LeadRow, normalizeEmail, toLead } from './leads';
+import { toE164 } from './phones';
 
 export const leadFiltersSchema = z.object({
   userId: z.string().min(1).max(200).optional(),
@@ -35,11 +38,21 @@ function leadsWithUser(db: Knex, botId: number): Knex.QueryBuilder {
     .select('l.*', 'k.user_id');
 }
 
-/** Leads of a bot by user, phone (any format), email, channel or chat id; pages in a stable order. */
+/** A phone to look up, as stored (E.164); text that is not a phone number is a 422 naming `path`. */
+export function lookupPhone(text: string, country: CountryCode, path = 'phone'): string {
+  const phone = toE164(text, country);
+  if (phone === undefined) throw invalid('Invalid phone number', [{ path, message: `not a valid phone number (numbers without a country code are read as ${country})` }]);
+  return phone;
+}
+
+/**
+ * Leads of a bot by user, phone (E.164, see `lookupPhone`), email, channel or chat id; pages in a
+ * stable order.
+ */
 export async function listLeads(db: Knex, botId: number, filters: LeadFilters): Promise<{ leads: Lead[]; nextCursor: string | null }> {
   const query = leadsWithUser(db, botId);
   if (filters.userId !== undefined) query.andWhere('k.user_id', filters.userId);
-  if (filters.phone !== undefined) query.andWhere('l.phone', normalizePhone(filters.phone));
+  if (filters.phone !== undefined) query.andWhere('l.phone', filters.phone);
   if (filters.email !== undefined) query.andWhere('l.email', normalizeEmail(filters.email));
   if (filters.channel !== undefined) query.andWhere('l.channel', filters.channel);
   if (filters.chatId !== undefined) query.andWhere('l.chat_id', filters.chatId);
@@ -76,9 +89,12 @@ export async function patchLeadAttributes(
   });
 }
 
-/** A contact the person shared themselves: stored normalised, never logged. */
-export async function setLeadPhone(db: Knex, leadId: string, phone: string): Promise<string> {
-  const normalized = normalizePhone(phone);
-  await db('leads').where({ id: leadId }).update({ phone: normalized });
+/**
+ * A contact the person shared themselves: stored as E.164, never logged. Undefined (and nothing
+ * stored) when it is not a valid phone number.
+ */
+export async function setLeadPhone(db: Knex, leadId: string, phone: string, country: CountryCode): Promise<string | undefined> {
+  const normalized = toE164(phone, country);
+  if (normalized !== undefined) await db('leads').where({ id: leadId }).update({ phone: normalized });
   return normalized;
 }

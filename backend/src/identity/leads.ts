@@ -43,11 +43,6 @@ export function newLeadId(): string {
   return `ld_${crypto.randomBytes(12).toString('base64url')}`;
 }
 
-/** Digits only: "+7 918 777-77-77", "7 (918) 7777777" and "79187777777" are the same phone. */
-export function normalizePhone(phone: string): string {
-  return phone.replace(/\D/g, '');
-}
-
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }

@@ -7,11 +7,13 @@ import { channelNameSchema, profileSchema } from '../channels/inbound-update';
 import type { AppContext } from '../context';
 import { apiRegistry, botPathParams, errorResponses } from '../openapi/registry';
 import { type Account, accountStateSchema, getAccount, userIdSchema } from './accounts';
-import { attributesPatchSchema, leadFiltersSchema, listLeads, patchLeadAttributes } from './lead-directory';
+import { attributesPatchSchema, leadFiltersSchema, listLeads, lookupPhone, patchLeadAttributes } from './lead-directory';
 import { getLead, type Lead } from './leads';
 import { issueLinkToken } from './link-tokens';
 import { linkLead, linkSourceSchema, unlinkUser } from './links';
 import { applyLifecycle, lifecycleActionSchema } from './lifecycle';
+import { defaultPhoneCountry } from './phones';
+import { updateUser, userUpdateSchema } from './user-updates';
 
 const leadIdSchema = z.string().regex(/^ld_[A-Za-z0-9_-]{1,37}$/, 'a lead id such as ld_…');
 
@@ -38,6 +40,7 @@ const userSchema = z
     state: accountStateSchema,
     pausedUntil: z.string().nullable(),
     blockReason: z.string().nullable(),
+    profile: z.record(z.string(), z.unknown()),
     leads: z.array(leadSchema),
   })
   .meta({ id: 'User' });
@@ -64,6 +67,7 @@ async function userView(ctx: AppContext, bot: Bot, account: Account) {
     state: account.state,
     pausedUntil: account.pausedUntil === null || account.pausedUntil <= ctx.clock.now() ? null : new Date(account.pausedUntil).toISOString(),
     blockReason: account.blockReason,
+    profile: account.profile,
     leads: leads.sort((a: Lead, b: Lead) => b.lastActivityAt - a.lastActivityAt),
   };
 }
@@ -103,6 +107,14 @@ export function identityRouter(ctx: AppContext): Router {
     res.json({ success: true, user: await userView(ctx, bot, account), trace_id: traceId });
   });
 
+  router.post('/bots/:botId/users/:userId/update', access, async (req, res) => {
+    const { bot, traceId } = res.locals;
+    const userId = parseInput(userIdSchema, req.params.userId, 'user id');
+    const body = parseInput(userUpdateSchema, req.body, 'request body');
+    const { account, changed } = await updateUser(ctx, bot, { userId, traceId, ...body });
+    res.json({ success: true, changed, user: await userView(ctx, bot, account), trace_id: traceId });
+  });
+
   router.post('/bots/:botId/users/:userId/:action', access, async (req, res) => {
     const { bot, traceId } = res.locals;
     const userId = parseInput(userIdSchema, req.params.userId, 'user id');
@@ -116,8 +128,10 @@ export function identityRouter(ctx: AppContext): Router {
   });
 
   router.get('/bots/:botId/leads', access, async (req, res) => {
+    const { bot } = res.locals;
     const filters = parseInput(leadFiltersSchema, req.query, 'query');
-    const page = await listLeads(ctx.db, res.locals.bot.id, filters);
+    const phone = filters.phone === undefined ? undefined : lookupPhone(filters.phone, defaultPhoneCountry(bot, ctx.config));
+    const page = await listLeads(ctx.db, bot.id, { ...filters, phone });
     res.json({ success: true, ...page, trace_id: res.locals.traceId });
   });
 
@@ -196,9 +210,20 @@ apiRegistry.registerPath({
 
 apiRegistry.registerPath({
   ...common,
+  method: 'post',
+  path: '/api/v1/bots/{botId}/users/{userId}/update',
+  summary: 'The CRM user\'s data changed (seed 004 users/update): store it and tell workflows what changed',
+  description: 'Merges `fields` into the user\'s stored profile. When a value differs from the stored one, records `user.updated` with `{changed, fields, previous, originId}` (`originId`: where in the CRM the change was made). The trace hop names the changed keys only.',
+  request: { params: userParams, body: json(userUpdateSchema) },
+  responses: { 200: { description: 'The keys that changed and the user', ...json(answer({ changed: z.array(z.string()), user: userSchema })) }, ...errorResponses('identity') },
+});
+
+apiRegistry.registerPath({
+  ...common,
   method: 'get',
   path: '/api/v1/bots/{botId}/leads',
-  summary: 'Find leads by userId, phone (any format), email, channel or chatId; paged by cursor',
+  summary: 'Find leads by userId, phone (any format; without a country code read in the bot\'s default country), email, channel or chatId; paged by cursor',
+  description: 'Phones are stored in E.164 (`+79181234567`): "8 918 123-45-67" and "+7 918 123 45 67" find the same lead when the default country is RU. Text that is not a phone number is a 422.',
   request: { params: botPathParams, query: leadFiltersSchema },
   responses: { 200: { description: 'A page of leads', ...json(answer({ leads: z.array(leadSchema), nextCursor: z.string().nullable() })) }, ...errorResponses('identity') },
 });

@@ -6,6 +6,7 @@ import { type ImmediateReply, type InboundUpdate, inboundUpdateSchema } from '..
 import type { AppContext } from '../context';
 import { recordEvent } from '../events/outbox';
 import { setLeadPhone } from '../identity/lead-directory';
+import { defaultPhoneCountry } from '../identity/phones';
 import { ensureLead, type Lead, markLeadReachable, markLeadUnreachable } from '../identity/leads';
 import { linkTokenPattern, redeemLinkToken } from '../identity/link-tokens';
 import { identityText } from '../identity/texts';
@@ -120,8 +121,9 @@ async function handleContact(h: Handling, update: Extract<InboundUpdate, { kind:
   if (!update.isOwn) {
     return { reply: { text: identityText(h.bot, 'contact.not_own'), requestContact: { buttonText: identityText(h.bot, 'contact.request_button') } } };
   }
-  const phone = await setLeadPhone(h.trx, h.lead.id, update.phone);
-  await emit(h, 'contact.shared', { contact: { phone, isOwn: true, verified: update.verified } });
+  const phone = await setLeadPhone(h.trx, h.lead.id, update.phone, defaultPhoneCountry(h.bot, h.ctx.config));
+  // A phone that is not valid is passed on as typed (digits only): the workflow may still ask again.
+  await emit(h, 'contact.shared', { contact: { phone: phone ?? update.phone.replace(/\D/g, ''), valid: phone !== undefined, isOwn: true, verified: update.verified } });
   return { reply: { text: identityText(h.bot, 'contact.received'), removeKeyboard: true } };
 }
 

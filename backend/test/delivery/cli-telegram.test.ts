@@ -63,4 +63,14 @@ describe('metabot-backend CLI: Telegram token and delivery settings', () => {
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ ratePerSecond: 500, allowPaidBroadcast: true });
   });
+
+  it('sets a bot\'s default phone country, refusing an unknown one', () => {
+    const bot = JSON.parse(runCli(['bot', 'create', '--name', 'Phones'], env).stdout);
+    const set = runCli(['bot', 'set-phone-country', String(bot.id), '--country', 'de'], env);
+    expect(set.status).toBe(0);
+    expect(JSON.parse(set.stdout)).toEqual({ defaultPhoneCountry: 'DE' });
+    const bad = runCli(['bot', 'set-phone-country', String(bot.id), '--country', 'XX'], env);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/two-letter country code/);
+  });
 });

@@ -156,9 +156,40 @@ describe(`identity HTTP API (${dialect})`, () => {
     expect((await lastEvent('u-quiet')).payload.notice).toBeNull();
   });
 
+  it('users/update stores the pushed fields and records user.updated with what changed and where', async () => {
+    await linkedUser('u-upd');
+    const first = await api('POST', '/users/u-upd/update', { fields: { firstname: 'Ann', role: 'user', phone: '79181234567' }, originId: 'crm:profile-form' });
+    expect(first.body).toMatchObject({ success: true, changed: ['firstname', 'role', 'phone'], user: { userId: 'u-upd', profile: { firstname: 'Ann', role: 'user', phone: '79181234567' } } });
+    expect(await lastEvent('u-upd')).toMatchObject({
+      type: 'user.updated',
+      trace_id: first.body.trace_id,
+      payload: { changed: ['firstname', 'role', 'phone'], fields: { firstname: 'Ann', role: 'user', phone: '79181234567' }, previous: { firstname: null, role: null, phone: null }, originId: 'crm:profile-form' },
+    });
+    const trace = await api('GET', `/traces/${first.body.trace_id}`);
+    expect(trace.body.hops).toEqual([expect.objectContaining({ hop: 'user.updated', status: 'updated', userId: 'u-upd', detail: { changed: ['firstname', 'role', 'phone'], originId: 'crm:profile-form' } })]);
+    expect(JSON.stringify(trace.body)).not.toContain('9181234567');
+
+    const second = await api('POST', '/users/u-upd/update', { fields: { firstname: 'Ann', role: 'admin', location: { city: 'Sochi' } } });
+    expect(second.body.changed).toEqual(['role', 'location']);
+    expect((await lastEvent('u-upd')).payload).toEqual({ changed: ['role', 'location'], fields: { role: 'admin', location: { city: 'Sochi' } }, previous: { role: 'user', location: null }, originId: null });
+
+    const events = async () => (await backend.ctx.db('events').where({ bot_id: botId, user_id: 'u-upd', type: 'user.updated' })).length;
+    const before = await events();
+    const same = await api('POST', '/users/u-upd/update', { fields: { role: 'admin', location: { city: 'Sochi' } } });
+    expect(same.body.changed).toEqual([]);
+    expect(await events()).toBe(before);
+    expect((await api('GET', `/traces/${same.body.trace_id}`)).body.hops).toEqual([expect.objectContaining({ hop: 'user.updated', status: 'unchanged' })]);
+    expect((await api('GET', '/users/u-upd')).body.user.profile).toEqual({ firstname: 'Ann', role: 'admin', phone: '79181234567', location: { city: 'Sochi' } });
+
+    expect((await api('POST', '/users/nobody/update', { fields: { a: 1 } })).status).toBe(404);
+    const empty = await api('POST', '/users/u-upd/update', { fields: {} });
+    expect(empty.status).toBe(422);
+    expect(empty.body.errors[0].path).toBe('fields');
+  });
+
   it('publishes every identity route in the OpenAPI document', async () => {
     const doc = await backend.request('GET', '/openapi.json');
-    for (const path of ['/link-tokens', '/links', '/users/{userId}', '/users/{userId}/{action}', '/leads', '/leads/{leadId}', '/leads/{leadId}/attributes']) {
+    for (const path of ['/link-tokens', '/links', '/users/{userId}', '/users/{userId}/update', '/users/{userId}/{action}', '/leads', '/leads/{leadId}', '/leads/{leadId}/attributes']) {
       expect(doc.body.paths[`/api/v1/bots/{botId}${path}`]).toBeDefined();
     }
   });

@@ -1,4 +1,4 @@
-import { ensureLead, getLead, markLeadReachable, markLeadUnreachable, normalizePhone } from '../../src/identity/leads';
+import { ensureLead, getLead, markLeadReachable, markLeadUnreachable } from '../../src/identity/leads';
 import { linkLead, unlinkUser } from '../../src/identity/links';
 import { updateAccount } from '../../src/identity/accounts';
 import { resolveRecipients } from '../../src/identity/recipients';
@@ -33,11 +33,6 @@ describe(`identity: leads, links and recipients (${dialect})`, () => {
     expect(again.createdAt).toBe(first.createdAt);
     const other = await lead('100', 'webchat');
     expect(other.id).not.toBe(first.id);
-  });
-
-  it('normalises phones to digits', () => {
-    expect(normalizePhone('+7 918 777-77-77')).toBe('79187777777');
-    expect(normalizePhone('7 (918) 7777777')).toBe('79187777777');
   });
 
   it('resolves users to their most recently active lead, or to all of them', async () => {

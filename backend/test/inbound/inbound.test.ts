@@ -85,10 +85,10 @@ describe(`handleInbound: identity flows and events (${dialect})`, () => {
     expect(own.reply).toMatchObject({ removeKeyboard: true });
     const [shared] = await events(own.traceId!);
     expect(shared.type).toBe('contact.shared');
-    expect(JSON.parse(shared.payload)).toMatchObject({ contact: { phone: '79187777777', isOwn: true } });
+    expect(JSON.parse(shared.payload)).toMatchObject({ contact: { phone: '+79187777777', valid: true, isOwn: true } });
     const found = await api('GET', `/leads?phone=${encodeURIComponent('+7 (918) 777 77 77')}`);
     expect(found.body.leads.map((l: { chatId: string }) => l.chatId)).toEqual([chatId]);
-    expect(found.body.leads[0].phone).toBe('79187777777');
+    expect(found.body.leads[0].phone).toBe('+79187777777');
   });
 
   it('records message.received and button.pressed with lead, user, channel and a trace hop', async () => {

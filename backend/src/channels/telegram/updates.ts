@@ -22,11 +22,17 @@ interface Common {
   profile: Profile;
 }
 
+/** Telegram gives the person's own number in international form, often without its "+". */
+function internationalPhone(phone: string): string {
+  const trimmed = phone.trim();
+  return trimmed.startsWith('+') ? trimmed : `+${trimmed}`;
+}
+
 function fromMessage(message: NonNullable<Update['message']>, base: Common): InboundInput {
   const text = message.text;
   const start = text === undefined ? null : /^\/start(?:@\w+)?(?:\s+(\S+))?\s*$/.exec(text);
   if (start) return { ...base, kind: 'start', ...(start[1] ? { payload: start[1].slice(0, 512) } : {}) };
-  if (message.contact) return { ...base, kind: 'contact', phone: message.contact.phone_number, isOwn: message.contact.user_id !== undefined && message.contact.user_id === message.from?.id };
+  if (message.contact) return { ...base, kind: 'contact', phone: internationalPhone(message.contact.phone_number), isOwn: message.contact.user_id !== undefined && message.contact.user_id === message.from?.id };
   if (text !== undefined) return { ...base, kind: 'message', text: text.slice(0, 10_000) };
   if (message.photo?.length) return { ...base, kind: 'message', media: { type: 'photo', fileId: message.photo[message.photo.length - 1].file_id, caption: message.caption } };
   if (message.document) return { ...base, kind: 'message', media: { type: 'document', fileId: message.document.file_id, caption: message.caption } };

@@ -6,6 +6,7 @@ import * as events from './0004_events';
 import * as tables from './0005_tables';
 import * as webchat from './0006_webchat';
 import * as sendAndWait from './0007_send_and_wait';
+import * as phonesAndProfiles from './0008_phones_and_user_profiles';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -24,6 +25,7 @@ const migrations: Array<[string, Migration]> = [
   ['0005_tables', tables],
   ['0006_webchat', webchat],
   ['0007_send_and_wait', sendAndWait],
+  ['0008_phones_and_user_profiles', phonesAndProfiles],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
