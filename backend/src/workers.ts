@@ -1,6 +1,8 @@
 import type { AppContext } from './context';
 import { stopTelegram, syncTelegram } from './channels/telegram/runtime';
+import { purgeFinishedRecipients } from './delivery/retention';
 import { deliverDue } from './delivery/worker';
+import { purgeDeliveredEvents } from './events/retention';
 import { EVENTS_LOOP, runEventsOnce } from './events/worker';
 import { purgeExpiredKeys } from './integration/idempotency';
 import { resumeExpiredPauses } from './identity/lifecycle';
@@ -45,6 +47,8 @@ const loops: Loop[] = [
   },
   { name: 'identity-auto-resume', intervalMs: 30_000, run: resumeExpiredPauses },
   { name: 'inbound-dedupe-purge', intervalMs: 60 * 60_000, run: purgeInboundUpdates },
+  { name: 'events-purge', intervalMs: 60 * 60_000, run: purgeDeliveredEvents },
+  { name: 'delivery-purge', intervalMs: 60 * 60_000, run: purgeFinishedRecipients },
   { name: 'delivery', intervalMs: (ctx) => ctx.config.DELIVERY_POLL_MS, run: deliverDue, runAtStart: true },
   { name: 'telegram', intervalMs: 5_000, run: syncTelegram, runAtStart: true, stop: stopTelegram },
   { name: EVENTS_LOOP, intervalMs: 500, run: runEventsOnce, runAtStart: true },

@@ -6,6 +6,7 @@ import { botsRouter } from '../bots/routes';
 import { isDatabaseReachable } from '../db/database';
 import { messagesRouter } from '../delivery/routes';
 import { telegramWebhookRouter } from '../channels/telegram/routes';
+import { telegramSettingsRouter } from '../channels/telegram/settings-routes';
 import { webchatRouter } from '../channels/webchat/routes';
 import { eventsRouter } from '../events/routes';
 import { callEndpointRouter } from '../integration/call-endpoint';
@@ -81,6 +82,7 @@ export function createApp(ctx: AppContext): Express {
   api.use(tablesRouter(ctx));
   api.use(messagesRouter(ctx));
   api.use(eventsRouter(ctx));
+  api.use(telegramSettingsRouter(ctx));
   app.use('/api/v1', api);
 
   app.use((_req, res) => sendError(res, new ApiError(404, 'Not found')));

@@ -43,6 +43,8 @@ export const configSchema = z.object({
   DELIVERY_POLL_MS: z.coerce.number().int().min(5).default(250),
   /** How long an event no subscription matched waits for a matching subscription to be created. */
   EVENT_RETENTION_HOURS: z.coerce.number().positive().default(72),
+  /** How long delivered events, finished webhook deliveries and finished message recipients are kept. */
+  HISTORY_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(30),
   /** The country of phone numbers written without a country code (a bot may set its own). */
   DEFAULT_PHONE_COUNTRY: phoneCountrySchema.default('RU'),
   /** Web chat: messages (texts, taps, contacts) one visitor may send per minute; more is a 429. */

@@ -107,6 +107,17 @@ export async function syncTelegram(ctx: AppContext): Promise<void> {
       ctx.logger.error({ error: describeTelegramError(err), botId: record.botId }, 'telegram sync failed for this bot');
     }
   }
+  await forgetRemoved(runtime, new Set(records.map((record) => record.botId)));
+}
+
+/** A token removed (API or CLI): its poller stops; a token set again later is configured anew. */
+async function forgetRemoved(runtime: Runtime, listed: Set<number>): Promise<void> {
+  for (const [botId, poller] of runtime.pollers) {
+    if (listed.has(botId)) continue;
+    await stopPoller(poller);
+    runtime.pollers.delete(botId);
+  }
+  for (const botId of runtime.configured.keys()) if (!listed.has(botId)) runtime.configured.delete(botId);
 }
 
 export async function stopTelegram(ctx: AppContext): Promise<void> {

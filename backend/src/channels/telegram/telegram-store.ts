@@ -38,6 +38,15 @@ export async function setTelegramToken(ctx: AppContext, botId: number, token: st
   await ctx.db('telegram_bots').insert(row).onConflict('bot_id').merge(['token_encrypted', 'webhook_secret', 'username', 'updated_at']);
 }
 
+/** Removes the token (and the username deep links were built from). False when there was none. */
+export async function forgetTelegramToken(ctx: AppContext, botId: number): Promise<boolean> {
+  const removed = await ctx.db('telegram_bots').where({ bot_id: botId }).delete();
+  if (removed === 0) return false;
+  const { username: _, ...telegram } = ((await getBot(ctx, botId))?.settings.telegram ?? {}) as Record<string, unknown>;
+  await updateBotSettings(ctx, botId, { telegram });
+  return true;
+}
+
 function toRecord(ctx: AppContext, row: TelegramBotRow): TelegramBotRecord {
   return {
     botId: row.bot_id,

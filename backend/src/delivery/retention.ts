@@ -1,0 +1,28 @@
+import type { AppContext } from '../context';
+
+const BATCH = 5000;
+const FINISHED = ['sent', 'failed', 'skipped'];
+
+/**
+ * Deletes recipients whose delivery finished (sent, failed, skipped) more than
+ * HISTORY_RETENTION_DAYS ago, then messages with no recipient left (their status is then a 404).
+ * A queued or deferred recipient is never purged. Resolves true when a batch was full.
+ */
+export async function purgeFinishedRecipients(ctx: AppContext): Promise<boolean> {
+  const cutoff = ctx.clock.now() - ctx.config.HISTORY_RETENTION_DAYS * 86_400_000;
+  // due_at of a finished row is when it was last claimed: within a lease of when it finished.
+  const recipients = await ctx.db('message_recipients')
+    .whereIn('id', ctx.db('message_recipients').select('id').whereIn('status', FINISHED).andWhere('due_at', '<', cutoff).limit(BATCH))
+    .delete();
+  const messages = await ctx.db('messages')
+    .whereIn(
+      'id',
+      ctx.db('messages as m')
+        .select('m.id')
+        .where('m.created_at', '<', cutoff)
+        .whereNotExists(ctx.db('message_recipients as r').select(ctx.db.raw('1')).whereRaw('r.message_id = m.id'))
+        .limit(BATCH),
+    )
+    .delete();
+  return recipients === BATCH || messages === BATCH;
+}
