@@ -65,6 +65,14 @@ describeWithN8n('Link User in the n8n engine', () => {
     expect(await state('delete')).toMatchObject({ state: 'deleted' });
   });
 
+  it('updates a user\'s data: what changed comes back, the rest is kept', async () => {
+    await runOne({ resource: 'link', operation: 'link', userId: 'u-40', leadId: (await newLead()).id });
+    const [first] = await runOne({ resource: 'user', operation: 'update', userId: 'u-40', updateFields: '{"role": "user", "firstname": "Ann"}', originId: 'crm:signup' });
+    expect(first.json).toMatchObject({ userId: 'u-40', changed: ['role', 'firstname'], profile: { role: 'user', firstname: 'Ann' } });
+    const [second] = await runOne({ resource: 'user', operation: 'update', userId: 'u-40', updateFields: '={{ JSON.stringify({ role: "admin", firstname: "Ann" }) }}' });
+    expect(second.json).toMatchObject({ changed: ['role'], profile: { role: 'admin', firstname: 'Ann' } });
+  });
+
   it('sets attributes on one lead or on every lead of a user', async () => {
     const [first, second] = [await newLead(), await newLead()];
     await runOne({ resource: 'link', operation: 'link', userId: 'u-30', leadId: first.id });

@@ -20,6 +20,7 @@ export const description: INodeProperties[] = [
 			{ name: 'Resume', value: 'resume', action: 'Resume a user', description: 'End a pause' },
 			{ name: 'Set Attributes', value: 'setAttributes', action: 'Set lead attributes', description: 'Store values on a lead for message templates' },
 			{ name: 'Unblock', value: 'unblock', action: 'Unblock a user', description: 'Allow messages again' },
+			{ name: 'Update', value: 'update', action: 'Update a user', description: 'Store the CRM user\'s changed data; workflows get a User Updated event with what changed' },
 		],
 		default: 'get',
 	},
@@ -53,7 +54,24 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '',
 		description: 'The user\'s ID in the CRM',
-		displayOptions: show(stateChanges),
+		displayOptions: show([...stateChanges, 'update']),
+	},
+	{
+		displayName: 'Fields (JSON)',
+		name: 'updateFields',
+		type: 'json',
+		required: true,
+		default: '{}',
+		description: 'The user\'s data as the CRM has it now, e.g. the params of a users/update call; only values that differ from the stored ones count as changed',
+		displayOptions: show(['update']),
+	},
+	{
+		displayName: 'Origin ID',
+		name: 'originId',
+		type: 'string',
+		default: '',
+		description: 'Where in the CRM the change was made (seed 004\'s event ID), passed on in the User Updated event',
+		displayOptions: show(['update']),
 	},
 	{
 		displayName: 'Pause Until',
@@ -168,6 +186,19 @@ function changeState(action: string): ItemOperation {
 	};
 }
 
+async function update(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+	const userId = String(this.getNodeParameter('userId', itemIndex));
+	const fields = parseJsonParameter(this.getNode(), this.getNodeParameter('updateFields', itemIndex), 'Fields (JSON)', itemIndex);
+	const originId = String(this.getNodeParameter('originId', itemIndex, '')).trim();
+	const answer = await metabotApiRequest.call(this, {
+		method: 'POST',
+		path: `/users/${encodeURIComponent(userId)}/update`,
+		body: { fields, ...(originId ? { originId } : {}) },
+		itemIndex,
+	});
+	return { ...(answer.user as IDataObject), changed: answer.changed };
+}
+
 async function setAttributes(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject | IDataObject[]> {
 	const mode = this.getNodeParameter('attributesMode', itemIndex) as string;
 	const attributes =
@@ -204,4 +235,5 @@ export const operations: Record<string, ItemOperation> = {
 	unblock: changeState('unblock'),
 	delete: changeState('delete'),
 	setAttributes,
+	update,
 };
