@@ -64,6 +64,12 @@ describeWithN8n('Call Communication messages in the n8n engine', () => {
     expect(received?.replyMarkup).toMatchObject({ keyboard: [[{ text: 'Great' }], [{ text: 'Fine' }]] });
   });
 
+  it('asks for the phone number with the contact button', async () => {
+    const result = await engine.run([messageNode({ operation: 'send', recipients: leads[1].userId, text: 'Please share your phone', options: { requestContact: 'Share my phone' } })]);
+    await waitUntilDone(backend, botId, token, String(result.output('Message')[0].json.messageId));
+    expect(telegram.messagesTo(leads[1].chatId).at(-1)!.replyMarkup).toEqual({ keyboard: [[{ text: 'Share my phone', request_contact: true }]], resize_keyboard: true, one_time_keyboard: true });
+  });
+
   it('fails with the backend message when nobody can be reached, or continues with an error item', async () => {
     const failing = await engine.run([messageNode({ operation: 'send', recipients: 'nobody-1, nobody-2', text: 'x' })]);
     expect(failing.error('Message')).toMatchObject({ name: 'NodeApiError', message: 'User not found' });

@@ -27,8 +27,8 @@ describeWithN8n('Link User in the n8n engine', () => {
     return result.output('Link User');
   };
 
-  it('creates a link token per item with the deep link', async () => {
-    const output = await runOne({ resource: 'link', operation: 'createToken', userId: '={{ $json.crmId }}', options: { ttlSeconds: 3600 } }, [{ crmId: 'u-1' }, { crmId: 'u-2' }]);
+  it('creates a link token per item with the deep link (numeric CRM ids too)', async () => {
+    const output = await runOne({ resource: 'link', operation: 'createToken', userId: '={{ $json.crmId }}', options: { ttlSeconds: 3600 } }, [{ crmId: 'u-1' }, { crmId: 127 }]);
     expect(output).toHaveLength(2);
     expect(output[0].json).toMatchObject({ success: true, token: expect.any(String), expiresAt: expect.any(String) });
     expect(output[0].json).toHaveProperty('telegramUrl'); // null until the bot has a Telegram username
@@ -53,7 +53,7 @@ describeWithN8n('Link User in the n8n engine', () => {
     expect(unlinked.json).toMatchObject({ success: true, unlinked: [lead.id] });
   });
 
-  it('pauses until a date, resumes, blocks with a reason, unblocks and deletes', async () => {
+  it('pauses until a date, resumes, blocks with a reason, unblocks, disconnects and deletes', async () => {
     await runOne({ resource: 'link', operation: 'link', userId: 'u-20', leadId: (await newLead()).id });
     const until = new Date(Date.now() + 86_400_000).toISOString();
     const state = async (operation: string, extra: Record<string, unknown> = {}) =>
@@ -62,6 +62,7 @@ describeWithN8n('Link User in the n8n engine', () => {
     expect(await state('resume')).toMatchObject({ pausedUntil: null });
     expect(await state('block', { reason: 'chargeback' })).toMatchObject({ state: 'blocked', blockReason: 'chargeback' });
     expect(await state('unblock')).toMatchObject({ state: 'active' });
+    expect(await state('disconnect')).toMatchObject({ state: 'disconnected', leads: [] });
     expect(await state('delete')).toMatchObject({ state: 'deleted' });
   });
 

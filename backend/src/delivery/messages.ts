@@ -31,6 +31,8 @@ export const sendMessageSchema = z
     buttons: z.array(z.array(buttonSchema).min(1).max(8)).max(20).optional(),
     imageUrl: z.url().optional(),
     quickReplies: z.array(z.string().trim().min(1).max(100)).min(1).max(12).optional(),
+    /** A one-button keyboard asking for the person's phone (Telegram's contact button); the answer is a `contact.shared` event. */
+    requestContact: z.object({ buttonText: z.string().trim().min(1).max(200) }).optional(),
     critical: z.boolean().default(false),
     channel: z.enum(['last', 'all']).default('last'),
     wait: z
@@ -40,6 +42,7 @@ export const sendMessageSchema = z
   .refine((m) => (m.userIds?.length ?? 0) + (m.leadIds?.length ?? 0) > 0, { message: 'give userIds or leadIds', path: ['userIds'] })
   .refine((m) => m.text.trim() !== '' || m.imageUrl, { message: 'text is empty (allowed only with imageUrl)', path: ['text'] })
   .refine((m) => !(m.buttons && m.quickReplies), { message: 'a message has buttons or quick replies, not both (Telegram shows one keyboard)', path: ['quickReplies'] })
+  .refine((m) => !(m.requestContact && (m.buttons?.length || m.quickReplies?.length)), { message: 'the contact button goes without inline buttons or quick replies', path: ['requestContact'] })
   .meta({ id: 'SendMessageRequest' });
 export type SendMessageRequest = z.output<typeof sendMessageSchema>;
 
@@ -51,6 +54,7 @@ export interface MessageContent {
   buttons?: Array<Array<{ text: string; data?: string; url?: string }>>;
   imageUrl?: string;
   quickReplies?: string[];
+  requestContact?: { buttonText: string };
   channel: 'last' | 'all';
   /** An identity notice (identity/lifecycle.ts): literal text that reaches the person whatever their account state. */
   notice?: true;
@@ -112,8 +116,8 @@ interface NewMessage {
 }
 
 function newMessageOf(request: SendMessageRequest): NewMessage {
-  const { text, params, parseMode, buttons, imageUrl, quickReplies, channel } = request;
-  return { content: { text, params, parseMode, buttons, imageUrl, quickReplies, channel }, critical: request.critical, wait: request.wait };
+  const { text, params, parseMode, buttons, imageUrl, quickReplies, requestContact, channel } = request;
+  return { content: { text, params, parseMode, buttons, imageUrl, quickReplies, requestContact, channel }, critical: request.critical, wait: request.wait };
 }
 
 async function persist(trx: Knex, ctx: AppContext, bot: Bot, message: NewMessage, resolution: Resolution, traceId: string): Promise<string> {

@@ -281,8 +281,8 @@ function render(row: RecipientRow, lead: LeadState, message: LoadedMessage): Ren
     message.content.params,
   );
   const rendered = renderTemplate(message.template, scope);
-  const { parseMode, imageUrl, quickReplies } = message.content;
-  return { text: rendered.text, parseMode, buttons: rendered.buttons, imageUrl, quickReplies };
+  const { parseMode, imageUrl, quickReplies, requestContact } = message.content;
+  return { text: rendered.text, parseMode, buttons: rendered.buttons, imageUrl, quickReplies, requestContact };
 }
 
 function backoffMs(ctx: AppContext, attempts: number): number {

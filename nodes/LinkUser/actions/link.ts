@@ -80,14 +80,14 @@ export const description: INodeProperties[] = [
 
 async function createToken(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const body: IDataObject = { userId: this.getNodeParameter('userId', itemIndex) };
+	const body: IDataObject = { userId: String(this.getNodeParameter('userId', itemIndex)) };
 	if (options.ttlSeconds) body.ttlSeconds = options.ttlSeconds;
 	return await metabotApiRequest.call(this, { method: 'POST', path: '/link-tokens', body, itemIndex });
 }
 
 async function link(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const body: IDataObject = {
-		userId: this.getNodeParameter('userId', itemIndex),
+		userId: String(this.getNodeParameter('userId', itemIndex)),
 		leadId: this.getNodeParameter('leadId', itemIndex),
 	};
 	const answer = await metabotApiRequest.call(this, { method: 'POST', path: '/links', body, itemIndex });
@@ -96,7 +96,7 @@ async function link(this: IExecuteFunctions, itemIndex: number): Promise<IDataOb
 
 async function unlink(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const body: IDataObject = { userId: this.getNodeParameter('userId', itemIndex) };
+	const body: IDataObject = { userId: String(this.getNodeParameter('userId', itemIndex)) };
 	if (options.leadId) body.leadId = options.leadId;
 	return await metabotApiRequest.call(this, { method: 'DELETE', path: '/links', body, itemIndex });
 }

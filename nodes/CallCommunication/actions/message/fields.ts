@@ -91,6 +91,15 @@ export function deliveryOptions(operation: string): INodeProperties {
 		displayOptions: { show: { resource: ['message'], operation: [operation] } },
 		options: [
 			{
+				displayName: 'Ask for Phone Number',
+				name: 'requestContact',
+				type: 'string',
+				default: '',
+				placeholder: 'Share my phone number',
+				description:
+					'Text of a button that shares the person\'s phone number (Telegram\'s contact button; not together with inline buttons). The answer arrives as a Contact Shared event.',
+			},
+			{
 				displayName: 'Channel',
 				name: 'channel',
 				type: 'options',
@@ -202,6 +211,7 @@ export function buildMessageRequest(this: IExecuteFunctions, itemIndex: number):
 	if (options.imageUrl) body.imageUrl = options.imageUrl;
 	const quickReplies = String(options.quickReplies ?? '').split('\n').map((line) => line.trim()).filter(Boolean);
 	if (quickReplies.length > 0) body.quickReplies = quickReplies;
+	if (options.requestContact) body.requestContact = { buttonText: options.requestContact };
 	if (options.critical) body.critical = true;
 	if (options.channel) body.channel = options.channel;
 	const headers: Record<string, string> = {};

@@ -1,0 +1,227 @@
+/**
+ * The CRM-driven examples of seeds 003/004, imported from examples/workflows into one real n8n and
+ * driven end to end: the CRM and the family site are a stand-in answering in seed 004's shapes,
+ * people act in the Telegram stand-in, the backend is real.
+ */
+import { describeWithN8n } from '../../nodes/support/n8n-runtime';
+import { type CrmStandin, startCrmStandin } from '../support/crm-standin';
+import { waitUntil } from '../support/n8n-server';
+import { type CrmUser, crmUserRoutes } from './support/crm-users';
+import { combinedMap, type ExampleStack, startExampleStack } from './support/example-stack';
+
+jest.setTimeout(60_000);
+
+const posts = [
+  { id: 42, title: 'Summer at the lake', text: 'Photos from our trip', author: { id: 601, name: 'Mom' }, imageUrl: 'https://family.example/lake.jpg', url: 'https://family.example/posts/42' },
+];
+
+describeWithN8n('examples: registration, user account, e-commerce and family site in a real n8n', () => {
+  let crm: CrmStandin;
+  let stack: ExampleStack;
+  const users: CrmUser[] = [
+    { userId: 127, surname: 'Pushkina', name: 'Anna', role: 'user', isActive: true, phone: '79187777777', email: 'anna@example.com' },
+    { userId: 602, surname: 'Family', name: 'Dad', role: 'user', isActive: true, phone: '79000000602' },
+  ];
+
+  beforeAll(async () => {
+    crm = await startCrmStandin({
+      ...crmUserRoutes(users),
+      'GET /posts/:id': ({ params }) => {
+        const post = posts.find((p) => String(p.id) === params.id);
+        return post ? { body: post } : { status: 404, body: { success: false, message: 'Пост не найден' } };
+      },
+      'POST /posts/:id/comments': () => ({ body: { success: true, commentId: 7 } }),
+      'POST /orders/:id/review': () => ({ body: { success: true } }),
+    });
+    stack = await startExampleStack({
+      map: combinedMap('CRM and family site', ['user-account', 'e-commerce', 'family-site']),
+      workflows: { registration: { crmUrl: crm.url }, 'user-account': { crmUrl: crm.url }, 'e-commerce': { crmUrl: crm.url }, 'family-site': { siteUrl: crm.url } },
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await stack?.close();
+    await crm?.close();
+  }, 30_000);
+
+  const messagesTo = (chatId: number) => stack.telegram.messagesTo(chatId);
+  const waitForMessage = (chatId: number, start: string) => stack.telegram.waitFor(() => messagesTo(chatId).some((m) => (m.text ?? m.caption)?.startsWith(start)), 30_000);
+  const messageStarting = (chatId: number, start: string) => messagesTo(chatId).find((m) => (m.text ?? m.caption)?.startsWith(start))!;
+  const user = async (userId: string) => (await stack.api('GET', `/users/${userId}`)).body.user;
+  const linkedChats = async (userId: string) => ((await user(userId))?.leads ?? []).map((lead: { chatId: string }) => lead.chatId);
+  const untilUser = (userId: string, what: string, check: (u: any) => boolean) => waitUntil(async () => check(await user(userId)), 30_000, `user ${userId}: ${what}`);
+  const crmGot = (path: string) => crm.received.filter((r) => r.path === path).map((r) => r.body);
+  const untilCrmGot = (path: string, count = 1) => waitUntil(async () => crmGot(path).length >= count, 30_000, `${count} × ${path} at the CRM`);
+
+  describe('registration and linking (registration.json)', () => {
+    const ANNA = 9301;
+    const BOB = 9302;
+
+    it('/start asks a new person for the phone with the contact button', async () => {
+      stack.telegram.setUser(ANNA, { first_name: 'Anna' });
+      stack.telegram.userStarts(ANNA);
+      await waitForMessage(ANNA, 'Hi Anna!');
+      const question = messageStarting(ANNA, 'Hi Anna!');
+      expect(question.text).toBe('Hi Anna! To connect your account, please share your phone number with the button below.');
+      expect(question.replyMarkup).toEqual({ keyboard: [[{ text: 'Share my phone number', request_contact: true }]], resize_keyboard: true, one_time_keyboard: true });
+    });
+
+    it('a phone the CRM knows links the chat to that user and tells the CRM (connect-bot)', async () => {
+      stack.telegram.shareContact(ANNA, '+7 918 777-77-77');
+      await waitForMessage(ANNA, 'Thank you, Anna!');
+      expect(messageStarting(ANNA, 'Thank you, Anna!').text).toBe('Thank you, Anna! Your account is connected: your notifications will come here.');
+      expect(await linkedChats('127')).toEqual([String(ANNA)]);
+      expect(crm.calls.find((c) => c.method === 'GET' && c.path === '/user')!.query).toEqual({ phone: expect.stringMatching(/^\+?79187777777$/) });
+      expect(crmGot('/users/connect-bot')).toEqual([{ userId: '127', leadId: expect.stringMatching(/^ld_/), channel: 'telegram' }]);
+      expect(crmGot('/user')).toEqual([]);
+    });
+
+    it('an unknown phone registers the person in the CRM (POST /user), then links and connects', async () => {
+      stack.telegram.setUser(BOB, { first_name: 'Bob', last_name: 'Stone' });
+      stack.telegram.userStarts(BOB);
+      await waitForMessage(BOB, 'Hi Bob!');
+      stack.telegram.shareContact(BOB, '+7 900 000-00-01');
+      await waitForMessage(BOB, 'Thank you, Bob!');
+      expect(crmGot('/user')).toEqual([{ firstname: 'Bob', lastname: 'Stone', role: 'user', phone: expect.stringMatching(/^\+?79000000001$/) }]);
+      expect(users.at(-1)).toMatchObject({ userId: 1000, name: 'Bob', phone: '79000000001' });
+      expect(await linkedChats('1000')).toEqual([String(BOB)]);
+      await untilCrmGot('/users/connect-bot', 2);
+      expect(crmGot('/users/connect-bot')[1]).toMatchObject({ userId: '1000' });
+    });
+
+    it('a linked person who starts the bot again is welcomed back, not asked again', async () => {
+      stack.telegram.userStarts(ANNA);
+      await waitForMessage(ANNA, 'Welcome back');
+      expect(messagesTo(ANNA).at(-1)!.text).toBe('Welcome back, Anna! Your account is connected.');
+    });
+  });
+
+  describe('the user-account map of seed 004 (user-account.json)', () => {
+    const EVE = 9101;
+
+    beforeAll(async () => {
+      stack.telegram.setUser(EVE, { first_name: 'Eve' });
+      await stack.linkChat(EVE, '201');
+    });
+
+    it('connect-bot greets a user who has a chat, on the trace of the CRM call', async () => {
+      const { traceId } = await stack.call('users/connect-bot', { userId: 201 });
+      await waitForMessage(EVE, 'Welcome back');
+      expect(messagesTo(EVE).at(-1)!.text).toBe('Welcome back, Eve! How can I help you today?');
+      const { hops } = (await stack.api('GET', `/traces/${traceId}`)).body;
+      expect(hops.map((h: { hop: string }) => h.hop)).toEqual(expect.arrayContaining(['endpoint.called', 'workflow.delivered', 'message.queued', 'message.sent']));
+    });
+
+    it('connect-bot for a user without a chat sends a one-time link to the CRM, and the link connects the chat', async () => {
+      await stack.call('users/connect-bot', { userId: 555 });
+      await untilCrmGot('/users/bot-link');
+      const [link] = crmGot('/users/bot-link');
+      expect(link).toEqual({ userId: 555, telegramUrl: expect.stringMatching(/^https:\/\/t\.me\/.+\?start=lt_/), webchatUrl: expect.stringContaining('?link=lt_'), expiresAt: expect.any(String) });
+      stack.telegram.userStarts(9102, new URL(link.telegramUrl).searchParams.get('start')!);
+      await untilUser('555', 'linked to chat 9102', (u) => u?.leads.some((lead: { chatId: string }) => lead.chatId === '9102'));
+    });
+
+    it('update stores the changed fields as attributes of the user\'s leads', async () => {
+      await stack.call('users/update', { userId: 201, role: 'admin', firstname: 'Evelyn', location: { city: 'Stavropol' } });
+      await untilUser('201', 'attributes set', (u) => u.leads[0].attributes.role === 'admin');
+      expect((await user('201')).leads[0].attributes).toMatchObject({ role: 'admin', firstname: 'Evelyn', location: { city: 'Stavropol' } });
+    });
+
+    it('pause and resume, block and unblock change the account', async () => {
+      const until = new Date(Date.now() + 86_400_000).toISOString();
+      await stack.call('users/pause', { userId: 201, until });
+      await untilUser('201', 'paused', (u) => u.pausedUntil !== null);
+      expect(Date.parse((await user('201')).pausedUntil)).toBe(Date.parse(until));
+      await stack.call('users/resume', { userId: 201 });
+      await untilUser('201', 'resumed', (u) => u.pausedUntil === null);
+
+      await stack.call('users/block', { userId: 201, reason: 'spam' });
+      await untilUser('201', 'blocked', (u) => u.state === 'blocked');
+      expect((await user('201')).blockReason).toBe('spam');
+      await stack.call('users/unblock', { userId: 201 });
+      await untilUser('201', 'unblocked', (u) => u.state === 'active');
+    });
+
+    it('disconnect-bot unlinks the chats; delete deletes the account', async () => {
+      await stack.call('users/disconnect-bot', { userId: 201 });
+      await untilUser('201', 'disconnected', (u) => u.state === 'disconnected');
+      expect((await user('201')).leads).toEqual([]);
+      await stack.call('users/delete', { userId: 555 });
+      await untilUser('555', 'deleted', (u) => u.state === 'deleted');
+    });
+  });
+
+  describe('e-commerce (e-commerce.json)', () => {
+    const IVAN = 9401;
+    let ivanLead: string;
+
+    beforeAll(async () => {
+      stack.telegram.setUser(IVAN, { first_name: 'Ivan' });
+      ivanLead = await stack.linkChat(IVAN, '501');
+    });
+
+    it('order/thank-you and order/status tell the customer in words', async () => {
+      await stack.call('order/thank-you', { userId: 501, orderId: 'A-1', total: 59.9, currency: 'EUR' });
+      await waitForMessage(IVAN, 'Thank you for your order');
+      expect(messagesTo(IVAN).at(-1)!.text).toBe('Thank you for your order A-1, Ivan! Total: 59.9 EUR. We will keep you posted here.');
+      await stack.call('order/status', { userId: 501, orderId: 'A-1', status: 'shipped' });
+      await waitForMessage(IVAN, 'Order A-1');
+      expect(messagesTo(IVAN).at(-1)!.text).toBe('Order A-1: on its way to you.');
+    });
+
+    it('order/delivered asks for a rating; the tap goes back to the CRM on the same trace, and the customer is thanked', async () => {
+      const { traceId } = await stack.call('order/delivered', { userId: 501, orderId: 'A-1' });
+      await waitForMessage(IVAN, 'Your order A-1 was delivered');
+      const question = messagesTo(IVAN).at(-1)!;
+      expect(question.text).toBe('Your order A-1 was delivered. How do you like it, Ivan?');
+      expect(question.replyMarkup).toEqual({ inline_keyboard: [[1, 2, 3, 4, 5].map((n) => ({ text: `${n} ⭐`, callback_data: `review:${n}` }))] });
+      await stack.untilWaiting(ivanLead);
+      stack.telegram.tapButton(IVAN, 'review:4');
+      await untilCrmGot('/orders/A-1/review');
+      expect(crmGot('/orders/A-1/review')).toEqual([{ userId: 501, orderId: 'A-1', status: 'answered', rating: 4, traceId }]);
+      await waitForMessage(IVAN, 'Thank you for your rating');
+      const { hops } = (await stack.api('GET', `/traces/${traceId}`)).body;
+      expect(hops.map((h: { hop: string }) => h.hop)).toEqual(expect.arrayContaining(['endpoint.called', 'message.sent', 'wait.answered', 'wait.resumed']));
+    });
+  });
+
+  describe('family site (family-site.json)', () => {
+    const MOM = 9501;
+    const DAD = 9502;
+    let momLead: string;
+
+    beforeAll(async () => {
+      stack.telegram.setUser(MOM, { first_name: 'Mom' });
+      momLead = await stack.linkChat(MOM, '601');
+      await stack.linkChat(DAD, '602');
+    });
+
+    it('post/new pulls the post from the site by id and sends it with its picture to every family member', async () => {
+      await stack.call('post/new', { postId: 42, authorId: 601, userIds: [601, 602, 603] });
+      for (const chat of [MOM, DAD]) await waitForMessage(chat, 'Mom published');
+      expect(messageStarting(DAD, 'Mom published')).toMatchObject({
+        method: 'sendPhoto',
+        photo: 'https://family.example/lake.jpg',
+        caption: 'Mom published “Summer at the lake”\n\nPhotos from our trip',
+        replyMarkup: { inline_keyboard: [[{ text: 'Open on the site', url: 'https://family.example/posts/42' }]] },
+      });
+      expect(crm.calls.filter((c) => c.path === '/posts/42')).toHaveLength(1);
+    });
+
+    it('comment/new names the commenter (pulled from the site) and offers a reply; the reply is posted back to the site', async () => {
+      await stack.call('comment/new', { postId: 42, authorId: 601, commentAuthorId: 602, comment: 'Great photos!', userIds: [601] });
+      await waitForMessage(MOM, 'Dad commented');
+      const comment = messageStarting(MOM, 'Dad commented');
+      expect(comment.text).toBe('Dad commented on “Summer at the lake”:\nGreat photos!');
+      expect(comment.replyMarkup).toEqual({ inline_keyboard: [[{ text: 'Reply', callback_data: 'reply:42' }]] });
+
+      stack.telegram.tapButton(MOM, 'reply:42');
+      await waitForMessage(MOM, 'Write your reply');
+      await stack.untilWaiting(momLead);
+      stack.telegram.userSends(MOM, 'Thank you, dear!');
+      await untilCrmGot('/posts/42/comments');
+      expect(crmGot('/posts/42/comments')).toEqual([{ authorId: '601', text: 'Thank you, dear!', source: 'bot' }]);
+      await waitForMessage(MOM, 'Your reply is posted');
+    });
+  });
+});

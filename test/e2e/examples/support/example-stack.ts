@@ -1,0 +1,154 @@
+/**
+ * The shared harness of the example tests: the real backend (Telegram via the stand-in), one real
+ * n8n per test file with the chosen workflows of examples/workflows imported as a user would, their
+ * Settings pointed at local stand-ins, and the Metabot credential they reference.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createTelegramBot, startDeliveryBackend, TelegramStandin, type StandinBot } from '../../../../backend/test/support/delivery';
+import type { TestBackend, TestResponse } from '../../../../backend/test/support/test-backend';
+import { N8nInstance, type N8nServer, waitUntil } from '../../support/n8n-server';
+
+export const examplesRoot = path.resolve(__dirname, '../../../../examples');
+
+/** The credential every example workflow references; n8n resolves it by id at import. */
+export const EXAMPLE_CREDENTIAL = { id: 'metabotDemoCred1', name: 'Metabot demo' };
+
+/** The name of the Set node that holds a workflow's configuration (URLs of the services it calls). */
+export const SETTINGS_NODE = 'Settings';
+
+export type SettingValue = string | number | boolean;
+
+interface WorkflowNode {
+  name: string;
+  type: string;
+  parameters: Record<string, any>;
+  credentials?: Record<string, { id: string; name: string }>;
+}
+
+export interface ExampleWorkflow {
+  id: string;
+  name: string;
+  active: boolean;
+  nodes: WorkflowNode[];
+  [key: string]: unknown;
+}
+
+export function readJson<T>(relativePath: string): T {
+  return JSON.parse(fs.readFileSync(path.join(examplesRoot, relativePath), 'utf8')) as T;
+}
+
+/** One map made of several example maps (a bot has one current map). */
+export function combinedMap(name: string, files: string[]): { name: string; endpoints: unknown[] } {
+  return { name, endpoints: files.flatMap((file) => readJson<{ endpoints: unknown[] }>(`maps/${file}.json`).endpoints) };
+}
+
+function settingsAssignments(workflow: ExampleWorkflow): Array<{ name: string; value: unknown }> {
+  const node = workflow.nodes.find((n) => n.name === SETTINGS_NODE);
+  if (!node) return [];
+  if (node.type !== 'n8n-nodes-base.set') throw new Error(`${workflow.name}: "${SETTINGS_NODE}" must be a Set node`);
+  return node.parameters.assignments.assignments;
+}
+
+/**
+ * examples/workflows/<name>.json with its Settings values replaced (every given key must exist
+ * there) and marked active. Every Metabot node must use the example credential.
+ */
+export function loadExampleWorkflow(name: string, settings: Record<string, SettingValue> = {}): ExampleWorkflow {
+  const workflow = readJson<ExampleWorkflow>(`workflows/${name}.json`);
+  const assignments = settingsAssignments(workflow);
+  for (const [key, value] of Object.entries(settings)) {
+    const assignment = assignments.find((a) => a.name === key);
+    if (!assignment) throw new Error(`${name}.json: no "${key}" in its ${SETTINGS_NODE} node`);
+    assignment.value = value;
+  }
+  for (const node of workflow.nodes.filter((n) => n.credentials?.metabotApi)) {
+    if (node.credentials!.metabotApi.id !== EXAMPLE_CREDENTIAL.id) throw new Error(`${name}.json: node "${node.name}" does not use the example credential`);
+  }
+  return { ...workflow, active: true };
+}
+
+const isTrigger = (node: WorkflowNode) => node.type === 'CUSTOM.metabotTrigger';
+
+export interface ExampleStackOptions {
+  /** The bot's communication map. */
+  map: unknown;
+  /** Workflow file names (without .json) with the values for their Settings node. */
+  workflows: Record<string, Record<string, SettingValue>>;
+}
+
+export interface ExampleStack {
+  standin: TelegramStandin;
+  backend: TestBackend;
+  telegram: StandinBot;
+  n8n: N8nServer;
+  botId: number;
+  token: string;
+  /** The bot's API: `api('GET', '/users/7')` → /api/v1/bots/{botId}/users/7. */
+  api(method: string, apiPath: string, body?: unknown): Promise<TestResponse>;
+  /** What a CRM does: POST /call/{alias} with script_request_params; fails the test unless accepted. */
+  call(alias: string, params: Record<string, unknown>): Promise<{ traceId: string }>;
+  /** A Telegram chat opens the user's deep link (`/start <link token>`): the real linking flow. Answers the lead id. */
+  linkChat(chatId: number, userId: string): Promise<string>;
+  /** Resolves once a Send and Wait waits for this lead's answer (answer only then, or it is an ordinary message). */
+  untilWaiting(leadId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts everything; resolves once every Metabot Trigger of the imported workflows has subscribed. */
+export async function startExampleStack(options: ExampleStackOptions): Promise<ExampleStack> {
+  const standin = await TelegramStandin.start();
+  const backend = await startDeliveryBackend(standin);
+  const started: Array<() => Promise<void>> = [() => standin.close(), () => backend.close()];
+  try {
+    const { botId, token, telegram } = await createTelegramBot(backend, standin);
+    const api = (method: string, apiPath: string, body?: unknown) => backend.request(method, `/api/v1/bots/${botId}${apiPath}`, { token, body });
+    const mapAnswer = await api('POST', '/maps', { document: options.map });
+    if (mapAnswer.status >= 300) throw new Error(`map import failed: ${JSON.stringify(mapAnswer.body)}`);
+
+    const workflows = Object.entries(options.workflows).map(([name, settings]) => loadExampleWorkflow(name, settings));
+    const instance = await N8nInstance.create();
+    await instance.setup({
+      credentials: [{ ...EXAMPLE_CREDENTIAL, type: 'metabotApi', data: { serverUrl: `${backend.url}/api/v1`, botId, token } }],
+      workflows,
+    });
+    const n8n = await instance.start();
+    started.push(() => n8n.stop());
+    const triggers = workflows.flatMap((w) => w.nodes.filter(isTrigger)).length;
+    await waitUntil(async () => (await api('GET', '/subscriptions')).body.subscriptions?.length === triggers, 60_000, `${triggers} trigger subscriptions`);
+    return stackOf({ standin, backend, telegram, n8n, botId, token, api });
+  } catch (error) {
+    for (const close of started.reverse()) await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+function stackOf(parts: Pick<ExampleStack, 'standin' | 'backend' | 'telegram' | 'n8n' | 'botId' | 'token' | 'api'>): ExampleStack {
+  const { standin, backend, telegram, n8n, botId, api } = parts;
+  return {
+    ...parts,
+    async call(alias, params) {
+      const answer = await api('POST', `/call/${alias}`, { script_request_params: params });
+      if (answer.body?.success !== true) throw new Error(`call ${alias} was not accepted: ${JSON.stringify(answer.body)}`);
+      return { traceId: answer.body.trace_id as string };
+    },
+    async linkChat(chatId, userId) {
+      const issued = await api('POST', '/link-tokens', { userId });
+      telegram.userStarts(chatId, issued.body.token);
+      let leadId = '';
+      await waitUntil(async () => {
+        const user = (await api('GET', `/users/${encodeURIComponent(userId)}`)).body.user;
+        leadId = user?.leads.find((lead: { chatId: string }) => lead.chatId === String(chatId))?.id ?? '';
+        return leadId !== '';
+      }, 15_000, `chat ${chatId} linked to user ${userId}`);
+      return leadId;
+    },
+    untilWaiting: (leadId) =>
+      waitUntil(async () => (await backend.ctx.db('message_waits').where({ bot_id: botId, lead_id: leadId }).first()) !== undefined, 30_000, `a wait for lead ${leadId}`),
+    async close() {
+      await n8n.stop();
+      await backend.close();
+      await standin.close();
+    },
+  };
+}
