@@ -7,12 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createTelegramBot, startDeliveryBackend, TelegramStandin, type StandinBot } from '../../../../backend/test/support/delivery';
 import type { TestBackend, TestResponse } from '../../../../backend/test/support/test-backend';
+import { EXAMPLE_CREDENTIAL } from '../../../../scripts/first-run/playground';
 import { N8nInstance, type N8nServer, waitUntil } from '../../support/n8n-server';
 
 export const examplesRoot = path.resolve(__dirname, '../../../../examples');
 
-/** The credential every example workflow references; n8n resolves it by id at import. */
-export const EXAMPLE_CREDENTIAL = { id: 'metabotDemoCred1', name: 'Metabot demo' };
+export { EXAMPLE_CREDENTIAL };
 
 /** The name of the Set node that holds a workflow's configuration (URLs of the services it calls). */
 export const SETTINGS_NODE = 'Settings';
