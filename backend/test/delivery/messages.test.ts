@@ -54,14 +54,14 @@ describe(`POST /api/v1/bots/{botId}/messages against the Telegram stand-in (${di
     expect(sent.replyMarkup).toEqual({ inline_keyboard: [[{ text: 'Yes', callback_data: 'answer:yes' }, { text: 'Open shop', url: 'https://example.com' }]] });
   });
 
-  it('asks for the phone with the contact button (not together with inline buttons)', async () => {
+  it('asks for the phone with the contact button (not together with inline buttons or quick replies)', async () => {
     const res = await send({ userIds: ['u104'], text: 'Share your phone to sign in', requestContact: { buttonText: 'Share my phone' } });
     expect(res.status).toBe(202);
     await waitUntilDone(backend, botId, token, res.body.messageId);
     expect(telegram.messagesTo(104).at(-1)!.replyMarkup).toEqual({ keyboard: [[{ text: 'Share my phone', request_contact: true }]], resize_keyboard: true, one_time_keyboard: true });
     const both = await send({ userIds: ['u104'], text: 'x', requestContact: { buttonText: 'Share' }, buttons: [[{ text: 'Yes', data: 'y' }]] });
     expect(both.status).toBe(422);
-    expect(both.body.errors).toEqual([{ path: 'requestContact', message: 'a message has either inline buttons or the contact button' }]);
+    expect(both.body.errors).toEqual([{ path: 'requestContact', message: 'the contact button goes without inline buttons or quick replies' }]);
   });
 
   it('answers a template error with 422 before anything is queued', async () => {
