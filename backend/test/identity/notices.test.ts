@@ -1,6 +1,6 @@
 import { ensureLead } from '../../src/identity/leads';
 import { resumeExpiredPauses } from '../../src/identity/lifecycle';
-import { createTelegramBot, type StandinBot, startDeliveryBackend, TelegramStandin, waitUntilDone } from '../support/delivery';
+import { createTelegramBot, type StandinBot, type TelegramStandin, useStandinBackend, waitUntilDone } from '../support/delivery';
 import { dialect, type TestBackend } from '../support/test-backend';
 
 /** What a lifecycle change tells the person arrives in their Telegram chat, through delivery. */
@@ -12,14 +12,10 @@ describe(`lifecycle notices delivered to the chat (${dialect})`, () => {
   let telegram: StandinBot;
   let chat = 7000;
 
+  const setup = useStandinBackend();
   beforeAll(async () => {
-    standin = await TelegramStandin.start({ limits: { enabled: false } });
-    backend = await startDeliveryBackend(standin);
+    ({ standin, backend } = setup);
     ({ botId, token, telegram } = await createTelegramBot(backend, standin));
-  });
-  afterAll(async () => {
-    await backend.close();
-    await standin.close();
   });
 
   const api = (method: string, path: string, body?: unknown) => backend.request(method, `/api/v1/bots/${botId}${path}`, { token, body });

@@ -4,7 +4,7 @@ import { migrationSource } from '../../src/db/migrations';
 import { handleInbound } from '../../src/inbound/inbound';
 import { toE164 } from '../../src/identity/phones';
 import { wakeLoop } from '../../src/workers';
-import { createTelegramBot, startDeliveryBackend, TelegramStandin } from '../support/delivery';
+import { createTelegramBot, type TelegramStandin, useStandinBackend } from '../support/delivery';
 import { dialect, type TestBackend } from '../support/test-backend';
 
 describe('phone numbers to E.164', () => {
@@ -40,14 +40,10 @@ describe(`phones in the identity map (${dialect})`, () => {
   let botId: number;
   let token: string;
   let update = 0;
+  const setup = useStandinBackend();
   beforeAll(async () => {
-    standin = await TelegramStandin.start({ limits: { enabled: false } });
-    backend = await startDeliveryBackend(standin);
+    ({ standin, backend } = setup);
     ({ botId, token } = await backend.createBot());
-  });
-  afterAll(async () => {
-    await backend.close();
-    await standin.close();
   });
 
   const find = (phone: string, bot = botId, auth = token) => backend.request('GET', `/api/v1/bots/${bot}/leads?phone=${encodeURIComponent(phone)}`, { token: auth });

@@ -19,6 +19,23 @@ export async function startDeliveryBackend(standin: TelegramStandin, env: Record
   });
 }
 
+/**
+ * Registers beforeAll/afterAll hooks for a stand-in (limits off) and a delivery backend talking to
+ * it; the returned object is filled when the hooks have run.
+ */
+export function useStandinBackend(env: Record<string, string> = {}): { standin: TelegramStandin; backend: TestBackend } {
+  const setup = {} as { standin: TelegramStandin; backend: TestBackend };
+  beforeAll(async () => {
+    setup.standin = await TelegramStandin.start({ limits: { enabled: false } });
+    setup.backend = await startDeliveryBackend(setup.standin, env);
+  });
+  afterAll(async () => {
+    await setup.backend?.close();
+    await setup.standin?.close();
+  });
+  return setup;
+}
+
 /** A bot with a Telegram token of a new stand-in bot, and an API token with every scope. */
 export async function createTelegramBot(backend: TestBackend, standin: TelegramStandin) {
   const telegram = standin.createBot();

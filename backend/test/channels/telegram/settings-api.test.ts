@@ -1,6 +1,6 @@
 import { getBot } from '../../../src/bots/bots';
 import { getTelegramBot } from '../../../src/channels/telegram/telegram-store';
-import { startDeliveryBackend, TelegramStandin } from '../../support/delivery';
+import { type TelegramStandin, useStandinBackend } from '../../support/delivery';
 import { dialect, type TestBackend } from '../../support/test-backend';
 
 describe(`Telegram token over the API (${dialect})`, () => {
@@ -8,14 +8,10 @@ describe(`Telegram token over the API (${dialect})`, () => {
   let backend: TestBackend;
   let botId: number;
   let token: string;
+  const setup = useStandinBackend();
   beforeAll(async () => {
-    standin = await TelegramStandin.start({ limits: { enabled: false } });
-    backend = await startDeliveryBackend(standin);
+    ({ standin, backend } = setup);
     ({ botId, token } = await backend.createBot());
-  });
-  afterAll(async () => {
-    await backend.close();
-    await standin.close();
   });
 
   const api = (method: string, body?: unknown, auth = token, bot = botId) => backend.request(method, `/api/v1/bots/${bot}/telegram`, { token: auth, body });
