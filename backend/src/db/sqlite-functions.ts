@@ -28,8 +28,9 @@ export function likeToRegExp(pattern: string, caseInsensitive: boolean): RegExp 
   return regexp;
 }
 
+// Only syntax characters: with the `u` flag an escaped `-` (or any other identity escape) is a SyntaxError.
 function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 export function registerSqliteFunctions(connection: SqliteConnection): void {

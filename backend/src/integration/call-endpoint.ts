@@ -147,7 +147,7 @@ apiRegistry.registerPath({
   responses: {
     200: { description: 'Accepted, or a business failure (`success: false`)', content: { 'application/json': { schema: callAnswerSchema } } },
     401: { description: 'Missing or invalid token', content: { 'application/json': { schema: errorBodySchema } } },
-    403: { description: 'The token has no rights for this bot or alias', content: { 'application/json': { schema: errorBodySchema } } },
+    403: { description: 'The token has no rights for this bot or alias, or lacks the "call" scope', content: { 'application/json': { schema: errorBodySchema } } },
     404: { description: 'Unknown bot or alias', content: { 'application/json': { schema: errorBodySchema } } },
     409: { description: 'Idempotency-Key reused with a different body', content: { 'application/json': { schema: errorBodySchema } } },
     500: { description: 'Internal error (no details)', content: { 'application/json': { schema: errorBodySchema } } },

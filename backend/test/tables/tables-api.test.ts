@@ -179,6 +179,7 @@ describe(`data tables: catalogue and rows (${dialect})`, () => {
         (await api('POST', '/menu/rows/query', { filter: { match, conditions }, sort: [{ column: 'id', direction: 'asc' }], limit: 1000 })).body.rows.map((r: { dish: string }) => r.dish);
       expect(await q([{ column: 'dish', op: 'ilike', value: 'борщ%' }])).toEqual(['Борщ', 'БОРЩ зелёный']);
       expect(await q([{ column: 'dish', op: 'like', value: 'Борщ%' }])).toEqual(['Борщ']);
+      for (const literal of ['Борщ-%', "x' or 1=1 --", '(.*)$', '[a-z]{2}|/']) expect(await q([{ column: 'dish', op: 'ilike', value: literal }])).toEqual([]);
       expect(await q([{ column: 'price', op: 'gte', value: 7 }, { column: 'price', op: 'lt', value: 8 }])).toEqual(['Борщ']);
       expect(await q([{ column: 'price', op: 'gt', value: 7.5 }, { column: 'price', op: 'lte', value: 8 }])).toEqual(['БОРЩ зелёный']);
       expect(await q([{ column: 'price', op: 'eq', value: 7 }, { column: 'price', op: 'eq', value: 8 }], 'any')).toEqual(['Борщ', 'БОРЩ зелёный']);
