@@ -3,7 +3,7 @@ import pinoHttp from 'pino-http';
 import type { AppContext } from '../context';
 import { botIdSchema, getBot } from '../bots/bots';
 import { botsRouter } from '../bots/routes';
-import { isDatabaseReachable } from '../db/database';
+import { checkDatabase } from '../db/database';
 import { messagesRouter } from '../delivery/routes';
 import { telegramWebhookRouter } from '../channels/telegram/routes';
 import { telegramSettingsRouter } from '../channels/telegram/settings-routes';
@@ -47,8 +47,8 @@ export function createApp(ctx: AppContext): Express {
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
-    const ready = await isDatabaseReachable(ctx.db);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', database: ready ? 'ok' : 'unreachable' });
+    const database = await checkDatabase(ctx.db);
+    res.status(database === 'ok' ? 200 : 503).json({ status: database === 'ok' ? 'ready' : 'unavailable', database });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { z } from 'zod';
+import { isDatabaseUnavailable } from '../db/database';
 import type { Logger } from '../logging/logger';
 
 export interface FieldError {
@@ -79,16 +80,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const known = error instanceof ApiError ? error : fromBodyParser(error);
     if (known) return sendError(res, known);
     logger.error({ err: error, traceId: res.locals.traceId, path: req.path }, 'request failed');
-    const unavailable = isDatabaseUnavailable(error);
-    sendError(
-      res,
-      new ApiError(unavailable ? 503 : 500, unavailable ? 'Service temporarily unavailable' : 'Internal error'),
-    );
+    if (!isDatabaseUnavailable(error)) return sendError(res, new ApiError(500, 'Internal error'));
+    res.setHeader('Retry-After', '5');
+    sendError(res, new ApiError(503, 'Service unavailable: the database cannot be reached or written to right now; try again shortly'));
   };
-}
-
-function isDatabaseUnavailable(error: { code?: string }): boolean {
-  return ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', 'SQLITE_BUSY', 'SQLITE_FULL', 'SQLITE_IOERR'].includes(
-    error?.code ?? '',
-  ) || /Knex: Timeout acquiring a connection/.test(String((error as Error)?.message));
 }

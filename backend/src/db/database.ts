@@ -49,13 +49,40 @@ export async function migrateToLatest(db: Knex): Promise<string[]> {
   return applied;
 }
 
-export async function isDatabaseReachable(db: Knex): Promise<boolean> {
+export type DatabaseHealth = 'ok' | 'unreachable' | 'unwritable';
+
+/**
+ * Readiness: the database answers, and takes a write — a SQLite file on a full disk still answers
+ * reads. The write changes knex's one-row migration lock table and changes it back, in one committed
+ * transaction (SQLite skips writing an update that sets a column to itself).
+ */
+export async function checkDatabase(db: Knex): Promise<DatabaseHealth> {
   try {
     await db.raw('select 1');
-    return true;
   } catch {
-    return false;
+    return 'unreachable';
   }
+  try {
+    await db.transaction(async (trx) => {
+      await trx('knex_migrations_lock').increment('is_locked', 1);
+      await trx('knex_migrations_lock').decrement('is_locked', 1);
+    });
+    return 'ok';
+  } catch (error) {
+    return isDatabaseUnavailable(error) ? 'unwritable' : 'unreachable';
+  }
+}
+
+// PostgreSQL: 08 connection exceptions, 53 insufficient resources (disk full, out of memory), 57P
+// shutdown / cannot connect now. SQLite: a full disk or file-size limit, I/O errors, a lock held too long.
+const UNAVAILABLE_CODES = /^(08\w{3}|53\w{3}|57P0[1-3]|SQLITE_(FULL|IOERR|BUSY|CANTOPEN)\w*|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN)$/;
+// node-postgres reports a connection lost mid-query without a code.
+const UNAVAILABLE_MESSAGES = /Knex: Timeout acquiring a connection|Connection terminated|connection error and is not queryable|the database system is (starting up|shutting down)/;
+
+/** True when an error means the database cannot be used right now (as opposed to a bad query). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | undefined;
+  return UNAVAILABLE_CODES.test(String(e?.code ?? '')) || UNAVAILABLE_MESSAGES.test(String(e?.message ?? ''));
 }
 
 /** True when an insert failed on a unique constraint, in either dialect. */

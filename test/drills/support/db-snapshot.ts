@@ -57,3 +57,15 @@ function sqliteDigest(table: TableColumns): string {
   const row = table.columns.map((c) => `quote(${quoteIdent(c)})`).join(" || ',' || ");
   return `select ${quoteText(table.name)} as name, count(*) as n, group_concat(r, char(30)) as content from (select ${row} as r from ${quoteIdent(table.name)} order by 1)`;
 }
+
+/**
+ * A value that changes whenever anything may have been written, far cheaper than a snapshot: on
+ * SQLite the connection's total_changes() and the schema version (the backend has one connection);
+ * on PostgreSQL the WAL insert position (other databases of the cluster move it too: a false alarm
+ * only costs a snapshot).
+ */
+export async function changeMarker(db: Database): Promise<string> {
+  if (isPostgres(db)) return String(((await db.raw('select pg_current_wal_insert_lsn() as m')) as { rows: Array<{ m: string }> }).rows[0].m);
+  const [row] = (await db.raw('select total_changes() as c, (select schema_version from pragma_schema_version) as v')) as Array<{ c: number; v: number }>;
+  return `${row.c}/${row.v}`;
+}
