@@ -26,6 +26,12 @@ const PUBLIC_ROUTES: Array<Pick<Endpoint, 'method' | 'path' | 'pathParams'>> = [
   { method: 'GET', path: '/docs/{botId}', pathParams: ['botId'] },
   { method: 'GET', path: '/docs/{botId}/openapi.json', pathParams: ['botId'] },
   { method: 'POST', path: '/telegram/{botId}/webhook', pathParams: ['botId'] },
+  { method: 'GET', path: '/chat/{botId}', pathParams: ['botId'] },
+  { method: 'GET', path: '/chat/{botId}/embed.js', pathParams: ['botId'] },
+  { method: 'POST', path: '/chat/{botId}/api/visitors', pathParams: ['botId'] },
+  { method: 'GET', path: '/chat/{botId}/api/history', pathParams: ['botId'] },
+  { method: 'GET', path: '/chat/{botId}/api/events', pathParams: ['botId'] },
+  { method: 'POST', path: '/chat/{botId}/api/updates', pathParams: ['botId'] },
 ];
 
 const printable = (maxLength: number) => fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength });
@@ -90,7 +96,7 @@ const contentTypes = fc.constantFrom(
   ';;;',
 );
 
-function requestArbitrary(target: Pick<Endpoint, 'method' | 'path' | 'pathParams'> & Partial<Endpoint>, world: DrillWorld): fc.Arbitrary<RawRequest> {
+function requestArbitrary(target: Pick<Endpoint, 'method' | 'path' | 'pathParams'> & Partial<Endpoint>, world: DrillWorld, ownOrigin: string): fc.Arbitrary<RawRequest> {
   const pathValue = (name: string) =>
     fc.oneof(
       { weight: 6, arbitrary: fc.constant(encodeURIComponent(world.pathValues[name])) },
@@ -104,6 +110,7 @@ function requestArbitrary(target: Pick<Endpoint, 'method' | 'path' | 'pathParams
   const authorization = fc.oneof(
     { weight: 12, arbitrary: fc.constant(`Bearer ${world.token}`) },
     { weight: 1, arbitrary: fc.constant(`Bearer ${world.otherToken}`) },
+    { weight: target.path.startsWith('/chat/') ? 12 : 1, arbitrary: fc.constantFrom(`Bearer ${world.visitorToken}`, `Bearer ${world.otherVisitorToken}`) },
     { weight: 1, arbitrary: fc.constant(undefined) },
     { weight: 1, arbitrary: printable(80) },
   );
@@ -115,6 +122,7 @@ function requestArbitrary(target: Pick<Endpoint, 'method' | 'path' | 'pathParams
       'x-source-system': printable(120),
       'content-encoding': fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'x-unknown'),
       'x-telegram-bot-api-secret-token': fc.oneof(fc.constant(world.webhookSecret), printable(60)),
+      origin: fc.constantFrom('https://evil.example', 'null', ownOrigin),
     },
     { requiredKeys: [] },
   );
@@ -176,7 +184,7 @@ describe(`API fuzzer (${dialect})`, () => {
       const world = await seedDrillWorld(backend);
       let marker = await changeMarker(backend.ctx.db);
       let baseline: Snapshot = await snapshotDatabase(backend.ctx.db);
-      const arbitrary = fc.constantFrom(...targets).chain((target) => requestArbitrary(target, world).map((request) => ({ target, request })));
+      const arbitrary = fc.constantFrom(...targets).chain((target) => requestArbitrary(target, world, backend.url).map((request) => ({ target, request })));
       await fc.assert(
         fc.asyncProperty(arbitrary, async ({ request }) => {
           const response = await rawRequest(backend.url, request);

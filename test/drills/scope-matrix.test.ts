@@ -92,6 +92,19 @@ describe(`token scope matrix and hostile input (${dialect})`, () => {
     expect(refused).toEqual([]);
   });
 
+  it("refuses the web chat's visitor API without a visitor token of this bot, and stores nothing", async () => {
+    const before = await snapshotDatabase(backend.ctx.db);
+    const wrong: string[] = [];
+    for (const [method, route] of [['GET', 'history'], ['GET', 'events'], ['POST', 'updates']]) {
+      for (const authorization of [undefined, 'Bearer v_x.y', `Bearer ${world.otherVisitorToken}`, `Bearer ${world.visitorToken}x`, `Bearer ${world.token}`]) {
+        const res = await backend.request(method, `/chat/${world.botId}/api/${route}`, { headers: authorization ? { authorization } : {}, ...(method === 'POST' ? { body: { kind: 'text', text: 'hi' } } : {}) });
+        if (res.status !== 401 || res.body?.success !== false) wrong.push(`${method} ${route} with ${authorization}: ${res.status}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(snapshotDifferences(before, await snapshotDatabase(backend.ctx.db))).toEqual([]);
+  });
+
   it('refuses a wrong, missing or foreign Telegram webhook secret, and stores nothing', async () => {
     const before = await snapshotDatabase(backend.ctx.db);
     const update = { update_id: 1, message: { message_id: 1, date: 1, chat: { id: 1001, type: 'private' }, from: { id: 1001, is_bot: false, first_name: 'A' }, text: 'hi' } };

@@ -1,4 +1,5 @@
 import { setTelegramToken } from '../../../backend/src/channels/telegram/telegram-store';
+import { issueVisitor } from '../../../backend/src/channels/webchat/visitors';
 import { seedLinkedLeads } from '../../../backend/test/support/delivery';
 import { userAccountMap } from '../../../backend/test/support/maps';
 import type { TestBackend } from '../../../backend/test/support/test-backend';
@@ -12,6 +13,9 @@ export interface DrillWorld {
   /** A value for each `{param}` of the published paths that names something of bot `botId`. */
   pathValues: Record<string, string>;
   webhookSecret: string;
+  /** Web-chat visitor tokens of each bot. */
+  visitorToken: string;
+  otherVisitorToken: string;
 }
 
 export async function seedDrillWorld(backend: TestBackend): Promise<DrillWorld> {
@@ -51,6 +55,8 @@ export async function seedDrillWorld(backend: TestBackend): Promise<DrillWorld> 
     otherBotId: other.botId,
     otherToken: other.token,
     webhookSecret,
+    visitorToken: issueVisitor(backend.ctx, botId).token,
+    otherVisitorToken: issueVisitor(backend.ctx, other.botId).token,
     pathValues: {
       botId: String(botId),
       name: 'orders',
