@@ -11,6 +11,8 @@ import { closeRawAgent, type RawRequest, type RawResponse, rawRequest } from './
  * outside /api/v1) of a real backend: no 5xx, errors in the documented shape, no stack trace, and a
  * refused request leaves every table as it was (a snapshot whenever the database's change marker
  * moved). Workers are off, so every change in the database is the doing of the request just answered.
+ * No table is excluded from the comparison: a refusal is written to the log (with its trace id), never
+ * to the database — the trace table records accepted work only.
  * METABOT_DRILLS_LONG=1 runs ten times more.
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? (process.env.METABOT_DRILLS_LONG === "1" ? 100_000 : 10_000));
@@ -184,9 +186,9 @@ describe(`API fuzzer (${dialect})`, () => {
       const world = await seedDrillWorld(backend);
       let marker = await changeMarker(backend.ctx.db);
       let baseline: Snapshot = await snapshotDatabase(backend.ctx.db);
-      const arbitrary = fc.constantFrom(...targets).chain((target) => requestArbitrary(target, world, backend.url).map((request) => ({ target, request })));
+      const arbitrary = fc.constantFrom(...targets).chain((target) => requestArbitrary(target, world, backend.url));
       await fc.assert(
-        fc.asyncProperty(arbitrary, async ({ request }) => {
+        fc.asyncProperty(arbitrary, async (request) => {
           const response = await rawRequest(backend.url, request);
           stats.requests++;
           stats.statuses.set(response.status, (stats.statuses.get(response.status) ?? 0) + 1);

@@ -76,7 +76,7 @@ describe(`token scope matrix and hostile input (${dialect})`, () => {
     }
     expect(wrong).toEqual([]);
     expect(snapshotDifferences(before, await snapshotDatabase(backend.ctx.db))).toEqual([]);
-  });
+  }, 120_000);
 
   it('lets a token with exactly the documented scope (and a matching alias) past authorization', async () => {
     const unknown = { ...world.pathValues, name: 'no_such_table', messageId: 'msg_none', subscriptionId: 'sub_none', leadId: 'ld_none', userId: 'nobody', version: '999', traceId: 'tr_none' };
@@ -143,7 +143,7 @@ describe(`token scope matrix and hostile input (${dialect})`, () => {
       }),
       { numRuns: 1000 },
     );
-  });
+  }, 60_000);
 
   describe('hostile data-table names and filters', () => {
     // name → the documented answer: 201 for a well-formed name (any script; table names are
@@ -221,6 +221,6 @@ describe(`token scope matrix and hostile input (${dialect})`, () => {
       }
       expect(await ordersRows()).toEqual(rowsBefore);
       expect(snapshotDifferences(before, await otherBotsData())).toEqual([]);
-    });
+    }, 120_000);
   });
 });
