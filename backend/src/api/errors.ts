@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { z } from 'zod';
-import { isDatabaseUnavailable } from '../db/database';
+import { isDatabaseUnavailable, isUnstorableText } from '../db/database';
 import type { Logger } from '../logging/logger';
 
 export interface FieldError {
@@ -79,6 +79,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return next(error);
     const known = error instanceof ApiError ? error : fromBodyParser(error);
     if (known) return sendError(res, known);
+    if (isUnstorableText(error)) return sendError(res, new ApiError(400, 'Text with characters that cannot be stored (NUL)'));
     logger.error({ err: error, traceId: res.locals.traceId, path: req.path }, 'request failed');
     if (!isDatabaseUnavailable(error)) return sendError(res, new ApiError(500, 'Internal error'));
     res.setHeader('Retry-After', '5');

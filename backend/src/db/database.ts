@@ -85,6 +85,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return UNAVAILABLE_CODES.test(String(e?.code ?? '')) || UNAVAILABLE_MESSAGES.test(String(e?.message ?? ''));
 }
 
+/** True when PostgreSQL refused a text value it cannot store (a NUL character): the caller's input, not a fault. */
+export function isUnstorableText(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === '22021' || code === '22P05';
+}
+
 /** True when an insert failed on a unique constraint, in either dialect. */
 export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string; message?: string };

@@ -56,6 +56,11 @@ describe(`health, OpenAPI and Swagger UI (${dialect})`, () => {
     expect((await backend.request('GET', `/api/v1/bots/${botId}`)).status).toBe(401);
   });
 
+  it('answers a NUL character PostgreSQL cannot store as the caller\'s error, not a 500', async () => {
+    const res = await backend.request('GET', `/api/v1/bots/${botId}/events/deliveries?subscriptionId=%00`, { token });
+    expect([res.status, res.body.success]).toEqual(dialect === 'postgresql' ? [400, false] : [200, true]);
+  });
+
   it('answers unknown routes with the error shape and never a stack trace', async () => {
     const res = await backend.request('GET', '/api/v1/nothing/here', { token });
     expect(res.status).toBe(404);
