@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { errorBodySchema } from '../../backend/src/api/errors';
-import { dialect, startTestBackend, type TestBackend } from '../../backend/test/support/test-backend';
+import { startDeliveryBackend, TelegramStandin } from '../../backend/test/support/delivery';
+import { dialect, type TestBackend } from '../../backend/test/support/test-backend';
 import { type Endpoint, type JsonSchema, publishedEndpoints } from './support/api-surface';
 import { changeMarker, type Snapshot, snapshotDatabase, snapshotDifferences } from './support/db-snapshot';
 import { type DrillWorld, seedDrillWorld } from './support/fixtures';
@@ -166,16 +167,20 @@ function problemsWith(request: RawRequest, response: RawResponse): string[] {
 }
 
 describe(`API fuzzer (${dialect})`, () => {
+  let standin: TelegramStandin;
   let backend: TestBackend;
   let endpoints: Endpoint[];
 
   beforeAll(async () => {
-    backend = await startTestBackend({ env: { WORKERS_ENABLED: 'false', BODY_LIMIT: `${BODY_LIMIT_BYTES / 1024}kb` } });
+    // Telegram is the stand-in: a token check (getMe) is answered, not a 502 for an unreachable Telegram.
+    standin = await TelegramStandin.start();
+    backend = await startDeliveryBackend(standin, { WORKERS_ENABLED: 'false', BODY_LIMIT: `${BODY_LIMIT_BYTES / 1024}kb` });
     endpoints = await publishedEndpoints(backend);
   });
   afterAll(async () => {
     closeRawAgent();
     await backend.close();
+    await standin.close();
   });
 
   it(`answers ${RUNS} hostile requests without a 5xx, in the error shape, and refusals change nothing`, async () => {

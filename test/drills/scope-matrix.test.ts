@@ -2,11 +2,12 @@ import fc from 'fast-check';
 import { SCOPES, type Scope } from '../../backend/src/bots/scopes';
 import { createToken, revokeToken } from '../../backend/src/bots/tokens';
 import { signatureHeader, verifySignature as backendVerify } from '../../backend/src/events/signature';
-import { dialect, startTestBackend, type TestBackend } from '../../backend/test/support/test-backend';
+import { startDeliveryBackend, TelegramStandin } from '../../backend/test/support/delivery';
+import { dialect, type TestBackend } from '../../backend/test/support/test-backend';
 import { signPayload, verifySignature as triggerVerify } from '../../nodes/MetabotTrigger/signature';
 import { concretePath, type Endpoint, publishedEndpoints } from './support/api-surface';
 import { snapshotDatabase, snapshotDifferences } from './support/db-snapshot';
-import { type DrillWorld, seedDrillWorld } from './support/fixtures';
+import { type DrillWorld, seedDrillWorld, setFakeTelegramToken } from './support/fixtures';
 
 /**
  * Every published endpoint × every wrong credential is refused with the right status and changes
@@ -14,6 +15,7 @@ import { type DrillWorld, seedDrillWorld } from './support/fixtures';
  * inside their own table. Workers are off so every database change is a request's doing.
  */
 describe(`token scope matrix and hostile input (${dialect})`, () => {
+  let standin: TelegramStandin;
   let backend: TestBackend;
   let world: DrillWorld;
   let endpoints: Endpoint[];
@@ -28,7 +30,8 @@ describe(`token scope matrix and hostile input (${dialect})`, () => {
     });
 
   beforeAll(async () => {
-    backend = await startTestBackend({ env: { WORKERS_ENABLED: 'false' } });
+    standin = await TelegramStandin.start();
+    backend = await startDeliveryBackend(standin, { WORKERS_ENABLED: 'false' });
     world = await seedDrillWorld(backend);
     endpoints = (await publishedEndpoints(backend)).filter((e) => e.path.startsWith('/api/v1/bots/{botId}'));
     tokens.revoked = await mint({});
@@ -41,7 +44,10 @@ describe(`token scope matrix and hostile input (${dialect})`, () => {
       tokens[`only:${scope}`] = await mint({ scopes: [scope] });
     }
   });
-  afterAll(() => backend.close());
+  afterAll(async () => {
+    await backend.close();
+    await standin.close();
+  });
 
   it('enumerates the bot routes from the OpenAPI registry, each with a documented scope', () => {
     expect(endpoints.length).toBeGreaterThanOrEqual(40);
@@ -106,11 +112,11 @@ describe(`token scope matrix and hostile input (${dialect})`, () => {
   });
 
   it('refuses a wrong, missing or foreign Telegram webhook secret, and stores nothing', async () => {
-    const before = await snapshotDatabase(backend.ctx.db);
     const update = { update_id: 1, message: { message_id: 1, date: 1, chat: { id: 1001, type: 'private' }, from: { id: 1001, is_bot: false, first_name: 'A' }, text: 'hi' } };
     const post = (botId: number, secret?: string) =>
       backend.request('POST', `/telegram/${botId}/webhook`, { body: update, headers: secret === undefined ? {} : { 'x-telegram-bot-api-secret-token': secret } });
-    const secret = world.webhookSecret;
+    const secret = await setFakeTelegramToken(backend, world.botId); // the admin-scope tests above may have removed it
+    const before = await snapshotDatabase(backend.ctx.db);
     for (const wrong of [undefined, '', 'x', secret.slice(0, -1), `${secret}0`, secret.toUpperCase(), `${secret} x`]) {
       const res = await post(world.botId, wrong);
       expect([wrong, res.status, res.body.success]).toEqual([wrong, 401, false]);

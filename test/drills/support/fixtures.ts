@@ -1,4 +1,4 @@
-import { setTelegramToken } from '../../../backend/src/channels/telegram/telegram-store';
+import { getTelegramBot, setTelegramToken } from '../../../backend/src/channels/telegram/telegram-store';
 import { issueVisitor } from '../../../backend/src/channels/webchat/visitors';
 import { seedLinkedLeads } from '../../../backend/test/support/delivery';
 import { userAccountMap } from '../../../backend/test/support/maps';
@@ -16,6 +16,12 @@ export interface DrillWorld {
   /** Web-chat visitor tokens of each bot. */
   visitorToken: string;
   otherVisitorToken: string;
+}
+
+/** Gives the bot a Telegram token (of no real bot) and answers the webhook secret that came with it. */
+export async function setFakeTelegramToken(backend: TestBackend, botId: number): Promise<string> {
+  await setTelegramToken(backend.ctx, botId, '123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+  return (await getTelegramBot(backend.ctx, botId))!.webhookSecret;
 }
 
 export async function seedDrillWorld(backend: TestBackend): Promise<DrillWorld> {
@@ -46,8 +52,7 @@ export async function seedDrillWorld(backend: TestBackend): Promise<DrillWorld> 
   await expectOk(backend.request('POST', `/api/v1/bots/${other.botId}/tables`, { token: other.token, body: { name: 'orders', columns: [{ name: 'customer', type: 'string' }] } }));
   const subscription = await expectOk(api('POST', '/subscriptions', { url: 'http://127.0.0.1:9/hook', events: ['*'] }));
   const message = await expectOk(api('POST', '/messages', { userIds: [lead.userId], text: 'hello' }));
-  await setTelegramToken(backend.ctx, botId, '123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
-  const webhookSecret = (await backend.ctx.db('telegram_bots').where({ bot_id: botId }).first()).webhook_secret as string;
+  const webhookSecret = await setFakeTelegramToken(backend, botId);
 
   return {
     botId,
