@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { errorBodySchema } from '../../backend/src/api/errors';
-import { startDeliveryBackend, TelegramStandin } from '../../backend/test/support/delivery';
+import { useStandinBackend } from '../../backend/test/support/delivery';
 import { dialect, type TestBackend } from '../../backend/test/support/test-backend';
 import { type Endpoint, type JsonSchema, publishedEndpoints } from './support/api-surface';
 import { changeMarker, type Snapshot, snapshotDatabase, snapshotDifferences } from './support/db-snapshot';
@@ -167,21 +167,16 @@ function problemsWith(request: RawRequest, response: RawResponse): string[] {
 }
 
 describe(`API fuzzer (${dialect})`, () => {
-  let standin: TelegramStandin;
+  // Telegram is the stand-in: a token check (getMe) is answered, not a 502 for an unreachable Telegram.
+  const setup = useStandinBackend({ WORKERS_ENABLED: 'false', BODY_LIMIT: `${BODY_LIMIT_BYTES / 1024}kb` });
   let backend: TestBackend;
   let endpoints: Endpoint[];
 
   beforeAll(async () => {
-    // Telegram is the stand-in: a token check (getMe) is answered, not a 502 for an unreachable Telegram.
-    standin = await TelegramStandin.start();
-    backend = await startDeliveryBackend(standin, { WORKERS_ENABLED: 'false', BODY_LIMIT: `${BODY_LIMIT_BYTES / 1024}kb` });
+    backend = setup.backend;
     endpoints = await publishedEndpoints(backend);
   });
-  afterAll(async () => {
-    closeRawAgent();
-    await backend.close();
-    await standin.close();
-  });
+  afterAll(() => closeRawAgent());
 
   it(`answers ${RUNS} hostile requests without a 5xx, in the error shape, and refusals change nothing`, async () => {
     const stats = { requests: 0, refused: 0, accepted: 0, snapshots: 0, statuses: new Map<number, number>() };

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { SCOPES, type Scope } from '../../backend/src/bots/scopes';
 import { createToken, revokeToken } from '../../backend/src/bots/tokens';
 import { signatureHeader, verifySignature as backendVerify } from '../../backend/src/events/signature';
-import { startDeliveryBackend, TelegramStandin } from '../../backend/test/support/delivery';
+import { useStandinBackend } from '../../backend/test/support/delivery';
 import { dialect, type TestBackend } from '../../backend/test/support/test-backend';
 import { signPayload, verifySignature as triggerVerify } from '../../nodes/MetabotTrigger/signature';
 import { concretePath, type Endpoint, publishedEndpoints } from './support/api-surface';
@@ -15,7 +15,7 @@ import { type DrillWorld, seedDrillWorld, setFakeTelegramToken } from './support
  * inside their own table. Workers are off so every database change is a request's doing.
  */
 describe(`token scope matrix and hostile input (${dialect})`, () => {
-  let standin: TelegramStandin;
+  const setup = useStandinBackend({ WORKERS_ENABLED: 'false' });
   let backend: TestBackend;
   let world: DrillWorld;
   let endpoints: Endpoint[];
@@ -30,8 +30,7 @@ describe(`token scope matrix and hostile input (${dialect})`, () => {
     });
 
   beforeAll(async () => {
-    standin = await TelegramStandin.start();
-    backend = await startDeliveryBackend(standin, { WORKERS_ENABLED: 'false' });
+    backend = setup.backend;
     world = await seedDrillWorld(backend);
     endpoints = (await publishedEndpoints(backend)).filter((e) => e.path.startsWith('/api/v1/bots/{botId}'));
     tokens.revoked = await mint({});
@@ -43,10 +42,6 @@ describe(`token scope matrix and hostile input (${dialect})`, () => {
       tokens[`without:${scope}`] = await mint({ scopes: SCOPES.filter((s) => s !== scope) });
       tokens[`only:${scope}`] = await mint({ scopes: [scope] });
     }
-  });
-  afterAll(async () => {
-    await backend.close();
-    await standin.close();
   });
 
   it('enumerates the bot routes from the OpenAPI registry, each with a documented scope', () => {
