@@ -210,7 +210,8 @@ describe(`API fuzzer (${dialect})`, () => {
     expect(stats.requests).toBe(RUNS);
     // The run reached past authentication and validation, not only 401s.
     expect(stats.accepted).toBeGreaterThan(RUNS / 50);
-    expect([401, 403, 404, 413, 415, 422].every((s) => (stats.statuses.get(s) ?? 0) > 0)).toBe(true);
+    // Each kind of refusal showed up (a short FUZZ_RUNS run may well miss the rarer ones).
+    if (RUNS >= 5000) expect([401, 403, 404, 413, 415, 422].filter((s) => !stats.statuses.get(s))).toEqual([]);
     const cpu = process.cpuUsage(started.cpu);
     const seconds = { wallSeconds: Math.round(performance.now() - started.wall) / 1000, cpuSeconds: Math.round((cpu.user + cpu.system) / 1000) / 1000 };
     process.stdout.write(`fuzz (${dialect}): ${JSON.stringify({ ...stats, ...seconds, statuses: Object.fromEntries(stats.statuses) })}\n`);
