@@ -1,16 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
+import readline from 'node:readline';
 import { ensureBuiltCli } from '../support/cli';
-import { eventually } from '../support/eventually';
 import { userAccountMap } from '../support/maps';
 import { dialect, startTestBackend, type TestBackend } from '../support/test-backend';
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+/** `metabot-backend serve` on port 0: `url` resolves once it logs that it listens, `exited` when it is gone. */
+function serve(env: Record<string, string>): { child: ChildProcess; url: Promise<string>; exited: Promise<unknown> } {
+  const child = spawn(process.execPath, [ensureBuiltCli(), 'serve'], { env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const url = new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      if (entry.msg === 'metabot backend listening' && entry.url) resolve(entry.url);
+    });
+  });
+  return { child, url, exited };
 }
 
 describe(`kill -9 while calls are being group-committed (${dialect})`, () => {
@@ -28,13 +33,9 @@ describe(`kill -9 while calls are being group-committed (${dialect})`, () => {
   it('every call answered 200 before the kill has its event and trace hop', async () => {
     const { botId, token } = await backend.createBot({ map: userAccountMap });
     const { DATABASE_URL } = backend.ctx.config;
-    const port = await freePort();
-    const serverUrl = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, [ensureBuiltCli(), 'serve'], {
-      env: { PATH: process.env.PATH ?? '', DATA_DIR: backend.dataDir, PORT: String(port), LOG_LEVEL: 'silent', ...(DATABASE_URL ? { DATABASE_URL } : {}) },
-      stdio: 'ignore',
-    });
-    await eventually(() => fetch(`${serverUrl}/healthz`).then((r) => r.ok, () => false), 20_000);
+    const served = serve({ DATA_DIR: backend.dataDir, ...(DATABASE_URL ? { DATABASE_URL } : {}) });
+    child = served.child;
+    const serverUrl = await served.url;
 
     const acknowledged: Array<{ traceId: string; eventId: number }> = [];
     let sent = 0;
@@ -60,7 +61,7 @@ describe(`kill -9 while calls are being group-committed (${dialect})`, () => {
       }
     };
     await Promise.all(Array.from({ length: 12 }, caller));
-    await new Promise((resolve) => child!.once('exit', resolve));
+    await served.exited;
 
     const traceIds = acknowledged.map((a) => a.traceId);
     const events = await backend.ctx.db('events').whereIn('trace_id', traceIds);
