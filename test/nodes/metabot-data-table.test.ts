@@ -112,6 +112,18 @@ describeWithN8n('Metabot Data Table in the n8n engine', () => {
       expect(rank).toMatchObject({ percentile: 50, below: 2, total: 4 });
     });
 
+    it('ranks a group total among groups: by value, by the group of a row, and by the group itself', async () => {
+      const percentile = (subject: Record<string, unknown>) =>
+        runOne({ resource: 'stats', operation: 'percentile', table: 'scores', column: 'points', groupBy: 'team', groupFn: 'sum', window: { type: 'this_week' }, ...subject });
+      const [dan] = await runOne({ resource: 'row', operation: 'getMany', table: 'scores', conditions: { condition: [condition('player', 'eq', 'dan')] } });
+      // Team totals: red 15 + 30 = 45, blue 20 + 40 = 60.
+      expect((await percentile({ subject: 'rowId', rowId: dan.id }))[0]).toEqual({ percentile: 50, below: 1, total: 2, value: 60 });
+      expect((await percentile({ subject: 'group', group: '{"team": "red"}' }))[0]).toEqual({ percentile: 0, below: 0, total: 2, value: 45 });
+      expect((await percentile({ subject: 'value', value: '100' }))[0]).toMatchObject({ percentile: 100, below: 2, total: 2 });
+      const [maxima] = await percentile({ subject: 'value', value: '35', groupFn: 'max' });
+      expect(maxima).toMatchObject({ percentile: 50, below: 1, total: 2 });
+    });
+
     it('updates and deletes only with a condition (or All Rows) and reports the counts', async () => {
       const refused = await engine.run([node({ resource: 'row', operation: 'delete', table: 'scores' })]);
       expect(refused.error('Table')!.message).toMatch(/All Rows/);

@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import type { ItemOperation } from '../../shared/execute';
+import { parseJsonParameter, type ItemOperation } from '../../shared/execute';
 import { encodePath, metabotApiRequest } from '../../shared/transport';
 import { columnParameter, filterFields, readColumnList, readFilter, readWindow, tableField, windowField } from './fields';
 
@@ -64,13 +64,44 @@ export const description: INodeProperties[] = [
 	},
 	columnParameter(only('percentile'), 'Column Name or ID', 'column'),
 	{
+		displayName: 'Rank',
+		name: 'subject',
+		type: 'options',
+		options: [
+			{ name: 'A Value', value: 'value', description: 'A value, or with Group By a group total' },
+			{ name: 'A Row', value: 'rowId', description: 'A row\'s value, or with Group By the total of the row\'s group' },
+			{ name: 'A Group', value: 'group', description: 'With Group By: the total of the group with these column values' },
+		],
+		default: 'value',
+		displayOptions: { show: only('percentile') },
+	},
+	{
 		displayName: 'Value',
 		name: 'value',
 		type: 'string',
 		required: true,
 		default: '',
 		description: 'The value (or, with Group By, the group total) to rank',
-		displayOptions: { show: only('percentile') },
+		displayOptions: { show: { ...only('percentile'), subject: ['value'] } },
+	},
+	{
+		displayName: 'Row ID',
+		name: 'rowId',
+		type: 'number',
+		required: true,
+		default: 0,
+		description: 'The ID of the row to rank, e.g. the row just inserted',
+		displayOptions: { show: { ...only('percentile'), subject: ['rowId'] } },
+	},
+	{
+		displayName: 'Group (JSON)',
+		name: 'group',
+		type: 'json',
+		required: true,
+		default: '{}',
+		placeholder: '{ "userId": "127" }',
+		description: 'The Group By columns\' values of the group to rank',
+		displayOptions: { show: { ...only('percentile'), subject: ['group'] } },
 	},
 	{
 		displayName: 'Group By',
@@ -79,7 +110,7 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'userId',
 		description: 'Columns (comma-separated) to group rows by',
-		displayOptions: { show: { resource: ['stats'], operation: ['top', 'aggregate'] } },
+		displayOptions: { show: all },
 	},
 	{
 		displayName: 'Group Function',
@@ -89,6 +120,15 @@ export const description: INodeProperties[] = [
 		default: '',
 		description: 'With Group By: rank groups by this total of the column instead of listing rows per group',
 		displayOptions: { show: only('top') },
+	},
+	{
+		displayName: 'Group Function',
+		name: 'groupFn',
+		type: 'options',
+		options: AGGREGATE_FUNCTIONS,
+		default: 'sum',
+		description: 'With Group By: what each group totals (e.g. the sum of minutes per user)',
+		displayOptions: { show: only('percentile') },
 	},
 	windowField(all),
 	...filterFields(all, false),
@@ -134,12 +174,21 @@ async function aggregate(this: IExecuteFunctions, itemIndex: number): Promise<ID
 	return answer.rows as IDataObject[];
 }
 
-async function percentile(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+/** What is ranked: `value`, `rowId` or `group`, as the backend expects exactly one of them. */
+function percentileSubject(this: IExecuteFunctions, itemIndex: number): IDataObject {
+	const subject = this.getNodeParameter('subject', itemIndex, 'value') as string;
+	if (subject === 'rowId') return { rowId: Number(this.getNodeParameter('rowId', itemIndex)) };
+	if (subject === 'group') return { group: parseJsonParameter(this.getNode(), this.getNodeParameter('group', itemIndex), 'Group', itemIndex) };
 	const raw = this.getNodeParameter('value', itemIndex) as string | number;
-	const value = typeof raw === 'string' && raw.trim() !== '' && !Number.isNaN(Number(raw)) ? Number(raw) : raw;
-	const body = { column: this.getNodeParameter('column', itemIndex), value, ...scope.call(this, itemIndex) };
+	return { value: typeof raw === 'string' && raw.trim() !== '' && !Number.isNaN(Number(raw)) ? Number(raw) : raw };
+}
+
+async function percentile(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+	let body: IDataObject = { column: this.getNodeParameter('column', itemIndex), ...percentileSubject.call(this, itemIndex), ...scope.call(this, itemIndex) };
+	body = withGroups.call(this, itemIndex, body);
+	if (body.groupBy) body.fn = this.getNodeParameter('groupFn', itemIndex, 'sum');
 	const answer = await metabotApiRequest.call(this, { method: 'POST', path: tablePath.call(this, itemIndex, 'percentile'), body, itemIndex });
-	return { percentile: answer.percentile, below: answer.below, total: answer.total, value: answer.value ?? value };
+	return { percentile: answer.percentile, below: answer.below, total: answer.total, value: answer.value ?? body.value ?? null };
 }
 
 export const operations: Record<string, ItemOperation> = { top, aggregate, percentile };
