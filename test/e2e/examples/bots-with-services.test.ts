@@ -1,0 +1,313 @@
+/**
+ * The examples that call outside services — quote of the day, weather, fitness, payment, helpdesk —
+ * imported from examples/workflows into one real n8n, each on a bot of its own, and driven through
+ * their scenarios: users act in the Telegram stand-in, the services are local stand-ins with the real
+ * response shapes.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createTelegramBot, seedLinkedLeads, startDeliveryBackend, TelegramStandin, type SeededLead, type StandinBot } from '../../../backend/test/support/delivery';
+import type { TestBackend } from '../../../backend/test/support/test-backend';
+import { n8nInstalled, n8nRuntimeDir } from '../../nodes/support/n8n-runtime';
+import { N8nInstance, type N8nServer, waitUntil } from '../support/n8n-server';
+import { startFavqs, startRecorder, startWeatherApi, startYooKassa, type Standin, type YooKassa } from '../support/service-standins';
+
+jest.setTimeout(60_000);
+
+const run = n8nInstalled() || process.env.METABOT_E2E === '1';
+if (!run) console.warn(`SKIPPED example workflows: no n8n at ${n8nRuntimeDir} and METABOT_E2E is not 1 (run scripts/install-n8n.sh).`);
+
+const examplesDir = path.join(__dirname, '..', '..', '..', 'examples');
+const WEATHER_KEY = 'weather-test-key';
+const SHOP = { id: '506751', secret: 'test_secret_key' };
+
+interface ExampleBot {
+  botId: number;
+  token: string;
+  telegram: StandinBot;
+}
+
+/** An example workflow as n8n imports it here: its bot's credential, the Settings node pointing at the stand-ins. */
+function loadExample(file: string, credentialIds: Record<string, string>, settings: Record<string, string> = {}) {
+  const workflow = JSON.parse(fs.readFileSync(path.join(examplesDir, 'workflows', file), 'utf8'));
+  for (const node of workflow.nodes) {
+    for (const type of Object.keys(node.credentials ?? {})) node.credentials[type] = { id: credentialIds[type], name: credentialIds[type] };
+    if (node.name !== 'Settings') continue;
+    for (const assignment of node.parameters.assignments.assignments) assignment.value = settings[assignment.name] ?? assignment.value;
+  }
+  return { ...workflow, active: true };
+}
+
+(run ? describe : describe.skip)('example workflows with outside services, in a real n8n', () => {
+  let standin: TelegramStandin;
+  let backend: TestBackend;
+  let n8n: N8nServer;
+  let favqs: Standin;
+  let weatherApi: Standin;
+  let yookassa: YooKassa;
+  let crm: Standin;
+  let helpdesk: Standin;
+  const bots: Record<'quote' | 'weather' | 'fitness' | 'payment' | 'helpdesk', ExampleBot> = {} as never;
+  const api = (bot: ExampleBot, method: string, urlPath: string, body?: unknown) => backend.request(method, `/api/v1/bots/${bot.botId}${urlPath}`, { token: bot.token, body });
+
+  /** The lead the backend made for a Telegram chat of the bot. */
+  const leadOf = async (bot: ExampleBot, chatId: number) => backend.ctx.db('leads').where({ bot_id: bot.botId, chat_id: String(chatId) }).first();
+
+  /**
+   * A Send and Wait question takes the answer only once its wait is registered (after the backend
+   * recorded the question as sent; an answer removes it). A person needs longer to read the question.
+   */
+  async function waitPending(bot: ExampleBot, chatId: number) {
+    await waitUntil(async () => {
+      const lead = await leadOf(bot, chatId);
+      return lead !== undefined && (await backend.ctx.db('message_waits').where({ lead_id: lead.id }).first()) !== undefined;
+    }, 20_000, `the question to chat ${chatId} to wait for its answer`);
+  }
+
+  async function nextMessage(bot: ExampleBot, chatId: number, seen: number) {
+    await waitUntil(async () => bot.telegram.messagesTo(chatId).length > seen, 30_000, `message ${seen + 1} to chat ${chatId}`);
+    return bot.telegram.messagesTo(chatId)[seen];
+  }
+
+  beforeAll(async () => {
+    standin = await TelegramStandin.start();
+    backend = await startDeliveryBackend(standin);
+    favqs = await startFavqs({ body: 'Simplicity is prerequisite for reliability.', author: 'Edsger W. Dijkstra' });
+    weatherApi = await startWeatherApi(WEATHER_KEY, [{ name: 'Moscow', country: 'Russia', tempC: -3, condition: { text: 'Light snow', code: 1213 } }]);
+    yookassa = await startYooKassa(SHOP.id, SHOP.secret);
+    crm = await startRecorder();
+    helpdesk = await startRecorder();
+    for (const name of ['quote', 'weather', 'fitness', 'payment', 'helpdesk'] as const) bots[name] = await createTelegramBot(backend, standin);
+    const helpdeskMap = JSON.parse(fs.readFileSync(path.join(examplesDir, 'maps', 'helpdesk.json'), 'utf8'));
+    expect((await api(bots.helpdesk, 'POST', '/maps', { document: helpdeskMap })).status).toBeLessThan(300);
+
+    const metabotCredential = (name: keyof typeof bots) => ({
+      id: `metabot-${name}`,
+      name: `metabot-${name}`,
+      type: 'metabotApi',
+      data: { serverUrl: `${backend.url}/api/v1`, botId: bots[name].botId, token: bots[name].token },
+    });
+    const credentials = [
+      ...(['quote', 'weather', 'fitness', 'payment', 'helpdesk'] as const).map(metabotCredential),
+      { id: 'weather-key', name: 'weather-key', type: 'httpQueryAuth', data: { name: 'key', value: WEATHER_KEY } },
+      { id: 'yookassa-shop', name: 'yookassa-shop', type: 'httpBasicAuth', data: { user: SHOP.id, password: SHOP.secret } },
+    ];
+    const instance = await N8nInstance.create();
+    yookassa.notificationUrl = `http://127.0.0.1:${instance.port}/webhook/yookassa-notifications`;
+    await instance.setup({
+      credentials,
+      workflows: [
+        loadExample('quote-of-the-day.json', { metabotApi: 'metabot-quote' }, { quoteApiUrl: `${favqs.url}/api` }),
+        loadExample('weather.json', { metabotApi: 'metabot-weather', httpQueryAuth: 'weather-key' }, { weatherApiUrl: `${weatherApi.url}/v1` }),
+        loadExample('fitness.json', { metabotApi: 'metabot-fitness' }),
+        loadExample('payment.json', { metabotApi: 'metabot-payment', httpBasicAuth: 'yookassa-shop' }, { yookassaApiUrl: `${yookassa.url}/v3`, crmUrl: crm.url }),
+        loadExample('helpdesk.json', { metabotApi: 'metabot-helpdesk' }, { helpdeskUrl: helpdesk.url }),
+      ],
+    });
+    n8n = await instance.start();
+    for (const bot of Object.values(bots)) await waitUntil(async () => (await api(bot, 'GET', '/subscriptions')).body.subscriptions?.length === 1, 60_000, `the subscription of bot ${bot.botId}`);
+    await n8n.waitForWebhook('yookassa-notifications');
+  }, 240_000);
+
+  afterAll(async () => {
+    await n8n?.stop();
+    for (const server of [favqs, weatherApi, yookassa, crm, helpdesk]) await server?.close();
+    await backend?.close();
+    await standin?.close();
+  }, 30_000);
+
+  describe('quote of the day', () => {
+    const chat = 1101;
+
+    it('asks the name once, remembers it on the lead, and greets by name', async () => {
+      const { telegram } = bots.quote;
+      telegram.setUser(chat, { first_name: 'Anna' });
+      telegram.userStarts(chat);
+      expect((await nextMessage(bots.quote, chat, 0)).text).toBe("Hi! I send a quote every day. What's your name?");
+      await waitPending(bots.quote, chat);
+      telegram.userSends(chat, '  Annushka ');
+      const greeting = await nextMessage(bots.quote, chat, 1);
+      expect(greeting.text).toBe('Nice to meet you, Annushka! Tap the button for the quote of the day.');
+      expect(greeting.replyMarkup).toEqual({ inline_keyboard: [[{ text: 'Quote of the day', callback_data: 'quote' }]] });
+      const lead = await leadOf(bots.quote, chat);
+      expect((await api(bots.quote, 'GET', `/leads/${lead.id}`)).body.lead.attributes).toEqual({ name: 'Annushka' });
+
+      telegram.userSends(chat, 'hello again');
+      expect((await nextMessage(bots.quote, chat, 2)).text).toBe('Hello, Annushka! Tap the button for the quote of the day.');
+    });
+
+    it('a tap on the button fetches favqs qotd and sends the quote with the remembered name', async () => {
+      const calls = favqs.received.length;
+      bots.quote.telegram.tapButton(chat, 'quote');
+      const quote = await nextMessage(bots.quote, chat, 3);
+      expect(quote.text).toBe('Annushka, your quote of the day:\n\n«Simplicity is prerequisite for reliability.»\n— Edsger W. Dijkstra');
+      expect(favqs.received.slice(calls).map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/qotd']);
+    });
+  });
+
+  describe('weather bot', () => {
+    const chat = 2101;
+    const tipFor = async (code: number) =>
+      (await api(bots.weather, 'POST', '/tables/weather_tips/rows/query', { filter: { match: 'all', conditions: [{ column: 'code', op: 'eq', value: code }] } })).body.rows[0]?.tip;
+
+    it('fills the weather_tips table when the workflow is activated', async () => {
+      await waitUntil(async () => (await api(bots.weather, 'POST', '/tables/weather_tips/stats/aggregate', { aggregates: [{ fn: 'count' }] })).body.rows?.[0]?.count === 48, 30_000, 'the tips');
+      expect(await tipFor(1213)).toBe('Snow: dress warmly and wear boots with a good grip.');
+    });
+
+    it('asks the city, then answers with the current weather and the tip of its condition code from the table', async () => {
+      const { telegram } = bots.weather;
+      // The tip comes from the table at answer time: an edited row changes the answer.
+      expect((await api(bots.weather, 'POST', '/tables/weather_tips/rows/upsert', { keys: ['code'], rows: [{ code: 1213, tip: 'Light snow: boots and a warm hat.' }] })).status).toBe(200);
+      telegram.userStarts(chat);
+      expect((await nextMessage(bots.weather, chat, 0)).text).toBe('Which city are you in?');
+      await waitPending(bots.weather, chat);
+      telegram.userSends(chat, 'Moscow');
+      const saved = await nextMessage(bots.weather, chat, 1);
+      expect(saved.text).toBe('Got it: Moscow. Tap the button for the weather.');
+      expect(saved.replyMarkup).toEqual({ inline_keyboard: [[{ text: 'Weather now', callback_data: 'weather' }, { text: 'Change city', callback_data: 'city' }]] });
+
+      telegram.tapButton(chat, 'weather');
+      expect((await nextMessage(bots.weather, chat, 2)).text).toBe('Moscow: -3°C, Light snow.\nLight snow: boots and a warm hat.');
+      expect(weatherApi.received.map((r) => r.query)).toEqual([{ key: WEATHER_KEY, q: 'Moscow', aqi: 'no' }]);
+    });
+
+    it('a city the service does not know gets an honest answer and the offer to change it', async () => {
+      const { telegram } = bots.weather;
+      telegram.tapButton(chat, 'city');
+      expect((await nextMessage(bots.weather, chat, 3)).text).toBe('Which city are you in?');
+      await waitPending(bots.weather, chat);
+      telegram.userSends(chat, 'Atlantis');
+      expect((await nextMessage(bots.weather, chat, 4)).text).toBe('Got it: Atlantis. Tap the button for the weather.');
+      telegram.tapButton(chat, 'weather');
+      const sorry = await nextMessage(bots.weather, chat, 5);
+      expect(sorry.text).toBe("Sorry, I couldn't get the weather for Atlantis. Is the city name right?");
+      expect(sorry.replyMarkup).toEqual({ inline_keyboard: [[{ text: 'Change city', callback_data: 'city' }]] });
+    });
+  });
+
+  describe('fitness bot', () => {
+    const chat = 3101;
+
+    it('logs workouts into the shared table and answers with the TOP-5 of the week and the percentile', async () => {
+      const { telegram } = bots.fitness;
+      const now = Date.now();
+      const lastWeek = new Date(now - 8 * 86_400_000).toISOString();
+      const row = (leadId: string, name: string, minutes: number, at = new Date(now).toISOString()) => ({ leadId, name, activity: 'run', minutes, at });
+      await waitUntil(async () => (await api(bots.fitness, 'GET', '/tables/workouts')).status === 200, 30_000, 'the workouts table');
+      const seeded = await api(bots.fitness, 'POST', '/tables/workouts/rows', {
+        rows: [row('ld_ann', 'Ann', 20), row('ld_bob', 'Bob', 50), row('ld_carl', 'Carl', 70), row('ld_dana', 'Dana', 60), row('ld_dana', 'Dana', 60), row('ld_zed', 'Zed', 500, lastWeek)],
+      });
+      expect(seeded.status).toBe(201);
+      telegram.setUser(chat, { first_name: 'Max' });
+
+      telegram.userSends(chat, 'Run 45');
+      expect((await nextMessage(bots.fitness, chat, 0)).text).toBe(
+        'Logged: run, 45 min.\n\nTOP-5 this week:\n1. Dana — 120 min\n2. Carl — 70 min\n3. Bob — 50 min\n4. Max — 45 min\n5. Ann — 20 min\n\nThis week you were more active than 20% of users.',
+      );
+      telegram.userSends(chat, 'swim 30 min');
+      expect((await nextMessage(bots.fitness, chat, 1)).text).toBe(
+        'Logged: swim, 30 min.\n\nTOP-5 this week:\n1. Dana — 120 min\n2. Max — 75 min\n3. Carl — 70 min\n4. Bob — 50 min\n5. Ann — 20 min\n\nThis week you were more active than 60% of users.',
+      );
+      const lead = await leadOf(bots.fitness, chat);
+      const mine = await api(bots.fitness, 'POST', '/tables/workouts/rows/query', { filter: { match: 'all', conditions: [{ column: 'leadId', op: 'eq', value: lead.id }] }, sort: [{ column: 'id', direction: 'asc' }] });
+      expect(mine.body.rows.map((r: Record<string, unknown>) => [r.name, r.activity, r.minutes])).toEqual([['Max', 'run', 45], ['Max', 'swim', 30]]);
+    });
+
+    it('anything else gets the how-to', async () => {
+      bots.fitness.telegram.userSends(chat, 'what can you do?');
+      expect((await nextMessage(bots.fitness, chat, 2)).text).toMatch(/^Send me each workout as “activity minutes”/);
+    });
+  });
+
+  describe('payment in the chat', () => {
+    const chat = 4101;
+
+    it('offers, creates the payment on Buy and sends the pay link as a URL button', async () => {
+      const { telegram } = bots.payment;
+      telegram.userSends(chat, 'hi');
+      const offer = await nextMessage(bots.payment, chat, 0);
+      expect(offer.text).toBe('Chatbot course: 990.00 RUB. Pay right here in the chat.');
+      telegram.tapButton(chat, 'buy');
+      const payLink = await nextMessage(bots.payment, chat, 1);
+
+      const [create] = yookassa.received.filter((r) => r.method === 'POST');
+      const lead = await leadOf(bots.payment, chat);
+      const orderId = create.body.metadata.orderId as string;
+      expect(orderId).toMatch(/^\d+$/);
+      expect(create).toMatchObject({
+        path: '/v3/payments',
+        headers: { authorization: `Basic ${Buffer.from(`${SHOP.id}:${SHOP.secret}`).toString('base64')}`, 'idempotence-key': expect.stringMatching(/^[0-9a-f]{32}$/) },
+        body: { amount: { value: '990.00', currency: 'RUB' }, capture: true, confirmation: { type: 'redirect', return_url: 'https://t.me/your_bot' }, description: 'Chatbot course', metadata: { leadId: lead.id } },
+      });
+      const [payment] = [...yookassa.payments.values()];
+      expect(payLink.text).toBe(`Order ${orderId}: Chatbot course, 990.00 RUB.\nTap the button to pay.`);
+      expect(payLink.replyMarkup).toEqual({ inline_keyboard: [[{ text: 'Pay', url: payment.confirmation.confirmation_url }]] });
+    });
+
+    it("on YooKassa's payment.succeeded: checks the payment, confirms the order to the user once, tells the CRM", async () => {
+      const forged = await fetch(yookassa.notificationUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'notification', event: 'payment.succeeded', object: { id: 'forged-payment', status: 'succeeded', metadata: { leadId: 'ld_x' } } }),
+      });
+      expect(forged.status).toBe(200);
+      const [payment] = [...yookassa.payments.values()];
+      expect(await yookassa.succeed(payment.id)).toBe(200);
+      const confirmation = await nextMessage(bots.payment, chat, 2);
+      const orderId = payment.metadata.orderId;
+      expect(confirmation.text).toBe(`Payment received: order ${orderId} (990.00 RUB) is confirmed. Thank you!`);
+      await waitUntil(async () => crm.received.length === 1, 30_000, 'the CRM call');
+      expect(crm.received[0]).toMatchObject({
+        method: 'POST',
+        path: '/orders/paid',
+        body: { orderId, paymentId: payment.id, amount: { value: '990.00', currency: 'RUB' }, leadId: payment.metadata.leadId, userId: null, paidAt: payment.captured_at },
+      });
+      // YooKassa repeats a notification until it gets a 200 in time: the user still hears once.
+      expect(await yookassa.succeed(payment.id)).toBe(200);
+      await waitUntil(async () => crm.received.length === 2, 30_000, 'the repeated CRM call');
+      expect(crm.received[1].body).toEqual(crm.received[0].body);
+      expect(bots.payment.telegram.messagesTo(chat)).toHaveLength(3);
+      // The forged notification was checked against the API and went no further.
+      expect(yookassa.received.some((r) => r.method === 'GET' && r.path === '/v3/payments/forged-payment')).toBe(true);
+    });
+  });
+
+  describe('helpdesk', () => {
+    let customer: SeededLead;
+    beforeAll(async () => {
+      [customer] = await seedLinkedLeads(backend.ctx.db, bots.helpdesk.botId, [5101]);
+    });
+    const call = (alias: string, params: Record<string, unknown>) => api(bots.helpdesk, 'POST', `/call/${alias}`, { script_request_params: { userId: customer.userId, ticketId: 'T-17', ...params } });
+
+    it('tells the customer about a new ticket and forwards the operator reply', async () => {
+      expect((await call('ticket/created', { subject: 'Cannot log in' })).body).toMatchObject({ success: true });
+      expect((await nextMessage(bots.helpdesk, customer.chatId, 0)).text).toBe('We have your request #T-17 “Cannot log in”. An operator will answer here.');
+      expect((await call('ticket/replied', { operator: 'Olga', text: 'I have sent you a new password link.' })).body).toMatchObject({ success: true });
+      expect((await nextMessage(bots.helpdesk, customer.chatId, 1)).text).toBe('Olga answered on request #T-17:\n\nI have sent you a new password link.');
+    });
+
+    it('on closing asks "was it solved?" and the rating, and posts both back to the helpdesk', async () => {
+      const { telegram } = bots.helpdesk;
+      const closed = await call('ticket/closed', {});
+      expect(closed.body).toMatchObject({ success: true });
+      const question = await nextMessage(bots.helpdesk, customer.chatId, 2);
+      expect(question.text).toBe('Request #T-17 is closed. Was your issue solved?');
+      expect(question.replyMarkup).toEqual({ inline_keyboard: [[{ text: 'Yes, solved', callback_data: 'solved:yes' }, { text: 'No', callback_data: 'solved:no' }]] });
+      await waitPending(bots.helpdesk, customer.chatId);
+      telegram.tapButton(customer.chatId, 'solved:yes');
+      const rate = await nextMessage(bots.helpdesk, customer.chatId, 3);
+      expect(rate.text).toBe('Thank you! How would you rate our support?');
+      expect((rate.replyMarkup!.inline_keyboard as unknown[][])[0]).toHaveLength(5);
+      await waitPending(bots.helpdesk, customer.chatId);
+      telegram.tapButton(customer.chatId, 'rating:4');
+      await waitUntil(async () => helpdesk.received.length === 1, 30_000, 'the feedback');
+      expect(helpdesk.received[0]).toMatchObject({
+        method: 'POST',
+        path: '/tickets/T-17/feedback',
+        body: { ticketId: 'T-17', userId: customer.userId, solved: true, rating: 4, trace_id: closed.body.trace_id },
+      });
+      expect((await nextMessage(bots.helpdesk, customer.chatId, 4)).text).toBe('Thanks for your feedback!');
+    });
+  });
+});

@@ -1,0 +1,227 @@
+/**
+ * Local stand-ins for the outside services the example workflows call, answering with the real
+ * services' shapes: favqs (quote of the day), weatherapi.com (current weather), YooKassa (payments
+ * and their notifications) and a recorder for CRMs and helpdesks that only receive calls.
+ */
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: http.IncomingHttpHeaders;
+  body: any;
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+export interface Standin {
+  url: string;
+  received: ReceivedRequest[];
+  close(): Promise<void>;
+}
+
+/** An HTTP server that records every request (JSON body parsed) and answers with `handle`. */
+export async function startStandin(handle: (request: ReceivedRequest) => Answer | Promise<Answer>): Promise<Standin> {
+  const received: ReceivedRequest[] = [];
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk) => (raw += chunk));
+    req.on('end', async () => {
+      const url = new URL(req.url ?? '/', 'http://standin');
+      let body: unknown = raw;
+      try {
+        body = raw ? JSON.parse(raw) : null;
+      } catch {
+        // not JSON: keep the text
+      }
+      const request = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body };
+      received.push(request);
+      const answer = await handle(request);
+      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A CRM or helpdesk that takes the workflow's calls: 200 `{ok: true}` to everything. */
+export function startRecorder(): Promise<Standin> {
+  return startStandin(() => ({ status: 200, body: { ok: true } }));
+}
+
+export interface Quote {
+  body: string;
+  author: string;
+}
+
+/** favqs.com: `GET /api/qotd` → `{qotd_date, quote: {id, body, author, tags, ...}}`, no key needed. */
+export function startFavqs(quote: Quote): Promise<Standin> {
+  return startStandin(({ method, path }) => {
+    if (method !== 'GET' || path !== '/api/qotd') return { status: 404, body: { error_code: 404, message: 'Not found' } };
+    return {
+      status: 200,
+      body: {
+        qotd_date: new Date().toISOString(),
+        quote: {
+          id: 4,
+          dialogue: false,
+          private: false,
+          tags: ['life'],
+          url: 'https://favqs.com/quotes/x/4',
+          favorites_count: 3,
+          upvotes_count: 5,
+          downvotes_count: 0,
+          author: quote.author,
+          author_permalink: quote.author.toLowerCase().replace(/\s+/g, '-'),
+          body: quote.body,
+        },
+      },
+    };
+  });
+}
+
+export interface CurrentWeather {
+  name: string;
+  country: string;
+  tempC: number;
+  condition: { text: string; code: number };
+}
+
+/**
+ * weatherapi.com: `GET /v1/current.json?key=&q=&aqi=no`. A wrong key is 401 with error 2006, an
+ * unknown place 400 with error 1006, as the service answers.
+ */
+export function startWeatherApi(apiKey: string, places: CurrentWeather[]): Promise<Standin> {
+  return startStandin(({ method, path, query }) => {
+    if (method !== 'GET' || path !== '/v1/current.json') return { status: 404, body: { error: { code: 1005, message: 'API request url is invalid' } } };
+    if (!query.key) return { status: 401, body: { error: { code: 1002, message: 'API key is invalid or not provided.' } } };
+    if (query.key !== apiKey) return { status: 401, body: { error: { code: 2006, message: 'API key is invalid.' } } };
+    const place = places.find((p) => p.name.toLowerCase() === String(query.q ?? '').trim().toLowerCase());
+    if (!place) return { status: 400, body: { error: { code: 1006, message: 'No matching location found.' } } };
+    return { status: 200, body: currentJson(place) };
+  });
+}
+
+function currentJson(place: CurrentWeather) {
+  const epoch = Math.floor(Date.now() / 1000);
+  return {
+    location: { name: place.name, region: '', country: place.country, lat: 55.75, lon: 37.62, tz_id: 'Europe/Moscow', localtime_epoch: epoch, localtime: '2026-11-21 21:30' },
+    current: {
+      last_updated_epoch: epoch,
+      last_updated: '2026-11-21 21:30',
+      temp_c: place.tempC,
+      temp_f: Math.round((place.tempC * 9) / 5 + 32),
+      is_day: 0,
+      condition: { text: place.condition.text, icon: `//cdn.weatherapi.com/weather/64x64/night/${place.condition.code}.png`, code: place.condition.code },
+      wind_kph: 11.2,
+      wind_dir: 'SW',
+      pressure_mb: 1012,
+      precip_mm: 0.1,
+      humidity: 87,
+      cloud: 75,
+      feelslike_c: place.tempC - 3,
+      vis_km: 10,
+      uv: 0,
+      gust_kph: 18.4,
+    },
+  };
+}
+
+export interface YooKassa extends Standin {
+  payments: Map<string, Payment>;
+  /** What the shop's YooKassa dashboard calls on status changes. */
+  notificationUrl: string;
+  /** The customer paid: the payment succeeds and YooKassa notifies the shop; called again, it repeats the notification. */
+  succeed(paymentId: string): Promise<number>;
+}
+
+type Payment = Record<string, any>;
+
+const yookassaError = (status: number, code: string, description: string) => ({
+  status,
+  body: { type: 'error', id: crypto.randomUUID(), code, description },
+});
+
+/**
+ * YooKassa API v3: `POST /v3/payments` (HTTP Basic shopId:secretKey, `Idempotence-Key` required;
+ * the same key returns the first payment) → `{id, status: 'pending', confirmation: {type:
+ * 'redirect', confirmation_url}, ...}`; `GET /v3/payments/{id}`; notifications are
+ * `{type: 'notification', event: 'payment.succeeded', object: <payment>}`.
+ */
+export async function startYooKassa(shopId: string, secretKey: string): Promise<YooKassa> {
+  const payments = new Map<string, Payment>();
+  const byIdempotenceKey = new Map<string, string>();
+  const expectedAuth = `Basic ${Buffer.from(`${shopId}:${secretKey}`).toString('base64')}`;
+  const standin = await startStandin(({ method, path, headers, body }) => {
+    if (headers.authorization !== expectedAuth) return yookassaError(401, 'invalid_credentials', 'Login has invalid format');
+    if (method === 'POST' && path === '/v3/payments') return createPayment(headers['idempotence-key'] as string | undefined, body);
+    const found = /^\/v3\/payments\/([\w-]+)$/.exec(path);
+    if (method === 'GET' && found) {
+      const payment = payments.get(found[1]);
+      return payment ? { status: 200, body: payment } : yookassaError(404, 'not_found', 'Payment not found');
+    }
+    return yookassaError(404, 'not_found', 'Not found');
+  });
+
+  function createPayment(key: string | undefined, body: any): Answer {
+    if (!key) return yookassaError(400, 'invalid_request', 'Idempotence-Key header is missing');
+    const earlier = byIdempotenceKey.get(key);
+    if (earlier) return { status: 200, body: payments.get(earlier) };
+    if (!body?.amount?.value || !body?.amount?.currency || body?.confirmation?.type !== 'redirect') {
+      return yookassaError(400, 'invalid_request', 'amount and a redirect confirmation are required');
+    }
+    const id = crypto.randomUUID();
+    const payment: Payment = {
+      id,
+      status: 'pending',
+      paid: false,
+      amount: body.amount,
+      confirmation: { type: 'redirect', return_url: body.confirmation.return_url, confirmation_url: `https://yoomoney.ru/checkout/payments/v2/contract?orderId=${id}` },
+      created_at: new Date().toISOString(),
+      description: body.description,
+      metadata: body.metadata ?? {},
+      recipient: { account_id: shopId, gateway_id: '100500' },
+      refundable: false,
+      test: true,
+    };
+    payments.set(id, payment);
+    byIdempotenceKey.set(key, id);
+    return { status: 200, body: payment };
+  }
+
+  const yookassa: YooKassa = {
+    ...standin,
+    payments,
+    notificationUrl: '',
+    async succeed(paymentId) {
+      const payment = payments.get(paymentId)!;
+      if (payment.status === 'pending') capture(payment);
+      const notification = { type: 'notification', event: 'payment.succeeded', object: payment };
+      const res = await fetch(yookassa.notificationUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(notification) });
+      return res.status;
+    },
+  };
+  return yookassa;
+}
+
+function capture(payment: Payment): void {
+  Object.assign(payment, {
+    status: 'succeeded',
+    paid: true,
+    captured_at: new Date().toISOString(),
+    income_amount: payment.amount,
+    payment_method: { type: 'bank_card', id: payment.id, saved: false, title: 'Bank card *4444' },
+    refundable: true,
+  });
+  delete payment.confirmation;
+}
