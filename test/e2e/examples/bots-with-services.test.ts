@@ -107,7 +107,7 @@ function loadExample(file: string, credentialIds: Record<string, string>, settin
     n8n = await instance.start();
     for (const bot of Object.values(bots)) await waitUntil(async () => (await api(bot, 'GET', '/subscriptions')).body.subscriptions?.length === 1, 60_000, `the subscription of bot ${bot.botId}`);
     await n8n.waitForWebhook('yookassa-notifications');
-  }, 420_000);
+  }, 600_000);
 
   afterAll(async () => {
     await n8n?.stop();
