@@ -4,22 +4,20 @@
  * their scenarios: users act in the Telegram stand-in, the services are local stand-ins with the real
  * response shapes.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { createTelegramBot, seedLinkedLeads, startDeliveryBackend, TelegramStandin, type SeededLead, type StandinBot } from '../../../backend/test/support/delivery';
+import { seedLinkedLeads, type SeededLead, type StandinBot, TelegramStandin, createTelegramBot, startDeliveryBackend } from '../../../backend/test/support/delivery';
 import type { TestBackend } from '../../../backend/test/support/test-backend';
-import { n8nInstalled, n8nRuntimeDir } from '../../nodes/support/n8n-runtime';
+import { describeWithN8n } from '../../nodes/support/n8n-runtime';
+import { type CrmStandin, startCrmStandin } from '../support/crm-standin';
 import { N8nInstance, type N8nServer, waitUntil } from '../support/n8n-server';
-import { startFavqs, startRecorder, startWeatherApi, startYooKassa, type Standin, type YooKassa } from '../support/service-standins';
+import { startFavqs, startWeatherApi, startYooKassa, type YooKassa } from '../support/service-standins';
+import { type ExampleWorkflow, loadExampleWorkflow, readJson, type SettingValue } from './support/example-stack';
 
 jest.setTimeout(60_000);
 
-const run = n8nInstalled() || process.env.METABOT_E2E === '1';
-if (!run) console.warn(`SKIPPED example workflows: no n8n at ${n8nRuntimeDir} and METABOT_E2E is not 1 (run scripts/install-n8n.sh).`);
-
-const examplesDir = path.join(__dirname, '..', '..', '..', 'examples');
 const WEATHER_KEY = 'weather-test-key';
 const SHOP = { id: '506751', secret: 'test_secret_key' };
+const EXAMPLES = ['quote', 'weather', 'fitness', 'payment', 'helpdesk'] as const;
+type Example = (typeof EXAMPLES)[number];
 
 interface ExampleBot {
   botId: number;
@@ -27,27 +25,25 @@ interface ExampleBot {
   telegram: StandinBot;
 }
 
-/** An example workflow as n8n imports it here: its bot's credential, the Settings node pointing at the stand-ins. */
-function loadExample(file: string, credentialIds: Record<string, string>, settings: Record<string, string> = {}) {
-  const workflow = JSON.parse(fs.readFileSync(path.join(examplesDir, 'workflows', file), 'utf8'));
+/** The example on a bot of its own: its Metabot nodes get that bot's credential instead of the shared example one. */
+function onOwnBot(workflow: ExampleWorkflow, example: Example, otherCredentials: Record<string, string> = {}): ExampleWorkflow {
+  const ids: Record<string, string> = { metabotApi: `metabot-${example}`, ...otherCredentials };
   for (const node of workflow.nodes) {
-    for (const type of Object.keys(node.credentials ?? {})) node.credentials[type] = { id: credentialIds[type], name: credentialIds[type] };
-    if (node.name !== 'Settings') continue;
-    for (const assignment of node.parameters.assignments.assignments) assignment.value = settings[assignment.name] ?? assignment.value;
+    for (const type of Object.keys(node.credentials ?? {})) node.credentials![type] = { id: ids[type], name: ids[type] };
   }
-  return { ...workflow, active: true };
+  return workflow;
 }
 
-(run ? describe : describe.skip)('example workflows with outside services, in a real n8n', () => {
+describeWithN8n('example workflows with outside services, in a real n8n', () => {
   let standin: TelegramStandin;
   let backend: TestBackend;
   let n8n: N8nServer;
-  let favqs: Standin;
-  let weatherApi: Standin;
+  let favqs: CrmStandin;
+  let weatherApi: CrmStandin;
   let yookassa: YooKassa;
-  let crm: Standin;
-  let helpdesk: Standin;
-  const bots: Record<'quote' | 'weather' | 'fitness' | 'payment' | 'helpdesk', ExampleBot> = {} as never;
+  let crm: CrmStandin;
+  let helpdesk: CrmStandin;
+  const bots = {} as Record<Example, ExampleBot>;
   const api = (bot: ExampleBot, method: string, urlPath: string, body?: unknown) => backend.request(method, `/api/v1/bots/${bot.botId}${urlPath}`, { token: bot.token, body });
 
   /** The lead the backend made for a Telegram chat of the bot. */
@@ -75,36 +71,35 @@ function loadExample(file: string, credentialIds: Record<string, string>, settin
     favqs = await startFavqs({ body: 'Simplicity is prerequisite for reliability.', author: 'Edsger W. Dijkstra' });
     weatherApi = await startWeatherApi(WEATHER_KEY, [{ name: 'Moscow', country: 'Russia', tempC: -3, condition: { text: 'Light snow', code: 1213 } }]);
     yookassa = await startYooKassa(SHOP.id, SHOP.secret);
-    crm = await startRecorder();
-    helpdesk = await startRecorder();
-    for (const name of ['quote', 'weather', 'fitness', 'payment', 'helpdesk'] as const) bots[name] = await createTelegramBot(backend, standin);
-    const helpdeskMap = JSON.parse(fs.readFileSync(path.join(examplesDir, 'maps', 'helpdesk.json'), 'utf8'));
-    expect((await api(bots.helpdesk, 'POST', '/maps', { document: helpdeskMap })).status).toBeLessThan(300);
+    crm = await startCrmStandin();
+    helpdesk = await startCrmStandin();
+    for (const example of EXAMPLES) bots[example] = await createTelegramBot(backend, standin);
+    expect((await api(bots.helpdesk, 'POST', '/maps', { document: readJson('maps/helpdesk.json') })).status).toBeLessThan(300);
 
-    const metabotCredential = (name: keyof typeof bots) => ({
-      id: `metabot-${name}`,
-      name: `metabot-${name}`,
-      type: 'metabotApi',
-      data: { serverUrl: `${backend.url}/api/v1`, botId: bots[name].botId, token: bots[name].token },
-    });
-    const credentials = [
-      ...(['quote', 'weather', 'fitness', 'payment', 'helpdesk'] as const).map(metabotCredential),
-      { id: 'weather-key', name: 'weather-key', type: 'httpQueryAuth', data: { name: 'key', value: WEATHER_KEY } },
-      { id: 'yookassa-shop', name: 'yookassa-shop', type: 'httpBasicAuth', data: { user: SHOP.id, password: SHOP.secret } },
-    ];
+    const load = (example: Example, file: string, settings: Record<string, SettingValue>, otherCredentials?: Record<string, string>) =>
+      onOwnBot(loadExampleWorkflow(file, settings), example, otherCredentials);
     const instance = await N8nInstance.create();
-    yookassa.notificationUrl = `http://127.0.0.1:${instance.port}/webhook/yookassa-notifications`;
     await instance.setup({
-      credentials,
+      credentials: [
+        ...EXAMPLES.map((example) => ({
+          id: `metabot-${example}`,
+          name: `metabot-${example}`,
+          type: 'metabotApi',
+          data: { serverUrl: `${backend.url}/api/v1`, botId: bots[example].botId, token: bots[example].token },
+        })),
+        { id: 'weather-key', name: 'weather-key', type: 'httpQueryAuth', data: { name: 'key', value: WEATHER_KEY } },
+        { id: 'yookassa-shop', name: 'yookassa-shop', type: 'httpBasicAuth', data: { user: SHOP.id, password: SHOP.secret } },
+      ],
       workflows: [
-        loadExample('quote-of-the-day.json', { metabotApi: 'metabot-quote' }, { quoteApiUrl: `${favqs.url}/api` }),
-        loadExample('weather.json', { metabotApi: 'metabot-weather', httpQueryAuth: 'weather-key' }, { weatherApiUrl: `${weatherApi.url}/v1` }),
-        loadExample('fitness.json', { metabotApi: 'metabot-fitness' }),
-        loadExample('payment.json', { metabotApi: 'metabot-payment', httpBasicAuth: 'yookassa-shop' }, { yookassaApiUrl: `${yookassa.url}/v3`, crmUrl: crm.url }),
-        loadExample('helpdesk.json', { metabotApi: 'metabot-helpdesk' }, { helpdeskUrl: helpdesk.url }),
+        load('quote', 'quote-of-the-day', { quoteApiUrl: `${favqs.url}/api` }),
+        load('weather', 'weather', { weatherApiUrl: `${weatherApi.url}/v1` }, { httpQueryAuth: 'weather-key' }),
+        load('fitness', 'fitness', {}),
+        load('payment', 'payment', { yookassaApiUrl: `${yookassa.url}/v3`, crmUrl: crm.url }, { httpBasicAuth: 'yookassa-shop' }),
+        load('helpdesk', 'helpdesk', { helpdeskUrl: helpdesk.url }),
       ],
     });
     n8n = await instance.start();
+    yookassa.notificationUrl = n8n.webhookUrl('yookassa-notifications');
     for (const bot of Object.values(bots)) await waitUntil(async () => (await api(bot, 'GET', '/subscriptions')).body.subscriptions?.length === 1, 60_000, `the subscription of bot ${bot.botId}`);
     await n8n.waitForWebhook('yookassa-notifications');
   }, 600_000);
@@ -137,11 +132,11 @@ function loadExample(file: string, credentialIds: Record<string, string>, settin
     });
 
     it('a tap on the button fetches favqs qotd and sends the quote with the remembered name', async () => {
-      const calls = favqs.received.length;
+      const calls = favqs.calls.length;
       bots.quote.telegram.tapButton(chat, 'quote');
       const quote = await nextMessage(bots.quote, chat, 3);
       expect(quote.text).toBe('Annushka, your quote of the day:\n\n«Simplicity is prerequisite for reliability.»\n— Edsger W. Dijkstra');
-      expect(favqs.received.slice(calls).map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/qotd']);
+      expect(favqs.calls.slice(calls).map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/qotd']);
     });
   });
 
@@ -169,7 +164,7 @@ function loadExample(file: string, credentialIds: Record<string, string>, settin
 
       telegram.tapButton(chat, 'weather');
       expect((await nextMessage(bots.weather, chat, 2)).text).toBe('Moscow: -3°C, Light snow.\nLight snow: boots and a warm hat.');
-      expect(weatherApi.received.map((r) => r.query)).toEqual([{ key: WEATHER_KEY, q: 'Moscow', aqi: 'no' }]);
+      expect(weatherApi.calls.map((r) => r.query)).toEqual([{ key: WEATHER_KEY, q: 'Moscow', aqi: 'no' }]);
     });
 
     it('a city the service does not know gets an honest answer and the offer to change it', async () => {
@@ -231,15 +226,16 @@ function loadExample(file: string, credentialIds: Record<string, string>, settin
       telegram.tapButton(chat, 'buy');
       const payLink = await nextMessage(bots.payment, chat, 1);
 
-      const [create] = yookassa.received.filter((r) => r.method === 'POST');
+      const [create] = yookassa.calls.filter((r) => r.method === 'POST');
       const lead = await leadOf(bots.payment, chat);
       const orderId = create.body.metadata.orderId as string;
       expect(orderId).toMatch(/^\d+$/);
       expect(create).toMatchObject({
         path: '/v3/payments',
-        headers: { authorization: `Basic ${Buffer.from(`${SHOP.id}:${SHOP.secret}`).toString('base64')}`, 'idempotence-key': expect.stringMatching(/^[0-9a-f]{32}$/) },
         body: { amount: { value: '990.00', currency: 'RUB' }, capture: true, confirmation: { type: 'redirect', return_url: 'https://t.me/your_bot' }, description: 'Chatbot course', metadata: { leadId: lead.id } },
       });
+      // The stand-in refuses a wrong shop login, so the payment exists only with the credential's Basic auth.
+      expect([...yookassa.idempotenceKeys.keys()]).toEqual([expect.stringMatching(/^[0-9a-f]{32}$/)]);
       const [payment] = [...yookassa.payments.values()];
       expect(payLink.text).toBe(`Order ${orderId}: Chatbot course, 990.00 RUB.\nTap the button to pay.`);
       expect(payLink.replyMarkup).toEqual({ inline_keyboard: [[{ text: 'Pay', url: payment.confirmation.confirmation_url }]] });
@@ -259,7 +255,6 @@ function loadExample(file: string, credentialIds: Record<string, string>, settin
       expect(confirmation.text).toBe(`Payment received: order ${orderId} (990.00 RUB) is confirmed. Thank you!`);
       await waitUntil(async () => crm.received.length === 1, 30_000, 'the CRM call');
       expect(crm.received[0]).toMatchObject({
-        method: 'POST',
         path: '/orders/paid',
         body: { orderId, paymentId: payment.id, amount: { value: '990.00', currency: 'RUB' }, leadId: payment.metadata.leadId, userId: null, paidAt: payment.captured_at },
       });
@@ -269,7 +264,7 @@ function loadExample(file: string, credentialIds: Record<string, string>, settin
       expect(crm.received[1].body).toEqual(crm.received[0].body);
       expect(bots.payment.telegram.messagesTo(chat)).toHaveLength(3);
       // The forged notification was checked against the API and went no further.
-      expect(yookassa.received.some((r) => r.method === 'GET' && r.path === '/v3/payments/forged-payment')).toBe(true);
+      expect(yookassa.calls.some((r) => r.method === 'GET' && r.path === '/v3/payments/forged-payment')).toBe(true);
     });
   });
 
@@ -303,7 +298,6 @@ function loadExample(file: string, credentialIds: Record<string, string>, settin
       telegram.tapButton(customer.chatId, 'rating:4');
       await waitUntil(async () => helpdesk.received.length === 1, 30_000, 'the feedback');
       expect(helpdesk.received[0]).toMatchObject({
-        method: 'POST',
         path: '/tickets/T-17/feedback',
         body: { ticketId: 'T-17', userId: customer.userId, solved: true, rating: 4, trace_id: closed.body.trace_id },
       });

@@ -1,63 +1,10 @@
 /**
- * Local stand-ins for the outside services the example workflows call, answering with the real
- * services' shapes: favqs (quote of the day), weatherapi.com (current weather), YooKassa (payments
- * and their notifications) and a recorder for CRMs and helpdesks that only receive calls.
+ * Outside services the example workflows call, as stand-ins answering in the real services' shapes
+ * (on the routed recorder of crm-standin.ts): favqs (quote of the day), weatherapi.com (current
+ * weather) and YooKassa (payments and their notifications).
  */
 import crypto from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-
-export interface ReceivedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: http.IncomingHttpHeaders;
-  body: any;
-}
-
-interface Answer {
-  status: number;
-  body: unknown;
-}
-
-export interface Standin {
-  url: string;
-  received: ReceivedRequest[];
-  close(): Promise<void>;
-}
-
-/** An HTTP server that records every request (JSON body parsed) and answers with `handle`. */
-export async function startStandin(handle: (request: ReceivedRequest) => Answer | Promise<Answer>): Promise<Standin> {
-  const received: ReceivedRequest[] = [];
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk) => (raw += chunk));
-    req.on('end', async () => {
-      const url = new URL(req.url ?? '/', 'http://standin');
-      let body: unknown = raw;
-      try {
-        body = raw ? JSON.parse(raw) : null;
-      } catch {
-        // not JSON: keep the text
-      }
-      const request = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body };
-      received.push(request);
-      const answer = await handle(request);
-      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** A CRM or helpdesk that takes the workflow's calls: 200 `{ok: true}` to everything. */
-export function startRecorder(): Promise<Standin> {
-  return startStandin(() => ({ status: 200, body: { ok: true } }));
-}
+import { type CrmStandin, startCrmStandin, type StandinAnswer } from './crm-standin';
 
 export interface Quote {
   body: string;
@@ -65,11 +12,9 @@ export interface Quote {
 }
 
 /** favqs.com: `GET /api/qotd` → `{qotd_date, quote: {id, body, author, tags, ...}}`, no key needed. */
-export function startFavqs(quote: Quote): Promise<Standin> {
-  return startStandin(({ method, path }) => {
-    if (method !== 'GET' || path !== '/api/qotd') return { status: 404, body: { error_code: 404, message: 'Not found' } };
-    return {
-      status: 200,
+export function startFavqs(quote: Quote): Promise<CrmStandin> {
+  return startCrmStandin({
+    'GET /api/qotd': () => ({
       body: {
         qotd_date: new Date().toISOString(),
         quote: {
@@ -86,7 +31,7 @@ export function startFavqs(quote: Quote): Promise<Standin> {
           body: quote.body,
         },
       },
-    };
+    }),
   });
 }
 
@@ -101,14 +46,15 @@ export interface CurrentWeather {
  * weatherapi.com: `GET /v1/current.json?key=&q=&aqi=no`. A wrong key is 401 with error 2006, an
  * unknown place 400 with error 1006, as the service answers.
  */
-export function startWeatherApi(apiKey: string, places: CurrentWeather[]): Promise<Standin> {
-  return startStandin(({ method, path, query }) => {
-    if (method !== 'GET' || path !== '/v1/current.json') return { status: 404, body: { error: { code: 1005, message: 'API request url is invalid' } } };
-    if (!query.key) return { status: 401, body: { error: { code: 1002, message: 'API key is invalid or not provided.' } } };
-    if (query.key !== apiKey) return { status: 401, body: { error: { code: 2006, message: 'API key is invalid.' } } };
-    const place = places.find((p) => p.name.toLowerCase() === String(query.q ?? '').trim().toLowerCase());
-    if (!place) return { status: 400, body: { error: { code: 1006, message: 'No matching location found.' } } };
-    return { status: 200, body: currentJson(place) };
+export function startWeatherApi(apiKey: string, places: CurrentWeather[]): Promise<CrmStandin> {
+  return startCrmStandin({
+    'GET /v1/current.json': ({ query }) => {
+      if (!query.key) return { status: 401, body: { error: { code: 1002, message: 'API key is invalid or not provided.' } } };
+      if (query.key !== apiKey) return { status: 401, body: { error: { code: 2006, message: 'API key is invalid.' } } };
+      const place = places.find((p) => p.name.toLowerCase() === String(query.q ?? '').trim().toLowerCase());
+      if (!place) return { status: 400, body: { error: { code: 1006, message: 'No matching location found.' } } };
+      return { body: currentJson(place) };
+    },
   });
 }
 
@@ -137,17 +83,19 @@ function currentJson(place: CurrentWeather) {
   };
 }
 
-export interface YooKassa extends Standin {
+type Payment = Record<string, any>;
+
+export interface YooKassa extends CrmStandin {
   payments: Map<string, Payment>;
+  /** Idempotence-Key → payment id, as YooKassa keeps them. */
+  idempotenceKeys: Map<string, string>;
   /** What the shop's YooKassa dashboard calls on status changes. */
   notificationUrl: string;
   /** The customer paid: the payment succeeds and YooKassa notifies the shop; called again, it repeats the notification. */
   succeed(paymentId: string): Promise<number>;
 }
 
-type Payment = Record<string, any>;
-
-const yookassaError = (status: number, code: string, description: string) => ({
+const yookassaError = (status: number, code: string, description: string): StandinAnswer => ({
   status,
   body: { type: 'error', id: crypto.randomUUID(), code, description },
 });
@@ -160,23 +108,13 @@ const yookassaError = (status: number, code: string, description: string) => ({
  */
 export async function startYooKassa(shopId: string, secretKey: string): Promise<YooKassa> {
   const payments = new Map<string, Payment>();
-  const byIdempotenceKey = new Map<string, string>();
-  const expectedAuth = `Basic ${Buffer.from(`${shopId}:${secretKey}`).toString('base64')}`;
-  const standin = await startStandin(({ method, path, headers, body }) => {
-    if (headers.authorization !== expectedAuth) return yookassaError(401, 'invalid_credentials', 'Login has invalid format');
-    if (method === 'POST' && path === '/v3/payments') return createPayment(headers['idempotence-key'] as string | undefined, body);
-    const found = /^\/v3\/payments\/([\w-]+)$/.exec(path);
-    if (method === 'GET' && found) {
-      const payment = payments.get(found[1]);
-      return payment ? { status: 200, body: payment } : yookassaError(404, 'not_found', 'Payment not found');
-    }
-    return yookassaError(404, 'not_found', 'Not found');
-  });
+  const idempotenceKeys = new Map<string, string>();
+  const authorized = (authorization: string | undefined) => authorization === `Basic ${Buffer.from(`${shopId}:${secretKey}`).toString('base64')}`;
 
-  function createPayment(key: string | undefined, body: any): Answer {
+  function createPayment(key: string | undefined, body: any): StandinAnswer {
     if (!key) return yookassaError(400, 'invalid_request', 'Idempotence-Key header is missing');
-    const earlier = byIdempotenceKey.get(key);
-    if (earlier) return { status: 200, body: payments.get(earlier) };
+    const earlier = idempotenceKeys.get(key);
+    if (earlier) return { body: payments.get(earlier) };
     if (!body?.amount?.value || !body?.amount?.currency || body?.confirmation?.type !== 'redirect') {
       return yookassaError(400, 'invalid_request', 'amount and a redirect confirmation are required');
     }
@@ -195,13 +133,23 @@ export async function startYooKassa(shopId: string, secretKey: string): Promise<
       test: true,
     };
     payments.set(id, payment);
-    byIdempotenceKey.set(key, id);
-    return { status: 200, body: payment };
+    idempotenceKeys.set(key, id);
+    return { body: payment };
   }
 
+  const standin = await startCrmStandin({
+    'POST /v3/payments': ({ headers, body }) =>
+      authorized(headers.authorization) ? createPayment(headers['idempotence-key'] as string | undefined, body) : yookassaError(401, 'invalid_credentials', 'Login has invalid format'),
+    'GET /v3/payments/:id': ({ headers, params }) => {
+      if (!authorized(headers.authorization)) return yookassaError(401, 'invalid_credentials', 'Login has invalid format');
+      const payment = payments.get(params.id);
+      return payment ? { body: payment } : yookassaError(404, 'not_found', 'Payment not found');
+    },
+  });
   const yookassa: YooKassa = {
     ...standin,
     payments,
+    idempotenceKeys,
     notificationUrl: '',
     async succeed(paymentId) {
       const payment = payments.get(paymentId)!;
