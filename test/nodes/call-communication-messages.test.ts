@@ -57,7 +57,7 @@ describeWithN8n('Call Communication messages in the n8n engine', () => {
     expect(status.output('Status')[0].json).toMatchObject({ id: sent.json.messageId, status: 'done', counts: expect.objectContaining({ sent: 2 }) });
   });
 
-  it('offers quick replies as Telegram\'s reply keyboard, one per line', async () => {
+  it('offers quick replies (one per line) as Telegram\'s reply keyboard', async () => {
     const result = await engine.run([messageNode({ operation: 'send', recipients: leads[1].userId, text: 'Rate us', options: { quickReplies: 'Great\n\n Fine \n' } })]);
     await waitUntilDone(backend, botId, token, String(result.output('Message')[0].json.messageId));
     const received = telegram.messagesTo(leads[1].chatId).find((m) => m.text === 'Rate us');

@@ -46,7 +46,7 @@ async function serveParcelImage(): Promise<{ url: string; close(): Promise<void>
     backend = await startTestBackend({ env: { DELIVERY_POLL_MS: '20', DELIVERY_CHAT_SPACING_MS: '0' } });
     ({ botId, token } = await backend.createBot({ name: 'Corner Shop' }));
     receiver = await startWebhookReceiver();
-    const subscribed = await api('POST', '/subscriptions', { url: receiver.url, events: ['message.received', 'button.pressed', 'bot.started'] });
+    const subscribed = await api('POST', '/subscriptions', { url: receiver.url, events: ['message.received', 'button.pressed', 'bot.started', 'contact.shared'] });
     expect(subscribed.status).toBe(201);
     browser = await launchChromium();
     images = await serveParcelImage();
@@ -107,7 +107,7 @@ async function serveParcelImage(): Promise<{ url: string; close(): Promise<void>
     await page.context().close();
   });
 
-  it('a link from the CRM ties the visitor to the user; after a dropped connection the page catches up from its last message', async () => {
+  it('a link from the CRM ties the visitor to the user; after a dropped connection the page catches up from its last message; the phone chip shares a phone', async () => {
     const issued = await api('POST', '/link-tokens', { userId: 'crm-501' });
     const proxy = await startTcpProxy(backend.url);
     const context = await phoneContext(browser);
@@ -127,6 +127,15 @@ async function serveParcelImage(): Promise<{ url: string; close(): Promise<void>
     await page.locator('.message.bot', { hasText: 'Sent while you were offline' }).waitFor({ timeout: 20_000 });
     expect(await page.locator('#connection').textContent()).toBe('');
     expect(await page.locator('.message.bot', { hasText: 'connected to your account' }).count()).toBe(1);
+
+    await api('POST', '/messages', { userIds: ['crm-501'], text: 'To call you about the delivery:', requestContact: { buttonText: 'Share my phone' } });
+    await page.getByRole('group', { name: 'Quick replies' }).getByRole('button', { name: 'Share my phone' }).click();
+    await page.getByLabel('Your phone number').fill('+7 918 777-77-77');
+    await page.getByLabel('Your phone number').press('Enter');
+    const shared = await eventually(() => eventsOf('contact.shared').find((e) => e.userId === 'crm-501'));
+    expect(shared.data.contact).toMatchObject({ verified: false });
+    await page.locator('.message.bot', { hasText: 'Thank you' }).waitFor();
+    expect(await page.locator('#phone-form').isHidden()).toBe(true);
     await context.close();
     await proxy.close();
   });

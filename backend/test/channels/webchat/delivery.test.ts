@@ -149,6 +149,23 @@ describe(`web chat as a delivery channel (${dialect})`, () => {
     expect(both.body.errors).toEqual([expect.objectContaining({ path: 'quickReplies' })]);
   });
 
+  it('asking for the phone shows a phone field in the web chat; a typed phone is shared unverified', async () => {
+    const visitor = await newVisitor(backend, bot.botId);
+    const lead = await visitorLead(visitor);
+    const sent = await api('POST', '/messages', { leadIds: [lead.id], text: 'May we have your phone?', requestContact: { buttonText: 'Share my phone' } });
+    expect(sent.status).toBe(202);
+    await waitUntilDone(backend, bot.botId, bot.token, sent.body.messageId);
+    const asked = (await visitor.history()).body.messages.find((m: { text?: string }) => m.text === 'May we have your phone?');
+    expect(asked).toMatchObject({ requestContact: { buttonText: 'Share my phone' } });
+
+    const shared = await visitor.send({ kind: 'contact', phone: '+7 918 777-77-77' });
+    expect(shared.status).toBe(202);
+    expect(shared.body.reply).toMatchObject({ removeKeyboard: true });
+    const event = await eventually(() => backend.ctx.db('events').where({ bot_id: bot.botId, lead_id: lead.id, type: 'contact.shared' }).first());
+    expect(JSON.parse(event.payload)).toMatchObject({ channel: 'webchat', contact: { isOwn: true, verified: false, phone: expect.stringContaining('79187777777') } });
+    expect((await visitor.send({ kind: 'contact', phone: 'call me maybe' })).status).toBe(422);
+  });
+
   it('a process that does not hold the visitor\'s connection still gets the message to it (shared database)', async () => {
     const config = loadConfig({
       PORT: '0',
@@ -164,7 +181,7 @@ describe(`web chat as a delivery channel (${dialect})`, () => {
       const stream = await openStream(front.url, bot.botId, visitor.token);
       try {
         await waitUntilDone(backend, bot.botId, bot.token, (await api('POST', '/messages', { leadIds: [lead.id], text: 'via the other process' })).body.messageId);
-        await stream.waitFor((m) => m.some((x) => x.text === 'via the other process'), 5_000);
+        await stream.waitFor((m) => m.some((x) => x.text === 'via the other process'));
       } finally {
         stream.close();
       }
