@@ -65,6 +65,14 @@ describeWithN8n('example workflows with outside services, in a real n8n', () => 
     return bot.telegram.messagesTo(chatId)[seen];
   }
 
+  /** The bot asks (Send and Wait for free text) and the person answers; resolves with the bot's next message. */
+  async function answerQuestion(bot: ExampleBot, chatId: number, seen: number, question: string, answer: string) {
+    expect((await nextMessage(bot, chatId, seen)).text).toBe(question);
+    await waitPending(bot, chatId);
+    bot.telegram.userSends(chatId, answer);
+    return nextMessage(bot, chatId, seen + 1);
+  }
+
   beforeAll(async () => {
     standin = await TelegramStandin.start();
     backend = await startDeliveryBackend(standin);
@@ -118,10 +126,7 @@ describeWithN8n('example workflows with outside services, in a real n8n', () => 
       const { telegram } = bots.quote;
       telegram.setUser(chat, { first_name: 'Anna' });
       telegram.userStarts(chat);
-      expect((await nextMessage(bots.quote, chat, 0)).text).toBe("Hi! I send a quote every day. What's your name?");
-      await waitPending(bots.quote, chat);
-      telegram.userSends(chat, '  Annushka ');
-      const greeting = await nextMessage(bots.quote, chat, 1);
+      const greeting = await answerQuestion(bots.quote, chat, 0, "Hi! I send a quote every day. What's your name?", '  Annushka ');
       expect(greeting.text).toBe('Nice to meet you, Annushka! Tap the button for the quote of the day.');
       expect(greeting.replyMarkup).toEqual({ inline_keyboard: [[{ text: 'Quote of the day', callback_data: 'quote' }]] });
       const lead = await leadOf(bots.quote, chat);
@@ -155,10 +160,7 @@ describeWithN8n('example workflows with outside services, in a real n8n', () => 
       // The tip comes from the table at answer time: an edited row changes the answer.
       expect((await api(bots.weather, 'POST', '/tables/weather_tips/rows/upsert', { keys: ['code'], rows: [{ code: 1213, tip: 'Light snow: boots and a warm hat.' }] })).status).toBe(200);
       telegram.userStarts(chat);
-      expect((await nextMessage(bots.weather, chat, 0)).text).toBe('Which city are you in?');
-      await waitPending(bots.weather, chat);
-      telegram.userSends(chat, 'Moscow');
-      const saved = await nextMessage(bots.weather, chat, 1);
+      const saved = await answerQuestion(bots.weather, chat, 0, 'Which city are you in?', 'Moscow');
       expect(saved.text).toBe('Got it: Moscow. Tap the button for the weather.');
       expect(saved.replyMarkup).toEqual({ inline_keyboard: [[{ text: 'Weather now', callback_data: 'weather' }, { text: 'Change city', callback_data: 'city' }]] });
 
@@ -170,10 +172,7 @@ describeWithN8n('example workflows with outside services, in a real n8n', () => 
     it('a city the service does not know gets an honest answer and the offer to change it', async () => {
       const { telegram } = bots.weather;
       telegram.tapButton(chat, 'city');
-      expect((await nextMessage(bots.weather, chat, 3)).text).toBe('Which city are you in?');
-      await waitPending(bots.weather, chat);
-      telegram.userSends(chat, 'Atlantis');
-      expect((await nextMessage(bots.weather, chat, 4)).text).toBe('Got it: Atlantis. Tap the button for the weather.');
+      expect((await answerQuestion(bots.weather, chat, 3, 'Which city are you in?', 'Atlantis')).text).toBe('Got it: Atlantis. Tap the button for the weather.');
       telegram.tapButton(chat, 'weather');
       const sorry = await nextMessage(bots.weather, chat, 5);
       expect(sorry.text).toBe("Sorry, I couldn't get the weather for Atlantis. Is the city name right?");
