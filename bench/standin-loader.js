@@ -1,20 +1,20 @@
-// The Telegram stand-in is TypeScript (test/telegram-standin); plain-JS benchmarks transpile it
-// once into a temporary folder and require it.
+// Plain-JS benchmarks reuse the project's TypeScript harnesses (the Telegram stand-in, the n8n
+// server recipe): `requireTs` registers a require hook that transpiles .ts files on load (no type
+// check; the test suite does that) and requires the module.
 const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
 const ts = require('typescript');
 
-function loadStandin() {
-  const source = path.join(__dirname, '..', 'test', 'telegram-standin');
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'standin-'));
-  for (const file of fs.readdirSync(source).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
-    const { outputText } = ts.transpileModule(fs.readFileSync(path.join(source, file), 'utf8'), {
+function requireTs(modulePath) {
+  require.extensions['.ts'] ??= (module, filename) => {
+    const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
+      fileName: filename,
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
     });
-    fs.writeFileSync(path.join(out, file.replace(/\.ts$/, '.js')), outputText);
-  }
-  return require(path.join(out, 'index.js'));
+    module._compile(outputText, filename);
+  };
+  return require(modulePath);
 }
 
-module.exports = { loadStandin };
+const loadStandin = () => requireTs('../test/telegram-standin');
+
+module.exports = { loadStandin, requireTs };

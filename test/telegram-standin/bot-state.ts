@@ -64,7 +64,7 @@ export class BotState {
   readonly messages: RecordedMessage[] = [];
   readonly blockedBy = new Set<number>();
   readonly users = new Map<number, StandinUser>();
-  readonly failures: Array<Failure & { remaining: number }> = [];
+  readonly failures: Array<Failure & { remaining: number; until?: number }> = [];
   readonly callbackQueries = new Map<string, { chatId: number; answered?: { text?: string; at: number } }>();
   readonly chatActions: Array<{ chatId: number; action: string; at: number }> = [];
   commands: unknown[] = [];
@@ -79,6 +79,8 @@ export class BotState {
   private poller?: Poller;
   private webhookBusy = false;
   onUpdate?: () => void;
+  /** Called as a message is accepted, before the answer leaves (a drill can crash the sender right there). */
+  onMessage?: (record: RecordedMessage) => void;
 
   constructor(
     readonly id: number,
@@ -105,6 +107,8 @@ export class BotState {
   }
 
   takeFailure(method: string, chatId: number | undefined): Failure | undefined {
+    const now = Date.now();
+    for (let i = this.failures.length - 1; i >= 0; i--) if ((this.failures[i].until ?? Infinity) <= now) this.failures.splice(i, 1);
     const index = this.failures.findIndex(
       (f) => (f.method === undefined || f.method === method) && (f.chatId === undefined || f.chatId === chatId),
     );

@@ -143,6 +143,7 @@ function send(bot: BotState, method: 'sendMessage' | 'sendPhoto', params: Params
     edits: [],
   };
   bot.messages.push(record);
+  bot.onMessage?.(record);
   return messageObject(bot, record);
 }
 

@@ -261,9 +261,19 @@ export class StandinBot {
     this.state.blockedBy.add(chatId);
   }
 
+  /** Runs `listener` as each message is accepted, before the answer is sent; undefined stops it. */
+  onMessage(listener: ((message: RecordedMessage) => void) | undefined): void {
+    this.state.onMessage = listener;
+  }
+
   /** The next `count` matching requests fail; without a filter, any method and chat. */
   failNext(count: number, failure: Failure): void {
     this.state.failures.push({ ...failure, remaining: count });
+  }
+
+  /** Every matching request fails for the next `ms` milliseconds (an outage). */
+  failFor(ms: number, failure: Failure): void {
+    this.state.failures.push({ ...failure, remaining: Infinity, until: Date.now() + ms });
   }
 
   /** Resolves once `predicate` holds over the messages, or rejects after `timeoutMs`. */

@@ -203,6 +203,7 @@ interface RecipientRow {
   attempts: number;
   error: string | null;
   sent_at: number | null;
+  lease_until: number | null;
 }
 
 export interface MessageStatus {
@@ -214,7 +215,8 @@ export interface MessageStatus {
   wait: unknown;
   counts: Record<'queued' | 'sent' | 'deferred' | 'failed' | 'skipped', number>;
   recipientsTotal: number;
-  recipients: Array<{ leadId: string; userId: string | null; status: string; attempts: number; error: string | null; sentAt: number | null }>;
+  /** `possibleDuplicate`: sent, but an earlier send's process died before Telegram's answer was recorded. */
+  recipients: Array<{ leadId: string; userId: string | null; status: string; attempts: number; error: string | null; sentAt: number | null; possibleDuplicate?: true }>;
 }
 
 export async function getMessageStatus(db: Knex, botId: number, messageId: string, limit: number): Promise<MessageStatus | undefined> {
@@ -242,6 +244,6 @@ export async function getMessageStatus(db: Knex, botId: number, messageId: strin
     wait: message.wait ? fromJson(message.wait) : null,
     counts,
     recipientsTotal: pending + finished,
-    recipients: rows.map((r) => ({ leadId: r.lead_id, userId: r.user_id, status: r.status === 'sending' ? 'queued' : r.status, attempts: r.attempts, error: r.error, sentAt: r.sent_at === null ? null : Number(r.sent_at) })),
+    recipients: rows.map((r) => ({ leadId: r.lead_id, userId: r.user_id, status: r.status === 'sending' ? 'queued' : r.status, attempts: r.attempts, error: r.error, sentAt: r.sent_at === null ? null : Number(r.sent_at), ...(r.status === 'sent' && r.lease_until !== null ? { possibleDuplicate: true as const } : {}) })),
   };
 }

@@ -13,6 +13,7 @@ import { metricsRegistry } from '../metrics/metrics';
 import { appendTraceHops, type TraceHop } from '../traces/traces';
 import { type MessageContent, templateScope } from './messages';
 import { botPausedUntil, botRate, deliverySettings, pauseBot, reserveSlots } from './rate';
+import { GroupCommit } from './group-commit';
 import { compileTemplate, type MessageTemplate, renderTemplate } from './templates';
 
 const sentTotal = new Counter({ name: 'metabot_messages_sent_total', help: 'Messages delivered to a channel', labelNames: ['channel'], registers: [metricsRegistry] });
@@ -81,7 +82,7 @@ interface Pending {
 }
 
 /**
- * Writes outcomes in group commits. Under load (a bot sending faster than GATHER_ABOVE_RATE/s)
+ * Outcomes are written in group commits. Under load (a bot sending faster than GATHER_ABOVE_RATE/s)
  * outcomes gather for up to GATHER_MS (or until a batch is full) and commit together: one
  * transaction, one events-loop wake-up and three statements per batch instead of per message. At
  * Telegram's normal rates each outcome is written at once, keeping the window between Telegram's
@@ -91,48 +92,11 @@ const GATHER_MS = 5;
 const GATHER_ABOVE_RATE = 200;
 const WRITE_BATCH = 500; // × 15 columns stays under SQLite's bound-variable limit in one upsert
 
-class OutcomeWriter {
-  private queue: Array<{ item: Pending; done: (error?: unknown) => void }> = [];
-  private timer?: NodeJS.Timeout;
-  private flushing?: Promise<void>;
-
-  constructor(private readonly ctx: AppContext) {}
-
-  write(item: Pending, gather: boolean): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ item, done: (error) => (error ? reject(error) : resolve()) });
-      if (this.queue.length >= WRITE_BATCH || !gather) void this.flush();
-      else this.timer ??= setTimeout(() => void this.flush(), GATHER_MS);
-    });
-  }
-
-  private async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.flushing) return;
-    this.flushing = this.drain();
-    await this.flushing;
-    this.flushing = undefined;
-    // An outcome that arrived while the last batch committed must not wait for the next write.
-    if (this.queue.length > 0) void this.flush();
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, WRITE_BATCH);
-      try {
-        await this.ctx.db.transaction((trx) => writeOutcomes(trx, this.ctx, batch.map(({ item }) => item)));
-        batch.forEach(({ done }) => done());
-      } catch (error) {
-        batch.forEach(({ done }) => done(error));
-      }
-    }
-  }
-}
-
 /** The row's columns after an outcome (the whole row: it is written back with one upsert per batch). */
 function rowAfter(ctx: AppContext, { row, outcome, attempted }: Pending): RecipientRow {
   const now = ctx.clock.now();
+  // `lease_until` goes back to its value at the claim: the start mark of this attempt is resolved
+  // by this outcome, an earlier attempt's unknown outcome is not.
   const next: RecipientRow = { ...row, attempts: row.attempts + (attempted ? 1 : 0), updated_at: now };
   switch (outcome.kind) {
     case 'sent':
@@ -158,8 +122,8 @@ function recordsOf(item: Pending, row: RecipientRow): { event?: NewEvent; hop?: 
   switch (outcome.kind) {
     case 'sent':
       return {
-        event: { ...who, type: 'message.sent', payload: { ...detail, externalId: outcome.externalId, attempts: row.attempts } },
-        hop: { ...who, hop: 'message.sent', status: 'sent', latencyMs: outcome.latencyMs, detail: { ...detail, externalId: outcome.externalId } },
+        event: { ...who, type: 'message.sent', payload: { ...detail, externalId: outcome.externalId, attempts: row.attempts, ...uncertainty(row) } },
+        hop: { ...who, hop: 'message.sent', status: 'sent', latencyMs: outcome.latencyMs, detail: { ...detail, externalId: outcome.externalId, ...uncertainty(row) } },
       };
     case 'failed':
       return {
@@ -173,7 +137,10 @@ function recordsOf(item: Pending, row: RecipientRow): { event?: NewEvent; hop?: 
   }
 }
 
-const UPDATED_COLUMNS = ['status', 'attempts', 'due_at', 'external_id', 'error', 'sent_at', 'updated_at'];
+/** A row an earlier process started to send and died before recording Telegram's answer may have reached the person twice. */
+const uncertainty = (row: RecipientRow) => (row.lease_until === null ? {} : { possibleDuplicate: true });
+
+const UPDATED_COLUMNS = ['status', 'attempts', 'due_at', 'lease_until', 'external_id', 'error', 'sent_at', 'updated_at'];
 
 /** Writes a batch of outcomes: one upsert for the rows, one insert for events, one for trace hops. */
 async function writeOutcomes(trx: Knex, ctx: AppContext, items: Pending[]): Promise<void> {
@@ -189,13 +156,32 @@ async function writeOutcomes(trx: Knex, ctx: AppContext, items: Pending[]): Prom
   }
 }
 
-const writers = new WeakMap<AppContext, OutcomeWriter>();
+interface Writers {
+  outcomes: GroupCommit<Pending>;
+  starts: GroupCommit<number>;
+}
+
+const writers = new WeakMap<AppContext, Writers>();
 const messageCaches = new WeakMap<AppContext, Map<string, LoadedMessage>>();
 
-function writerFor(ctx: AppContext): OutcomeWriter {
-  let writer = writers.get(ctx);
-  if (!writer) writers.set(ctx, (writer = new OutcomeWriter(ctx)));
-  return writer;
+/**
+ * `starts` marks a row's send as started (`lease_until` = the start time), committed before the
+ * HTTP call: if the process dies before the outcome is written, the next owner knows this row's
+ * earlier send may have reached Telegram. Rows claimed but never started carry no mark and are
+ * sent again without doubt.
+ */
+function writersFor(ctx: AppContext): Writers {
+  let found = writers.get(ctx);
+  if (!found) {
+    found = {
+      outcomes: new GroupCommit((items) => ctx.db.transaction((trx) => writeOutcomes(trx, ctx, items)), WRITE_BATCH),
+      starts: new GroupCommit(async (ids) => {
+        await ctx.db('message_recipients').whereIn('id', ids).update({ lease_until: ctx.clock.now() });
+      }, WRITE_BATCH),
+    };
+    writers.set(ctx, found);
+  }
+  return found;
 }
 
 /**
@@ -372,9 +358,9 @@ async function deliverForBot(ctx: AppContext, bot: Bot): Promise<boolean> {
   const claimed = await claim(ctx, bot.id, Math.max(1, Math.min(MAX_BATCH, Math.ceil(rate / 2))));
   if (claimed.length === 0) return false;
 
-  const writer = writerFor(ctx);
-  const gather = rate > GATHER_ABOVE_RATE;
-  const write = (item: Pending) => writer.write(item, gather);
+  const { outcomes, starts } = writersFor(ctx);
+  const gatherMs = rate > GATHER_ABOVE_RATE ? GATHER_MS : 0;
+  const write = (item: Pending) => outcomes.add(item, gatherMs);
   const [messages, leads, busyChats] = await Promise.all([
     loadMessages(ctx, [...new Set(claimed.map((r) => r.message_id))]),
     loadLeads(ctx, [...new Set(claimed.map((r) => r.lead_id))]),
@@ -419,6 +405,8 @@ async function deliverForBot(ctx: AppContext, bot: Bot): Promise<boolean> {
     }
   };
   const attemptSend = async ({ row, message, rendered }: (typeof toSend)[number]): Promise<void> => {
+    await starts.add(row.id);
+    // Checked after the mark's commit: a 429 may have arrived meanwhile.
     if (pausedUntil > Date.now()) {
       return write({ row, message, outcome: { kind: 'release', dueAt: ctx.clock.now() + (pausedUntil - Date.now()) }, attempted: false });
     }

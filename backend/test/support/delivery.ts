@@ -67,13 +67,14 @@ export async function seedLinkedLeads(db: Knex, botId: number, chatIds: number[]
 
 export const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
 
-/** Polls the message status API until every recipient is in a final state. */
-export async function waitUntilDone(backend: TestBackend, botId: number, token: string, messageId: string, timeoutMs = 20_000) {
+/** Polls the message status API (counts only) until every recipient is in a final state; answers the whole status. */
+export async function waitUntilDone(backend: Pick<TestBackend, 'request'>, botId: number, token: string, messageId: string, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
+  const status = async (limit: number) => (await backend.request('GET', `/api/v1/bots/${botId}/messages/${messageId}?limit=${limit}`, { token })).body?.message;
   for (;;) {
-    const res = await backend.request('GET', `/api/v1/bots/${botId}/messages/${messageId}?limit=100000`, { token });
-    if (res.body?.message?.status === 'done') return res.body.message;
-    if (Date.now() > deadline) throw new Error(`message ${messageId} not done: ${JSON.stringify(res.body?.message?.counts)}`);
+    const counted = await status(0);
+    if (counted?.status === 'done') return status(100_000);
+    if (Date.now() > deadline) throw new Error(`message ${messageId} not done: ${JSON.stringify(counted?.counts)}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }

@@ -66,6 +66,28 @@ async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<
   };
 }
 
+/** fetch() against a backend at `baseUrl` with JSON in and out (also for backends in child processes). */
+export function jsonRequest(baseUrl: string): TestBackend['request'] {
+  return async (method, urlPath, opts = {}) => {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let body: string | undefined = opts.rawBody;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${baseUrl}${urlPath}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  };
+}
+
 export async function startTestBackend(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestBackend> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'metabot-test-'));
   const pg = testDatabaseUrl ? await createPostgresDatabase() : undefined;
@@ -78,24 +100,7 @@ export async function startTestBackend(options: { env?: Record<string, string>; 
   });
   const server = await startServer({ config, clock: options.clock });
 
-  const request = async (method: string, urlPath: string, opts: RequestOptions = {}): Promise<TestResponse> => {
-    const headers: Record<string, string> = { ...opts.headers };
-    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    let body: string | undefined = opts.rawBody;
-    if (opts.body !== undefined) {
-      body = JSON.stringify(opts.body);
-      headers['content-type'] ??= 'application/json';
-    }
-    const response = await fetch(`${server.url}${urlPath}`, { method, headers, body });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: response.status, headers: response.headers, body: parsed };
-  };
+  const request = jsonRequest(server.url);
 
   return {
     ...server,
