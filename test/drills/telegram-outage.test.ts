@@ -1,6 +1,6 @@
 import { createTelegramBot, range, seedLinkedLeads, startDeliveryBackend, TelegramStandin, waitUntilDone } from '../../backend/test/support/delivery';
 import { dialect } from '../../backend/test/support/test-backend';
-import { countPerChat, drillCase, recordFigures } from './support/drills';
+import { countPerChat, drillCase, metric, recordFigures } from './support/drills';
 
 /**
  * Telegram misbehaves while the backend sends, with Telegram's flood limits on: a stretch of 502s
@@ -21,9 +21,6 @@ const outages = ([
   { name: '502 for 6 s (backoff 250 ms doubling, cap 2 s)', outageMs: 6_000, env: { DELIVERY_BACKOFF_BASE_MS: '250', DELIVERY_BACKOFF_CAP_MS: '2000' } },
   { name: '502 for a minute (default backoff)', outageMs: 60_000, env: {}, long: true },
 ] as OutageCase[]).map(drillCase);
-
-/** A counter's value from the Prometheus text at /metrics (0 when absent). */
-const metric = (text: string, name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
 
 async function setup(env: Record<string, string>, from: number) {
   const standin = await TelegramStandin.start();

@@ -49,17 +49,18 @@ export class ManualClock implements Clock {
   }
 }
 
-async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+/** A fresh PostgreSQL database on the server of `adminUrl`, dropped (forcibly) by `drop()`. */
+export async function createPostgresDatabase(adminUrl = testDatabaseUrl!): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `metabot_test_${crypto.randomBytes(6).toString('hex')}`;
-  const admin = knex({ client: 'pg', connection: testDatabaseUrl });
+  const admin = knex({ client: 'pg', connection: adminUrl });
   await admin.raw(`create database ${name}`);
   await admin.destroy();
-  const url = new URL(testDatabaseUrl!);
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     async drop() {
-      const cleanup = knex({ client: 'pg', connection: testDatabaseUrl });
+      const cleanup = knex({ client: 'pg', connection: adminUrl });
       await cleanup.raw(`drop database if exists ${name} with (force)`);
       await cleanup.destroy();
     },

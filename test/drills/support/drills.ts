@@ -20,3 +20,6 @@ export function recordFigures(drill: string, figures: Record<string, unknown>): 
   if (process.env.METABOT_DRILLS_RESULTS) fs.appendFileSync(process.env.METABOT_DRILLS_RESULTS, `${line}\n`);
   else process.stdout.write(`${line}\n`);
 }
+
+/** A counter's value in Prometheus text from /metrics (0 when absent). */
+export const metric = (text: string, name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
