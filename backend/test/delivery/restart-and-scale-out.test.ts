@@ -1,4 +1,5 @@
 import { setTelegramToken } from '../../src/channels/telegram/telegram-store';
+import { fromJson } from '../../src/db/database';
 import { range, seedLinkedLeads, type SeededLead, type StandinBot, startDeliveryBackend, TelegramStandin, waitUntilDone } from '../support/delivery';
 import { dialect, type TestBackend } from '../support/test-backend';
 
@@ -53,12 +54,20 @@ describe(`delivery across restarts and processes on one database (${dialect})`, 
     // Rows a crashed process had claimed: their lease runs out and another process takes them.
     const crashed = await owner.ctx.db('message_recipients').where({ message_id: messageId, status: 'queued' }).orderBy('id').limit(20).pluck('id');
     await owner.ctx.db('message_recipients').whereIn('id', crashed).update({ status: 'sending', due_at: Date.now() + 700 });
+    // Five of them had their send started (the start mark): the outcome is unknown, so they are reported as possible duplicates.
+    const started = crashed.slice(0, 5);
+    await owner.ctx.db('message_recipients').whereIn('id', started).update({ lease_until: Date.now() });
 
     const second = await workerBackend({ DELIVERY_RATE_PER_SECOND: '250' });
     try {
       const status = await waitUntilDone(owner, botId, token, messageId);
       expect(status.counts).toEqual({ queued: 0, sent: 500, deferred: 0, failed: 0, skipped: 0 });
       expectEachExactlyOnce(targets, 'restart');
+      const startedUsers = await owner.ctx.db('message_recipients').whereIn('id', started).pluck('user_id');
+      const flagged = status.recipients.filter((r: { possibleDuplicate?: boolean }) => r.possibleDuplicate).map((r: { userId: string }) => r.userId);
+      expect(flagged.sort()).toEqual(startedUsers.sort());
+      const sentEvents = await owner.ctx.db('events').where({ bot_id: botId, type: 'message.sent' }).whereIn('user_id', startedUsers);
+      expect(sentEvents.map((e) => fromJson<{ possibleDuplicate?: boolean }>(e.payload).possibleDuplicate)).toEqual(startedUsers.map(() => true));
     } finally {
       await second.close();
     }
