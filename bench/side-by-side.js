@@ -10,7 +10,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { startChildServer } = require('./child-server');
 const { loadStandin, requireTs } = require('./standin-loader');
-const { plotDelivered } = require('./side-by-side-plot');
+const { writePlot } = require('./side-by-side-plot');
 
 const recipients = Number(process.argv[2] ?? 1000);
 const largeRecipients = Number(process.argv[3] ?? 10_000);
@@ -105,7 +105,10 @@ async function runOne(label, n8n, pathName, bot, count, quietMs) {
     n8nAnswer: `${res.status} ${answer}`,
   };
   console.log(JSON.stringify(result));
-  return { ...result, curve: times.map((at) => (at - started) / 1000).sort((a, b) => a - b) };
+  // The curve counts people reached: each chat at its first message (a duplicate reaches nobody new).
+  const firstAt = new Map();
+  for (const m of bot.messages) if (!firstAt.has(m.chatId)) firstAt.set(m.chatId, m.at);
+  return { ...result, curve: [...firstAt.values()].map((at) => (at - started) / 1000).sort((a, b) => a - b) };
 }
 
 async function main() {
@@ -144,9 +147,10 @@ async function main() {
     await backend.stop();
     await standin.close();
   }
-  const svg = plotDelivered(runs, { title: `Delivered messages over time, Telegram stand-in limits on (30/s), n8n ${process.env.N8N_VERSION ?? '2.40.7'}, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores` });
-  fs.writeFileSync(path.join(__dirname, '..', 'docs', 'side-by-side.svg'), svg);
-  console.log('wrote docs/side-by-side.svg');
+  const title = `People reached over time; Telegram stand-in limits on (30/s); n8n ${process.env.N8N_VERSION ?? '2.40.7'}; ${new Date().toISOString().slice(0, 10)}; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(0)}`;
+  // The raw runs (with their curves) go to BENCH_OUT, so the chart can be redrawn: node bench/side-by-side-plot.js <file>.
+  fs.writeFileSync(process.env.BENCH_OUT ?? path.join(os.tmpdir(), 'side-by-side.json'), JSON.stringify({ title, runs }));
+  writePlot(runs, title);
 }
 
 main().catch((error) => {
