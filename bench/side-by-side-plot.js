@@ -36,7 +36,7 @@ function panel(runs, offsetX, title) {
   ];
   const limitEnd = Math.min(maxX, maxY / LIMIT_PER_SECOND);
   parts.push(`<line x1="${x(0)}" y1="${y(0)}" x2="${x(limitEnd)}" y2="${y(limitEnd * LIMIT_PER_SECOND)}" stroke="#999" stroke-dasharray="4 3"/>`);
-  parts.push(`<text x="${x(limitEnd) - 4}" y="${y(limitEnd * LIMIT_PER_SECOND) + 14}" text-anchor="end" fill="#777">Telegram's limit, 30/s</text>`);
+  parts.push(`<text x="${x(limitEnd) + 4}" y="${y(limitEnd * LIMIT_PER_SECOND) + 10}" fill="#777">Telegram's limit, 30/s</text>`);
   runs.forEach((run) => {
     const color = COLORS[run.index % COLORS.length];
     // One point per message would be 10,000 points; one per 0.5 % of the recipients is enough.

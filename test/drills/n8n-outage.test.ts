@@ -32,6 +32,13 @@ describe(`n8n stopped for the first hours of the retry window (${dialect})`, () 
   });
 
   const deliveries = () => backend.ctx.db('event_deliveries');
+  // As a CRM should: an Idempotency-Key, and one retry when the connection drops (a kept-alive
+  // socket closed by the server as the request left, seen on a loaded machine); the key makes the
+  // retry safe whether or not the first attempt arrived.
+  const crmCall = async (botId: number, token: string, userId: string, seq: number) => {
+    const call = () => backend.request('POST', `/api/v1/bots/${botId}/call/users/update`, { token, headers: { 'idempotency-key': `drill-${userId}-${seq}` }, body: { script_request_params: { userId, role: `r${seq}` } } });
+    return call().catch(call);
+  };
   const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 60_000) => {
     const deadline = Date.now() + timeoutMs;
     while (!(await check())) {
@@ -55,9 +62,7 @@ describe(`n8n stopped for the first hours of the retry window (${dialect})`, () 
       for (let lead = 0; lead < LEADS; lead++) {
         await handleInbound(backend.ctx, { botId, channel: 'telegram', chatId: String(8000 + lead), kind: 'message', text: `m${seq}`, profile: { firstName: `Lead${lead}` } });
       }
-      const calls = Array.from({ length: USERS }, (_, user) =>
-        backend.request('POST', `/api/v1/bots/${botId}/call/users/update`, { token, body: { script_request_params: { userId: `crm${user}`, role: `r${seq}` } } }),
-      );
+      const calls = Array.from({ length: USERS }, (_, user) => crmCall(botId, token, `crm${user}`, seq));
       for (const call of await Promise.all(calls)) expect(call.body.success).toBe(true);
     }
     await waitFor('1,000 deliveries', async () => Number((await deliveries().count({ n: '*' }).first())!.n) === EVENTS);

@@ -33,7 +33,7 @@ describe.each(cases)('two backend processes on one PostgreSQL', ({ recipients, r
       const started = Date.now();
       const accepted = await jsonRequest(first.url)('POST', `/api/v1/bots/${first.botId}/messages`, { token, body: { userIds: Array.from({ length: recipients }, (_, i) => `u${100_000 + i}`), text: 'Scale-out' } });
       expect(accepted.status).toBe(202);
-      const status = await waitUntilDone({ request: jsonRequest(first.url) }, first.botId, token, accepted.body.messageId, (recipients / 29) * 1000 + 60_000);
+      const status = await waitUntilDone({ request: jsonRequest(first.url) }, first.botId, token, accepted.body.messageId, (recipients / 29) * 3000 + 60_000);
 
       expect(status.counts).toEqual({ queued: 0, sent: recipients, deferred: 0, failed: 0, skipped: 0 });
       const perChat = countPerChat(telegram.messages);
@@ -54,7 +54,7 @@ describe.each(cases)('two backend processes on one PostgreSQL', ({ recipients, r
       await standin.close();
       await database.drop();
     }
-  }, 300_000);
+  }, 700_000);
 });
 
 /** The most timestamps within any window of `ms`. */
