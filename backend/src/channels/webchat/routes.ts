@@ -16,6 +16,8 @@ import { chatBody, sendToVisitor } from './webchat-channel';
 /** The browser assets (plain JS and CSS, no build step): backend/public/webchat, beside src/ and dist/. */
 const publicDir = path.resolve(__dirname, '../../../public/webchat');
 const RATE_WINDOW_MS = 60_000;
+/** `?after=<id>`: the last message id the page has; anything else reads from the start. */
+const afterIdSchema = z.coerce.number().int().min(0).catch(0);
 
 interface ChatRequest {
   bot: Bot;
@@ -127,7 +129,7 @@ async function acceptUpdate(ctx: AppContext, req: Request, res: Response): Promi
 /** A server-sent event stream of the visitor's messages: history after `after`, then live pushes. */
 async function streamEvents(ctx: AppContext, req: Request, res: Response): Promise<void> {
   const { bot, visitor } = chatOf(res);
-  const after = z.coerce.number().int().min(0).catch(0).parse(req.query.after);
+  const after = afterIdSchema.parse(req.query.after);
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
   res.write('retry: 2000\n\n');
   const connection: Connection = { botId: bot.id, visitorId: visitor.visitorId, res, after, sent: new Map() };
@@ -167,7 +169,7 @@ export function webchatRouter(ctx: AppContext): Router {
   api.use(visitorAuth(ctx));
   api.get('/history', async (req, res) => {
     const { bot, visitor } = chatOf(res);
-    const after = z.coerce.number().int().min(0).catch(0).parse(req.query.after);
+    const after = afterIdSchema.parse(req.query.after);
     res.json({ success: true, messages: await readHistory(ctx.db, bot.id, visitor.visitorId, after) });
   });
   api.get('/events', (req, res) => streamEvents(ctx, req, res));
