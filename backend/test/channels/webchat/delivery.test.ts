@@ -1,28 +1,23 @@
 import { startServer, type RunningServer } from '../../../src/server';
 import { loadConfig } from '../../../src/config/config';
-import { createTelegramBot, startDeliveryBackend, TelegramStandin, waitUntilDone } from '../../support/delivery';
+import { createTelegramBot, useStandinBackend, waitUntilDone } from '../../support/delivery';
 import { dialect, type TestBackend } from '../../support/test-backend';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver';
 import { eventually } from '../../support/eventually';
 import { newVisitor, openStream, type TestVisitor } from '../../support/webchat';
 
 describe(`web chat as a delivery channel (${dialect})`, () => {
-  let standin: TelegramStandin;
-  let backend: TestBackend;
+  const setup = useStandinBackend({ DELIVERY_CHAT_SPACING_MS: '0' });
   let receiver: WebhookReceiver;
   let bot: Awaited<ReturnType<typeof createTelegramBot>>;
+  let backend: TestBackend;
 
   beforeAll(async () => {
-    standin = await TelegramStandin.start({ limits: { enabled: false } });
-    backend = await startDeliveryBackend(standin, { DELIVERY_CHAT_SPACING_MS: '0' });
-    bot = await createTelegramBot(backend, standin);
+    backend = setup.backend;
+    bot = await createTelegramBot(backend, setup.standin);
     receiver = await startWebhookReceiver();
   });
-  afterAll(async () => {
-    await receiver.close();
-    await backend.close();
-    await standin.close();
-  });
+  afterAll(() => receiver.close());
 
   const api = (method: string, path: string, body?: unknown) => backend.request(method, `/api/v1/bots/${bot.botId}${path}`, { token: bot.token, body });
   async function visitorLead(visitor: TestVisitor) {
