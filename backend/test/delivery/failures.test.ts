@@ -30,23 +30,26 @@ describe(`delivery under Telegram's errors and limits (${dialect})`, () => {
     await backend.close();
     await standin.close();
   });
-  afterEach(() => standin.setLimits({ enabled: false }));
+  afterEach(() => standin.setLimits({ enabled: false, perBotPerSecond: 30 }));
 
   it('a 429 storm pauses the whole bot for retry_after and still delivers everyone exactly once', async () => {
-    standin.setLimits({ enabled: true });
-    // Faster than Telegram allows, so Telegram answers 429.
+    // Ten times faster than this Telegram allows (even a slowed-down machine exceeds 5/s), so it answers 429.
+    standin.setLimits({ enabled: true, perBotPerSecond: 5 });
     await backend.ctx.db('bots').where({ id: botId }).update({ settings: JSON.stringify({ delivery: { ratePerSecond: 50 } }) });
-    const targets = leads.slice(0, 60);
+    const targets = leads.slice(0, 40);
     const { status } = await sendAndFinish({ userIds: targets.map((l) => l.userId), text: 'storm' });
-    expect(status.counts).toMatchObject({ sent: 60, failed: 0 });
+    expect(status.counts).toMatchObject({ sent: 40, failed: 0 });
     for (const lead of targets) expect(telegram.messagesTo(lead.chatId)).toHaveLength(1);
     const refused = telegram.requests.filter((r) => r.code === 429);
     expect(refused.length).toBeGreaterThan(0);
-    // Sends already in flight may still be refused, but nothing was accepted again before retry_after had passed.
+    // Within retry_after of the first 429 only the sends already in flight when it came back may
+    // reach Telegram (the worker keeps at most max(2, rate/10) = 5 in flight at 50/s); on a busy
+    // machine the stand-in can accept some of them once its window has moved on.
     const [first] = refused;
-    const acceptedAfter = telegram.requests.filter((r) => r.at > first.at && r.code === 200);
-    expect(acceptedAfter.length).toBeGreaterThan(0);
-    expect(Math.min(...acceptedAfter.map((r) => r.at))).toBeGreaterThanOrEqual(first.at + first.retryAfter! * 1000);
+    const pauseEnds = first.at + first.retryAfter! * 1000;
+    const acceptedDuringPause = telegram.requests.filter((r) => r.at > first.at && r.at < pauseEnds && r.code === 200);
+    expect(acceptedDuringPause.length).toBeLessThanOrEqual(5);
+    expect(telegram.requests.some((r) => r.at >= pauseEnds && r.code === 200)).toBe(true);
     await backend.ctx.db('bots').where({ id: botId }).update({ settings: '{}' });
   });
 
