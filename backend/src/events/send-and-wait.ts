@@ -101,6 +101,8 @@ export const resumeWaitingExecution: InboundHook = async (ctx, { trx, update, le
   const given = answerOf(update);
   if (!given) return undefined;
   const now = ctx.clock.now();
+  // A quick answer may come before the fan-out registered the wait from the `message.sent` event.
+  await registerWaits(trx, await trx<EventRow>('events').whereNull('fanout').where({ lead_id: lead.id, type: 'message.sent' }));
   const query = trx<WaitRow>('message_waits').where({ bot_id: lead.botId, lead_id: lead.id, mode: given.mode }).where('expires_at', '>', now);
   if (update.kind === 'button' && update.messageRef) query.where((q) => q.whereNull('external_id').orWhere('external_id', update.messageRef!));
   const wait = await query.orderBy('created_at', 'desc').first();

@@ -90,8 +90,8 @@ describe(`send and wait: timeout, retries, restart (${dialect})`, () => {
     await backend.close();
   });
 
-  /** A waiting message accepted by the messages API and sent (the delivery worker's message.sent event). */
-  async function sentWaitingMessage(chatId: string, timeoutSeconds: number, path: string) {
+  /** A waiting message accepted by the messages API and sent (the delivery worker's message.sent event), then fanned out. */
+  async function sentWaitingMessage(chatId: string, timeoutSeconds: number, path: string, fanOut = true) {
     const { botId, token } = await backend.createBot();
     await handleInbound(backend.ctx, { botId, channel: 'telegram', chatId, kind: 'start', profile: {} });
     const lead = await backend.ctx.db('leads').where({ bot_id: botId, chat_id: chatId }).first();
@@ -100,7 +100,7 @@ describe(`send and wait: timeout, retries, restart (${dialect})`, () => {
       body: { leadIds: [lead.id], text: 'Pick', buttons: [[{ text: 'A', data: 'a' }]], wait: { resumeUrl: `${receiver.url}${path}`, mode: 'buttons', timeoutSeconds } },
     });
     await recordEvent(backend.ctx.db, clock, { botId, type: 'message.sent', traceId: sent.body.trace_id, leadId: lead.id, payload: { messageId: sent.body.messageId, channel: 'telegram', chatId, externalId: '77' } });
-    await runEventsOnce(backend.ctx);
+    if (fanOut) await runEventsOnce(backend.ctx);
     return { botId, leadId: lead.id as string, messageId: sent.body.messageId as string };
   }
   const resumesTo = (path: string) => receiver.received.filter((r) => r.path === `/webhook${path}`);
@@ -119,6 +119,16 @@ describe(`send and wait: timeout, retries, restart (${dialect})`, () => {
     expect(await backend.ctx.db('events').where({ bot_id: botId, type: 'button.pressed' })).toHaveLength(1);
     await runEventsOnce(backend.ctx);
     expect(resumesTo('/resume/timeout')).toHaveLength(1);
+  });
+
+  it('an answer that comes before the fan-out saw the message.sent event still resumes the execution', async () => {
+    const { botId, leadId, messageId } = await sentWaitingMessage('804', 600, '/resume/quick', false);
+    await handleInbound(backend.ctx, { botId, channel: 'telegram', chatId: '804', kind: 'button', data: 'a', messageRef: '77', profile: {} });
+    expect(await backend.ctx.db('events').where({ bot_id: botId, type: 'button.pressed' })).toHaveLength(0);
+    await runEventsOnce(backend.ctx);
+    await eventually(() => resumesTo('/resume/quick').length === 1);
+    expect(resumesTo('/resume/quick')[0].body).toMatchObject({ status: 'answered', answer: { buttonData: 'a' }, leadId, messageId });
+    expect(await backend.ctx.db('message_waits').where({ message_id: messageId })).toHaveLength(0);
   });
 
   it('a press on another message does not answer the wait', async () => {
