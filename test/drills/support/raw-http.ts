@@ -38,6 +38,8 @@ export function rawRequest(baseUrl: string, request: RawRequest): Promise<RawRes
       },
     );
     req.on('error', reject);
+    // An answer that never comes is a finding (a stalled process), not a test that hangs.
+    req.setTimeout(20_000, () => req.destroy(new Error(`no answer within 20 s: ${request.method} ${request.path.slice(0, 200)}`)));
     req.end(request.body);
   });
 }
