@@ -121,13 +121,15 @@ describeWithN8n('examples: registration, user account, e-commerce and family sit
       await untilUser('555', 'linked to chat 9102', (u) => u?.leads.some((lead: { chatId: string }) => lead.chatId === '9102'));
     });
 
-    it('update stores the changed fields as attributes of the user\'s leads', async () => {
-      await stack.call('users/update', { userId: 201, role: 'admin', firstname: 'Evelyn', location: { city: 'Stavropol' } });
-      await untilUser('201', 'attributes set', (u) => u.leads[0].attributes.role === 'admin');
-      expect((await user('201')).leads[0].attributes).toMatchObject({ role: 'admin', firstname: 'Evelyn', location: { city: 'Stavropol' } });
+    it('update stores the user\'s data and records what changed, with the CRM\'s origin id', async () => {
+      await stack.call('users/update', { userId: 201, role: 'admin', firstname: 'Evelyn', location: { city: 'Stavropol' }, eventOriginId: 'profile-page' });
+      await untilUser('201', 'profile stored', (u) => u.profile?.role === 'admin');
+      expect((await user('201')).profile).toEqual({ role: 'admin', firstname: 'Evelyn', location: { city: 'Stavropol' } });
+      const event = await stack.backend.ctx.db('events').where({ bot_id: stack.botId, type: 'user.updated', user_id: '201' }).first();
+      expect(JSON.parse(event.payload)).toMatchObject({ changed: expect.arrayContaining(['role', 'firstname', 'location']), originId: 'profile-page' });
     });
 
-    it('pause and resume, block and unblock change the account', async () => {
+    it('pause and resume, block and unblock change the account, and the user is told each time', async () => {
       const until = new Date(Date.now() + 86_400_000).toISOString();
       await stack.call('users/pause', { userId: 201, until });
       await untilUser('201', 'paused', (u) => u.pausedUntil !== null);
@@ -140,12 +142,16 @@ describeWithN8n('examples: registration, user account, e-commerce and family sit
       expect((await user('201')).blockReason).toBe('spam');
       await stack.call('users/unblock', { userId: 201 });
       await untilUser('201', 'unblocked', (u) => u.state === 'active');
+      await waitForMessage(EVE, 'Your account has been unblocked');
+      const notices = messagesTo(EVE).map((m) => m.text);
+      expect(notices).toEqual(expect.arrayContaining([expect.stringMatching(/^Got it: I will not disturb you until /), 'Welcome back! Messages are on again. How can I help?', 'Your account has been blocked. Reason: spam', 'Your account has been unblocked. Welcome back!']));
     });
 
-    it('disconnect-bot unlinks the chats; delete deletes the account', async () => {
+    it('disconnect-bot unlinks the chats and says so; delete deletes the account', async () => {
       await stack.call('users/disconnect-bot', { userId: 201 });
       await untilUser('201', 'disconnected', (u) => u.state === 'disconnected');
       expect((await user('201')).leads).toEqual([]);
+      await waitForMessage(EVE, 'You have been disconnected from the bot');
       await stack.call('users/delete', { userId: 555 });
       await untilUser('555', 'deleted', (u) => u.state === 'deleted');
     });
