@@ -5,14 +5,13 @@
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { type DemoBot, ensureDemoBot, startBackend } from './backend';
 import { roundTrip } from './check';
 import { startN8n } from './n8n';
 import { type Options, parseOptions, usage } from './options';
 import { ensureOwner, prepareN8n } from './playground';
-import type { Child } from './processes';
+import { type Child, freePort } from './processes';
 import { StateFile } from './state';
 
 const root = path.resolve(__dirname, '../../..');
@@ -21,14 +20,6 @@ let stopping = false;
 
 /** A path as the user reads it: relative inside the checkout, absolute elsewhere. */
 const shown = (file: string) => (path.relative(root, file).startsWith('..') ? file : path.relative(root, file));
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** scripts/install-n8n.sh does nothing when the cached install exists; on first run it prints progress. */
 async function ensureN8nInstalled(): Promise<void> {
@@ -67,11 +58,11 @@ async function run(options: Options): Promise<void> {
   if (options.telegramToken) lines.push('Telegram:     the demo bot answers in Telegram: send it /start');
   if (!options.backendOnly) {
     console.log(`backend ready at ${backendUrl}; starting n8n (about a minute)...`);
-    const env = await prepareN8n({ root, dataDir: options.dataDir, port: ports.n8n, brokerPort: await freePort(), backendUrl, bot, stateFile });
+    const { env, imported } = await prepareN8n({ root, dataDir: options.dataDir, port: ports.n8n, brokerPort: await freePort(), backendUrl, bot, stateFile });
     const n8n = await startN8n(env, { logFile: path.join(options.dataDir, 'logs/n8n.log'), detached: true });
     children.push(n8n);
-    const owner = await ensureOwner(n8n.url, stateFile);
-    lines.push(`n8n editor:   ${n8n.url}   login ${owner ? `${owner.email} / ${owner.password}` : 'with the owner you created'}`);
+    const owner = await ensureOwner(n8n.url, stateFile, imported);
+    lines.push(`n8n editor:   ${n8n.url}   login ${owner ? `${owner.email} / ${owner.password}` : 'with the owner you created (publish "Demo: echo bot and ping" there)'}`);
   }
   console.log(`\n${lines.join('\n')}\n`);
 

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DemoBot } from './backend';
-import { installExtension, n8nEnv, runN8nCli } from './n8n';
+import { installExtension, n8nEnv, type N8nOwner, N8nOwnerSession, runN8nCli } from './n8n';
 import { fingerprint, type StateFile } from './state';
 
 /** The credential every example workflow references by id, so an import resolves it. */
@@ -22,10 +22,10 @@ export interface PlaygroundOptions {
 
 /**
  * n8n's user folder under data/n8n with this package as an extension, the demo bot's credential
- * and the example workflows imported with n8n's CLI (again only when they changed), the demo one
- * published. Answers n8n's environment.
+ * and the example workflows imported with n8n's CLI (again only when they changed). Answers n8n's
+ * environment and whether the workflows were imported (an import unpublishes: publish the demo).
  */
-export async function prepareN8n(o: PlaygroundOptions): Promise<NodeJS.ProcessEnv> {
+export async function prepareN8n(o: PlaygroundOptions): Promise<{ env: NodeJS.ProcessEnv; imported: boolean }> {
   const userFolder = path.join(o.dataDir, 'n8n');
   fs.mkdirSync(userFolder, { recursive: true });
   const env = n8nEnv({ userFolder, port: o.port, brokerPort: o.brokerPort, extensions: installExtension(o.root, userFolder) });
@@ -43,25 +43,30 @@ export async function prepareN8n(o: PlaygroundOptions): Promise<NodeJS.ProcessEn
   const workflowDir = path.join(o.root, 'examples/workflows');
   const files = fs.readdirSync(workflowDir).filter((f) => f.endsWith('.json')).sort();
   const workflowsHash = fingerprint(files.map((f) => fs.readFileSync(path.join(workflowDir, f), 'utf8')));
-  if (o.stateFile.state.workflowsHash !== workflowsHash) {
-    await runN8nCli(env, ['import:workflow', '--separate', `--input=${workflowDir}`]);
-    await runN8nCli(env, ['publish:workflow', `--id=${DEMO_WORKFLOW_ID}`]);
-    o.stateFile.update({ workflowsHash });
-    console.log(`imported ${files.length} example workflows into n8n and activated the demo one`);
-  }
-  return env;
+  if (o.stateFile.state.workflowsHash === workflowsHash) return { env, imported: false };
+  await runN8nCli(env, ['import:workflow', '--separate', `--input=${workflowDir}`]);
+  o.stateFile.update({ workflowsHash });
+  console.log(`imported ${files.length} example workflows into n8n`);
+  return { env, imported: true };
 }
 
-/** n8n 2.x opens the editor only once an owner exists: created once, the login kept in the state file. */
-export async function ensureOwner(n8nUrl: string, stateFile: StateFile): Promise<{ email: string; password: string } | undefined> {
-  if (stateFile.state.n8nOwner) return stateFile.state.n8nOwner;
-  const owner = { email: 'demo@example.com', password: `Demo${crypto.randomBytes(9).toString('base64url')}7` };
-  const answer = await fetch(`${n8nUrl}/rest/owner/setup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...owner, firstName: 'Demo', lastName: 'Owner' }),
-  });
-  if (!answer.ok) return undefined; // set up earlier by hand: the user knows the login
-  stateFile.update({ n8nOwner: owner });
+/**
+ * n8n 2.x opens the editor only once an owner exists: created on the first run, its login kept in
+ * the state file. After an import the demo workflow is published again through the owner's session.
+ */
+export async function ensureOwner(n8nUrl: string, stateFile: StateFile, publishDemo: boolean): Promise<N8nOwner | undefined> {
+  let owner = stateFile.state.n8nOwner;
+  let session: N8nOwnerSession | undefined;
+  if (!owner) {
+    owner = { email: 'demo@example.com', password: `Demo${crypto.randomBytes(9).toString('base64url')}7` };
+    session = await N8nOwnerSession.setUp(n8nUrl, owner);
+    if (!session) return undefined; // set up by hand earlier: the user knows the login
+    stateFile.update({ n8nOwner: owner });
+  }
+  if (publishDemo) {
+    session ??= await N8nOwnerSession.signIn(n8nUrl, owner);
+    await session.publish(DEMO_WORKFLOW_ID);
+    console.log('activated the demo workflow');
+  }
   return owner;
 }

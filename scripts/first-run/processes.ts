@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 
 export interface Child {
@@ -51,4 +52,13 @@ export async function waitForHttp(url: string, child: Child, timeoutMs: number):
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`${child.name} did not answer ${url} within ${timeoutMs / 1000} s:\n${child.output()}`);
+}
+
+/** A port nobody listens on right now (for throwaway instances: smoke mode, tests). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

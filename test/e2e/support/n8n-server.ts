@@ -5,22 +5,16 @@
  * shared with the first-run launcher (scripts/first-run/n8n.ts).
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { installExtension, n8nEnv, runN8nCli, startN8n } from '../../../scripts/first-run/n8n';
+import { installExtension, n8nEnv, N8nOwnerSession, runN8nCli, startN8n } from '../../../scripts/first-run/n8n';
+import { freePort } from '../../../scripts/first-run/processes';
 import { buildPackage } from '../../nodes/support/package-build';
 
 // A loaded machine (a shared CI box, a benchmark next to other work) may need longer: N8N_STARTUP_TIMEOUT_MS.
 const STARTUP_TIMEOUT_MS = Number(process.env.N8N_STARTUP_TIMEOUT_MS ?? 120_000);
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort };
 
 /** A CORS preflight makes n8n look the webhook up: 204 when it is registered, 404 before. */
 const corsPreflight = { Origin: 'http://probe.test', 'Access-Control-Request-Method': 'POST' };
@@ -49,6 +43,8 @@ export interface N8nSetup {
 }
 
 export class N8nInstance {
+  private toPublish: string[] = [];
+
   private constructor(
     readonly root: string,
     private readonly env: NodeJS.ProcessEnv,
@@ -66,7 +62,7 @@ export class N8nInstance {
     return new N8nInstance(root, env);
   }
 
-  /** Imports credentials and workflows and publishes the active workflows, all with n8n's CLI. */
+  /** Imports credentials and workflows with n8n's CLI; the active ones are published once n8n runs. */
   async setup({ credentials, workflows }: N8nSetup): Promise<void> {
     const credentialsFile = path.join(this.root, 'credentials.json');
     fs.writeFileSync(credentialsFile, JSON.stringify(credentials));
@@ -75,11 +71,18 @@ export class N8nInstance {
     fs.mkdirSync(workflowDir, { recursive: true });
     for (const workflow of workflows) fs.writeFileSync(path.join(workflowDir, `${workflow.id}.json`), JSON.stringify(workflow));
     await runN8nCli(this.env, ['import:workflow', '--separate', `--input=${workflowDir}`]);
-    for (const workflow of workflows.filter((w) => w.active)) await runN8nCli(this.env, ['publish:workflow', `--id=${workflow.id}`]);
+    this.toPublish = workflows.filter((w) => w.active).map((w) => w.id);
   }
 
   async start(): Promise<N8nServer> {
     const n8n = await startN8n(this.env, { timeoutMs: STARTUP_TIMEOUT_MS });
+    try {
+      const owner = await N8nOwnerSession.setUp(n8n.url, { email: 'e2e@example.com', password: 'E2e-owner-password-1' });
+      for (const id of this.toPublish) await owner!.publish(id);
+    } catch (error) {
+      await n8n.stop();
+      throw error;
+    }
     return {
       url: n8n.url,
       webhookUrl: (pathName) => `${n8n.url}/webhook/${pathName}`,
