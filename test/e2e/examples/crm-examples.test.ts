@@ -37,7 +37,7 @@ describeWithN8n('examples: registration, user account, e-commerce and family sit
       map: combinedMap('CRM and family site', ['user-account', 'e-commerce', 'family-site']),
       workflows: { registration: { crmUrl: crm.url }, 'user-account': { crmUrl: crm.url }, 'e-commerce': { crmUrl: crm.url }, 'family-site': { siteUrl: crm.url } },
     });
-  }, 300_000);
+  }, 600_000);
 
   afterAll(async () => {
     await stack?.close();
