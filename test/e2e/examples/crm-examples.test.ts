@@ -9,7 +9,7 @@ import { waitUntil } from '../support/n8n-server';
 import { type CrmUser, crmUserRoutes } from './support/crm-users';
 import { combinedMap, type ExampleStack, startExampleStack } from './support/example-stack';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 const posts = [
   { id: 42, title: 'Summer at the lake', text: 'Photos from our trip', author: { id: 601, name: 'Mom' }, imageUrl: 'https://family.example/lake.jpg', url: 'https://family.example/posts/42' },
@@ -42,16 +42,16 @@ describeWithN8n('examples: registration, user account, e-commerce and family sit
   afterAll(async () => {
     await stack?.close();
     await crm?.close();
-  }, 30_000);
+  }, 60_000);
 
   const messagesTo = (chatId: number) => stack.telegram.messagesTo(chatId);
-  const waitForMessage = (chatId: number, start: string) => stack.telegram.waitFor(() => messagesTo(chatId).some((m) => (m.text ?? m.caption)?.startsWith(start)), 30_000);
+  const waitForMessage = (chatId: number, start: string) => stack.telegram.waitFor(() => messagesTo(chatId).some((m) => (m.text ?? m.caption)?.startsWith(start)), 60_000);
   const messageStarting = (chatId: number, start: string) => messagesTo(chatId).find((m) => (m.text ?? m.caption)?.startsWith(start))!;
   const user = async (userId: string) => (await stack.api('GET', `/users/${userId}`)).body.user;
   const linkedChats = async (userId: string) => ((await user(userId))?.leads ?? []).map((lead: { chatId: string }) => lead.chatId);
-  const untilUser = (userId: string, what: string, check: (u: any) => boolean) => waitUntil(async () => check(await user(userId)), 30_000, `user ${userId}: ${what}`);
+  const untilUser = (userId: string, what: string, check: (u: any) => boolean) => waitUntil(async () => check(await user(userId)), 60_000, `user ${userId}: ${what}`);
   const crmGot = (path: string) => crm.received.filter((r) => r.path === path).map((r) => r.body);
-  const untilCrmGot = (path: string, count = 1) => waitUntil(async () => crmGot(path).length >= count, 30_000, `${count} × ${path} at the CRM`);
+  const untilCrmGot = (path: string, count = 1) => waitUntil(async () => crmGot(path).length >= count, 60_000, `${count} × ${path} at the CRM`);
 
   describe('registration and linking (registration.json)', () => {
     const ANNA = 9301;

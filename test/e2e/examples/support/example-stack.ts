@@ -144,7 +144,7 @@ function stackOf(parts: Pick<ExampleStack, 'standin' | 'backend' | 'telegram' | 
       return leadId;
     },
     untilWaiting: (leadId) =>
-      waitUntil(async () => (await backend.ctx.db('message_waits').where({ bot_id: botId, lead_id: leadId }).first()) !== undefined, 30_000, `a wait for lead ${leadId}`),
+      waitUntil(async () => (await backend.ctx.db('message_waits').where({ bot_id: botId, lead_id: leadId }).first()) !== undefined, 60_000, `a wait for lead ${leadId}`),
     async close() {
       await n8n.stop();
       await backend.close();
