@@ -5,6 +5,9 @@ import { userAccountMap } from '../support/maps';
 import { runCli } from '../support/cli';
 import { startTestBackend, type TestBackend } from '../support/test-backend';
 
+// Each test spawns the compiled CLI several times (one Node start each): seconds on a busy machine.
+jest.setTimeout(120_000);
+
 describe('metabot-backend CLI', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'metabot-cli-'));
   let backend: TestBackend;
