@@ -55,7 +55,7 @@ const FINAL_STATUSES = new Set([404, 409, 410]);
  * on the lead's answer resumes the n8n execution, until the timeout. Nothing is registered once
  * the message was answered by another of its recipients.
  */
-export async function registerWaits(trx: Knex.Transaction, events: EventRow[]): Promise<void> {
+export async function registerWaits(trx: Knex, events: EventRow[]): Promise<void> {
   const sent = events.flatMap((event) => {
     const payload = sentPayloadSchema.safeParse(event.type === 'message.sent' && event.lead_id ? fromJson(event.payload) : null);
     return payload.success ? [{ event, ...payload.data }] : [];
