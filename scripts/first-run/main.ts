@@ -41,7 +41,8 @@ async function webChatLine(backendUrl: string, botId: number): Promise<string> {
 
 async function run(options: Options): Promise<void> {
   fs.mkdirSync(options.dataDir, { recursive: true });
-  const ports = options.check ? { backend: await freePort(), n8n: await freePort() } : { backend: options.port, n8n: options.n8nPort };
+  // A throwaway check takes free ports; a kept data folder keeps its ports (n8n's webhook URLs, stored in subscriptions, carry them).
+  const ports = options.temporaryData ? { backend: await freePort(), n8n: await freePort() } : { backend: options.port, n8n: options.n8nPort };
   if (!options.backendOnly) await ensureN8nInstalled();
   const stateFile = StateFile.open(options.dataDir);
   const backendUrl = `http://127.0.0.1:${ports.backend}`;
@@ -58,10 +59,10 @@ async function run(options: Options): Promise<void> {
   if (options.telegramToken) lines.push('Telegram:     the demo bot answers in Telegram: send it /start');
   if (!options.backendOnly) {
     console.log(`backend ready at ${backendUrl}; starting n8n (about a minute)...`);
-    const { env, imported } = await prepareN8n({ root, dataDir: options.dataDir, port: ports.n8n, brokerPort: await freePort(), backendUrl, bot, stateFile });
+    const env = await prepareN8n({ root, dataDir: options.dataDir, port: ports.n8n, brokerPort: await freePort(), backendUrl, bot, stateFile });
     const n8n = await startN8n(env, { logFile: path.join(options.dataDir, 'logs/n8n.log'), detached: true });
     children.push(n8n);
-    const owner = await ensureOwner(n8n.url, stateFile, imported);
+    const owner = await ensureOwner(n8n.url, stateFile);
     lines.push(`n8n editor:   ${n8n.url}   login ${owner ? `${owner.email} / ${owner.password}` : 'with the owner you created (publish "Demo: echo bot and ping" there)'}`);
   }
   console.log(`\n${lines.join('\n')}\n`);

@@ -23,9 +23,9 @@ export interface PlaygroundOptions {
 /**
  * n8n's user folder under data/n8n with this package as an extension, the demo bot's credential
  * and the example workflows imported with n8n's CLI (again only when they changed). Answers n8n's
- * environment and whether the workflows were imported (an import unpublishes: publish the demo).
+ * environment.
  */
-export async function prepareN8n(o: PlaygroundOptions): Promise<{ env: NodeJS.ProcessEnv; imported: boolean }> {
+export async function prepareN8n(o: PlaygroundOptions): Promise<NodeJS.ProcessEnv> {
   const userFolder = path.join(o.dataDir, 'n8n');
   fs.mkdirSync(userFolder, { recursive: true });
   const env = n8nEnv({ userFolder, port: o.port, brokerPort: o.brokerPort, extensions: installExtension(o.root, userFolder) });
@@ -43,18 +43,19 @@ export async function prepareN8n(o: PlaygroundOptions): Promise<{ env: NodeJS.Pr
   const workflowDir = path.join(o.root, 'examples/workflows');
   const files = fs.readdirSync(workflowDir).filter((f) => f.endsWith('.json')).sort();
   const workflowsHash = fingerprint(files.map((f) => fs.readFileSync(path.join(workflowDir, f), 'utf8')));
-  if (o.stateFile.state.workflowsHash === workflowsHash) return { env, imported: false };
+  if (o.stateFile.state.workflowsHash === workflowsHash) return env;
   await runN8nCli(env, ['import:workflow', '--separate', `--input=${workflowDir}`]);
   o.stateFile.update({ workflowsHash });
   console.log(`imported ${files.length} example workflows into n8n`);
-  return { env, imported: true };
+  return env;
 }
 
 /**
  * n8n 2.x opens the editor only once an owner exists: created on the first run, its login kept in
- * the state file. After an import the demo workflow is published again through the owner's session.
+ * the state file. The demo workflow is published through the owner's session on every start: after
+ * an import it is unpublished, and publishing again re-registers its trigger where the ports moved.
  */
-export async function ensureOwner(n8nUrl: string, stateFile: StateFile, publishDemo: boolean): Promise<N8nOwner | undefined> {
+export async function ensureOwner(n8nUrl: string, stateFile: StateFile): Promise<N8nOwner | undefined> {
   let owner = stateFile.state.n8nOwner;
   let session: N8nOwnerSession | undefined;
   if (!owner) {
@@ -63,10 +64,7 @@ export async function ensureOwner(n8nUrl: string, stateFile: StateFile, publishD
     if (!session) return undefined; // set up by hand earlier: the user knows the login
     stateFile.update({ n8nOwner: owner });
   }
-  if (publishDemo) {
-    session ??= await N8nOwnerSession.signIn(n8nUrl, owner);
-    await session.publish(DEMO_WORKFLOW_ID);
-    console.log('activated the demo workflow');
-  }
+  session ??= await N8nOwnerSession.signIn(n8nUrl, owner);
+  await session.publish(DEMO_WORKFLOW_ID);
   return owner;
 }

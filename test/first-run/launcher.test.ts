@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../../scripts/first-run/processes';
 import { TelegramStandin } from '../telegram-standin';
 
 const root = path.resolve(__dirname, '../..');
@@ -20,13 +21,15 @@ jest.setTimeout(120_000);
 describe('npm start (scripts/first-run), backend only', () => {
   let dataDir: string;
   let standin: TelegramStandin;
-  const env = (extra: Record<string, string> = {}) => ({ ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', SECRET_KEY: 'b'.repeat(64), ...extra });
+  let port: number;
+  const env = (extra: Record<string, string> = {}) => ({ ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', SECRET_KEY: 'b'.repeat(64), ...extra });
   const start = (extra: Record<string, string> = {}) => run(process.execPath, [launcher, '--backend-only', '--check'], { env: env(extra), cwd: root });
 
   beforeAll(async () => {
     if (!fs.existsSync(launcher)) throw new Error('scripts/first-run is not built: run npm run build');
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'metabot-first-run-test-'));
     standin = await TelegramStandin.start();
+    port = await freePort();
   });
   afterAll(async () => {
     await standin.close();
