@@ -1,15 +1,13 @@
 import { createTelegramBot, seedLinkedLeads, startDeliveryBackend, TelegramStandin, type SeededLead, type StandinBot } from '../../backend/test/support/delivery';
 import { userAccountMap } from '../../backend/test/support/maps';
 import type { TestBackend } from '../../backend/test/support/test-backend';
-import { n8nInstalled, n8nRuntimeDir } from '../nodes/support/n8n-runtime';
+import { describeWithN8n } from '../nodes/support/n8n-runtime';
 import { startCrmStandin } from './support/crm-standin';
 import { N8nInstance, type N8nServer, waitUntil } from './support/n8n-server';
 import { askFromWebhookWorkflow, crmCallWorkflow, metabotCredential, thankYouWorkflow, triggerChainWorkflow } from './workflows';
 
 jest.setTimeout(90_000);
 
-const run = n8nInstalled() || process.env.METABOT_E2E === '1';
-if (!run) console.warn(`SKIPPED end-to-end suite: no n8n at ${n8nRuntimeDir} and METABOT_E2E is not 1 (run scripts/install-n8n.sh).`);
 
 const shopMap = {
   name: 'Shop',
@@ -24,7 +22,7 @@ const shopMap = {
   ],
 };
 
-(run ? describe : describe.skip)('a real n8n server with the Metabot package', () => {
+describeWithN8n('a real n8n server with the Metabot package', () => {
   let standin: TelegramStandin;
   let backend: TestBackend;
   let crm: Awaited<ReturnType<typeof startCrmStandin>>;

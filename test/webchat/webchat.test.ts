@@ -5,6 +5,7 @@ import type { Page } from 'playwright-core';
 import { updateBotSettings } from '../../backend/src/bots/bots';
 import { startTestBackend, type TestBackend } from '../../backend/test/support/test-backend';
 import { startWebhookReceiver, type WebhookReceiver } from '../../backend/test/support/webhook-receiver';
+import { describeNeeding } from '../../backend/test/support/describe-needing';
 import { eventually } from '../../backend/test/support/eventually';
 import type { Browser } from 'playwright-core';
 import { chromiumInstalled, chromiumPath, launchChromium, phoneContext } from './browser';
@@ -12,9 +13,6 @@ import { startTcpProxy } from './tcp-proxy';
 
 jest.setTimeout(60_000);
 
-// METABOT_E2E=1 (CI, which installs chromium) makes a missing browser a failure instead of a skip.
-const run = chromiumInstalled() || process.env.METABOT_E2E === '1';
-if (!run) console.warn(`SKIPPED web chat browser suite: no chromium at ${chromiumPath} (apt-get install chromium).`);
 
 /** A web server with one picture, standing in for wherever a bot's images live. */
 async function serveParcelImage(): Promise<{ url: string; close(): Promise<void> }> {
@@ -24,7 +22,7 @@ async function serveParcelImage(): Promise<{ url: string; close(): Promise<void>
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-(run ? describe : describe.skip)('the web chat in a real browser (chromium, 360 px wide)', () => {
+describeNeeding(chromiumInstalled(), `no chromium at ${chromiumPath}: apt-get install chromium`, 'the web chat in a real browser (chromium, 360 px wide)', () => {
   let backend: TestBackend;
   let receiver: WebhookReceiver;
   let images: { url: string; close(): Promise<void> };

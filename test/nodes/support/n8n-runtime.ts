@@ -1,3 +1,4 @@
+import { describeNeeding } from '../../../backend/test/support/describe-needing';
 import { n8nInstalled, n8nRuntimeDir, n8nVersion } from '../../../scripts/first-run/n8n';
 
 /**
@@ -6,17 +7,9 @@ import { n8nInstalled, n8nRuntimeDir, n8nVersion } from '../../../scripts/first-
  */
 export { n8nInstalled, n8nModulesDir, n8nRuntimeDir, n8nVersion, node24Bin } from '../../../scripts/first-run/n8n';
 
-/**
- * Suites that need the n8n install run when it is there, and must run (and fail loudly) when
- * METABOT_E2E=1 (CI installs it first). Otherwise they skip with a console message.
- */
+/** A suite that runs inside the n8n that scripts/install-n8n.sh installs (`bash .ci/run` does). */
 export function describeWithN8n(name: string, body: () => void): void {
-  if (n8nInstalled() || process.env.METABOT_E2E === '1') {
-    describe(name, body);
-    return;
-  }
-  console.warn(`SKIPPED "${name}": n8n ${n8nVersion} is not installed at ${n8nRuntimeDir}. Run scripts/install-n8n.sh or set METABOT_E2E=1.`);
-  describe.skip(name, body);
+  describeNeeding(n8nInstalled(), `n8n ${n8nVersion} is not installed at ${n8nRuntimeDir}: run scripts/install-n8n.sh`, name, body);
 }
 
 export function requireFromN8n<T = any>(moduleName: string): T {
