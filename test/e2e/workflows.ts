@@ -127,31 +127,33 @@ function askNode(fields: { recipients: string; params: string; traceId?: string 
   };
 }
 
-/** CRM webhook → Send and Wait → HTTP Request to the CRM: the waiting execution and its resume URL. */
-export function askFromWebhookWorkflow(crmUrl: string) {
+/** A trigger node → Send and Wait with rating buttons → HTTP Request telling the CRM the answer. */
+function askAndTellCrmWorkflow(meta: { id: string; name: string }, trigger: { name: string } & Record<string, unknown>, ask: Parameters<typeof askNode>[0], crmUrl: string) {
   return {
-    id: 'wfAskFromHook01',
-    name: 'CRM webhook asks for a rating and waits',
+    ...meta,
     active: true,
     settings: { executionOrder: 'v1' },
     connections: {
-      'CRM Webhook': { main: [[{ node: 'Ask Rating', type: 'main', index: 0 }]] },
+      [trigger.name]: { main: [[{ node: 'Ask Rating', type: 'main', index: 0 }]] },
       'Ask Rating': { main: [[{ node: 'Tell CRM', type: 'main', index: 0 }]] },
     },
-    nodes: [
-      {
-        id: 'h1',
-        name: 'CRM Webhook',
-        type: 'n8n-nodes-base.webhook',
-        typeVersion: 2,
-        position: [0, 0],
-        webhookId: 'crm-ask-hook',
-        parameters: { httpMethod: 'POST', path: 'crm-ask', responseMode: 'onReceived', options: {} },
-      },
-      askNode({ recipients: '={{ $json.body.userId }}', params: '={{ JSON.stringify($json.body.params) }}' }, [200, 0]),
-      crmCallbackNode(crmUrl, [400, 0]),
-    ],
+    nodes: [trigger, askNode(ask, [200, 0]), crmCallbackNode(crmUrl, [400, 0])],
   };
+}
+
+/** CRM webhook → Send and Wait → HTTP Request to the CRM: the waiting execution and its resume URL. */
+export function askFromWebhookWorkflow(crmUrl: string) {
+  const webhook = {
+    id: 'h1',
+    name: 'CRM Webhook',
+    type: 'n8n-nodes-base.webhook',
+    typeVersion: 2,
+    position: [0, 0],
+    webhookId: 'crm-ask-hook',
+    parameters: { httpMethod: 'POST', path: 'crm-ask', responseMode: 'onReceived', options: {} },
+  };
+  const ask = { recipients: '={{ $json.body.userId }}', params: '={{ JSON.stringify($json.body.params) }}' };
+  return askAndTellCrmWorkflow({ id: 'wfAskFromHook01', name: 'CRM webhook asks for a rating and waits' }, webhook, ask, crmUrl);
 }
 
 /**
@@ -159,28 +161,16 @@ export function askFromWebhookWorkflow(crmUrl: string) {
  * buttons → the user taps one in Telegram → the execution resumes → HTTP Request to the CRM.
  */
 export function thankYouWorkflow(crmUrl: string) {
-  return {
-    id: 'wfThankYou00001',
-    name: 'Order thank-you with rating',
-    active: true,
-    settings: { executionOrder: 'v1' },
-    connections: {
-      'Order Paid': { main: [[{ node: 'Ask Rating', type: 'main', index: 0 }]] },
-      'Ask Rating': { main: [[{ node: 'Tell CRM', type: 'main', index: 0 }]] },
-    },
-    nodes: [
-      {
-        id: 'o1',
-        name: 'Order Paid',
-        type: 'CUSTOM.metabotTrigger',
-        typeVersion: 1,
-        position: [0, 0],
-        webhookId: 'metabot-order-thank-you',
-        credentials,
-        parameters: { events: ['endpoint.called'], aliases: ['order/thank-you'] },
-      },
-      askNode({ recipients: '={{ $json.userId }}', params: '={{ JSON.stringify($json.params) }}', traceId: '={{ $json.trace_id }}' }, [200, 0]),
-      crmCallbackNode(crmUrl, [400, 0]),
-    ],
+  const trigger = {
+    id: 'o1',
+    name: 'Order Paid',
+    type: 'CUSTOM.metabotTrigger',
+    typeVersion: 1,
+    position: [0, 0],
+    webhookId: 'metabot-order-thank-you',
+    credentials,
+    parameters: { events: ['endpoint.called'], aliases: ['order/thank-you'] },
   };
+  const ask = { recipients: '={{ $json.userId }}', params: '={{ JSON.stringify($json.params) }}', traceId: '={{ $json.trace_id }}' };
+  return askAndTellCrmWorkflow({ id: 'wfThankYou00001', name: 'Order thank-you with rating' }, trigger, ask, crmUrl);
 }
