@@ -7,8 +7,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { throwawayPostgres } = require('./throwaway-postgres');
-const { createDatabase, migrateToLatest } = require('../backend/dist/db/database');
-const { loadConfig } = require('../backend/dist/config/config');
+const { createDatabase, migrateToLatest } = require('../backend/dist/platform/db/database');
+const { loadConfig } = require('../backend/dist/platform/config/config');
 const { resolveRecipients } = require('../backend/dist/identity/recipients');
 
 const users = Number(process.argv[2] ?? 10_000);

@@ -1,3 +1,3 @@
 export { startServer, type RunningServer, type StartOptions } from './server';
-export { loadConfig, type Config } from './config/config';
-export type { AppContext, Clock } from './context';
+export { loadConfig, type Config } from './platform/config/config';
+export type { AppContext, Clock } from './platform/context';

@@ -1,11 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp } from './api/app';
-import { type Config, loadConfig } from './config/config';
-import { type AppContext, type Clock, systemClock } from './context';
-import { createDatabase, migrateToLatest } from './db/database';
-import { registerSendAndWait } from './events/send-and-wait';
-import { createLogger } from './logging/logger';
+import { createApp } from './app';
+import { type Config, loadConfig } from './platform/config/config';
+import { type AppContext, type Clock, systemClock } from './platform/context';
+import { createDatabase, migrateToLatest } from './platform/db/database';
+import { registerSendAndWait } from './waits/waits';
+import { createLogger } from './platform/logging/logger';
 import { startWorkers, type Workers } from './workers';
 
 export interface RunningServer {

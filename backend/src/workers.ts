@@ -1,13 +1,13 @@
-import type { AppContext } from './context';
+import type { AppContext } from './platform/context';
 import { stopTelegram, syncTelegram } from './channels/telegram/runtime';
 import { purgeFinishedRecipients } from './delivery/retention';
 import { deliverDue } from './delivery/worker';
 import { purgeDeliveredEvents } from './events/retention';
 import { EVENTS_LOOP, runEventsOnce } from './events/worker';
-import { purgeExpiredKeys } from './integration/idempotency';
+import { purgeExpiredKeys } from './platform/http/once-per-key';
 import { resumeExpiredPauses } from './identity/lifecycle';
 import { purgeInboundUpdates } from './inbound/inbound';
-import { onWake } from './wakeups';
+import { onWake } from './platform/wakeups';
 
 export interface Workers {
   stop(): Promise<void>;

@@ -4,7 +4,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { startServer } = require('../../backend/dist/server');
-const { loadConfig } = require('../../backend/dist/config/config');
+const { loadConfig } = require('../../backend/dist/platform/config/config');
 const { createBot } = require('../../backend/dist/bots/bots');
 
 async function main() {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { errorBodySchema } from '../../backend/src/api/errors';
+import { errorBodySchema } from '../../backend/src/platform/http/errors';
 import { canRunPrivateCluster, type ChildBackend, createBotWithCli, type PrivateCluster, startChildBackend, startPrivateCluster } from './support/child-backend';
 
 /**

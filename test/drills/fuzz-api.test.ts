@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { errorBodySchema } from '../../backend/src/api/errors';
+import { errorBodySchema } from '../../backend/src/platform/http/errors';
 import { useStandinBackend } from '../../backend/test/support/delivery';
 import { dialect, type TestBackend } from '../../backend/test/support/test-backend';
 import { type Endpoint, type JsonSchema, publishedEndpoints } from './support/api-surface';

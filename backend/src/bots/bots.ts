@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { AppContext } from '../context';
-import { readRow } from '../db/committed-reads';
-import { fromJson, toJson } from '../db/database';
+import type { AppContext } from '../platform/context';
+import { readRow } from '../platform/db/committed-reads';
+import { fromJson, toJson } from '../platform/db/database';
 
 export const botIdSchema = z.coerce.number().int().positive();
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
-import type { AppContext } from '../context';
-import { botAccess } from '../api/auth';
-import { apiRegistry, botPathParams, errorResponses } from '../openapi/registry';
+import type { AppContext } from '../platform/context';
+import { botAccess } from './access';
+import { apiRegistry, botPathParams, errorResponses } from '../platform/openapi/registry';
 import { getMapVersion } from '../maps/maps';
 
 /** `GET /bots/{botId}`: what the token sees of its bot. The n8n credential test calls it. */

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import picomatch from 'picomatch';
 import { z } from 'zod';
-import type { AppContext } from '../context';
-import { readRow } from '../db/committed-reads';
-import { fromJson, toJson } from '../db/database';
+import type { AppContext } from '../platform/context';
+import { readRow } from '../platform/db/committed-reads';
+import { fromJson, toJson } from '../platform/db/database';
 import { SCOPES, type Scope, scopeSchema } from './scopes';
 
 /** Alias globs such as `payments/*` or `**`; the characters of an alias plus `*`, `?`, `{}`, `,`. */

@@ -1,4 +1,4 @@
-import type { AppContext } from '../context';
+import type { AppContext } from '../platform/context';
 import type { OutboundChannel } from './channel';
 import type { ChannelName } from './inbound-update';
 import { telegramChannel } from './telegram/telegram-channel';

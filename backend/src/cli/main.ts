@@ -2,19 +2,19 @@
 import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
-import { ApiError } from '../api/errors';
+import { ApiError } from '../platform/http/errors';
 import { botIdSchema, createBot, getBot, listBots, updateBotSettings } from '../bots/bots';
 import { SCOPES } from '../bots/scopes';
 import { createToken, listTokens, revokeToken } from '../bots/tokens';
 import { setTelegramToken, telegramTokenSchema } from '../channels/telegram/telegram-store';
 import { webchatSettingsSchema } from '../channels/webchat/settings';
-import { ConfigError, loadConfig } from '../config/config';
-import type { AppContext } from '../context';
-import { systemClock } from '../context';
-import { createDatabase, migrateToLatest } from '../db/database';
+import { ConfigError, loadConfig } from '../platform/config/config';
+import type { AppContext } from '../platform/context';
+import { systemClock } from '../platform/context';
+import { createDatabase, migrateToLatest } from '../platform/db/database';
 import { deliverySettings, deliverySettingsSchema } from '../delivery/rate';
 import { phoneCountrySchema } from '../identity/phones';
-import { createLogger } from '../logging/logger';
+import { createLogger } from '../platform/logging/logger';
 import { diffMapVersions, getMapVersion, importMap, listMapVersions, rollbackMap } from '../maps/maps';
 import { startServer } from '../server';
 

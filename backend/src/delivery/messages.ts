@@ -1,14 +1,14 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { invalid } from '../api/errors';
+import { invalid } from '../platform/http/errors';
 import type { Bot } from '../bots/bots';
-import type { AppContext } from '../context';
-import { fromJson, isPostgres, toJson } from '../db/database';
-import type { StoredAnswer } from '../integration/idempotency';
+import type { AppContext } from '../platform/context';
+import { fromJson, isPostgres, toJson } from '../platform/db/database';
+import type { StoredAnswer } from '../platform/http/once-per-key';
 import { noticeRecipients, type Recipient, type Resolution, resolveRecipients } from '../identity';
 import { appendTraceHop } from '../traces/traces';
-import { wakeAfterCommit } from '../wakeups';
+import { wakeAfterCommit } from '../platform/wakeups';
 import { compileTemplate, literalText, type MessageTemplate, renderTemplate, type TemplateScope } from './templates';
 
 const buttonSchema = z

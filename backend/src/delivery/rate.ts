@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Bot } from '../bots/bots';
-import type { Config } from '../config/config';
-import { isPostgres } from '../db/database';
+import type { Config } from '../platform/config/config';
+import { isPostgres } from '../platform/db/database';
 
 /** Per-bot delivery settings (bot settings key `delivery`). */
 export const deliverySettingsSchema = z.object({

@@ -1,4 +1,4 @@
-import type { AppContext } from '../context';
+import type { AppContext } from '../platform/context';
 
 const BATCH = 5000;
 const FINISHED = ['sent', 'failed', 'skipped'];

@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { botAccess } from '../api/auth';
-import { ApiError, notFound, parseInput } from '../api/errors';
-import type { AppContext } from '../context';
-import { idempotencyKeySchema, oncePerKey, requestHash } from '../integration/idempotency';
-import { apiRegistry, botPathParams, errorResponses } from '../openapi/registry';
+import { botAccess } from '../bots/access';
+import { ApiError, notFound, parseInput } from '../platform/http/errors';
+import type { AppContext } from '../platform/context';
+import { idempotencyKeySchema, oncePerKey, requestHash } from '../platform/http/once-per-key';
+import { apiRegistry, botPathParams, errorResponses } from '../platform/openapi/registry';
 import { acceptMessage, getMessageStatus, sendMessageSchema } from './messages';
 import { wakeLoop } from '../workers';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { AppContext } from '../context';
-import { wake } from '../wakeups';
+import type { AppContext } from '../platform/context';
+import { wake } from '../platform/wakeups';
 import { EVENTS_LOOP } from './outbox';
 import type { DeliveryRow } from './webhook-delivery';
 

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import type { AppContext } from '../context';
-import { isPostgres } from '../db/database';
-import { registerWaits } from './send-and-wait';
+import type { AppContext } from '../platform/context';
+import { isPostgres } from '../platform/db/database';
+import { registerWaits } from '../waits/waits';
 import { type EventFacts, type SubscriptionRow, subscriptionMatcher, toSubscription } from './subscriptions';
 
 export const FANOUT_BATCH = 500;

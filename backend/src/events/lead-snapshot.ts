@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { fromJson } from '../db/database';
+import { fromJson } from '../platform/db/database';
 import { type Lead, type LeadRow, profileFromRow } from '../identity/leads';
 
 /** The lead as a webhook shows it (api-contract.md). */

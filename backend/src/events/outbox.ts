@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import type { Clock } from '../context';
-import { toJson } from '../db/database';
-import { wakeAfterCommit } from '../wakeups';
+import type { Clock } from '../platform/context';
+import { toJson } from '../platform/db/database';
+import { wakeAfterCommit } from '../platform/wakeups';
 
 /** The background loop that fans events out to subscriptions and delivers them (workers.ts). */
 export const EVENTS_LOOP = 'events';

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context';
-import { botAccess } from '../api/auth';
-import { conflict, invalid, notFound, parseInput } from '../api/errors';
-import { apiRegistry, botPathParams, errorResponses } from '../openapi/registry';
+import type { AppContext } from '../platform/context';
+import { botAccess } from '../bots/access';
+import { conflict, invalid, notFound, parseInput } from '../platform/http/errors';
+import { apiRegistry, botPathParams, errorResponses } from '../platform/openapi/registry';
 import { getDelivery, listDeliveries, listDeliveriesQuerySchema, redeliver } from './deliveries';
 import {
   MAX_SUBSCRIPTIONS_PER_BOT,

@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
 import picomatch from 'picomatch';
 import { z } from 'zod';
-import type { AppContext } from '../context';
-import { fromJson, toJson } from '../db/database';
-import { decryptSecret, encryptSecret, secretKey } from '../secrets/secret-box';
-import { wakeAfterCommit } from '../wakeups';
+import type { AppContext } from '../platform/context';
+import { fromJson, toJson } from '../platform/db/database';
+import { decryptSecret, encryptSecret, secretKey } from '../platform/secrets/secret-box';
+import { wakeAfterCommit } from '../platform/wakeups';
 import { EVENTS_LOOP } from './outbox';
 
 /** The event types a subscription can ask for (api-contract.md); '*' means all of them. */

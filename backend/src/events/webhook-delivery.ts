@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import { Counter, Histogram } from 'prom-client';
-import type { AppContext } from '../context';
-import { fromJson, isPostgres } from '../db/database';
-import { metricsRegistry } from '../metrics/metrics';
+import type { AppContext } from '../platform/context';
+import { fromJson, isPostgres } from '../platform/db/database';
+import { metricsRegistry } from '../platform/metrics/metrics';
 import { appendTraceHops, type TraceHop } from '../traces/traces';
 import type { EventRow } from './fanout';
 import { type LeadSnapshot, leadSnapshots } from './lead-snapshot';

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import type { AppContext } from '../context';
-import { isPostgres } from '../db/database';
+import type { AppContext } from '../platform/context';
+import { isPostgres } from '../platform/db/database';
 
 /**
  * A transaction of the events worker. On PostgreSQL it commits without waiting for the WAL flush:

@@ -1,7 +1,7 @@
-import type { AppContext } from '../context';
+import type { AppContext } from '../platform/context';
 import { FANOUT_BATCH, fanOutEvents } from './fanout';
 import { EVENTS_LOOP } from './outbox';
-import { deliverDueResumes, expireWaits } from './send-and-wait';
+import { deliverDueResumes, expireWaits } from '../waits/waits';
 import { CLAIM_BATCH, deliverDueEvents } from './webhook-delivery';
 
 export { EVENTS_LOOP };

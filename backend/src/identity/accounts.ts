@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Knex } from 'knex';
-import type { Clock } from '../context';
-import { fromJson } from '../db/database';
+import type { Clock } from '../platform/context';
+import { fromJson } from '../platform/db/database';
 
 /**
  * A CRM user's standing with the bot (seed 004's account map). Pause is not a state: it is

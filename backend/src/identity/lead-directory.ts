@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { channelNameSchema } from '../channels/inbound-update';
-import { isPostgres, toJson, fromJson } from '../db/database';
+import { isPostgres, toJson, fromJson } from '../platform/db/database';
 import type { CountryCode } from 'libphonenumber-js';
-import { invalid } from '../api/errors';
+import { invalid } from '../platform/http/errors';
 import { type Lead, type LeadRow, normalizeEmail, toLead } from './leads';
 import { toE164 } from './phones';
 

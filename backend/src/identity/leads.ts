@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { ChannelName, Profile } from '../channels/inbound-update';
-import type { Clock } from '../context';
-import { fromJson } from '../db/database';
+import type { Clock } from '../platform/context';
+import { fromJson } from '../platform/db/database';
 import { recordEvent } from '../events/outbox';
 import { appendTraceHop } from '../traces/traces';
 

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { type Bot, getBot } from '../bots/bots';
-import { conflict, notFound } from '../api/errors';
-import type { AppContext } from '../context';
+import { conflict, notFound } from '../platform/http/errors';
+import type { AppContext } from '../platform/context';
 import { queueNotice } from '../delivery/messages';
 import { recordEvent } from '../events/outbox';
 import { appendTraceHop, newTraceId } from '../traces/traces';

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Bot } from '../bots/bots';
-import type { AppContext, Clock } from '../context';
-import { isPostgres } from '../db/database';
+import type { AppContext, Clock } from '../platform/context';
+import { isPostgres } from '../platform/db/database';
 import { linkLead, type LinkResult } from './links';
 
 /** Telegram deep-link payloads allow [A-Za-z0-9_-] up to 64 characters; ours start with `lt_`. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Knex } from 'knex';
-import { conflict } from '../api/errors';
-import type { Clock } from '../context';
+import { conflict } from '../platform/http/errors';
+import type { Clock } from '../platform/context';
 import { recordEvent } from '../events/outbox';
 import { appendTraceHop } from '../traces/traces';
 import { activateOnLink } from './accounts';

@@ -1,7 +1,7 @@
 import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import type { Bot } from '../bots/bots';
-import type { Config } from '../config/config';
+import type { Config } from '../platform/config/config';
 
 /** An ISO 3166-1 alpha-2 country libphonenumber knows, for numbers written without a country code. */
 export const phoneCountrySchema = z

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { ChannelName, Profile } from '../channels/inbound-update';
-import { fromJson, isPostgres } from '../db/database';
+import { fromJson, isPostgres } from '../platform/db/database';
 import type { AccountState } from './accounts';
 import { type LeadRow, profileFromRow } from './leads';
 

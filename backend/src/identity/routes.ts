@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Bot } from '../bots/bots';
-import { botAccess } from '../api/auth';
-import { invalid, notFound, parseInput } from '../api/errors';
+import { botAccess } from '../bots/access';
+import { invalid, notFound, parseInput } from '../platform/http/errors';
 import { channelNameSchema, profileSchema } from '../channels/inbound-update';
-import type { AppContext } from '../context';
-import { apiRegistry, botPathParams, errorResponses } from '../openapi/registry';
+import type { AppContext } from '../platform/context';
+import { apiRegistry, botPathParams, errorResponses } from '../platform/openapi/registry';
 import { type Account, accountStateSchema, getAccount, userIdSchema } from './accounts';
 import { attributesPatchSchema, leadFiltersSchema, listLeads, lookupPhone, patchLeadAttributes } from './lead-directory';
 import { getLead, type Lead } from './leads';

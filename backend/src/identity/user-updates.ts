@@ -1,9 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { notFound } from '../api/errors';
+import { notFound } from '../platform/http/errors';
 import type { Bot } from '../bots/bots';
-import type { AppContext } from '../context';
-import { fromJson, isPostgres, toJson } from '../db/database';
+import type { AppContext } from '../platform/context';
+import { fromJson, isPostgres, toJson } from '../platform/db/database';
 import { recordEvent } from '../events/outbox';
 import { appendTraceHop } from '../traces/traces';
 import { type Account, type AccountRow, toAccount } from './accounts';

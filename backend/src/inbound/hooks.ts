@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { InboundUpdate, ImmediateReply } from '../channels/inbound-update';
-import type { AppContext } from '../context';
+import type { AppContext } from '../platform/context';
 import type { Lead } from '../identity/leads';
 
 export interface InboundHookInput {

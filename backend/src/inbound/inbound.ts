@@ -3,14 +3,14 @@ import type { z } from 'zod';
 import { Counter } from 'prom-client';
 import { type Bot, getBot } from '../bots/bots';
 import { type ImmediateReply, type InboundUpdate, inboundUpdateSchema } from '../channels/inbound-update';
-import type { AppContext } from '../context';
+import type { AppContext } from '../platform/context';
 import { recordEvent } from '../events/outbox';
 import { setLeadPhone } from '../identity/lead-directory';
 import { defaultPhoneCountry } from '../identity/phones';
 import { ensureLead, type Lead, markLeadReachable, markLeadUnreachable } from '../identity/leads';
 import { linkTokenPattern, redeemLinkToken } from '../identity/link-tokens';
 import { identityText } from '../identity/texts';
-import { metricsRegistry } from '../metrics/metrics';
+import { metricsRegistry } from '../platform/metrics/metrics';
 import { appendTraceHop, newTraceId } from '../traces/traces';
 import { inboundHooks } from './hooks';
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import type { AppContext } from '../context';
-import { GroupCommit } from '../db/group-commit';
+import type { AppContext } from '../platform/context';
+import { GroupCommit } from '../platform/db/group-commit';
 import { type NewEvent, recordEvents } from '../events/outbox';
 import { appendTraceHops, type TraceHop } from '../traces/traces';
 

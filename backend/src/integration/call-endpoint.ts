@@ -1,15 +1,15 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context';
-import { botAccess } from '../api/auth';
-import { ApiError, errorBodySchema, forbidden, notFound } from '../api/errors';
+import type { AppContext } from '../platform/context';
+import { botAccess } from '../bots/access';
+import { ApiError, errorBodySchema, forbidden, notFound } from '../platform/http/errors';
 import { grantAllowsAlias } from '../bots/tokens';
 import { aliasSchema, ajvErrorsToFieldErrors } from '../maps/map-document';
 import { type ResolvedEndpoint, resolveEndpoint } from '../maps/maps';
 import { resolveRecipients } from '../identity';
-import { apiRegistry } from '../openapi/registry';
+import { apiRegistry } from '../platform/openapi/registry';
 import { type AcceptedCall, callWriter, writeCalls } from './accepted-calls';
-import { idempotencyKeySchema, oncePerKey, requestHash, type StoredAnswer } from './idempotency';
+import { idempotencyKeySchema, oncePerKey, requestHash, type StoredAnswer } from '../platform/http/once-per-key';
 
 /** Metabot's request body: everything for the endpoint is in script_request_params; the rest is kept. */
 export const callBodySchema = z

@@ -1,9 +1,9 @@
 import type { ValidateFunction } from 'ajv';
 import diff from 'microdiff';
-import type { AppContext } from '../context';
-import { conflict, invalid, notFound } from '../api/errors';
-import { readRow } from '../db/committed-reads';
-import { fromJson, isUniqueViolation, toJson } from '../db/database';
+import type { AppContext } from '../platform/context';
+import { conflict, invalid, notFound } from '../platform/http/errors';
+import { readRow } from '../platform/db/committed-reads';
+import { fromJson, isUniqueViolation, toJson } from '../platform/db/database';
 import { compileParamsSchema, type MapDocument, type MapEndpoint, validateMapDocument } from './map-document';
 
 export interface MapVersion {

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context';
-import { botAccess } from '../api/auth';
-import { notFound, parseInput } from '../api/errors';
-import { apiRegistry, botPathParams, errorResponses } from '../openapi/registry';
+import type { AppContext } from '../platform/context';
+import { botAccess } from '../bots/access';
+import { notFound, parseInput } from '../platform/http/errors';
+import { apiRegistry, botPathParams, errorResponses } from '../platform/openapi/registry';
 import { diffMapVersions, getMapVersion, importMap, listMapVersions, rollbackMap } from './maps';
 import { mapDocumentSchema } from './map-document';
 

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import type { AppContext } from '../context';
-import { conflict, invalid, notFound, type FieldError } from '../api/errors';
-import { fromJson, isUniqueViolation, toJson } from '../db/database';
+import type { AppContext } from '../platform/context';
+import { conflict, invalid, notFound, type FieldError } from '../platform/http/errors';
+import { fromJson, isUniqueViolation, toJson } from '../platform/db/database';
 import {
   COLUMN_TYPES,
   type ColumnType,

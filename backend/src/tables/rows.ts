@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { conflict, invalid, type FieldError } from '../api/errors';
-import { isPostgres, isUniqueViolation } from '../db/database';
+import { conflict, invalid, type FieldError } from '../platform/http/errors';
+import { isPostgres, isUniqueViolation } from '../platform/db/database';
 import { type Column, type DataTable, findColumn, userColumns } from './catalogue';
 import { applyFilter, type Filter, filterSchema, resolveFilter } from './filters';
 import { fromDbValue, parseValue, toDbValue, type ValueSource } from './values';

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { invalid, notFound, type FieldError } from '../api/errors';
-import { isPostgres } from '../db/database';
+import { invalid, notFound, type FieldError } from '../platform/http/errors';
+import { isPostgres } from '../platform/db/database';
 import { type Column, type DataTable, findColumn } from './catalogue';
 import { applyFilter, filterSchema, resolveFilter } from './filters';
 import { columnNameSchema } from './names';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isPostgres, toJson } from '../db/database';
+import { isPostgres, toJson } from '../platform/db/database';
 import type { Column } from './catalogue';
 
 export const MAX_STRING_LENGTH = 65_535;

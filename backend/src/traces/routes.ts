@@ -1,8 +1,8 @@
 import { Router } from 'express';
-import type { AppContext } from '../context';
-import { botAccess } from '../api/auth';
-import { notFound, parseInput } from '../api/errors';
-import { apiRegistry, botPathParams, errorResponses } from '../openapi/registry';
+import type { AppContext } from '../platform/context';
+import { botAccess } from '../bots/access';
+import { notFound, parseInput } from '../platform/http/errors';
+import { apiRegistry, botPathParams, errorResponses } from '../platform/openapi/registry';
 import { readTrace, traceIdSchema } from './traces';
 
 export function tracesRouter(ctx: AppContext): Router {

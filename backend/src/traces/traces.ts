@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import type { Clock } from '../context';
-import { fromJson, toJson } from '../db/database';
+import type { Clock } from '../platform/context';
+import { fromJson, toJson } from '../platform/db/database';
 
 export const traceIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/);
 

@@ -1,6 +1,6 @@
 import { getBot } from '../../src/bots/bots';
 import { revokeToken, verifyToken } from '../../src/bots/tokens';
-import { readRow } from '../../src/db/committed-reads';
+import { readRow } from '../../src/platform/db/committed-reads';
 import { userAccountMap } from '../support/maps';
 import { dialect, startTestBackend, type TestBackend } from '../support/test-backend';
 

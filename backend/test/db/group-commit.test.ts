@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { GroupCommit } from '../../src/db/group-commit';
-import { isUniqueViolation } from '../../src/db/database';
+import { GroupCommit } from '../../src/platform/db/group-commit';
+import { isUniqueViolation } from '../../src/platform/db/database';
 import { dialect, startTestBackend, type TestBackend } from '../support/test-backend';
 
 describe(`GroupCommit on a real database (${dialect})`, () => {

@@ -1,4 +1,4 @@
-import { likeMatches } from '../../src/db/sqlite-functions';
+import { likeMatches } from '../../src/platform/db/sqlite-functions';
 
 describe("SQLite's LIKE / ILIKE stand-in (PostgreSQL's semantics)", () => {
   it.each([

@@ -1,5 +1,5 @@
 import { setTelegramToken } from '../../src/channels/telegram/telegram-store';
-import { fromJson } from '../../src/db/database';
+import { fromJson } from '../../src/platform/db/database';
 import { range, seedLinkedLeads, type SeededLead, type StandinBot, startDeliveryBackend, TelegramStandin, waitUntilDone } from '../support/delivery';
 import { dialect, type TestBackend } from '../support/test-backend';
 

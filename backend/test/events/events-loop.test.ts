@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { recordEvent } from '../../src/events/outbox';
 import { verifySignature } from '../../src/events/signature';
 import { startServer, type RunningServer } from '../../src/server';
-import { wake } from '../../src/wakeups';
+import { wake } from '../../src/platform/wakeups';
 import { dialect, ManualClock, startTestBackend, type TestBackend } from '../support/test-backend';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 

@@ -1,6 +1,6 @@
-import { loadConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/platform/config/config';
 import { updateBotSettings } from '../../src/bots/bots';
-import { migrationSource } from '../../src/db/migrations';
+import { migrationSource } from '../../src/platform/db/migrations/index';
 import { handleInbound } from '../../src/inbound/inbound';
 import { toE164 } from '../../src/identity/phones';
 import { wakeLoop } from '../../src/workers';

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { isPostgres, type Database } from '../../../backend/src/db/database';
+import { isPostgres, type Database } from '../../../backend/src/platform/db/database';
 
 /** Table name → `rows:<count> <sha256 of the ordered rows>`. */
 export type Snapshot = Map<string, string>;

@@ -1,6 +1,6 @@
 import type { Api } from 'grammy';
 import type { Update } from 'grammy/types';
-import type { AppContext } from '../../context';
+import type { AppContext } from '../../platform/context';
 import { handleInbound } from '../../inbound/inbound';
 import { describeTelegramError, sendTelegram } from './telegram-channel';
 import { toInboundUpdate } from './updates';

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { Bot } from 'grammy';
-import type { AppContext } from '../../context';
+import type { AppContext } from '../../platform/context';
 import { handleTelegramUpdate } from './handle-update';
 import { describeTelegramError, telegramApi } from './telegram-channel';
 import { listTelegramBots, releasePollLease, rememberUsername, takePollLease, type TelegramBotRecord } from './telegram-store';

@@ -1,6 +1,6 @@
 import { Api, GrammyError, HttpError } from 'grammy';
 import type { InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove } from 'grammy/types';
-import type { AppContext } from '../../context';
+import type { AppContext } from '../../platform/context';
 import type { OutboundChannel, RenderedMessage, SendOptions, SendOutcome } from '../channel';
 import { getTelegramBot } from './telegram-store';
 

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
-import type { AppContext } from '../../context';
+import type { AppContext } from '../../platform/context';
 import { getBot, updateBotSettings } from '../../bots/bots';
-import { decryptSecret, encryptSecret, secretKey } from '../../secrets/secret-box';
+import { decryptSecret, encryptSecret, secretKey } from '../../platform/secrets/secret-box';
 
 /** The shape BotFather hands out: `<bot id>:<35 characters>`; checked before anything is stored. */
 export const telegramTokenSchema = z.string().trim().regex(/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/, 'must look like 123456789:AAH… (the token from @BotFather)');

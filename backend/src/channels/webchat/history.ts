@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { MessageButton } from '../channel';
-import { fromJson, toJson } from '../../db/database';
+import { fromJson, toJson } from '../../platform/db/database';
 
 /** What the browser renders of one message. Text is plain: the page sets it with textContent. */
 export const chatMessageBodySchema = z.object({

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { AppContext } from '../../context';
+import type { AppContext } from '../../platform/context';
 import { type ChatMessage, recentMessages } from './history';
 
 /**

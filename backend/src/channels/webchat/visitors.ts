@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import type { AppContext } from '../../context';
-import { secretKey } from '../../secrets/secret-box';
+import type { AppContext } from '../../platform/context';
+import { secretKey } from '../../platform/secrets/secret-box';
 
 /**
  * A web-chat visitor is a random id plus a token the server signs (HMAC-SHA256 over bot and

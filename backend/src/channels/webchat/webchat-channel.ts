@@ -1,4 +1,4 @@
-import type { AppContext } from '../../context';
+import type { AppContext } from '../../platform/context';
 import type { OutboundChannel, RenderedMessage } from '../channel';
 import { appendChatMessage, type ChatMessage, type ChatMessageBody } from './history';
 import { visitorHub } from './hub';

@@ -1,5 +1,5 @@
 import { startServer, type RunningServer } from '../../../src/server';
-import { loadConfig } from '../../../src/config/config';
+import { loadConfig } from '../../../src/platform/config/config';
 import { createTelegramBot, useStandinBackend, waitUntilDone } from '../../support/delivery';
 import { dialect, type TestBackend } from '../../support/test-backend';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver';

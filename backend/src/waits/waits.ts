@@ -1,15 +1,15 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import type { AppContext } from '../context';
-import { fromJson, isPostgres, toJson } from '../db/database';
+import type { AppContext } from '../platform/context';
+import { fromJson, isPostgres, toJson } from '../platform/db/database';
 import { type InboundHook, type InboundHookInput, inboundHooks } from '../inbound/hooks';
 import { appendTraceHop, appendTraceHops, type TraceHop } from '../traces/traces';
-import { wakeAfterCommit } from '../wakeups';
-import type { EventRow } from './fanout';
-import { postJson } from './http-post';
-import { EVENTS_LOOP } from './outbox';
-import { DELIVERY_TIMEOUT_MS, MAX_ATTEMPTS, RETRY_DELAYS_MS } from './webhook-delivery';
-import { workerTransaction } from './worker-transaction';
+import { wakeAfterCommit } from '../platform/wakeups';
+import type { EventRow } from '../events/fanout';
+import { postJson } from '../events/http-post';
+import { EVENTS_LOOP } from '../events/outbox';
+import { DELIVERY_TIMEOUT_MS, MAX_ATTEMPTS, RETRY_DELAYS_MS } from '../events/webhook-delivery';
+import { workerTransaction } from '../events/worker-transaction';
 
 /** What the messages API stores on a message sent with `wait` (api-contract.md). */
 const waitSchema = z.object({ resumeUrl: z.url(), mode: z.enum(['buttons', 'text']), timeoutSeconds: z.number().int().positive() });

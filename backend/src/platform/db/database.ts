@@ -5,7 +5,7 @@ import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import type { Config } from '../config/config';
 import { closeCommittedReads } from './committed-reads';
-import { migrationSource } from './migrations';
+import { migrationSource } from './migrations/index';
 import { registerSqliteFunctions } from './sqlite-functions';
 
 export type Database = Knex;

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { conflict } from '../api/errors';
+import { conflict } from './errors';
 import { fromJson, isUniqueViolation, toJson } from '../db/database';
 
 export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'printable ASCII, 1-200 characters');

@@ -1,6 +1,6 @@
 import { OpenAPIRegistry, extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { errorBodySchema } from '../api/errors';
+import { errorBodySchema } from '../http/errors';
 
 extendZodWithOpenApi(z);
 

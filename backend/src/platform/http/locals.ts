@@ -1,5 +1,5 @@
-import type { Bot } from '../bots/bots';
-import type { TokenGrant } from '../bots/tokens';
+import type { Bot } from '../../bots/bots';
+import type { TokenGrant } from '../../bots/tokens';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

@@ -1,10 +1,10 @@
 import type { RequestHandler } from 'express';
-import type { AppContext } from '../context';
-import { botIdSchema, getBot } from '../bots/bots';
-import type { Scope } from '../bots/scopes';
-import { verifyToken } from '../bots/tokens';
-import { forbidden, notFound, unauthorized } from './errors';
-import './locals';
+import type { AppContext } from '../platform/context';
+import { botIdSchema, getBot } from './bots';
+import type { Scope } from './scopes';
+import { verifyToken } from './tokens';
+import { forbidden, notFound, unauthorized } from '../platform/http/errors';
+import '../platform/http/locals';
 
 /** Bearer token → `res.locals.grant`, or 401. */
 export function authenticate(ctx: AppContext): RequestHandler {

@@ -1,6 +1,6 @@
 import { OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import type { Bot } from '../bots/bots';
-import type { StoredMap } from '../maps/maps';
+import type { Bot } from '../../bots/bots';
+import type { StoredMap } from '../../maps/maps';
 import { apiRegistry } from './registry';
 
 type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
