@@ -1,6 +1,5 @@
 import express, { type Express } from 'express';
 import pinoHttp from 'pino-http';
-import type { AppContext } from './platform/context';
 import { botIdSchema, getBot } from './bots/bots';
 import { botsRouter } from './bots/routes';
 import { checkDatabase } from './platform/db/database';
@@ -15,19 +14,23 @@ import { mapsRouter } from './maps/routes';
 import { tablesRouter } from './tables/routes';
 import { getMapVersion } from './maps/maps';
 import { metricsRegistry } from './platform/metrics/metrics';
-import { apiDocument, botDocument } from './platform/openapi/document';
+import { apiDocumentOf } from './platform/openapi/document';
+import { botDocument } from './maps/openapi';
+import type { Runtime } from './runtime';
 import { swaggerAssets, swaggerPage } from './platform/openapi/swagger-page';
 import { newTraceId, traceIdSchema } from './traces/traces';
 import { tracesRouter } from './traces/routes';
 import { authenticate } from './bots/access';
-import { ApiError, errorHandler, notFound, sendError } from './platform/http/errors';
+import { ApiError, errorHandler, sendError } from './platform/http/errors';
+import { notFound } from './platform/errors';
 import './platform/http/locals';
 
 /**
  * The HTTP surface. Public: health, metrics, OpenAPI and Swagger UI. Everything under /api/v1 needs
- * a bearer token; each capability mounts its own router there.
+ * a bearer token; each capability's router is mounted here and registers its OpenAPI description
+ * into the runtime's registry as it is built.
  */
-export function createApp(ctx: AppContext): Express {
+export function createApp(ctx: Runtime): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -54,12 +57,13 @@ export function createApp(ctx: AppContext): Express {
     res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
   });
 
+  const apiDocument = apiDocumentOf(ctx.docs);
   app.get('/openapi.json', (_req, res) => void res.json(apiDocument(ctx.config.publicUrl)));
   app.get('/docs/:botId/openapi.json', async (req, res) => {
     const botId = botIdSchema.safeParse(req.params.botId);
     const bot = botId.success ? await getBot(ctx, botId.data) : undefined;
     if (!bot) throw notFound('Unknown bot');
-    res.json(botDocument(ctx.config.publicUrl, bot, await getMapVersion(ctx, bot.id)));
+    res.json(botDocument(apiDocument(ctx.config.publicUrl), bot, await getMapVersion(ctx, bot.id)));
   });
   app.use(swaggerAssets());
   app.get('/docs', (_req, res) => void res.send(swaggerPage('Metabot backend API', '/openapi.json')));
@@ -74,15 +78,15 @@ export function createApp(ctx: AppContext): Express {
   const api = express.Router();
   api.use(express.json({ limit: ctx.config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   api.use(authenticate(ctx));
-  api.use(botsRouter(ctx));
-  api.use(callEndpointRouter(ctx));
-  api.use(mapsRouter(ctx));
-  api.use(tracesRouter(ctx));
-  api.use(identityRouter(ctx));
-  api.use(tablesRouter(ctx));
-  api.use(messagesRouter(ctx));
-  api.use(eventsRouter(ctx));
-  api.use(telegramSettingsRouter(ctx));
+  api.use(botsRouter(ctx, ctx.docs));
+  api.use(callEndpointRouter(ctx, ctx.docs));
+  api.use(mapsRouter(ctx, ctx.docs));
+  api.use(tracesRouter(ctx, ctx.docs));
+  api.use(identityRouter(ctx, ctx.docs));
+  api.use(tablesRouter(ctx, ctx.docs));
+  api.use(messagesRouter(ctx, ctx.docs));
+  api.use(eventsRouter(ctx, ctx.docs));
+  api.use(telegramSettingsRouter(ctx, ctx.docs));
   app.use('/api/v1', api);
 
   app.use((_req, res) => sendError(res, new ApiError(404, 'Not found')));

@@ -1,3 +1,4 @@
 export { startServer, type RunningServer, type StartOptions } from './server';
 export { loadConfig, type Config } from './platform/config/config';
-export type { AppContext, Clock } from './platform/context';
+export type { AppContext } from './platform/context';
+export type { Clock } from './platform/clock';

@@ -1,15 +1,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
+import type { Clock } from './platform/clock';
 import { type Config, loadConfig } from './platform/config/config';
-import { type AppContext, type Clock, systemClock } from './platform/context';
-import { createDatabase, migrateToLatest } from './platform/db/database';
-import { registerSendAndWait } from './waits/waits';
+import { closeAppContext, createAppContext } from './platform/context';
+import { migrateToLatest } from './platform/db/database';
 import { createLogger } from './platform/logging/logger';
+import { createRuntime, type Runtime } from './runtime';
 import { startWorkers, type Workers } from './workers';
 
 export interface RunningServer {
-  ctx: AppContext;
+  ctx: Runtime;
   url: string;
   port: number;
   close(): Promise<void>;
@@ -24,11 +25,9 @@ export interface StartOptions {
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config = options.config ?? loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
-  const db = createDatabase(config);
-  const ctx: AppContext = { config, db, logger, clock: options.clock ?? systemClock };
-  await migrateToLatest(db);
+  const ctx = createRuntime(createAppContext(config, { logger, clock: options.clock }));
+  await migrateToLatest(ctx.db);
 
-  registerSendAndWait();
   const server = http.createServer(createApp(ctx));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -48,7 +47,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       await workers?.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await db.destroy();
+      await closeAppContext(ctx);
     },
   };
 }

@@ -1,13 +1,16 @@
-import type { AppContext } from './platform/context';
-import { stopTelegram, syncTelegram } from './channels/telegram/runtime';
+import { stopTelegram, syncTelegram, TELEGRAM_LOOP } from './channels/telegram/runtime';
+import { DELIVERY_LOOP } from './delivery/messages';
 import { purgeFinishedRecipients } from './delivery/retention';
 import { deliverDue } from './delivery/worker';
+import { EVENTS_LOOP } from './events/outbox';
 import { purgeDeliveredEvents } from './events/retention';
-import { EVENTS_LOOP, runEventsOnce } from './events/worker';
-import { purgeExpiredKeys } from './platform/http/once-per-key';
+import { runEventsOnce } from './events/worker';
 import { resumeExpiredPauses } from './identity/lifecycle';
 import { purgeInboundUpdates } from './inbound/inbound';
-import { onWake } from './platform/wakeups';
+import { purgeExpiredKeys } from './platform/http/once-per-key';
+import type { Runtime } from './runtime';
+import { WAITS_LOOP } from './waits/loop-name';
+import { runWaitsOnce } from './waits/resumes';
 
 export interface Workers {
   stop(): Promise<void>;
@@ -15,83 +18,69 @@ export interface Workers {
 
 interface Loop {
   name: string;
-  intervalMs: number | ((ctx: AppContext) => number);
+  intervalMs: number | ((runtime: Runtime) => number);
   /** Resolves true when there is more work right now: the loop runs again without waiting. */
-  run(ctx: AppContext): Promise<unknown>;
+  run(runtime: Runtime): Promise<unknown>;
   /** Run once as soon as the workers start, not only after the first interval. */
   runAtStart?: boolean;
   /** Releases what the loop holds (connections, leases) when the workers stop. */
-  stop?(ctx: AppContext): Promise<void>;
-}
-
-const wakers = new WeakMap<AppContext, Map<string, () => void>>();
-
-/**
- * Runs a loop now instead of at its next tick (e.g. delivery right after a message was accepted).
- * Code that holds only a transaction uses `wakeAfterCommit(trx, name)` from wakeups.ts instead.
- */
-export function wakeLoop(ctx: AppContext, name: string): void {
-  wakers.get(ctx)?.get(name)?.();
+  stop?(runtime: Runtime): Promise<void>;
 }
 
 /**
  * The background loops of this process. Each capability that works off a queue (delivery, event
- * webhooks, pauses that expire) adds its loop here. Loops never overlap themselves and a failing
- * run is logged and retried at the next tick.
+ * webhooks, pauses that expire) adds its loop here. Loops never overlap themselves, a failing run
+ * is logged and retried at the next tick, and `runtime.wakeups.wake(name)` runs one at once.
  */
 const loops: Loop[] = [
-  {
-    name: 'idempotency-purge',
-    intervalMs: 15 * 60_000,
-    run: (ctx) => purgeExpiredKeys(ctx.db, ctx.clock.now() - ctx.config.IDEMPOTENCY_TTL_HOURS * 3_600_000),
-  },
+  { name: 'idempotency-purge', intervalMs: 15 * 60_000, run: purgeExpiredKeys },
   { name: 'identity-auto-resume', intervalMs: 30_000, run: resumeExpiredPauses },
   { name: 'inbound-dedupe-purge', intervalMs: 60 * 60_000, run: purgeInboundUpdates },
   { name: 'events-purge', intervalMs: 60 * 60_000, run: purgeDeliveredEvents },
   { name: 'delivery-purge', intervalMs: 60 * 60_000, run: purgeFinishedRecipients },
-  { name: 'delivery', intervalMs: (ctx) => ctx.config.DELIVERY_POLL_MS, run: deliverDue, runAtStart: true },
-  { name: 'telegram', intervalMs: 5_000, run: syncTelegram, runAtStart: true, stop: stopTelegram },
+  { name: DELIVERY_LOOP, intervalMs: (runtime) => runtime.config.DELIVERY_POLL_MS, run: deliverDue, runAtStart: true },
+  { name: TELEGRAM_LOOP, intervalMs: 5_000, run: syncTelegram, runAtStart: true, stop: stopTelegram },
   { name: EVENTS_LOOP, intervalMs: 500, run: runEventsOnce, runAtStart: true },
+  { name: WAITS_LOOP, intervalMs: 500, run: runWaitsOnce, runAtStart: true },
 ];
 
-export function startWorkers(ctx: AppContext): Workers {
-  let stopped = false;
-  const running = new Set<Promise<unknown>>();
-  const loopWakers = new Map<string, () => void>();
-  wakers.set(ctx, loopWakers);
-  const unsubscribes: Array<() => void> = [];
-  const timers = loops.map((loop) => {
-    let busy = false;
-    let again = false;
-    const tick = () => {
-      if (stopped) return;
-      if (busy) return void (again = true);
-      busy = true;
-      const run = loop
-        .run(ctx)
-        .then((more) => void (again ||= more === true))
-        .catch((err) => ctx.logger.error({ err, loop: loop.name }, 'background loop failed'))
-        .finally(() => {
-          busy = false;
-          running.delete(run);
-          if (again && !stopped) setImmediate(tick);
-          again = false;
-        });
-      running.add(run);
-    };
-    loopWakers.set(loop.name, tick);
-    unsubscribes.push(onWake(loop.name, tick));
-    if (loop.runAtStart) setImmediate(tick);
-    return setInterval(tick, typeof loop.intervalMs === 'number' ? loop.intervalMs : loop.intervalMs(ctx));
-  });
+function startLoop(runtime: Runtime, loop: Loop, state: { stopped: boolean; running: Set<Promise<unknown>> }) {
+  let busy = false;
+  let again = false;
+  const tick = () => {
+    if (state.stopped) return;
+    if (busy) return void (again = true);
+    busy = true;
+    const run = loop
+      .run(runtime)
+      .then((more) => void (again ||= more === true))
+      .catch((err) => runtime.logger.error({ err, loop: loop.name }, 'background loop failed'))
+      .finally(() => {
+        busy = false;
+        state.running.delete(run);
+        if (again && !state.stopped) setImmediate(tick);
+        again = false;
+      });
+    state.running.add(run);
+  };
+  const unsubscribe = runtime.wakeups.onWake(loop.name, tick);
+  if (loop.runAtStart) setImmediate(tick);
+  const timer = setInterval(tick, typeof loop.intervalMs === 'number' ? loop.intervalMs : loop.intervalMs(runtime));
+  return () => {
+    unsubscribe();
+    clearInterval(timer);
+  };
+}
+
+export function startWorkers(runtime: Runtime): Workers {
+  const state = { stopped: false, running: new Set<Promise<unknown>>() };
+  const stops = loops.map((loop) => startLoop(runtime, loop, state));
   return {
     async stop() {
-      stopped = true;
-      wakers.delete(ctx);
-      unsubscribes.forEach((unsubscribe) => unsubscribe());
-      timers.forEach(clearInterval);
-      await Promise.all(running);
-      await Promise.all(loops.map((loop) => loop.stop?.(ctx)));
+      state.stopped = true;
+      stops.forEach((stop) => stop());
+      await Promise.all(state.running);
+      await Promise.all(loops.map((loop) => loop.stop?.(runtime)));
     },
   };
 }

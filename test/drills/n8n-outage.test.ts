@@ -1,5 +1,5 @@
 import { handleInbound } from '../../backend/src/inbound/inbound';
-import { RETRY_DELAYS_MS } from '../../backend/src/events/webhook-delivery';
+import { RETRY_DELAYS_MS } from '../../backend/src/events/retry-schedule';
 import { userAccountMap } from '../../backend/test/support/maps';
 import { dialect, ManualClock, startTestBackend, type TestBackend } from '../../backend/test/support/test-backend';
 import { startWebhookReceiver, type WebhookReceiver } from '../../backend/test/support/webhook-receiver';

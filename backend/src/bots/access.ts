@@ -3,7 +3,8 @@ import type { AppContext } from '../platform/context';
 import { botIdSchema, getBot } from './bots';
 import type { Scope } from './scopes';
 import { verifyToken } from './tokens';
-import { forbidden, notFound, unauthorized } from '../platform/http/errors';
+import { unauthorized } from '../platform/http/errors';
+import { forbidden, notFound } from '../platform/errors';
 import '../platform/http/locals';
 
 /** Bearer token → `res.locals.grant`, or 401. */

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { AppContext } from '../platform/context';
-import { readRow } from '../platform/db/committed-reads';
 import { fromJson, toJson } from '../platform/db/database';
 
 export const botIdSchema = z.coerce.number().int().positive();
@@ -58,7 +57,7 @@ export async function createBot(ctx: AppContext, input: CreateBotInput): Promise
 }
 
 export async function getBot(ctx: AppContext, id: number): Promise<Bot | undefined> {
-  const row = await readRow<BotRow>(ctx.db, 'select * from bots where id = ?', [id]);
+  const row = await ctx.reads.row<BotRow>('select * from bots where id = ?', [id]);
   return row ? toBot(row) : undefined;
 }
 

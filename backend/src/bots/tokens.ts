@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import picomatch from 'picomatch';
 import { z } from 'zod';
 import type { AppContext } from '../platform/context';
-import { readRow } from '../platform/db/committed-reads';
 import { fromJson, toJson } from '../platform/db/database';
 import { SCOPES, type Scope, scopeSchema } from './scopes';
 
@@ -91,7 +90,7 @@ export async function createToken(ctx: AppContext, input: CreateTokenInput): Pro
 export async function verifyToken(ctx: AppContext, token: string): Promise<TokenGrant | undefined> {
   const match = TOKEN_PATTERN.exec(token);
   if (!match) return undefined;
-  const row = await readRow<TokenRow>(ctx.db, 'select * from api_tokens where id = ?', [match[1]]);
+  const row = await ctx.reads.row<TokenRow>('select * from api_tokens where id = ?', [match[1]]);
   if (!row || row.revoked_at !== null) return undefined;
   const expected = Buffer.from(row.hash, 'hex');
   const actual = Buffer.from(hashSecret(match[2]), 'hex');

@@ -10,10 +10,10 @@ import { setTelegramToken, telegramTokenSchema } from '../channels/telegram/tele
 import { webchatSettingsSchema } from '../channels/webchat/settings';
 import { ConfigError, loadConfig } from '../platform/config/config';
 import type { AppContext } from '../platform/context';
-import { systemClock } from '../platform/context';
+import { systemClock } from '../platform/clock';
 import { createDatabase, migrateToLatest } from '../platform/db/database';
 import { deliverySettings, deliverySettingsSchema } from '../delivery/rate';
-import { phoneCountrySchema } from '../identity/phones';
+import { phoneCountrySchema } from '../platform/config/phone-country';
 import { createLogger } from '../platform/logging/logger';
 import { diffMapVersions, getMapVersion, importMap, listMapVersions, rollbackMap } from '../maps/maps';
 import { startServer } from '../server';

@@ -1,14 +1,12 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { invalid } from '../platform/http/errors';
+import { invalid } from '../platform/errors';
 import type { Bot } from '../bots/bots';
 import type { AppContext } from '../platform/context';
 import { fromJson, isPostgres, toJson } from '../platform/db/database';
-import type { StoredAnswer } from '../platform/http/once-per-key';
-import { noticeRecipients, type Recipient, type Resolution, resolveRecipients } from '../identity';
+import { noticeRecipients, type Recipient, type Resolution, resolveRecipients } from '../identity/recipients';
 import { appendTraceHop } from '../traces/traces';
-import { wakeAfterCommit } from '../platform/wakeups';
 import { compileTemplate, literalText, type MessageTemplate, renderTemplate, type TemplateScope } from './templates';
 
 const buttonSchema = z
@@ -149,6 +147,12 @@ async function persist(trx: Knex, ctx: AppContext, bot: Bot, message: NewMessage
   return messageId;
 }
 
+/** What accepting a send came to: queued, a dry run, or nobody to reach; the body is the caller's answer. */
+export interface AcceptedSend {
+  outcome: 'queued' | 'dry_run' | 'nobody';
+  body: Record<string, unknown>;
+}
+
 /**
  * Accepts a send: resolves recipients, checks the template, and persists the message with one
  * row per recipient in the caller's transaction (accepted means persisted).
@@ -159,7 +163,7 @@ export async function acceptMessage(
   bot: Bot,
   request: SendMessageRequest,
   options: { traceId: string; dryRun: boolean },
-): Promise<StoredAnswer> {
+): Promise<AcceptedSend> {
   const resolution = await resolveRecipients(trx, bot.id, { userIds: request.userIds, leadIds: request.leadIds }, {
     critical: request.critical,
     now: ctx.clock.now(),
@@ -168,15 +172,18 @@ export async function acceptMessage(
   checkTemplate(request, resolution.deliverable[0] ?? resolution.deferred[0]);
   const summary = { unknown: resolution.unknown, inactive: resolution.inactive, trace_id: options.traceId };
   if (resolution.deliverable.length + resolution.deferred.length === 0) {
-    return { statusCode: 200, body: { success: false, message: 'User not found', ...summary } };
+    return { outcome: 'nobody', body: { success: false, message: 'User not found', ...summary } };
   }
   const counts = { queued: resolution.deliverable.length, deferred: resolution.deferred.length };
   if (options.dryRun) {
-    return { statusCode: 200, body: { success: true, dry_run: true, messageId: null, ...counts, ...summary } };
+    return { outcome: 'dry_run', body: { success: true, dry_run: true, messageId: null, ...counts, ...summary } };
   }
   const messageId = await persist(trx, ctx, bot, newMessageOf(request), resolution, options.traceId);
-  return { statusCode: 202, body: { success: true, messageId, ...counts, ...summary } };
+  return { outcome: 'queued', body: { success: true, messageId, ...counts, ...summary } };
 }
+
+/** The background loop that sends accepted messages (workers.ts); an accepted send wakes it. */
+export const DELIVERY_LOOP = 'delivery';
 
 /**
  * Queues an identity notice (what a lifecycle change tells the person) to these leads' reachable
@@ -189,7 +196,7 @@ export async function queueNotice(trx: Knex, ctx: AppContext, bot: Bot, notice: 
   if (deliverable.length === 0) return null;
   const content: MessageContent = { text: literalText(notice.text), params: {}, channel: 'all', notice: true };
   const messageId = await persist(trx, ctx, bot, { content, critical: true }, { deliverable, deferred: [], unknown: [], inactive: [] }, notice.traceId);
-  wakeAfterCommit(trx, 'delivery');
+  ctx.wakeups.wakeAfterCommit(trx, DELIVERY_LOOP);
   return messageId;
 }
 

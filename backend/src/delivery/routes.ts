@@ -1,14 +1,14 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import { z } from 'zod';
 import { botAccess } from '../bots/access';
-import { ApiError, notFound, parseInput } from '../platform/http/errors';
+import { notFound, parseInput } from '../platform/errors';
 import type { AppContext } from '../platform/context';
-import { idempotencyKeySchema, oncePerKey, requestHash } from '../platform/http/once-per-key';
-import { apiRegistry, botPathParams, errorResponses } from '../platform/openapi/registry';
-import { acceptMessage, getMessageStatus, sendMessageSchema } from './messages';
-import { wakeLoop } from '../workers';
+import { oncePerKey, requestHash, type StoredAnswer } from '../platform/http/once-per-key';
+import { idempotencyKeyOf, isDryRun } from '../platform/http/request-options';
+import { botPathParams, errorResponses } from '../platform/openapi/registry';
+import { acceptMessage, type AcceptedSend, DELIVERY_LOOP, getMessageStatus, sendMessageSchema } from './messages';
 
-const truthy = new Set(['1', 'true', 'yes']);
 const messageIdSchema = z.string().regex(/^msg_[A-Za-z0-9_-]{1,40}$/);
 const statusQuerySchema = z.object({ limit: z.coerce.number().int().min(0).max(100_000).default(1000) });
 
@@ -26,26 +26,26 @@ const sendAnswerSchema = z
   })
   .meta({ id: 'SendMessageAnswer' });
 
+/** 202 when something was queued; a dry run, or nobody to reach, is a 200 (with `success: false` for nobody). */
+function asAnswer(send: AcceptedSend): StoredAnswer {
+  return { statusCode: send.outcome === 'queued' ? 202 : 200, body: send.body };
+}
+
 /** `POST /bots/{botId}/messages` (send to users or leads) and `GET /bots/{botId}/messages/{id}` (status per recipient). */
-export function messagesRouter(ctx: AppContext): Router {
+export function messagesRouter(ctx: AppContext, docs: OpenAPIRegistry): Router {
+  documentRoutes(docs);
   const router = Router();
   router.post('/bots/:botId/messages', botAccess(ctx, 'messages'), async (req, res) => {
     const { bot, traceId } = res.locals;
-    const keyHeader = req.get('idempotency-key');
-    const key = keyHeader === undefined ? undefined : idempotencyKeySchema.safeParse(keyHeader);
-    if (key && !key.success) throw new ApiError(400, 'Idempotency-Key must be 1-200 printable ASCII characters');
-    const dryRun = truthy.has(String(req.query.dry_run ?? req.get('x-dry-run') ?? '').toLowerCase());
+    const key = idempotencyKeyOf(req);
+    const dryRun = isDryRun(req);
     const request = parseInput(sendMessageSchema, req.body, 'message');
 
-    const accept = (trx: typeof ctx.db) => acceptMessage(trx, ctx, bot, request, { traceId, dryRun });
+    const accept = async (trx: typeof ctx.db) => asAnswer(await acceptMessage(trx, ctx, bot, request, { traceId, dryRun }));
     const answer = key && !dryRun
-      ? await oncePerKey(
-          ctx.db,
-          { botId: bot.id, key: key.data!, hash: requestHash({ messages: req.body }), now: ctx.clock.now(), ttlMs: ctx.config.IDEMPOTENCY_TTL_HOURS * 3_600_000 },
-          accept,
-        )
+      ? await oncePerKey(ctx, { botId: bot.id, key, hash: requestHash({ messages: req.body }) }, accept)
       : await ctx.db.transaction(accept);
-    if (answer.statusCode === 202) wakeLoop(ctx, 'delivery');
+    if (answer.statusCode === 202) ctx.wakeups.wake(DELIVERY_LOOP);
     res.status(answer.statusCode).json(answer.body);
   });
 
@@ -60,28 +60,30 @@ export function messagesRouter(ctx: AppContext): Router {
   return router;
 }
 
-apiRegistry.registerPath({
-  method: 'post',
-  path: '/api/v1/bots/{botId}/messages',
-  tags: ['Messages'],
-  summary: 'Send a message to CRM users (through the identity map) or leads',
-  description:
-    'The text is a LiquidJS template rendered per recipient (`{{ lead.firstName }}`, `{{ lead.attributes.x }}`, `{{ params.x }}`, `{{ user.userId }}`). Accepted means persisted; delivery is rate-limited and retried. Headers: `Idempotency-Key`, `X-Dry-Run: true`, `X-Trace-Id`.',
-  security: [{ bearerAuth: [] }],
-  request: { params: botPathParams, body: { content: { 'application/json': { schema: sendMessageSchema } } } },
-  responses: {
-    202: { description: 'Queued', content: { 'application/json': { schema: sendAnswerSchema } } },
-    200: { description: 'Dry run, or nobody reachable (`success: false`, message "User not found")', content: { 'application/json': { schema: sendAnswerSchema } } },
-    ...errorResponses('messages'),
-  },
-});
-
-apiRegistry.registerPath({
-  method: 'get',
-  path: '/api/v1/bots/{botId}/messages/{messageId}',
-  tags: ['Messages'],
-  summary: 'A message\'s status: counts and every recipient (up to `limit`, default 1000)',
-  security: [{ bearerAuth: [] }],
-  request: { params: botPathParams.extend({ messageId: z.string() }), query: statusQuerySchema },
-  responses: { 200: { description: 'OK' }, ...errorResponses('messages') },
-});
+/** The OpenAPI description of these routes, registered when the router is built. */
+function documentRoutes(docs: OpenAPIRegistry): void {
+  docs.registerPath({
+    method: 'post',
+    path: '/api/v1/bots/{botId}/messages',
+    tags: ['Messages'],
+    summary: 'Send a message to CRM users (through the identity map) or leads',
+    description:
+      'The text is a LiquidJS template rendered per recipient (`{{ lead.firstName }}`, `{{ lead.attributes.x }}`, `{{ params.x }}`, `{{ user.userId }}`). Accepted means persisted; delivery is rate-limited and retried. Headers: `Idempotency-Key`, `X-Dry-Run: true`, `X-Trace-Id`.',
+    security: [{ bearerAuth: [] }],
+    request: { params: botPathParams, body: { content: { 'application/json': { schema: sendMessageSchema } } } },
+    responses: {
+      202: { description: 'Queued', content: { 'application/json': { schema: sendAnswerSchema } } },
+      200: { description: 'Dry run, or nobody reachable (`success: false`, message "User not found")', content: { 'application/json': { schema: sendAnswerSchema } } },
+      ...errorResponses('messages'),
+    },
+  });
+  docs.registerPath({
+    method: 'get',
+    path: '/api/v1/bots/{botId}/messages/{messageId}',
+    tags: ['Messages'],
+    summary: 'A message\'s status: counts and every recipient (up to `limit`, default 1000)',
+    security: [{ bearerAuth: [] }],
+    request: { params: botPathParams.extend({ messageId: z.string() }), query: statusQuerySchema },
+    responses: { 200: { description: 'OK' }, ...errorResponses('messages') },
+  });
+}

@@ -3,11 +3,11 @@ import { Counter, Histogram } from 'prom-client';
 import { type Bot, getBot } from '../bots/bots';
 import type { RenderedMessage, SendOutcome } from '../channels/channel';
 import type { ChannelName } from '../channels/inbound-update';
-import { outboundChannel } from '../channels';
+import type { ChannelsContext } from '../channels/registry';
 import type { AppContext } from '../platform/context';
 import { fromJson, isPostgres } from '../platform/db/database';
 import { type NewEvent, recordEvents } from '../events/outbox';
-import { markLeadUnreachable } from '../identity';
+import { markLeadUnreachable } from '../identity/leads';
 import { profileFromRow } from '../identity/leads';
 import { metricsRegistry } from '../platform/metrics/metrics';
 import { appendTraceHops, type TraceHop } from '../traces/traces';
@@ -147,41 +147,47 @@ async function writeOutcomes(trx: Knex, ctx: AppContext, items: Pending[]): Prom
   const rows = items.map((item) => rowAfter(ctx, item));
   await trx('message_recipients').insert(rows).onConflict('id').merge(UPDATED_COLUMNS);
   const records = items.map((item, i) => recordsOf(item, rows[i]));
-  await recordEvents(trx, ctx.clock, records.flatMap((r) => (r.event ? [r.event] : [])));
+  await recordEvents(trx, ctx, records.flatMap((r) => (r.event ? [r.event] : [])));
   await appendTraceHops(trx, ctx.clock, records.flatMap((r) => (r.hop ? [r.hop] : [])));
   for (const { row, message, outcome } of items) {
     if (outcome.kind === 'failed' && outcome.blocked) {
-      await markLeadUnreachable(trx, ctx.clock, { botId: row.bot_id, leadId: row.lead_id, traceId: message.traceId });
+      await markLeadUnreachable(trx, ctx, { botId: row.bot_id, leadId: row.lead_id, traceId: message.traceId });
     }
   }
 }
 
-interface Writers {
-  outcomes: GroupCommit<Pending>;
-  starts: GroupCommit<number>;
-}
-
-const writers = new WeakMap<AppContext, Writers>();
-const messageCaches = new WeakMap<AppContext, Map<string, LoadedMessage>>();
-
 /**
+ * The delivery engine's state in this process: its group-committed writers, the messages it has
+ * loaded and the per-bot start windows. One per runtime.
+ *
  * `starts` marks a row's send as started (`lease_until` = the start time), committed before the
  * HTTP call: if the process dies before the outcome is written, the next owner knows this row's
  * earlier send may have reached Telegram. Rows claimed but never started carry no mark and are
  * sent again without doubt.
  */
-function writersFor(ctx: AppContext): Writers {
-  let found = writers.get(ctx);
-  if (!found) {
-    found = {
-      outcomes: new GroupCommit((items) => ctx.db.transaction((trx) => writeOutcomes(trx, ctx, items)), WRITE_BATCH),
-      starts: new GroupCommit(async (ids) => {
-        await ctx.db('message_recipients').whereIn('id', ids).update({ lease_until: ctx.clock.now() });
-      }, WRITE_BATCH),
-    };
-    writers.set(ctx, found);
+export class DeliveryEngine {
+  readonly outcomes: GroupCommit<Pending>;
+  readonly starts: GroupCommit<number>;
+  readonly messages = new Map<string, LoadedMessage>();
+  readonly startWindows = new Map<number, StartWindow>();
+
+  constructor(ctx: AppContext) {
+    this.outcomes = new GroupCommit((items) => ctx.db.transaction((trx) => writeOutcomes(trx, ctx, items)), WRITE_BATCH);
+    this.starts = new GroupCommit(async (ids) => {
+      await ctx.db('message_recipients').whereIn('id', ids).update({ lease_until: ctx.clock.now() });
+    }, WRITE_BATCH);
   }
-  return found;
+
+  startWindow(botId: number): StartWindow {
+    let window = this.startWindows.get(botId);
+    if (!window) this.startWindows.set(botId, (window = new StartWindow()));
+    return window;
+  }
+}
+
+/** What the delivery loop needs: the channels to send through and this process's engine. */
+export interface DeliveryContext extends AppContext, ChannelsContext {
+  delivery: DeliveryEngine;
 }
 
 /**
@@ -207,9 +213,8 @@ async function claim(ctx: AppContext, botId: number, limit: number): Promise<Rec
   return rows.sort((a, b) => a.id - b.id);
 }
 
-async function loadMessages(ctx: AppContext, ids: string[]): Promise<Map<string, LoadedMessage>> {
-  let cache = messageCaches.get(ctx);
-  if (!cache) messageCaches.set(ctx, (cache = new Map()));
+async function loadMessages(ctx: DeliveryContext, ids: string[]): Promise<Map<string, LoadedMessage>> {
+  const cache = ctx.delivery.messages;
   const missing = ids.filter((id) => !cache.has(id));
   if (missing.length > 0) {
     const rows = await ctx.db('messages').whereIn('id', missing);
@@ -339,26 +344,16 @@ class StartWindow {
   }
 }
 
-const startWindows = new WeakMap<AppContext, Map<number, StartWindow>>();
-
-function startWindowFor(ctx: AppContext, botId: number): StartWindow {
-  let windows = startWindows.get(ctx);
-  if (!windows) startWindows.set(ctx, (windows = new Map()));
-  let window = windows.get(botId);
-  if (!window) windows.set(botId, (window = new StartWindow()));
-  return window;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One batch of one bot: claim, triage, reserve rate slots, send each at its slot, record outcomes. */
-async function deliverForBot(ctx: AppContext, bot: Bot): Promise<boolean> {
+async function deliverForBot(ctx: DeliveryContext, bot: Bot): Promise<boolean> {
   if ((await botPausedUntil(ctx.db, bot.id)) > Date.now()) return false;
   const rate = botRate(bot, ctx.config);
   const claimed = await claim(ctx, bot.id, Math.max(1, Math.min(MAX_BATCH, Math.ceil(rate / 2))));
   if (claimed.length === 0) return false;
 
-  const { outcomes, starts } = writersFor(ctx);
+  const { outcomes, starts } = ctx.delivery;
   const gatherMs = rate > GATHER_ABOVE_RATE ? GATHER_MS : 0;
   const write = (item: Pending) => outcomes.add(item, gatherMs);
   const [messages, leads, busyChats] = await Promise.all([
@@ -392,7 +387,7 @@ async function deliverForBot(ctx: AppContext, bot: Bot): Promise<boolean> {
   const paidBroadcast = deliverySettings(bot).allowPaidBroadcast === true;
   let pausedUntil = 0;
   const inFlight = new Semaphore(Math.max(2, Math.ceil(rate / 10)));
-  const startWindow = startWindowFor(ctx, bot.id);
+  const startWindow = ctx.delivery.startWindow(bot.id);
   const sendOne = async (item: (typeof toSend)[number], slot: number): Promise<void> => {
     const wait = slot - Date.now();
     if (wait > 0) await sleep(wait);
@@ -410,7 +405,7 @@ async function deliverForBot(ctx: AppContext, bot: Bot): Promise<boolean> {
     if (pausedUntil > Date.now()) {
       return write({ row, message, outcome: { kind: 'release', dueAt: ctx.clock.now() + (pausedUntil - Date.now()) }, attempted: false });
     }
-    const channel = outboundChannel(ctx, row.channel);
+    const channel = ctx.channels.get(row.channel);
     const started = performance.now();
     const result: SendOutcome = channel
       ? await channel.send({ botId: bot.id, chatId: row.chat_id }, rendered, { paidBroadcast })
@@ -436,7 +431,7 @@ async function deliverForBot(ctx: AppContext, bot: Bot): Promise<boolean> {
  * The delivery loop: every bot with due rows gets one batch (about half a second of its rate).
  * Resolves true while there is more to do, so the loop continues without waiting for its tick.
  */
-export async function deliverDue(ctx: AppContext): Promise<boolean> {
+export async function deliverDue(ctx: DeliveryContext): Promise<boolean> {
   const botIds = (await ctx.db('message_recipients')
     .distinct('bot_id')
     .whereIn('status', CLAIMABLE)

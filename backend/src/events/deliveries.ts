@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { AppContext } from '../platform/context';
-import { wake } from '../platform/wakeups';
 import { EVENTS_LOOP } from './outbox';
 import type { DeliveryRow } from './webhook-delivery';
 
@@ -100,6 +99,6 @@ export async function redeliver(ctx: AppContext, botId: number, id: string): Pro
   const delivery = await getDelivery(ctx, botId, id);
   if (!delivery) return { notFound: true };
   if (changed === 0) return { pending: true };
-  wake(EVENTS_LOOP);
+  ctx.wakeups.wake(EVENTS_LOOP);
   return { delivery };
 }

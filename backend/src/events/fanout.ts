@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AppContext } from '../platform/context';
 import { isPostgres } from '../platform/db/database';
-import { registerWaits } from '../waits/waits';
+import type { EventRow } from './event-row';
 import { type EventFacts, type SubscriptionRow, subscriptionMatcher, toSubscription } from './subscriptions';
 
 export const FANOUT_BATCH = 500;
@@ -10,14 +10,15 @@ const ADOPTION_LIMIT = 10_000;
 /** Only one process fans out at a time (PostgreSQL advisory lock), so a subscription created meanwhile is never missed. */
 const FANOUT_LOCK_KEY = 5_040_417;
 
-export interface EventRow extends EventFacts {
-  id: number;
-  bot_id: number;
-  trace_id: string;
-  lead_id: string | null;
-  user_id: string | null;
-  payload: string;
-  created_at: number;
+/**
+ * Work another capability does inside the fan-out's transaction with each batch of new events
+ * (send and wait registers the waits of `message.sent`). The composition root lists them, so the
+ * events capability needs to know none of them.
+ */
+export type FanoutObserver = (trx: Knex, events: EventRow[]) => Promise<void>;
+
+export interface EventsContext extends AppContext {
+  fanoutObservers: readonly FanoutObserver[];
 }
 
 type Matcher = { id: string; wants: (event: EventFacts) => boolean };
@@ -35,14 +36,14 @@ export function orderKey(event: Pick<EventRow, 'lead_id' | 'user_id' | 'alias'>)
  * subscription; an event nobody wants is marked unmatched and handed to the first matching
  * subscription created within EVENT_RETENTION_HOURS. Returns how many new events it handled.
  */
-export async function fanOutEvents(ctx: AppContext): Promise<number> {
+export async function fanOutEvents(ctx: EventsContext): Promise<number> {
   return ctx.db.transaction(async (trx) => {
     if (!(await takeFanoutLock(trx))) return 0;
     const now = ctx.clock.now();
     await adoptUnmatchedEvents(trx, now, now - ctx.config.EVENT_RETENTION_HOURS * 3_600_000);
     const events = await trx<EventRow>('events').whereNull('fanout').orderBy('id').limit(FANOUT_BATCH);
     if (events.length === 0) return 0;
-    await registerWaits(trx, events);
+    for (const observe of ctx.fanoutObservers) await observe(trx, events);
     const botIds = [...new Set(events.map((e) => e.bot_id))];
     const subscriptions = await trx<SubscriptionRow>('subscriptions').whereIn('bot_id', botIds).orderBy('created_at');
     const matchersByBot = groupMatchers(subscriptions);

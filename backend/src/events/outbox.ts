@@ -1,10 +1,12 @@
 import type { Knex } from 'knex';
-import type { Clock } from '../platform/context';
+import type { AppContext } from '../platform/context';
 import { toJson } from '../platform/db/database';
-import { wakeAfterCommit } from '../platform/wakeups';
 
 /** The background loop that fans events out to subscriptions and delivers them (workers.ts). */
 export const EVENTS_LOOP = 'events';
+
+/** What recording an event needs: the time, and the wake-up of the events loop after commit. */
+export type OutboxContext = Pick<AppContext, 'clock' | 'wakeups'>;
 
 /** An event as it enters the outbox. Payload is the event's own data (see docs/ARCHITECTURE.md). */
 export interface NewEvent {
@@ -35,14 +37,14 @@ function eventRow(event: NewEvent, now: number) {
  * accepted change always has its event and a refused one never does. The events loop of this
  * process is woken once the transaction commits.
  */
-export async function recordEvent(db: Knex, clock: Clock, event: NewEvent): Promise<number> {
-  const [id] = await recordEvents(db, clock, [event]);
+export async function recordEvent(db: Knex, ctx: OutboxContext, event: NewEvent): Promise<number> {
+  const [id] = await recordEvents(db, ctx, [event]);
   return id;
 }
 
 /** Several events in as few statements as possible; same rules as `recordEvent`. Returns their ids in the order given. */
-export async function recordEvents(db: Knex, clock: Clock, events: NewEvent[]): Promise<number[]> {
-  const now = clock.now();
+export async function recordEvents(db: Knex, ctx: OutboxContext, events: NewEvent[]): Promise<number[]> {
+  const now = ctx.clock.now();
   const ids: number[] = [];
   for (let i = 0; i < events.length; i += 500) {
     const rows: Array<number | { id: number }> = await db('events')
@@ -51,6 +53,6 @@ export async function recordEvents(db: Knex, clock: Clock, events: NewEvent[]): 
     // One insert numbers its rows in the order it writes them; the order RETURNING lists them in is not promised.
     ids.push(...rows.map((row) => Number(typeof row === 'object' ? row.id : row)).sort((a, b) => a - b));
   }
-  if (ids.length > 0) wakeAfterCommit(db, EVENTS_LOOP);
+  if (ids.length > 0) ctx.wakeups.wakeAfterCommit(db, EVENTS_LOOP);
   return ids;
 }

@@ -1,9 +1,10 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../platform/context';
 import { botAccess } from '../bots/access';
-import { conflict, invalid, notFound, parseInput } from '../platform/http/errors';
-import { apiRegistry, botPathParams, errorResponses } from '../platform/openapi/registry';
+import { conflict, invalid, notFound, parseInput } from '../platform/errors';
+import { botPathParams, errorResponses } from '../platform/openapi/registry';
 import { getDelivery, listDeliveries, listDeliveriesQuerySchema, redeliver } from './deliveries';
 import {
   MAX_SUBSCRIPTIONS_PER_BOT,
@@ -32,7 +33,8 @@ function publicSubscription(subscription: Subscription) {
 }
 
 /** Subscriptions of n8n workflows to this bot's events, and the deliveries made to them. */
-export function eventsRouter(ctx: AppContext): Router {
+export function eventsRouter(ctx: AppContext, docs: OpenAPIRegistry): Router {
+  documentRoutes(docs);
   const router = Router();
   const access = botAccess(ctx, 'subscriptions');
 
@@ -113,65 +115,68 @@ const common = { tags: ['Events'], security: [{ bearerAuth: [] }] };
 const subscriptionParams = botPathParams.extend({ subscriptionId: subscriptionIdSchema });
 const deliveryParams = botPathParams.extend({ deliveryId: deliveryIdSchema });
 
-apiRegistry.registerPath({
-  ...common,
-  method: 'post',
-  path: '/api/v1/bots/{botId}/subscriptions',
-  summary: 'Subscribe a webhook (an n8n Metabot Trigger) to this bot\'s events',
-  description:
-    'Events of the listed types (`*` for all) are POSTed to `url`, signed with `secret` (shown only here): header `X-Metabot-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. `aliases` (globs) narrow `endpoint.called` events. Events no subscription wanted in the last EVENT_RETENTION_HOURS are delivered to a new matching subscription.',
-  request: { params: botPathParams, body: { content: json(createSubscriptionSchema) } },
-  responses: { 201: { description: 'Created', content: ok({ subscription: subscriptionSchema.extend({ secret: z.string() }) }) }, ...errorResponses('subscriptions') },
-});
-apiRegistry.registerPath({
-  ...common,
-  method: 'get',
-  path: '/api/v1/bots/{botId}/subscriptions',
-  summary: 'List the subscriptions of this bot',
-  request: { params: botPathParams },
-  responses: { 200: { description: 'OK', content: ok({ subscriptions: z.array(subscriptionSchema) }) }, ...errorResponses('subscriptions') },
-});
-apiRegistry.registerPath({
-  ...common,
-  method: 'get',
-  path: '/api/v1/bots/{botId}/subscriptions/{subscriptionId}',
-  summary: 'Read a subscription (without its secret)',
-  request: { params: subscriptionParams },
-  responses: { 200: { description: 'OK', content: ok({ subscription: subscriptionSchema }) }, ...errorResponses('subscriptions') },
-});
-apiRegistry.registerPath({
-  ...common,
-  method: 'delete',
-  path: '/api/v1/bots/{botId}/subscriptions/{subscriptionId}',
-  summary: 'Delete a subscription and its pending deliveries',
-  request: { params: subscriptionParams },
-  responses: { 200: { description: 'Deleted', content: ok({}) }, ...errorResponses('subscriptions') },
-});
-apiRegistry.registerPath({
-  ...common,
-  method: 'get',
-  path: '/api/v1/bots/{botId}/events/deliveries',
-  summary: 'List webhook deliveries, newest first (e.g. `?status=exhausted`)',
-  request: { params: botPathParams, query: listDeliveriesQuerySchema.extend({ cursor: z.string().optional() }) },
-  responses: { 200: { description: 'OK', content: ok({ deliveries: z.array(deliverySchema), nextCursor: z.string().nullable() }) }, ...errorResponses('subscriptions') },
-});
-apiRegistry.registerPath({
-  ...common,
-  method: 'get',
-  path: '/api/v1/bots/{botId}/events/deliveries/{deliveryId}',
-  summary: 'Read one webhook delivery',
-  request: { params: deliveryParams },
-  responses: { 200: { description: 'OK', content: ok({ delivery: deliverySchema }) }, ...errorResponses('subscriptions') },
-});
-apiRegistry.registerPath({
-  ...common,
-  method: 'post',
-  path: '/api/v1/bots/{botId}/events/deliveries/{deliveryId}/redeliver',
-  summary: 'Send a delivered or exhausted delivery again, with a fresh retry schedule',
-  request: { params: deliveryParams },
-  responses: {
-    200: { description: 'Queued again', content: ok({ delivery: deliverySchema }) },
-    409: { description: 'Still pending', content: json(z.object({ success: z.literal(false), message: z.string(), trace_id: z.string() })) },
-    ...errorResponses('subscriptions'),
-  },
-});
+/** The OpenAPI description of these routes, registered when the router is built. */
+function documentRoutes(docs: OpenAPIRegistry): void {
+  docs.registerPath({
+    ...common,
+    method: 'post',
+    path: '/api/v1/bots/{botId}/subscriptions',
+    summary: 'Subscribe a webhook (an n8n Metabot Trigger) to this bot\'s events',
+    description:
+      'Events of the listed types (`*` for all) are POSTed to `url`, signed with `secret` (shown only here): header `X-Metabot-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. `aliases` (globs) narrow `endpoint.called` events. Events no subscription wanted in the last EVENT_RETENTION_HOURS are delivered to a new matching subscription.',
+    request: { params: botPathParams, body: { content: json(createSubscriptionSchema) } },
+    responses: { 201: { description: 'Created', content: ok({ subscription: subscriptionSchema.extend({ secret: z.string() }) }) }, ...errorResponses('subscriptions') },
+  });
+  docs.registerPath({
+    ...common,
+    method: 'get',
+    path: '/api/v1/bots/{botId}/subscriptions',
+    summary: 'List the subscriptions of this bot',
+    request: { params: botPathParams },
+    responses: { 200: { description: 'OK', content: ok({ subscriptions: z.array(subscriptionSchema) }) }, ...errorResponses('subscriptions') },
+  });
+  docs.registerPath({
+    ...common,
+    method: 'get',
+    path: '/api/v1/bots/{botId}/subscriptions/{subscriptionId}',
+    summary: 'Read a subscription (without its secret)',
+    request: { params: subscriptionParams },
+    responses: { 200: { description: 'OK', content: ok({ subscription: subscriptionSchema }) }, ...errorResponses('subscriptions') },
+  });
+  docs.registerPath({
+    ...common,
+    method: 'delete',
+    path: '/api/v1/bots/{botId}/subscriptions/{subscriptionId}',
+    summary: 'Delete a subscription and its pending deliveries',
+    request: { params: subscriptionParams },
+    responses: { 200: { description: 'Deleted', content: ok({}) }, ...errorResponses('subscriptions') },
+  });
+  docs.registerPath({
+    ...common,
+    method: 'get',
+    path: '/api/v1/bots/{botId}/events/deliveries',
+    summary: 'List webhook deliveries, newest first (e.g. `?status=exhausted`)',
+    request: { params: botPathParams, query: listDeliveriesQuerySchema.extend({ cursor: z.string().optional() }) },
+    responses: { 200: { description: 'OK', content: ok({ deliveries: z.array(deliverySchema), nextCursor: z.string().nullable() }) }, ...errorResponses('subscriptions') },
+  });
+  docs.registerPath({
+    ...common,
+    method: 'get',
+    path: '/api/v1/bots/{botId}/events/deliveries/{deliveryId}',
+    summary: 'Read one webhook delivery',
+    request: { params: deliveryParams },
+    responses: { 200: { description: 'OK', content: ok({ delivery: deliverySchema }) }, ...errorResponses('subscriptions') },
+  });
+  docs.registerPath({
+    ...common,
+    method: 'post',
+    path: '/api/v1/bots/{botId}/events/deliveries/{deliveryId}/redeliver',
+    summary: 'Send a delivered or exhausted delivery again, with a fresh retry schedule',
+    request: { params: deliveryParams },
+    responses: {
+      200: { description: 'Queued again', content: ok({ delivery: deliverySchema }) },
+      409: { description: 'Still pending', content: json(z.object({ success: z.literal(false), message: z.string(), trace_id: z.string() })) },
+      ...errorResponses('subscriptions'),
+    },
+  });
+}

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import type { AppContext } from '../platform/context';
 import { fromJson, toJson } from '../platform/db/database';
 import { decryptSecret, encryptSecret, secretKey } from '../platform/secrets/secret-box';
-import { wakeAfterCommit } from '../platform/wakeups';
 import { EVENTS_LOOP } from './outbox';
 
 /** The event types a subscription can ask for (api-contract.md); '*' means all of them. */
@@ -108,7 +107,7 @@ export async function createSubscription(
     const [{ n }] = await trx('subscriptions').where({ bot_id: botId }).count({ n: '*' });
     if (Number(n) >= MAX_SUBSCRIPTIONS_PER_BOT) throw new TooManySubscriptionsError();
     await trx('subscriptions').insert(row);
-    wakeAfterCommit(trx, EVENTS_LOOP);
+    ctx.wakeups.wakeAfterCommit(trx, EVENTS_LOOP);
   });
   return { subscription: toSubscription(row), secret };
 }

@@ -4,17 +4,14 @@ import type { AppContext } from '../platform/context';
 import { fromJson, isPostgres } from '../platform/db/database';
 import { metricsRegistry } from '../platform/metrics/metrics';
 import { appendTraceHops, type TraceHop } from '../traces/traces';
-import type { EventRow } from './fanout';
+import type { EventRow } from './event-row';
 import { type LeadSnapshot, leadSnapshots } from './lead-snapshot';
 import { postJson } from './http-post';
 import { signatureHeader } from './signature';
 import { type SubscriptionRow, subscriptionSecret } from './subscriptions';
+import { DELIVERY_TIMEOUT_MS, nextAttemptAt as scheduledAttempt } from './retry-schedule';
 import { workerTransaction } from './worker-transaction';
 
-/** Waits before the 2nd … 8th attempt; the 1st is immediate. After the 8th failure a delivery is exhausted. */
-export const RETRY_DELAYS_MS = [5_000, 5 * 60_000, 30 * 60_000, 2 * 3_600_000, 5 * 3_600_000, 10 * 3_600_000, 10 * 3_600_000];
-export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
-export const DELIVERY_TIMEOUT_MS = 15_000;
 export const CLAIM_BATCH = 50;
 /** A claimed delivery is invisible to other workers this long; a worker that dies mid-attempt is retried after it. */
 const CLAIM_LEASE_MS = 60_000;
@@ -178,13 +175,13 @@ async function recordSuccesses(trx: Knex.Transaction, now: number, successes: At
 /** Schedules the next attempt, or marks the delivery exhausted (returns true then). */
 async function recordFailure(trx: Knex.Transaction, now: number, { delivery, outcome }: Attempt): Promise<boolean> {
   const attempts = delivery.attempts + 1;
-  const exhausted = attempts >= MAX_ATTEMPTS;
+  const nextAttemptAt = scheduledAttempt(now, attempts);
+  const exhausted = nextAttemptAt === undefined;
   attemptsTotal.inc({ outcome: exhausted ? 'exhausted' : 'failed' });
   const common = { attempts, last_status_code: outcome.statusCode, last_error: outcome.error };
   // Only a still-pending row: the subscription may have been deleted meanwhile.
   const current = trx('event_deliveries').where({ id: delivery.id }).whereRaw("status = 'pending'");
   if (exhausted) return (await current.update({ ...common, status: 'exhausted' })) > 0;
-  const nextAttemptAt = now + RETRY_DELAYS_MS[attempts - 1];
   if ((await current.update({ ...common, next_attempt_at: nextAttemptAt })) > 0) await holdFollowers(trx, delivery, nextAttemptAt);
   return false;
 }

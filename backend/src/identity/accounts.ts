@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Knex } from 'knex';
-import type { Clock } from '../platform/context';
+import type { Clock } from '../platform/clock';
 import { fromJson } from '../platform/db/database';
 
 /**

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { channelNameSchema } from '../channels/inbound-update';
 import { isPostgres, toJson, fromJson } from '../platform/db/database';
 import type { CountryCode } from 'libphonenumber-js';
-import { invalid } from '../platform/http/errors';
+import { invalid } from '../platform/errors';
 import { type Lead, type LeadRow, normalizeEmail, toLead } from './leads';
 import { toE164 } from './phones';
 

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { ChannelName, Profile } from '../channels/inbound-update';
-import type { Clock } from '../platform/context';
+import type { Clock } from '../platform/clock';
+import type { OutboxContext } from '../events/outbox';
 import { fromJson } from '../platform/db/database';
 import { recordEvent } from '../events/outbox';
 import { appendTraceHop } from '../traces/traces';
@@ -136,25 +137,25 @@ export interface ReachabilityChange {
  * channel's own notice): the lead stops being a recipient and a `bot.blocked` event is recorded.
  * Pass the transaction of the caller's change. Returns false when nothing changed (already unreachable).
  */
-export function markLeadUnreachable(trx: Knex, clock: Clock, change: ReachabilityChange): Promise<boolean> {
-  return setReachable(trx, clock, change, false);
+export function markLeadUnreachable(trx: Knex, ctx: OutboxContext, change: ReachabilityChange): Promise<boolean> {
+  return setReachable(trx, ctx, change, false);
 }
 
 /** The reverse: the person unblocked (or restarted) the bot; records `bot.unblocked`. */
-export function markLeadReachable(trx: Knex, clock: Clock, change: ReachabilityChange): Promise<boolean> {
-  return setReachable(trx, clock, change, true);
+export function markLeadReachable(trx: Knex, ctx: OutboxContext, change: ReachabilityChange): Promise<boolean> {
+  return setReachable(trx, ctx, change, true);
 }
 
-async function setReachable(trx: Knex, clock: Clock, change: ReachabilityChange, reachable: boolean): Promise<boolean> {
+async function setReachable(trx: Knex, ctx: OutboxContext, change: ReachabilityChange, reachable: boolean): Promise<boolean> {
   const updated = await trx('leads')
     .where({ bot_id: change.botId, id: change.leadId, reachable: !reachable })
-    .update({ reachable, last_activity_at: clock.now() });
+    .update({ reachable, last_activity_at: ctx.clock.now() });
   if (updated === 0) return false;
   const userId = await linkedUserId(trx, change.leadId);
   const { channel } = await trx('leads').where({ id: change.leadId }).first('channel');
   const type = reachable ? 'bot.unblocked' : 'bot.blocked';
-  await recordEvent(trx, clock, { botId: change.botId, type, traceId: change.traceId, leadId: change.leadId, userId, payload: { channel } });
-  await appendTraceHop(trx, clock, {
+  await recordEvent(trx, ctx, { botId: change.botId, type, traceId: change.traceId, leadId: change.leadId, userId, payload: { channel } });
+  await appendTraceHop(trx, ctx.clock, {
     botId: change.botId,
     traceId: change.traceId,
     hop: type,

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { type Bot, getBot } from '../bots/bots';
-import { conflict, notFound } from '../platform/http/errors';
+import { conflict, notFound } from '../platform/errors';
 import type { AppContext } from '../platform/context';
 import { queueNotice } from '../delivery/messages';
 import { recordEvent } from '../events/outbox';
@@ -84,7 +84,7 @@ export async function applyLifecycle(
     const leadIds = await connectedLeadIds(trx, bot.id, userId);
     await updateAccount(trx, ctx.clock, bot.id, userId, change);
     if (action === 'delete' || action === 'disconnect') {
-      await unlinkUser(trx, ctx.clock, { botId: bot.id, userId, traceId, reason: action === 'delete' ? 'deleted' : 'disconnected', emitEvents: false });
+      await unlinkUser(trx, ctx, { botId: bot.id, userId, traceId, reason: action === 'delete' ? 'deleted' : 'disconnected', emitEvents: false });
     }
     const payload = {
       action,
@@ -123,7 +123,7 @@ async function recordTransition(
   const { userId, traceId, type } = change;
   await appendTraceHop(trx, ctx.clock, { botId: bot.id, traceId, hop: type, status: change.action, userId });
   const notice = await queueNoticeOf(trx, ctx, bot, change.notice, traceId);
-  await recordEvent(trx, ctx.clock, { botId: bot.id, type, traceId, userId, payload: { ...change.payload, notice } });
+  await recordEvent(trx, ctx, { botId: bot.id, type, traceId, userId, payload: { ...change.payload, notice } });
 }
 
 /**

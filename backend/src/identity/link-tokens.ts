@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Bot } from '../bots/bots';
-import type { AppContext, Clock } from '../platform/context';
+import type { AppContext } from '../platform/context';
+import type { OutboxContext } from '../events/outbox';
 import { isPostgres } from '../platform/db/database';
 import { linkLead, type LinkResult } from './links';
 
@@ -60,7 +61,7 @@ export type Redemption =
  */
 export async function redeemLinkToken(
   trx: Knex,
-  clock: Clock,
+  ctx: OutboxContext,
   input: { botId: number; token: string; leadId: string; channel: string; traceId: string },
 ): Promise<Redemption> {
   const query = trx('link_tokens').where({ hash: hashToken(input.token) });
@@ -69,8 +70,8 @@ export async function redeemLinkToken(
   if (!row) return { status: 'invalid' };
   if (row.bot_id !== input.botId) return { status: 'foreign' };
   if (row.used_at !== null) return { status: row.used_by_lead_id === input.leadId ? 'already' : 'used' };
-  if (row.expires_at <= clock.now()) return { status: 'expired' };
-  await trx('link_tokens').where({ hash: row.hash }).update({ used_at: clock.now(), used_by_lead_id: input.leadId });
-  const result = await linkLead(trx, clock, { botId: input.botId, userId: row.user_id, leadId: input.leadId, channel: input.channel, source: 'deep_link', traceId: input.traceId, takeOver: true });
+  if (row.expires_at <= ctx.clock.now()) return { status: 'expired' };
+  await trx('link_tokens').where({ hash: row.hash }).update({ used_at: ctx.clock.now(), used_by_lead_id: input.leadId });
+  const result = await linkLead(trx, ctx, { botId: input.botId, userId: row.user_id, leadId: input.leadId, channel: input.channel, source: 'deep_link', traceId: input.traceId, takeOver: true });
   return { status: 'linked', result, userId: row.user_id };
 }

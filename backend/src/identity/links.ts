@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Knex } from 'knex';
-import { conflict } from '../platform/http/errors';
-import type { Clock } from '../platform/context';
+import { conflict } from '../platform/errors';
+import type { OutboxContext } from '../events/outbox';
 import { recordEvent } from '../events/outbox';
 import { appendTraceHop } from '../traces/traces';
 import { activateOnLink } from './accounts';
@@ -52,8 +52,8 @@ export interface LinkResult {
  * Links a lead to a CRM user inside `trx`, records `user.linked` and a trace hop. A lead linked to
  * another user is a 409 unless `takeOver` (then the previous user gets `user.unlinked`).
  */
-export async function linkLead(trx: Knex, clock: Clock, request: LinkRequest): Promise<LinkResult> {
-  const now = clock.now();
+export async function linkLead(trx: Knex, ctx: OutboxContext, request: LinkRequest): Promise<LinkResult> {
+  const now = ctx.clock.now();
   const existing = (await trx('links').where({ lead_id: request.leadId }).first()) as LinkRow | undefined;
   const current = existing?.status === 'connected' ? existing : undefined;
   if (current?.user_id === request.userId) {
@@ -61,7 +61,7 @@ export async function linkLead(trx: Knex, clock: Clock, request: LinkRequest): P
   }
   if (current && !request.takeOver) throw conflict('This lead is linked to another user; unlink it first');
   if (current) {
-    await recordUnlinked(trx, clock, { botId: request.botId, userId: current.user_id, leadId: request.leadId, traceId: request.traceId, reason: 'relinked' });
+    await recordUnlinked(trx, ctx, { botId: request.botId, userId: current.user_id, leadId: request.leadId, traceId: request.traceId, reason: 'relinked' });
   }
 
   const row: LinkRow = {
@@ -75,8 +75,8 @@ export async function linkLead(trx: Knex, clock: Clock, request: LinkRequest): P
     deletion_noticed_at: null,
   };
   await trx('links').insert(row).onConflict('lead_id').merge();
-  const { reconnected } = await activateOnLink(trx, clock, request.botId, request.userId);
-  await recordEvent(trx, clock, {
+  const { reconnected } = await activateOnLink(trx, ctx.clock, request.botId, request.userId);
+  await recordEvent(trx, ctx, {
     botId: request.botId,
     type: 'user.linked',
     traceId: request.traceId,
@@ -84,7 +84,7 @@ export async function linkLead(trx: Knex, clock: Clock, request: LinkRequest): P
     userId: request.userId,
     payload: { channel: request.channel, source: request.source, reconnected },
   });
-  await appendTraceHop(trx, clock, { botId: request.botId, traceId: request.traceId, hop: 'user.linked', status: 'linked', leadId: request.leadId, userId: request.userId, detail: { source: request.source, reconnected } });
+  await appendTraceHop(trx, ctx.clock, { botId: request.botId, traceId: request.traceId, hop: 'user.linked', status: 'linked', leadId: request.leadId, userId: request.userId, detail: { source: request.source, reconnected } });
   return { link: toLink(row), changed: true, reconnected };
 }
 
@@ -100,15 +100,15 @@ export interface UnlinkRequest {
 }
 
 /** Disconnects the user's links (all, or one lead). Returns the lead ids that were connected. */
-export async function unlinkUser(trx: Knex, clock: Clock, request: UnlinkRequest): Promise<string[]> {
+export async function unlinkUser(trx: Knex, ctx: OutboxContext, request: UnlinkRequest): Promise<string[]> {
   const query = trx('links').where({ bot_id: request.botId, user_id: request.userId, status: 'connected' });
   if (request.leadId) query.andWhere({ lead_id: request.leadId });
   const leadIds = (await query.clone().select('lead_id')).map((row: { lead_id: string }) => row.lead_id);
   if (leadIds.length === 0) return [];
-  await query.update({ status: 'disconnected', disconnected_at: clock.now() });
+  await query.update({ status: 'disconnected', disconnected_at: ctx.clock.now() });
   if (request.emitEvents !== false) {
     for (const leadId of leadIds) {
-      await recordUnlinked(trx, clock, { ...request, leadId });
+      await recordUnlinked(trx, ctx, { ...request, leadId });
     }
   }
   return leadIds;
@@ -116,11 +116,11 @@ export async function unlinkUser(trx: Knex, clock: Clock, request: UnlinkRequest
 
 async function recordUnlinked(
   trx: Knex,
-  clock: Clock,
+  ctx: OutboxContext,
   change: { botId: number; userId: string; leadId: string; traceId: string; reason: string },
 ): Promise<void> {
-  await recordEvent(trx, clock, { botId: change.botId, type: 'user.unlinked', traceId: change.traceId, leadId: change.leadId, userId: change.userId, payload: { reason: change.reason } });
-  await appendTraceHop(trx, clock, { botId: change.botId, traceId: change.traceId, hop: 'user.unlinked', status: change.reason, leadId: change.leadId, userId: change.userId });
+  await recordEvent(trx, ctx, { botId: change.botId, type: 'user.unlinked', traceId: change.traceId, leadId: change.leadId, userId: change.userId, payload: { reason: change.reason } });
+  await appendTraceHop(trx, ctx.clock, { botId: change.botId, traceId: change.traceId, hop: 'user.unlinked', status: change.reason, leadId: change.leadId, userId: change.userId });
 }
 
 /** The user's connected links, newest first. */

@@ -1,15 +1,7 @@
-import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { z } from 'zod';
+import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { Bot } from '../bots/bots';
 import type { Config } from '../platform/config/config';
-
-/** An ISO 3166-1 alpha-2 country libphonenumber knows, for numbers written without a country code. */
-export const phoneCountrySchema = z
-  .string()
-  .trim()
-  .toUpperCase()
-  .refine(isSupportedCountry, 'must be a two-letter country code such as RU')
-  .transform((code) => code as CountryCode);
+import { phoneCountrySchema } from '../platform/config/phone-country';
 
 /** The bot's `settings.identity.defaultPhoneCountry`, else DEFAULT_PHONE_COUNTRY. */
 export function defaultPhoneCountry(bot: Bot, config: Pick<Config, 'DEFAULT_PHONE_COUNTRY'>): CountryCode {

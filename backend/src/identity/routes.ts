@@ -1,11 +1,12 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Bot } from '../bots/bots';
 import { botAccess } from '../bots/access';
-import { invalid, notFound, parseInput } from '../platform/http/errors';
+import { invalid, notFound, parseInput } from '../platform/errors';
 import { channelNameSchema, profileSchema } from '../channels/inbound-update';
 import type { AppContext } from '../platform/context';
-import { apiRegistry, botPathParams, errorResponses } from '../platform/openapi/registry';
+import { botPathParams, errorResponses } from '../platform/openapi/registry';
 import { type Account, accountStateSchema, getAccount, userIdSchema } from './accounts';
 import { attributesPatchSchema, leadFiltersSchema, listLeads, lookupPhone, patchLeadAttributes } from './lead-directory';
 import { getLead, type Lead } from './leads';
@@ -73,7 +74,8 @@ async function userView(ctx: AppContext, bot: Bot, account: Account) {
 }
 
 /** The identity map over HTTP (scope `identity`): link tokens, links, users, leads, attributes, lifecycle. */
-export function identityRouter(ctx: AppContext): Router {
+export function identityRouter(ctx: AppContext, docs: OpenAPIRegistry): Router {
+  documentRoutes(docs);
   const router = Router();
   const access = botAccess(ctx, 'identity');
 
@@ -88,14 +90,14 @@ export function identityRouter(ctx: AppContext): Router {
     const body = parseInput(linkBodySchema, req.body, 'request body');
     const lead = await getLead(ctx.db, bot.id, body.leadId);
     if (!lead) throw notFound('Lead not found');
-    const { link } = await ctx.db.transaction((trx) => linkLead(trx, ctx.clock, { botId: bot.id, ...body, channel: lead.channel, traceId }));
+    const { link } = await ctx.db.transaction((trx) => linkLead(trx, ctx, { botId: bot.id, ...body, channel: lead.channel, traceId }));
     res.json({ success: true, link: { ...link, connectedAt: new Date(link.connectedAt).toISOString() }, trace_id: traceId });
   });
 
   router.delete('/bots/:botId/links', access, async (req, res) => {
     const { bot, traceId } = res.locals;
     const body = parseInput(unlinkBodySchema, { ...req.query, ...(req.body ?? {}) }, 'request');
-    const unlinked = await ctx.db.transaction((trx) => unlinkUser(trx, ctx.clock, { botId: bot.id, ...body, traceId, reason: 'api' }));
+    const unlinked = await ctx.db.transaction((trx) => unlinkUser(trx, ctx, { botId: bot.id, ...body, traceId, reason: 'api' }));
     res.json({ success: true, unlinked, trace_id: traceId });
   });
 
@@ -157,91 +159,87 @@ const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json
 const answer = <T extends z.ZodRawShape>(shape: T) => z.object({ success: z.literal(true), ...shape, trace_id: z.string() });
 const common = { tags: ['Identity'], security: [{ bearerAuth: [] }] };
 
-apiRegistry.registerPath({
-  ...common,
-  method: 'post',
-  path: '/api/v1/bots/{botId}/link-tokens',
-  summary: 'Issue a one-time deep link that links the chat that opens it to userId',
-  description: '`telegramUrl` is null until the bot has a Telegram username (settings.telegram.username).',
-  request: { params: botPathParams, body: json(linkTokenBodySchema) },
-  responses: {
-    200: { description: 'The token and its links', ...json(answer({ token: z.string(), expiresAt: z.string(), telegramUrl: z.string().nullable(), webchatUrl: z.string() })) },
-    ...errorResponses('identity'),
-  },
-});
-
 const linkAnswer = answer({ link: z.object({ userId: z.string(), leadId: z.string(), source: z.string(), connectedAt: z.string() }) });
-apiRegistry.registerPath({
-  ...common,
-  method: 'post',
-  path: '/api/v1/bots/{botId}/links',
-  summary: 'Link a lead to a CRM user (direct API link)',
-  request: { params: botPathParams, body: json(linkBodySchema) },
-  responses: { 200: { description: 'Linked (or already linked)', ...json(linkAnswer) }, 409: { description: 'The lead is linked to another user' }, ...errorResponses('identity') },
-});
 
-apiRegistry.registerPath({
-  ...common,
-  method: 'delete',
-  path: '/api/v1/bots/{botId}/links',
-  summary: 'Unlink one lead, or every lead, of a user',
-  request: { params: botPathParams, body: json(unlinkBodySchema) },
-  responses: { 200: { description: 'The lead ids that were unlinked', ...json(answer({ unlinked: z.array(z.string()) })) }, ...errorResponses('identity') },
-});
-
-apiRegistry.registerPath({
-  ...common,
-  method: 'get',
-  path: '/api/v1/bots/{botId}/users/{userId}',
-  summary: 'A user: account state, pause, block reason and linked leads (most recent first)',
-  request: { params: userParams },
-  responses: { 200: { description: 'The user', ...json(answer({ user: userSchema })) }, ...errorResponses('identity') },
-});
-
-apiRegistry.registerPath({
-  ...common,
-  method: 'post',
-  path: '/api/v1/bots/{botId}/users/{userId}/{action}',
-  summary: 'Account lifecycle: pause (until), resume, block (reason), unblock, delete, disconnect',
-  description: 'Each is a state transition that records an event (user.paused, user.resumed, user.blocked, user.unblocked, user.deleted, user.unlinked) and a trace hop. What the user is told is queued as a message to their chats (it passes a pause and the account state) and named in the event payload as `notice: {text, leadIds, messageId}`; `notify: false` sends nothing; delete never notifies.',
-  request: { params: userParams.extend({ action: lifecycleActionSchema }), body: json(lifecycleBodySchema) },
-  responses: { 200: { description: 'The user after the transition', ...json(answer({ user: userSchema })) }, 409: { description: 'The action does not apply in the current state' }, ...errorResponses('identity') },
-});
-
-apiRegistry.registerPath({
-  ...common,
-  method: 'post',
-  path: '/api/v1/bots/{botId}/users/{userId}/update',
-  summary: 'The CRM user\'s data changed (seed 004 users/update): store it and tell workflows what changed',
-  description: 'Merges `fields` into the user\'s stored profile. When a value differs from the stored one, records `user.updated` with `{changed, fields, previous, originId}` (`originId`: where in the CRM the change was made). The trace hop names the changed keys only.',
-  request: { params: userParams, body: json(userUpdateSchema) },
-  responses: { 200: { description: 'The keys that changed and the user', ...json(answer({ changed: z.array(z.string()), user: userSchema })) }, ...errorResponses('identity') },
-});
-
-apiRegistry.registerPath({
-  ...common,
-  method: 'get',
-  path: '/api/v1/bots/{botId}/leads',
-  summary: 'Find leads by userId, phone (any format; without a country code read in the bot\'s default country), email, channel or chatId; paged by cursor',
-  description: 'Phones are stored in E.164 (`+79181234567`): "8 918 123-45-67" and "+7 918 123 45 67" find the same lead when the default country is RU. Text that is not a phone number is a 422.',
-  request: { params: botPathParams, query: leadFiltersSchema },
-  responses: { 200: { description: 'A page of leads', ...json(answer({ leads: z.array(leadSchema), nextCursor: z.string().nullable() })) }, ...errorResponses('identity') },
-});
-
-apiRegistry.registerPath({
-  ...common,
-  method: 'get',
-  path: '/api/v1/bots/{botId}/leads/{leadId}',
-  summary: 'One lead',
-  request: { params: leadParams },
-  responses: { 200: { description: 'The lead', ...json(answer({ lead: leadSchema })) }, ...errorResponses('identity') },
-});
-
-apiRegistry.registerPath({
-  ...common,
-  method: 'patch',
-  path: '/api/v1/bots/{botId}/leads/{leadId}/attributes',
-  summary: 'Merge attributes into a lead (null deletes a key); templates read them as lead.attributes.x',
-  request: { params: leadParams, body: json(attributesBodySchema) },
-  responses: { 200: { description: 'The lead', ...json(answer({ lead: leadSchema })) }, ...errorResponses('identity') },
-});
+/** The OpenAPI description of these routes, registered when the router is built. */
+function documentRoutes(docs: OpenAPIRegistry): void {
+  docs.registerPath({
+    ...common,
+    method: 'post',
+    path: '/api/v1/bots/{botId}/link-tokens',
+    summary: 'Issue a one-time deep link that links the chat that opens it to userId',
+    description: '`telegramUrl` is null until the bot has a Telegram username (settings.telegram.username).',
+    request: { params: botPathParams, body: json(linkTokenBodySchema) },
+    responses: {
+      200: { description: 'The token and its links', ...json(answer({ token: z.string(), expiresAt: z.string(), telegramUrl: z.string().nullable(), webchatUrl: z.string() })) },
+      ...errorResponses('identity'),
+    },
+  });
+  docs.registerPath({
+    ...common,
+    method: 'post',
+    path: '/api/v1/bots/{botId}/links',
+    summary: 'Link a lead to a CRM user (direct API link)',
+    request: { params: botPathParams, body: json(linkBodySchema) },
+    responses: { 200: { description: 'Linked (or already linked)', ...json(linkAnswer) }, 409: { description: 'The lead is linked to another user' }, ...errorResponses('identity') },
+  });
+  docs.registerPath({
+    ...common,
+    method: 'delete',
+    path: '/api/v1/bots/{botId}/links',
+    summary: 'Unlink one lead, or every lead, of a user',
+    request: { params: botPathParams, body: json(unlinkBodySchema) },
+    responses: { 200: { description: 'The lead ids that were unlinked', ...json(answer({ unlinked: z.array(z.string()) })) }, ...errorResponses('identity') },
+  });
+  docs.registerPath({
+    ...common,
+    method: 'get',
+    path: '/api/v1/bots/{botId}/users/{userId}',
+    summary: 'A user: account state, pause, block reason and linked leads (most recent first)',
+    request: { params: userParams },
+    responses: { 200: { description: 'The user', ...json(answer({ user: userSchema })) }, ...errorResponses('identity') },
+  });
+  docs.registerPath({
+    ...common,
+    method: 'post',
+    path: '/api/v1/bots/{botId}/users/{userId}/{action}',
+    summary: 'Account lifecycle: pause (until), resume, block (reason), unblock, delete, disconnect',
+    description: 'Each is a state transition that records an event (user.paused, user.resumed, user.blocked, user.unblocked, user.deleted, user.unlinked) and a trace hop. What the user is told is queued as a message to their chats (it passes a pause and the account state) and named in the event payload as `notice: {text, leadIds, messageId}`; `notify: false` sends nothing; delete never notifies.',
+    request: { params: userParams.extend({ action: lifecycleActionSchema }), body: json(lifecycleBodySchema) },
+    responses: { 200: { description: 'The user after the transition', ...json(answer({ user: userSchema })) }, 409: { description: 'The action does not apply in the current state' }, ...errorResponses('identity') },
+  });
+  docs.registerPath({
+    ...common,
+    method: 'post',
+    path: '/api/v1/bots/{botId}/users/{userId}/update',
+    summary: 'The CRM user\'s data changed (seed 004 users/update): store it and tell workflows what changed',
+    description: 'Merges `fields` into the user\'s stored profile. When a value differs from the stored one, records `user.updated` with `{changed, fields, previous, originId}` (`originId`: where in the CRM the change was made). The trace hop names the changed keys only.',
+    request: { params: userParams, body: json(userUpdateSchema) },
+    responses: { 200: { description: 'The keys that changed and the user', ...json(answer({ changed: z.array(z.string()), user: userSchema })) }, ...errorResponses('identity') },
+  });
+  docs.registerPath({
+    ...common,
+    method: 'get',
+    path: '/api/v1/bots/{botId}/leads',
+    summary: 'Find leads by userId, phone (any format; without a country code read in the bot\'s default country), email, channel or chatId; paged by cursor',
+    description: 'Phones are stored in E.164 (`+79181234567`): "8 918 123-45-67" and "+7 918 123 45 67" find the same lead when the default country is RU. Text that is not a phone number is a 422.',
+    request: { params: botPathParams, query: leadFiltersSchema },
+    responses: { 200: { description: 'A page of leads', ...json(answer({ leads: z.array(leadSchema), nextCursor: z.string().nullable() })) }, ...errorResponses('identity') },
+  });
+  docs.registerPath({
+    ...common,
+    method: 'get',
+    path: '/api/v1/bots/{botId}/leads/{leadId}',
+    summary: 'One lead',
+    request: { params: leadParams },
+    responses: { 200: { description: 'The lead', ...json(answer({ lead: leadSchema })) }, ...errorResponses('identity') },
+  });
+  docs.registerPath({
+    ...common,
+    method: 'patch',
+    path: '/api/v1/bots/{botId}/leads/{leadId}/attributes',
+    summary: 'Merge attributes into a lead (null deletes a key); templates read them as lead.attributes.x',
+    request: { params: leadParams, body: json(attributesBodySchema) },
+    responses: { 200: { description: 'The lead', ...json(answer({ lead: leadSchema })) }, ...errorResponses('identity') },
+  });
+}

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { notFound } from '../platform/http/errors';
+import { notFound } from '../platform/errors';
 import type { Bot } from '../bots/bots';
 import type { AppContext } from '../platform/context';
 import { fromJson, isPostgres, toJson } from '../platform/db/database';
@@ -42,7 +42,7 @@ export async function updateUser(ctx: AppContext, bot: Bot, request: UserUpdate 
     if (changed.length === 0) return { account: toAccount(row), changed };
     const updated: AccountRow = { ...row, profile: toJson({ ...previous, ...fields }), updated_at: ctx.clock.now() };
     await trx('user_accounts').where({ bot_id: bot.id, user_id: userId }).update({ profile: updated.profile, updated_at: updated.updated_at });
-    await recordEvent(trx, ctx.clock, { botId: bot.id, type: 'user.updated', traceId, userId, payload: { changed, fields: pick(fields, changed), previous: pick(previous, changed), originId } });
+    await recordEvent(trx, ctx, { botId: bot.id, type: 'user.updated', traceId, userId, payload: { changed, fields: pick(fields, changed), previous: pick(previous, changed), originId } });
     return { account: toAccount(updated), changed };
   });
 }

@@ -20,8 +20,10 @@ export interface InboundHookResult {
 export type InboundHook = (ctx: AppContext, input: InboundHookInput) => Promise<InboundHookResult | undefined>;
 
 /**
- * Run in order for every `message` and `button` update before its `message.received` /
- * `button.pressed` event is recorded; the first hook that consumes the update stops the rest.
- * A capability registers its hook once at start-up: `inboundHooks.push(myHook)`.
+ * What the inbound pipeline needs beyond the platform: the hooks, run in order for every `message`
+ * and `button` update before its `message.received` / `button.pressed` event is recorded; the first
+ * hook that consumes the update stops the rest. The composition root lists them (send and wait's).
  */
-export const inboundHooks: InboundHook[] = [];
+export interface InboundContext extends AppContext {
+  inboundHooks: InboundHook[];
+}

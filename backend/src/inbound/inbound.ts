@@ -12,7 +12,7 @@ import { linkTokenPattern, redeemLinkToken } from '../identity/link-tokens';
 import { identityText } from '../identity/texts';
 import { metricsRegistry } from '../platform/metrics/metrics';
 import { appendTraceHop, newTraceId } from '../traces/traces';
-import { inboundHooks } from './hooks';
+import type { InboundContext } from './hooks';
 
 const inboundCounter = new Counter({
   name: 'metabot_inbound_updates_total',
@@ -30,7 +30,7 @@ export interface InboundResult {
 }
 
 interface Handling {
-  ctx: AppContext;
+  ctx: InboundContext;
   trx: Knex;
   bot: Bot;
   lead: Lead;
@@ -42,7 +42,7 @@ interface Handling {
  * flows run (deep-link token, contact, block/unblock), and the matching event is recorded with
  * a trace hop, all in one transaction. A redelivered update (same bot, channel and updateId) is dropped.
  */
-export async function handleInbound(ctx: AppContext, input: z.input<typeof inboundUpdateSchema>): Promise<InboundResult> {
+export async function handleInbound(ctx: InboundContext, input: z.input<typeof inboundUpdateSchema>): Promise<InboundResult> {
   const update = inboundUpdateSchema.parse(input);
   const bot = await getBot(ctx, update.botId);
   if (!bot) throw new Error(`Inbound update for unknown bot ${update.botId}`);
@@ -70,15 +70,15 @@ async function isFirstDelivery(trx: Knex, ctx: AppContext, update: InboundUpdate
 async function dispatch(h: Handling, update: InboundUpdate): Promise<InboundResult> {
   const change = { botId: h.bot.id, leadId: h.lead.id, traceId: h.traceId };
   if (update.kind === 'bot_blocked') {
-    await markLeadUnreachable(h.trx, h.ctx.clock, change);
+    await markLeadUnreachable(h.trx, h.ctx, change);
     return {};
   }
   if (update.kind === 'bot_unblocked') {
-    await markLeadReachable(h.trx, h.ctx.clock, change);
+    await markLeadReachable(h.trx, h.ctx, change);
     return {};
   }
   // Any other activity proves the chat is reachable again (e.g. /start after unblocking).
-  if (!h.lead.reachable) await markLeadReachable(h.trx, h.ctx.clock, change);
+  if (!h.lead.reachable) await markLeadReachable(h.trx, h.ctx, change);
 
   if (update.kind === 'start' && update.payload !== undefined && linkTokenPattern.test(update.payload)) {
     return redeem(h, update.payload);
@@ -109,7 +109,7 @@ async function handleActivity(h: Handling, update: InboundUpdate): Promise<Inbou
 }
 
 async function runHooks(h: Handling, update: Extract<InboundUpdate, { kind: 'message' } | { kind: 'button' }>) {
-  for (const hook of inboundHooks) {
+  for (const hook of h.ctx.inboundHooks) {
     const outcome = await hook(h.ctx, { trx: h.trx, update, lead: h.lead, traceId: h.traceId });
     if (outcome?.consumed) return outcome;
   }
@@ -128,7 +128,7 @@ async function handleContact(h: Handling, update: Extract<InboundUpdate, { kind:
 }
 
 async function redeem(h: Handling, token: string): Promise<InboundResult> {
-  const redemption = await redeemLinkToken(h.trx, h.ctx.clock, { botId: h.bot.id, token, leadId: h.lead.id, channel: h.lead.channel, traceId: h.traceId });
+  const redemption = await redeemLinkToken(h.trx, h.ctx, { botId: h.bot.id, token, leadId: h.lead.id, channel: h.lead.channel, traceId: h.traceId });
   if (redemption.status === 'linked') {
     return { reply: { text: identityText(h.bot, redemption.result.changed ? 'link.done' : 'link.already') } };
   }
@@ -154,7 +154,7 @@ async function deletedAccountNotice(h: Handling): Promise<ImmediateReply | undef
 
 async function emit(h: Handling, type: string, data: Record<string, unknown>): Promise<void> {
   const { lead } = h;
-  await recordEvent(h.trx, h.ctx.clock, { botId: h.bot.id, type, traceId: h.traceId, leadId: lead.id, userId: lead.userId, payload: { channel: lead.channel, ...data } });
+  await recordEvent(h.trx, h.ctx, { botId: h.bot.id, type, traceId: h.traceId, leadId: lead.id, userId: lead.userId, payload: { channel: lead.channel, ...data } });
   await appendTraceHop(h.trx, h.ctx.clock, { botId: h.bot.id, traceId: h.traceId, hop: type, status: 'received', sourceSystem: lead.channel, leadId: lead.id, userId: lead.userId });
 }
 

@@ -14,7 +14,7 @@ export interface AcceptedCall {
 
 /** Writes calls inside `trx`: one insert for the events, one for the hops. Returns the event ids in order. */
 export async function writeCalls(trx: Knex, ctx: AppContext, calls: AcceptedCall[]): Promise<number[]> {
-  const eventIds = await recordEvents(trx, ctx.clock, calls.map((call) => call.event));
+  const eventIds = await recordEvents(trx, ctx, calls.map((call) => call.event));
   const now = performance.now();
   await appendTraceHops(
     trx,

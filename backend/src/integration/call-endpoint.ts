@@ -1,15 +1,17 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../platform/context';
 import { botAccess } from '../bots/access';
-import { ApiError, errorBodySchema, forbidden, notFound } from '../platform/http/errors';
+import { ApiError, errorBodySchema } from '../platform/http/errors';
+import { forbidden, notFound } from '../platform/errors';
 import { grantAllowsAlias } from '../bots/tokens';
 import { aliasSchema, ajvErrorsToFieldErrors } from '../maps/map-document';
 import { type ResolvedEndpoint, resolveEndpoint } from '../maps/maps';
-import { resolveRecipients } from '../identity';
-import { apiRegistry } from '../platform/openapi/registry';
+import { resolveRecipients } from '../identity/recipients';
 import { type AcceptedCall, callWriter, writeCalls } from './accepted-calls';
-import { idempotencyKeySchema, oncePerKey, requestHash, type StoredAnswer } from '../platform/http/once-per-key';
+import { oncePerKey, requestHash, type StoredAnswer } from '../platform/http/once-per-key';
+import { idempotencyKeyOf, isDryRun } from '../platform/http/request-options';
 
 /** Metabot's request body: everything for the endpoint is in script_request_params; the rest is kept. */
 export const callBodySchema = z
@@ -36,7 +38,6 @@ export const callAnswerSchema = z
   .meta({ id: 'CallAnswer' });
 
 const sourceSystemSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/);
-const truthy = new Set(['1', 'true', 'yes']);
 
 /** Answers the integration contract's "business failure": HTTP 200 with success=false. */
 function businessFailure(message: string, traceId: string, extra: Record<string, unknown> = {}): StoredAnswer {
@@ -63,7 +64,8 @@ async function unreachableUsers(ctx: AppContext, botId: number, endpoint: Resolv
   return { unknown: resolution.unknown, inactive: resolution.inactive };
 }
 
-export function callEndpointRouter(ctx: AppContext): Router {
+export function callEndpointRouter(ctx: AppContext, docs: OpenAPIRegistry): Router {
+  documentRoutes(docs);
   const router = Router();
   const writeCall = callWriter(ctx);
   router.post('/bots/:botId/call/*alias', botAccess(ctx, 'call'), async (req, res) => {
@@ -77,10 +79,8 @@ export function callEndpointRouter(ctx: AppContext): Router {
     const sourceHeader = req.get('x-source-system');
     const source = sourceHeader === undefined ? undefined : sourceSystemSchema.safeParse(sourceHeader);
     if (source && !source.success) throw new ApiError(400, 'X-Source-System must be 1-100 of A-Z a-z 0-9 _ . -');
-    const keyHeader = req.get('idempotency-key');
-    const key = keyHeader === undefined ? undefined : idempotencyKeySchema.safeParse(keyHeader);
-    if (key && !key.success) throw new ApiError(400, 'Idempotency-Key must be 1-200 printable ASCII characters');
-    const dryRun = truthy.has(String(req.query.dry_run ?? req.get('x-dry-run') ?? '').toLowerCase());
+    const key = idempotencyKeyOf(req);
+    const dryRun = isDryRun(req);
 
     const resolved = await resolveEndpoint(ctx, bot.id, alias.data);
     if (!resolved) throw notFound(`Unknown alias "${alias.data}": it is not in this bot's communication map`);
@@ -122,8 +122,8 @@ export function callEndpointRouter(ctx: AppContext): Router {
 
     const answer = key
       ? await oncePerKey(
-          ctx.db,
-          { botId: bot.id, key: key.data!, hash: requestHash({ alias: alias.data, body: req.body }), now: ctx.clock.now(), ttlMs: ctx.config.IDEMPOTENCY_TTL_HOURS * 3_600_000 },
+          ctx,
+          { botId: bot.id, key, hash: requestHash({ alias: alias.data, body: req.body }) },
           async (trx) => accepted((await writeCalls(trx, ctx, [call]))[0]),
         )
       : accepted(await writeCall(call));
@@ -132,24 +132,27 @@ export function callEndpointRouter(ctx: AppContext): Router {
   return router;
 }
 
-apiRegistry.registerPath({
-  method: 'post',
-  path: '/api/v1/bots/{botId}/call/{alias}',
-  tags: ['Integration'],
-  summary: 'Call an integration endpoint (Metabot-compatible)',
-  description:
-    'Starts the communication declared for `alias` in the bot\'s communication map. Business failures answer 200 with `success: false`. Headers: `Idempotency-Key`, `X-Dry-Run: true` (or `?dry_run=true`), `X-Source-System`, `X-Trace-Id`.',
-  security: [{ bearerAuth: [] }],
-  request: {
-    params: z.object({ botId: z.number().int(), alias: z.string().meta({ example: 'users/update' }) }),
-    body: { content: { 'application/json': { schema: callBodySchema } } },
-  },
-  responses: {
-    200: { description: 'Accepted, or a business failure (`success: false`)', content: { 'application/json': { schema: callAnswerSchema } } },
-    401: { description: 'Missing or invalid token', content: { 'application/json': { schema: errorBodySchema } } },
-    403: { description: 'The token has no rights for this bot or alias, or lacks the "call" scope', content: { 'application/json': { schema: errorBodySchema } } },
-    404: { description: 'Unknown bot or alias', content: { 'application/json': { schema: errorBodySchema } } },
-    409: { description: 'Idempotency-Key reused with a different body', content: { 'application/json': { schema: errorBodySchema } } },
-    500: { description: 'Internal error (no details)', content: { 'application/json': { schema: errorBodySchema } } },
-  },
-});
+/** The OpenAPI description of these routes, registered when the router is built. */
+function documentRoutes(docs: OpenAPIRegistry): void {
+  docs.registerPath({
+    method: 'post',
+    path: '/api/v1/bots/{botId}/call/{alias}',
+    tags: ['Integration'],
+    summary: 'Call an integration endpoint (Metabot-compatible)',
+    description:
+      'Starts the communication declared for `alias` in the bot\'s communication map. Business failures answer 200 with `success: false`. Headers: `Idempotency-Key`, `X-Dry-Run: true` (or `?dry_run=true`), `X-Source-System`, `X-Trace-Id`.',
+    security: [{ bearerAuth: [] }],
+    request: {
+      params: z.object({ botId: z.number().int(), alias: z.string().meta({ example: 'users/update' }) }),
+      body: { content: { 'application/json': { schema: callBodySchema } } },
+    },
+    responses: {
+      200: { description: 'Accepted, or a business failure (`success: false`)', content: { 'application/json': { schema: callAnswerSchema } } },
+      401: { description: 'Missing or invalid token', content: { 'application/json': { schema: errorBodySchema } } },
+      403: { description: 'The token has no rights for this bot or alias, or lacks the "call" scope', content: { 'application/json': { schema: errorBodySchema } } },
+      404: { description: 'Unknown bot or alias', content: { 'application/json': { schema: errorBodySchema } } },
+      409: { description: 'Idempotency-Key reused with a different body', content: { 'application/json': { schema: errorBodySchema } } },
+      500: { description: 'Internal error (no details)', content: { 'application/json': { schema: errorBodySchema } } },
+    },
+  });
+}

@@ -1,8 +1,8 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { z } from 'zod';
-import type { FieldError } from '../platform/http/errors';
-import { zodIssuesToFieldErrors } from '../platform/http/errors';
+import type { FieldError } from '../platform/errors';
+import { zodIssuesToFieldErrors } from '../platform/errors';
 
 /** An integration endpoint alias: segments of letters, digits, `_` and `-`, joined by `/`. */
 export const aliasSchema = z

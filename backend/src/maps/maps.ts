@@ -1,8 +1,7 @@
 import type { ValidateFunction } from 'ajv';
 import diff from 'microdiff';
 import type { AppContext } from '../platform/context';
-import { conflict, invalid, notFound } from '../platform/http/errors';
-import { readRow } from '../platform/db/committed-reads';
+import { conflict, invalid, notFound } from '../platform/errors';
 import { fromJson, isUniqueViolation, toJson } from '../platform/db/database';
 import { compileParamsSchema, type MapDocument, type MapEndpoint, validateMapDocument } from './map-document';
 
@@ -175,8 +174,7 @@ function compileMap(stored: StoredMap): Map<string, ResolvedEndpoint> {
 
 /** The endpoint an alias names in the bot's current map, with its compiled params validator. */
 export async function resolveEndpoint(ctx: AppContext, botId: number, alias: string): Promise<ResolvedEndpoint | undefined> {
-  const latest = await readRow<Pick<MapRow, 'version' | 'created_at'>>(
-    ctx.db,
+  const latest = await ctx.reads.row<Pick<MapRow, 'version' | 'created_at'>>(
     'select version, created_at from communication_maps where bot_id = ? order by version desc limit 1',
     [botId],
   );

@@ -1,9 +1,10 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../platform/context';
 import { botAccess } from '../bots/access';
-import { notFound, parseInput } from '../platform/http/errors';
-import { apiRegistry, botPathParams, errorResponses } from '../platform/openapi/registry';
+import { notFound, parseInput } from '../platform/errors';
+import { botPathParams, errorResponses } from '../platform/openapi/registry';
 import { diffMapVersions, getMapVersion, importMap, listMapVersions, rollbackMap } from './maps';
 import { mapDocumentSchema } from './map-document';
 
@@ -20,7 +21,8 @@ const rollbackBodySchema = z.object({
 });
 const diffQuerySchema = z.object({ from: versionSchema, to: versionSchema });
 
-export function mapsRouter(ctx: AppContext): Router {
+export function mapsRouter(ctx: AppContext, docs: OpenAPIRegistry): Router {
+  documentRoutes(docs);
   const router = Router();
   const access = botAccess(ctx, 'maps');
   const author = (given: string | undefined, tokenId: string) => given ?? `token:${tokenId}`;
@@ -59,16 +61,20 @@ export function mapsRouter(ctx: AppContext): Router {
 
 const botParam = botPathParams;
 const ok = { 200: { description: 'OK' }, ...errorResponses('maps') };
-apiRegistry.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/maps', tags: ['Communication maps'], summary: 'List map versions (author, date, comment)', security: [{ bearerAuth: [] }], request: { params: botParam }, responses: ok });
-apiRegistry.registerPath({
-  method: 'post',
-  path: '/api/v1/bots/{botId}/maps',
-  tags: ['Communication maps'],
-  summary: 'Import a new map version (a bad map is refused with every error listed)',
-  security: [{ bearerAuth: [] }],
-  request: { params: botParam, body: { content: { 'application/json': { schema: importBodySchema.extend({ document: mapDocumentSchema }) } } } },
-  responses: { 201: { description: 'Stored as the new current version' }, ...errorResponses('maps') },
-});
-apiRegistry.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/maps/{version}', tags: ['Communication maps'], summary: 'Export a map version (`current` for the latest)', security: [{ bearerAuth: [] }], request: { params: botParam.extend({ version: z.string() }) }, responses: ok });
-apiRegistry.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/maps/diff', tags: ['Communication maps'], summary: 'Diff two versions endpoint by endpoint', security: [{ bearerAuth: [] }], request: { params: botParam, query: diffQuerySchema }, responses: ok });
-apiRegistry.registerPath({ method: 'post', path: '/api/v1/bots/{botId}/maps/rollback', tags: ['Communication maps'], summary: 'Roll back: an old version becomes the new current one', security: [{ bearerAuth: [] }], request: { params: botParam, body: { content: { 'application/json': { schema: rollbackBodySchema } } } }, responses: { 201: { description: 'Rolled back' }, ...errorResponses('maps') } });
+
+/** The OpenAPI description of these routes, registered when the router is built. */
+function documentRoutes(docs: OpenAPIRegistry): void {
+  docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/maps', tags: ['Communication maps'], summary: 'List map versions (author, date, comment)', security: [{ bearerAuth: [] }], request: { params: botParam }, responses: ok });
+  docs.registerPath({
+    method: 'post',
+    path: '/api/v1/bots/{botId}/maps',
+    tags: ['Communication maps'],
+    summary: 'Import a new map version (a bad map is refused with every error listed)',
+    security: [{ bearerAuth: [] }],
+    request: { params: botParam, body: { content: { 'application/json': { schema: importBodySchema.extend({ document: mapDocumentSchema }) } } } },
+    responses: { 201: { description: 'Stored as the new current version' }, ...errorResponses('maps') },
+  });
+  docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/maps/{version}', tags: ['Communication maps'], summary: 'Export a map version (`current` for the latest)', security: [{ bearerAuth: [] }], request: { params: botParam.extend({ version: z.string() }) }, responses: ok });
+  docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/maps/diff', tags: ['Communication maps'], summary: 'Diff two versions endpoint by endpoint', security: [{ bearerAuth: [] }], request: { params: botParam, query: diffQuerySchema }, responses: ok });
+  docs.registerPath({ method: 'post', path: '/api/v1/bots/{botId}/maps/rollback', tags: ['Communication maps'], summary: 'Roll back: an old version becomes the new current one', security: [{ bearerAuth: [] }], request: { params: botParam, body: { content: { 'application/json': { schema: rollbackBodySchema } } } }, responses: { 201: { description: 'Rolled back' }, ...errorResponses('maps') } });
+}

@@ -2,28 +2,30 @@ import { EventEmitter } from 'node:events';
 import type { Knex } from 'knex';
 
 /**
- * In-process wake-ups for background loops: a change that gives a loop work (an event recorded, a
- * subscription created) wakes it at once instead of waiting for its next tick. Other processes on
- * the same database still find the work at their next tick.
+ * Wake-ups of this process's background loops, by loop name: a change that gives a loop work (an
+ * event recorded, a message accepted, a token set) runs it at once instead of at its next tick.
+ * Other processes on the same database find the work at their next tick. The one mechanism for
+ * waking a loop: routes, capabilities and the loops themselves all go through it.
  */
-const signals = new EventEmitter();
-signals.setMaxListeners(0);
+export class Wakeups {
+  private readonly signals = new EventEmitter().setMaxListeners(0);
 
-export function wake(loopName: string): void {
-  signals.emit(loopName);
-}
+  wake(loop: string): void {
+    this.signals.emit(loop);
+  }
 
-/** Wakes the loop once `db` (a transaction or the plain connection) has committed its change. */
-export function wakeAfterCommit(db: Knex, loopName: string): void {
-  const transaction = db as unknown as Partial<Knex.Transaction>;
-  if (!transaction.executionPromise) return wake(loopName);
-  transaction.executionPromise.then(
-    () => wake(loopName),
-    () => undefined,
-  );
-}
+  /** Wakes the loop once `db` (a transaction or the plain connection) has committed its change. */
+  wakeAfterCommit(db: Knex, loop: string): void {
+    const transaction = db as unknown as Partial<Knex.Transaction>;
+    if (!transaction.executionPromise) return this.wake(loop);
+    transaction.executionPromise.then(
+      () => this.wake(loop),
+      () => undefined,
+    );
+  }
 
-export function onWake(loopName: string, listener: () => void): () => void {
-  signals.on(loopName, listener);
-  return () => signals.off(loopName, listener);
+  onWake(loop: string, listener: () => void): () => void {
+    this.signals.on(loop, listener);
+    return () => this.signals.off(loop, listener);
+  }
 }

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { AppContext } from '../platform/context';
-import { conflict, invalid, notFound, type FieldError } from '../platform/http/errors';
+import { conflict, invalid, notFound, type FieldError } from '../platform/errors';
 import { fromJson, isUniqueViolation, toJson } from '../platform/db/database';
 import {
   COLUMN_TYPES,

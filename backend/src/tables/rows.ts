@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { conflict, invalid, type FieldError } from '../platform/http/errors';
+import { conflict, invalid, type FieldError } from '../platform/errors';
 import { isPostgres, isUniqueViolation } from '../platform/db/database';
 import { type Column, type DataTable, findColumn, userColumns } from './catalogue';
 import { applyFilter, type Filter, filterSchema, resolveFilter } from './filters';

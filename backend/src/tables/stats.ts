@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { invalid, notFound, type FieldError } from '../platform/http/errors';
+import { invalid, notFound, type FieldError } from '../platform/errors';
 import { isPostgres } from '../platform/db/database';
 import { type Column, type DataTable, findColumn } from './catalogue';
 import { applyFilter, filterSchema, resolveFilter } from './filters';

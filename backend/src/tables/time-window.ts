@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invalid } from '../platform/http/errors';
+import { invalid } from '../platform/errors';
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const dateOrDateTime = z.string().max(40).regex(/^\d{4}-\d{2}-\d{2}([T ].+)?$/, 'must be YYYY-MM-DD or an ISO 8601 date-time');

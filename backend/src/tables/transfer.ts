@@ -2,7 +2,7 @@ import type { Response } from 'express';
 import type { Knex } from 'knex';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { conflict, invalid, type FieldError } from '../platform/http/errors';
+import { conflict, invalid, type FieldError } from '../platform/errors';
 import { isUniqueViolation } from '../platform/db/database';
 import { type DataTable, findColumn } from './catalogue';
 import { insertParsedRows, parseRows, toApiRow } from './rows';

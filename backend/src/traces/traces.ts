@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import type { Clock } from '../platform/context';
+import type { Clock } from '../platform/clock';
 import { fromJson, toJson } from '../platform/db/database';
 
 export const traceIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/);

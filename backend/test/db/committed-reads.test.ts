@@ -1,6 +1,5 @@
 import { getBot } from '../../src/bots/bots';
 import { revokeToken, verifyToken } from '../../src/bots/tokens';
-import { readRow } from '../../src/platform/db/committed-reads';
 import { userAccountMap } from '../support/maps';
 import { dialect, startTestBackend, type TestBackend } from '../support/test-backend';
 
@@ -61,7 +60,7 @@ describe(`reads on the request path see exactly what has committed (${dialect})`
   });
 
   it('reads bind their parameters (no SQL from values)', async () => {
-    expect(await readRow(backend.ctx.db, 'select id from bots where name = ?', ["x' or '1'='1"])).toBeUndefined();
-    expect(await readRow(backend.ctx.db, 'select id from bots where id = ?', [botId])).toEqual({ id: botId });
+    expect(await backend.ctx.reads.row('select id from bots where name = ?', ["x' or '1'='1"])).toBeUndefined();
+    expect(await backend.ctx.reads.row('select id from bots where id = ?', [botId])).toEqual({ id: botId });
   });
 });

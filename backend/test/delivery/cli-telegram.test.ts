@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { getBot } from '../../src/bots/bots';
-import { wakeLoop } from '../../src/workers';
 import { runCli } from '../support/cli';
 import { TelegramStandin } from '../support/delivery';
 import { startTestBackend, type TestBackend } from '../support/test-backend';
@@ -34,7 +33,7 @@ describe('metabot-backend CLI: Telegram token and delivery settings', () => {
     const bot = JSON.parse(created.stdout);
     expect(bot.telegram).toBe('token stored (encrypted)');
 
-    wakeLoop(backend.ctx, 'telegram');
+    backend.ctx.wakeups.wake('telegram');
     const deadline = Date.now() + 10_000;
     let username: unknown;
     while (!username && Date.now() < deadline) {

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { getBot } from '../../src/bots/bots';
 import { setTelegramToken } from '../../src/channels/telegram/telegram-store';
-import { wakeLoop } from '../../src/workers';
 import { type StandinBot, startDeliveryBackend, TelegramStandin, waitUntilDone } from '../support/delivery';
 import { eventually } from '../support/eventually';
 import { dialect, startTestBackend, type TestBackend } from '../support/test-backend';
@@ -20,7 +19,7 @@ describe(`Telegram channel with grammY against the stand-in (${dialect})`, () =>
     const { botId, token } = await backend.createBot();
     const telegram = standin.createBot({ username: `shop${botId}_bot` });
     await setTelegramToken(backend.ctx, botId, telegram.token);
-    wakeLoop(backend.ctx, 'telegram');
+    backend.ctx.wakeups.wake('telegram');
     return { backend, botId, token, telegram };
   }
   const eventOf = (backend: TestBackend, botId: number, type: string, leadChat?: string) =>

@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import { recordEvent } from '../../src/events/outbox';
 import { verifySignature } from '../../src/events/signature';
 import { startServer, type RunningServer } from '../../src/server';
-import { wake } from '../../src/platform/wakeups';
 import { dialect, ManualClock, startTestBackend, type TestBackend } from '../support/test-backend';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 
@@ -33,7 +32,7 @@ describe(`events loop with workers running (${dialect})`, () => {
     const stored = await backend.ctx.db('subscriptions').where({ bot_id: bot.botId }).first();
     expect(stored.secret).not.toContain(bot.secret);
     const before = receiver.received.length;
-    await recordEvent(backend.ctx.db, clock, { botId: bot.botId, type: 'bot.started', traceId: 'tr-sealed', leadId: 'ld_1', payload: { startPayload: 'x' } });
+    await recordEvent(backend.ctx.db, backend.ctx, { botId: bot.botId, type: 'bot.started', traceId: 'tr-sealed', leadId: 'ld_1', payload: { startPayload: 'x' } });
     const got = (await receiver.waitFor(before + 1))[before];
     expect(verifySignature(bot.secret, got.rawBody, got.headers['x-metabot-signature'] as string, clock.now()).valid).toBe(true);
   });
@@ -43,7 +42,7 @@ describe(`events loop with workers running (${dialect})`, () => {
     await receiver.down();
     const ids: number[] = [];
     for (let n = 0; n < 5; n += 1) {
-      ids.push(await recordEvent(backend.ctx.db, clock, { botId: bot.botId, type: 'message.received', traceId: `tr-down-${n}`, leadId: 'ld_down', payload: { text: `m${n}` } }));
+      ids.push(await recordEvent(backend.ctx.db, backend.ctx, { botId: bot.botId, type: 'message.received', traceId: `tr-down-${n}`, leadId: 'ld_down', payload: { text: `m${n}` } }));
     }
     const chain = () => backend.ctx.db('event_deliveries').where({ bot_id: bot.botId }).orderBy('event_id');
     await waitUntil(async () => {
@@ -57,7 +56,7 @@ describe(`events loop with workers running (${dialect})`, () => {
     await receiver.up();
     const before = receiver.received.length;
     clock.advance(5_000);
-    wake('events');
+    backend.ctx.wakeups.wake('events');
     const got = (await receiver.waitFor(before + 5)).slice(before);
     expect(got.map((r) => r.body.id)).toEqual(ids);
     expect(new Set(got.map((r) => r.headers['x-metabot-delivery'])).size).toBe(5);
@@ -72,8 +71,8 @@ describe(`events loop with workers running (${dialect})`, () => {
       const leads = ['ld_p1', 'ld_p2', 'ld_p3', 'ld_p4'];
       const ids: number[] = [];
       for (let n = 0; n < 60; n += 1) {
-        const db = n % 2 ? second.ctx.db : backend.ctx.db;
-        ids.push(await recordEvent(db, clock, { botId: bot.botId, type: 'message.received', traceId: `tr-two-${n}`, leadId: leads[n % 4], payload: { n } }));
+        const ctx = n % 2 ? second.ctx : backend.ctx;
+        ids.push(await recordEvent(ctx.db, ctx, { botId: bot.botId, type: 'message.received', traceId: `tr-two-${n}`, leadId: leads[n % 4], payload: { n } }));
       }
       const got = (await receiver.waitFor(before + 60, 20_000)).slice(before);
       expect(got.map((r) => r.body.id).sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));

@@ -99,7 +99,7 @@ describe(`send and wait: timeout, retries, restart (${dialect})`, () => {
       token,
       body: { leadIds: [lead.id], text: 'Pick', buttons: [[{ text: 'A', data: 'a' }]], wait: { resumeUrl: `${receiver.url}${path}`, mode: 'buttons', timeoutSeconds } },
     });
-    await recordEvent(backend.ctx.db, clock, { botId, type: 'message.sent', traceId: sent.body.trace_id, leadId: lead.id, payload: { messageId: sent.body.messageId, channel: 'telegram', chatId, externalId: '77' } });
+    await recordEvent(backend.ctx.db, backend.ctx, { botId, type: 'message.sent', traceId: sent.body.trace_id, leadId: lead.id, payload: { messageId: sent.body.messageId, channel: 'telegram', chatId, externalId: '77' } });
     if (fanOut) await runEventsOnce(backend.ctx);
     return { botId, leadId: lead.id as string, messageId: sent.body.messageId as string };
   }

@@ -1,7 +1,7 @@
 import { recordEvent } from '../../src/events/outbox';
 import { handleInbound } from '../../src/inbound/inbound';
 import { verifySignature } from '../../src/events/signature';
-import { MAX_ATTEMPTS, RETRY_DELAYS_MS } from '../../src/events/webhook-delivery';
+import { MAX_ATTEMPTS, RETRY_DELAYS_MS } from '../../src/events/retry-schedule';
 import { runEventsOnce } from '../../src/events/worker';
 import { userAccountMap } from '../support/maps';
 import { dialect, ManualClock, startTestBackend, type TestBackend } from '../support/test-backend';
@@ -33,7 +33,7 @@ describe(`event webhook delivery (${dialect})`, () => {
   }
 
   const record = (botId: number, event: { type?: string; leadId?: string; userId?: string; traceId?: string; payload?: Record<string, unknown> }) =>
-    recordEvent(backend.ctx.db, clock, { botId, type: event.type ?? 'message.received', traceId: event.traceId ?? `tr-${Math.random()}`, leadId: event.leadId, userId: event.userId, payload: event.payload ?? {} });
+    recordEvent(backend.ctx.db, backend.ctx, { botId, type: event.type ?? 'message.received', traceId: event.traceId ?? `tr-${Math.random()}`, leadId: event.leadId, userId: event.userId, payload: event.payload ?? {} });
 
   const deliveries = (botId: number, status?: string) =>
     backend.ctx.db('event_deliveries').where({ bot_id: botId, ...(status ? { status } : {}) }).orderBy('event_id');

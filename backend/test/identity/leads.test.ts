@@ -12,7 +12,7 @@ describe(`identity: leads, links and recipients (${dialect})`, () => {
   const lead = (chatId: string, channel: 'telegram' | 'webchat' = 'telegram', profile = {}) =>
     ensureLead(db(), clock, { botId, channel, chatId, profile });
   const link = (userId: string, leadId: string) =>
-    db().transaction((trx) => linkLead(trx, clock, { botId, userId, leadId, channel: 'telegram', source: 'api', traceId: 't-link' }));
+    db().transaction((trx) => linkLead(trx, backend.ctx, { botId, userId, leadId, channel: 'telegram', source: 'api', traceId: 't-link' }));
   const resolve = (targets: { userIds?: string[]; leadIds?: string[] }, options: { critical?: boolean; channel?: 'last' | 'all' } = {}) =>
     resolveRecipients(db(), botId, targets, { critical: options.critical ?? false, now: clock.now(), channel: options.channel });
 
@@ -53,7 +53,7 @@ describe(`identity: leads, links and recipients (${dialect})`, () => {
   it('names unknown ids: never-linked users, users whose leads were unlinked, missing leads', async () => {
     const gone = await lead('gone');
     await link('u-gone', gone.id);
-    await db().transaction((trx) => unlinkUser(trx, clock, { botId, userId: 'u-gone', traceId: 't', reason: 'api' }));
+    await db().transaction((trx) => unlinkUser(trx, backend.ctx, { botId, userId: 'u-gone', traceId: 't', reason: 'api' }));
     const answer = await resolve({ userIds: ['nobody', 'u-gone'], leadIds: ['ld_missing'] });
     expect(answer.unknown.sort()).toEqual(['ld_missing', 'nobody', 'u-gone']);
     expect(answer.deliverable).toEqual([]);
@@ -81,7 +81,7 @@ describe(`identity: leads, links and recipients (${dialect})`, () => {
     }
     const blocker = await lead('blocker');
     await link('u-blocker', blocker.id);
-    const changed = await db().transaction((trx) => markLeadUnreachable(trx, clock, { botId, leadId: blocker.id, traceId: 't-403' }));
+    const changed = await db().transaction((trx) => markLeadUnreachable(trx, backend.ctx, { botId, leadId: blocker.id, traceId: 't-403' }));
     expect(changed).toBe(true);
     const answer = await resolve({ userIds: ['u-blocked', 'u-deleted', 'u-disconnected', 'u-blocker'], leadIds: [blocker.id] }, { critical: true });
     expect(answer.deliverable).toEqual([]);
@@ -97,8 +97,8 @@ describe(`identity: leads, links and recipients (${dialect})`, () => {
   it('records bot.blocked once and bot.unblocked on the way back, in the caller transaction', async () => {
     const l = await lead('blocks');
     await link('u-blocks', l.id);
-    await db().transaction((trx) => markLeadUnreachable(trx, clock, { botId, leadId: l.id, traceId: 't-b1' }));
-    expect(await db().transaction((trx) => markLeadUnreachable(trx, clock, { botId, leadId: l.id, traceId: 't-b2' }))).toBe(false);
+    await db().transaction((trx) => markLeadUnreachable(trx, backend.ctx, { botId, leadId: l.id, traceId: 't-b1' }));
+    expect(await db().transaction((trx) => markLeadUnreachable(trx, backend.ctx, { botId, leadId: l.id, traceId: 't-b2' }))).toBe(false);
     const blocked = await db()('events').where({ bot_id: botId, lead_id: l.id, type: 'bot.blocked' });
     expect(blocked).toHaveLength(1);
     expect(blocked[0]).toMatchObject({ trace_id: 't-b1', user_id: 'u-blocks' });
@@ -106,12 +106,12 @@ describe(`identity: leads, links and recipients (${dialect})`, () => {
     expect((await getLead(db(), botId, l.id))!.reachable).toBe(false);
 
     await expect(db().transaction(async (trx) => {
-      await markLeadReachable(trx, clock, { botId, leadId: l.id, traceId: 't-rollback' });
+      await markLeadReachable(trx, backend.ctx, { botId, leadId: l.id, traceId: 't-rollback' });
       throw new Error('caller failed');
     })).rejects.toThrow('caller failed');
     expect(await db()('events').where({ trace_id: 't-rollback' })).toHaveLength(0);
 
-    await db().transaction((trx) => markLeadReachable(trx, clock, { botId, leadId: l.id, traceId: 't-b3' }));
+    await db().transaction((trx) => markLeadReachable(trx, backend.ctx, { botId, leadId: l.id, traceId: 't-b3' }));
     expect((await getLead(db(), botId, l.id))!.reachable).toBe(true);
     expect(await db()('events').where({ trace_id: 't-b3', type: 'bot.unblocked' })).toHaveLength(1);
     expect(await db()('trace_hops').where({ trace_id: 't-b3', hop: 'bot.unblocked' })).toHaveLength(1);

@@ -3,7 +3,6 @@ import { updateBotSettings } from '../../src/bots/bots';
 import { migrationSource } from '../../src/platform/db/migrations/index';
 import { handleInbound } from '../../src/inbound/inbound';
 import { toE164 } from '../../src/identity/phones';
-import { wakeLoop } from '../../src/workers';
 import { createTelegramBot, type TelegramStandin, useStandinBackend } from '../support/delivery';
 import { dialect, type TestBackend } from '../support/test-backend';
 
@@ -86,7 +85,7 @@ describe(`phones in the identity map (${dialect})`, () => {
   it('a Telegram contact (international, without "+") is read as such whatever the default country', async () => {
     const telegramBot = await createTelegramBot(backend, standin);
     await updateBotSettings(backend.ctx, telegramBot.botId, { identity: { defaultPhoneCountry: 'DE' } });
-    wakeLoop(backend.ctx, 'telegram');
+    backend.ctx.wakeups.wake('telegram');
     telegramBot.telegram.shareContact(9101, '79181234567');
     const deadline = Date.now() + 8000;
     let lead: { phone: string | null } | undefined;

@@ -1,6 +1,5 @@
 import { updateBotSettings } from '../../src/bots/bots';
 import { handleInbound, purgeInboundUpdates } from '../../src/inbound/inbound';
-import { inboundHooks } from '../../src/inbound/hooks';
 import { getLead } from '../../src/identity/leads';
 import { resolveRecipients } from '../../src/identity/recipients';
 import { dialect, ManualClock, startTestBackend, type TestBackend } from '../support/test-backend';
@@ -108,7 +107,7 @@ describe(`handleInbound: identity flows and events (${dialect})`, () => {
 
   it('lets a registered hook consume a reply instead of recording the regular event', async () => {
     const chatId = newChat();
-    inboundHooks.push(async (_ctx, { update }) => (update.kind === 'message' && update.text === 'answer' ? { consumed: true, reply: { text: 'noted' } } : undefined));
+    backend.ctx.inboundHooks.push(async (_ctx, { update }) => (update.kind === 'message' && update.text === 'answer' ? { consumed: true, reply: { text: 'noted' } } : undefined));
     try {
       const consumed = await inbound(chatId, { kind: 'message', text: 'answer' });
       expect(consumed.reply).toEqual({ text: 'noted' });
@@ -116,7 +115,7 @@ describe(`handleInbound: identity flows and events (${dialect})`, () => {
       const regular = await inbound(chatId, { kind: 'message', text: 'other' });
       expect(await events(regular.traceId!)).toHaveLength(1);
     } finally {
-      inboundHooks.pop();
+      backend.ctx.inboundHooks.pop();
     }
   });
 

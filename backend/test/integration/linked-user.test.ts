@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureLead } from '../../src/identity';
+import { ensureLead } from '../../src/identity/leads';
 import { dialect, startTestBackend, type TestBackend } from '../support/test-backend';
 
 const shopMap = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../examples/maps/e-commerce.json'), 'utf8'));

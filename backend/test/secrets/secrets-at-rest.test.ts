@@ -24,7 +24,7 @@ describe(`subscription secrets at rest (${dialect})`, () => {
   /** Records one event for the bot and checks the delivery is signed with `secret`. */
   async function expectSignedWith(backend: TestBackend, botId: number, secret: string) {
     const before = receiver.received.length;
-    await recordEvent(backend.ctx.db, backend.ctx.clock, { botId, type: 'bot.started', traceId: `tr-${botId}`, leadId: 'ld_1', payload: {} });
+    await recordEvent(backend.ctx.db, backend.ctx, { botId, type: 'bot.started', traceId: `tr-${botId}`, leadId: 'ld_1', payload: {} });
     const got = (await receiver.waitFor(before + 1))[before];
     expect(got.body.botId).toBe(botId);
     expect(verifySignature(secret, got.rawBody, got.headers['x-metabot-signature'] as string, Date.now()).valid).toBe(true);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import knex from 'knex';
 import { loadConfig } from '../../src/platform/config/config';
-import type { Clock } from '../../src/platform/context';
+import type { Clock } from '../../src/platform/clock';
 import { createBot } from '../../src/bots/bots';
 import type { Scope } from '../../src/bots/scopes';
 import { createToken } from '../../src/bots/tokens';

@@ -1,6 +1,6 @@
 import type { Api } from 'grammy';
 import type { Update } from 'grammy/types';
-import type { AppContext } from '../../platform/context';
+import type { InboundContext } from '../../inbound/hooks';
 import { handleInbound } from '../../inbound/inbound';
 import { describeTelegramError, sendTelegram } from './telegram-channel';
 import { toInboundUpdate } from './updates';
@@ -11,7 +11,7 @@ import { toInboundUpdate } from './updates';
  * Throws when the update could not be stored, so it is delivered again (duplicates are dropped
  * by the inbound pipeline).
  */
-export async function handleTelegramUpdate(ctx: AppContext, botId: number, api: Api, update: Update): Promise<void> {
+export async function handleTelegramUpdate(ctx: InboundContext, botId: number, api: Api, update: Update): Promise<void> {
   const inbound = toInboundUpdate(botId, update);
   if (!inbound) return;
   try {

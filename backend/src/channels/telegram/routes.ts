@@ -2,8 +2,9 @@ import crypto from 'node:crypto';
 import express, { Router } from 'express';
 import type { Update } from 'grammy/types';
 import { botIdSchema } from '../../bots/bots';
-import type { AppContext } from '../../platform/context';
-import { ApiError, notFound } from '../../platform/http/errors';
+import type { InboundContext } from '../../inbound/hooks';
+import { ApiError } from '../../platform/http/errors';
+import { notFound } from '../../platform/errors';
 import { handleTelegramUpdate } from './handle-update';
 import { telegramApi } from './telegram-channel';
 import { getTelegramBot } from './telegram-store';
@@ -20,7 +21,7 @@ function sameSecret(given: string | undefined, expected: string): boolean {
  * carrying the bot's secret token are accepted; an update that could not be stored answers 500,
  * so Telegram delivers it again.
  */
-export function telegramWebhookRouter(ctx: AppContext): Router {
+export function telegramWebhookRouter(ctx: InboundContext): Router {
   const router = Router();
   router.post('/telegram/:botId/webhook', express.json({ limit: '1mb' }), async (req, res) => {
     const botId = botIdSchema.safeParse(req.params.botId);

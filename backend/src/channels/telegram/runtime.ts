@@ -1,10 +1,14 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { Bot } from 'grammy';
+import type { InboundContext } from '../../inbound/hooks';
 import type { AppContext } from '../../platform/context';
 import { handleTelegramUpdate } from './handle-update';
 import { describeTelegramError, telegramApi } from './telegram-channel';
 import { listTelegramBots, releasePollLease, rememberUsername, takePollLease, type TelegramBotRecord } from './telegram-store';
+
+/** The background loop that keeps this process's pollers and webhooks in line with the stored tokens (workers.ts). */
+export const TELEGRAM_LOOP = 'telegram';
 
 const POLL_LEASE_MS = 30_000;
 export const ALLOWED_UPDATES = ['message', 'callback_query', 'my_chat_member'] as const;
@@ -16,22 +20,17 @@ interface Poller {
   running: boolean;
 }
 
-interface Runtime {
-  owner: string;
-  pollers: Map<number, Poller>;
+/** This process's Telegram state: its pollers and the webhooks it has set, per bot. */
+export class TelegramPollers {
+  readonly owner = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
+  readonly pollers = new Map<number, Poller>();
   /** botId → token version whose webhook (or getMe) is done. */
-  configured: Map<number, number>;
+  readonly configured = new Map<number, number>();
 }
 
-const runtimes = new WeakMap<AppContext, Runtime>();
-
-function runtimeFor(ctx: AppContext): Runtime {
-  let runtime = runtimes.get(ctx);
-  if (!runtime) {
-    runtime = { owner: `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`, pollers: new Map(), configured: new Map() };
-    runtimes.set(ctx, runtime);
-  }
-  return runtime;
+/** What the Telegram loop needs: the inbound pipeline for updates, and this process's pollers. */
+export interface TelegramContext extends InboundContext {
+  telegram: TelegramPollers;
 }
 
 export function webhookUrl(ctx: AppContext, botId: number): string {
@@ -53,7 +52,7 @@ async function configureWebhook(ctx: AppContext, record: TelegramBotRecord): Pro
   ctx.logger.info({ botId: record.botId, url: webhookUrl(ctx, record.botId) }, 'telegram webhook set');
 }
 
-function startPoller(ctx: AppContext, record: TelegramBotRecord): Poller {
+function startPoller(ctx: InboundContext, record: TelegramBotRecord): Poller {
   const bot = new Bot(record.token, { client: { apiRoot: ctx.config.TELEGRAM_API_ROOT, timeoutSeconds: 60 } });
   // No bot.catch: an update that could not be stored stops the poller without confirming it, and
   // the next sync starts polling again from the same update.
@@ -74,7 +73,7 @@ async function stopPoller(poller: Poller): Promise<void> {
   await poller.done;
 }
 
-async function syncPolling(ctx: AppContext, runtime: Runtime, record: TelegramBotRecord): Promise<void> {
+async function syncPolling(ctx: InboundContext, runtime: TelegramPollers, record: TelegramBotRecord): Promise<void> {
   const current = runtime.pollers.get(record.botId);
   const leased = await takePollLease(ctx, record.botId, runtime.owner, POLL_LEASE_MS);
   const stale = current && (!current.running || current.version !== record.updatedAt || !leased);
@@ -90,8 +89,8 @@ async function syncPolling(ctx: AppContext, runtime: Runtime, record: TelegramBo
  * bot, by lease) or the webhook set with its secret token. Runs at start and every few seconds, so
  * a token set from the CLI is picked up without a restart.
  */
-export async function syncTelegram(ctx: AppContext): Promise<void> {
-  const runtime = runtimeFor(ctx);
+export async function syncTelegram(ctx: TelegramContext): Promise<void> {
+  const runtime = ctx.telegram;
   const records = await listTelegramBots(ctx);
   for (const record of records) {
     try {
@@ -111,7 +110,7 @@ export async function syncTelegram(ctx: AppContext): Promise<void> {
 }
 
 /** A token removed (API or CLI): its poller stops; a token set again later is configured anew. */
-async function forgetRemoved(runtime: Runtime, listed: Set<number>): Promise<void> {
+async function forgetRemoved(runtime: TelegramPollers, listed: Set<number>): Promise<void> {
   for (const [botId, poller] of runtime.pollers) {
     if (listed.has(botId)) continue;
     await stopPoller(poller);
@@ -120,14 +119,14 @@ async function forgetRemoved(runtime: Runtime, listed: Set<number>): Promise<voi
   for (const botId of runtime.configured.keys()) if (!listed.has(botId)) runtime.configured.delete(botId);
 }
 
-export async function stopTelegram(ctx: AppContext): Promise<void> {
-  const runtime = runtimes.get(ctx);
-  if (!runtime) return;
-  runtimes.delete(ctx);
+export async function stopTelegram(ctx: TelegramContext): Promise<void> {
+  const runtime = ctx.telegram;
   await Promise.all(
     [...runtime.pollers].map(async ([botId, poller]) => {
       await stopPoller(poller);
       await releasePollLease(ctx, botId, runtime.owner).catch(() => undefined);
     }),
   );
+  runtime.pollers.clear();
+  runtime.configured.clear();
 }

@@ -1,12 +1,14 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import { GrammyError } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { z } from 'zod';
 import { botAccess } from '../../bots/access';
-import { ApiError, invalid, notFound, parseInput } from '../../platform/http/errors';
+import { ApiError } from '../../platform/http/errors';
+import { invalid, notFound, parseInput } from '../../platform/errors';
 import type { AppContext } from '../../platform/context';
-import { apiRegistry, botPathParams, errorResponses } from '../../platform/openapi/registry';
-import { wakeLoop } from '../../workers';
+import { botPathParams, errorResponses } from '../../platform/openapi/registry';
+import { TELEGRAM_LOOP } from './runtime';
 import { describeTelegramError, telegramApi } from './telegram-channel';
 import { forgetTelegramToken, getTelegramBot, rememberUsername, setTelegramToken, telegramTokenSchema } from './telegram-store';
 
@@ -36,7 +38,8 @@ async function stateOf(ctx: AppContext, botId: number): Promise<z.infer<typeof t
  * with getMe before it is stored (encrypted), never echoed. Running servers pick a change up at
  * their next Telegram sync; this one at once.
  */
-export function telegramSettingsRouter(ctx: AppContext): Router {
+export function telegramSettingsRouter(ctx: AppContext, docs: OpenAPIRegistry): Router {
+  documentRoutes(docs);
   const router = Router();
   const access = botAccess(ctx, 'admin');
 
@@ -50,7 +53,7 @@ export function telegramSettingsRouter(ctx: AppContext): Router {
     const me = await checkToken(ctx, token);
     await setTelegramToken(ctx, bot.id, token);
     if (me.username) await rememberUsername(ctx, bot.id, me.username);
-    wakeLoop(ctx, 'telegram');
+    ctx.wakeups.wake(TELEGRAM_LOOP);
     res.json({ success: true, telegram: await stateOf(ctx, bot.id), trace_id: traceId });
   });
 
@@ -62,7 +65,7 @@ export function telegramSettingsRouter(ctx: AppContext): Router {
       await telegramApi(ctx, record.token).deleteWebhook().catch((error: unknown) => ctx.logger.warn({ error: describeTelegramError(error), botId: bot.id }, 'deleteWebhook failed; Telegram gets 404s until it gives up'));
     }
     await forgetTelegramToken(ctx, bot.id);
-    wakeLoop(ctx, 'telegram');
+    ctx.wakeups.wake(TELEGRAM_LOOP);
     res.json({ success: true, telegram: await stateOf(ctx, bot.id), trace_id: traceId });
   });
   return router;
@@ -72,14 +75,17 @@ const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json
 const answer = json(z.object({ success: z.literal(true), telegram: telegramStateSchema, trace_id: z.string() }));
 const common = { tags: ['Telegram'], security: [{ bearerAuth: [] }], request: { params: botPathParams } };
 
-apiRegistry.registerPath({ ...common, method: 'get', path: '/api/v1/bots/{botId}/telegram', summary: 'Whether the bot has a Telegram token, its username and the mode', responses: { 200: { description: 'The Telegram state', ...answer }, ...errorResponses('admin') } });
-apiRegistry.registerPath({
-  ...common,
-  method: 'put',
-  path: '/api/v1/bots/{botId}/telegram',
-  summary: 'Set (or replace) the bot\'s Telegram token from @BotFather',
-  description: 'The token is checked with getMe (Telegram\'s username is stored), then stored encrypted; it is never returned. 422 when Telegram refuses it, 502 when Telegram cannot be reached.',
-  request: { params: botPathParams, body: json(setTokenSchema) },
-  responses: { 200: { description: 'Stored', ...answer }, 502: { description: 'Telegram could not be reached' }, ...errorResponses('admin') },
-});
-apiRegistry.registerPath({ ...common, method: 'delete', path: '/api/v1/bots/{botId}/telegram', summary: 'Remove the bot\'s Telegram token (polling and the webhook stop)', responses: { 200: { description: 'Removed', ...answer }, ...errorResponses('admin') } });
+/** The OpenAPI description of these routes, registered when the router is built. */
+function documentRoutes(docs: OpenAPIRegistry): void {
+  docs.registerPath({ ...common, method: 'get', path: '/api/v1/bots/{botId}/telegram', summary: 'Whether the bot has a Telegram token, its username and the mode', responses: { 200: { description: 'The Telegram state', ...answer }, ...errorResponses('admin') } });
+  docs.registerPath({
+    ...common,
+    method: 'put',
+    path: '/api/v1/bots/{botId}/telegram',
+    summary: 'Set (or replace) the bot\'s Telegram token from @BotFather',
+    description: 'The token is checked with getMe (Telegram\'s username is stored), then stored encrypted; it is never returned. 422 when Telegram refuses it, 502 when Telegram cannot be reached.',
+    request: { params: botPathParams, body: json(setTokenSchema) },
+    responses: { 200: { description: 'Stored', ...answer }, 502: { description: 'Telegram could not be reached' }, ...errorResponses('admin') },
+  });
+  docs.registerPath({ ...common, method: 'delete', path: '/api/v1/bots/{botId}/telegram', summary: 'Remove the bot\'s Telegram token (polling and the webhook stop)', responses: { 200: { description: 'Removed', ...answer }, ...errorResponses('admin') } });
+}

@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import type { InboundContext } from '../../inbound/hooks';
 import type { AppContext } from '../../platform/context';
 import { type ChatMessage, recentMessages } from './history';
 
@@ -29,7 +30,7 @@ export function pushMessage(connection: Connection, message: ChatMessage): void 
   connection.res.write(`id: ${message.id}\nevent: message\ndata: ${JSON.stringify(message)}\n\n`);
 }
 
-class VisitorHub {
+export class VisitorHub {
   private readonly byVisitor = new Map<string, Set<Connection>>();
   private timer?: NodeJS.Timeout;
   private heartbeat?: NodeJS.Timeout;
@@ -86,10 +87,7 @@ class VisitorHub {
   }
 }
 
-const hubs = new WeakMap<AppContext, VisitorHub>();
-
-export function visitorHub(ctx: AppContext): VisitorHub {
-  let hub = hubs.get(ctx);
-  if (!hub) hubs.set(ctx, (hub = new VisitorHub(ctx)));
-  return hub;
+/** What the web chat needs beyond the inbound pipeline: this process's visitor connections. */
+export interface WebchatContext extends InboundContext {
+  webchatHub: VisitorHub;
 }

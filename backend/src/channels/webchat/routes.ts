@@ -3,11 +3,12 @@ import express, { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { type Bot, botIdSchema, getBot } from '../../bots/bots';
 import type { AppContext } from '../../platform/context';
-import { ApiError, forbidden, invalid, notFound, parseInput, unauthorized } from '../../platform/http/errors';
+import { ApiError, unauthorized } from '../../platform/http/errors';
+import { forbidden, invalid, notFound, parseInput } from '../../platform/errors';
 import { handleInbound, type InboundResult } from '../../inbound/inbound';
 import type { inboundUpdateSchema } from '../inbound-update';
 import { appendChatMessage, type ChatMessageBody, findButton, inboundCountSince, readHistory } from './history';
-import { type Connection, pushMessage, visitorHub } from './hub';
+import { type Connection, pushMessage, type WebchatContext } from './hub';
 import { chatPage, chatPagePolicy } from './page';
 import { originAllowed, webchatSettings } from './settings';
 import { issueVisitor, type Visitor, verifyVisitorToken } from './visitors';
@@ -107,7 +108,7 @@ async function hasListeners(ctx: AppContext, botId: number): Promise<boolean> {
   return Boolean(await ctx.db('subscriptions').where({ bot_id: botId }).first('id'));
 }
 
-async function acceptUpdate(ctx: AppContext, req: Request, res: Response): Promise<void> {
+async function acceptUpdate(ctx: WebchatContext, req: Request, res: Response): Promise<void> {
   const chat = chatOf(res);
   const update = parseInput(updateSchema(ctx.config.WEBCHAT_MAX_TEXT), req.body, 'chat update');
   const now = ctx.clock.now();
@@ -117,7 +118,7 @@ async function acceptUpdate(ctx: AppContext, req: Request, res: Response): Promi
   }
   const body = await inboundBody(ctx, chat, update);
   const stored = await appendChatMessage(ctx.db, { botId: chat.bot.id, visitorId: chat.visitor.visitorId, direction: 'in', body, clientId: update.id, now });
-  visitorHub(ctx).nudge();
+  ctx.webchatHub.nudge();
   const language = languageOf(req);
   const base = { botId: chat.bot.id, channel: 'webchat' as const, chatId: chat.visitor.visitorId, updateId: `${chat.visitor.visitorId}:${update.id}`, profile: language ? { language } : {} };
   const result: InboundResult = await handleInbound(ctx, toInbound(update, base));
@@ -127,13 +128,13 @@ async function acceptUpdate(ctx: AppContext, req: Request, res: Response): Promi
 }
 
 /** A server-sent event stream of the visitor's messages: history after `after`, then live pushes. */
-async function streamEvents(ctx: AppContext, req: Request, res: Response): Promise<void> {
+async function streamEvents(ctx: WebchatContext, req: Request, res: Response): Promise<void> {
   const { bot, visitor } = chatOf(res);
   const after = afterIdSchema.parse(req.query.after);
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
   res.write('retry: 2000\n\n');
   const connection: Connection = { botId: bot.id, visitorId: visitor.visitorId, res, after, sent: new Map() };
-  const hub = visitorHub(ctx);
+  const hub = ctx.webchatHub;
   // Registered before the history is read: a message written in between comes with the next poll.
   hub.add(connection);
   req.on('close', () => hub.remove(connection));
@@ -146,7 +147,7 @@ async function streamEvents(ctx: AppContext, req: Request, res: Response): Promi
  * The web chat's HTTP surface: the page `/chat/{botId}`, its assets, the embed script, and the
  * visitor API under `/chat/{botId}/api` (visitor token in `Authorization: Bearer`).
  */
-export function webchatRouter(ctx: AppContext): Router {
+export function webchatRouter(ctx: WebchatContext): Router {
   const router = Router();
   const assets = express.static(publicDir, { index: false, maxAge: '1h', setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff') });
   router.use('/chat/assets', assets);

@@ -1,7 +1,6 @@
-import type { AppContext } from '../../platform/context';
 import type { OutboundChannel, RenderedMessage } from '../channel';
 import { appendChatMessage, type ChatMessage, type ChatMessageBody } from './history';
-import { visitorHub } from './hub';
+import type { WebchatContext } from './hub';
 
 const entities: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&amp;': '&' };
 
@@ -30,14 +29,14 @@ export function chatBody(rendered: RenderedMessage): ChatMessageBody {
 }
 
 /** Writes a message to a visitor: the history row is the mailbox; connections here get it at once, others at their next poll. */
-export async function sendToVisitor(ctx: AppContext, botId: number, visitorId: string, body: ChatMessageBody): Promise<ChatMessage> {
+export async function sendToVisitor(ctx: WebchatContext, botId: number, visitorId: string, body: ChatMessageBody): Promise<ChatMessage> {
   const { message } = await appendChatMessage(ctx.db, { botId, visitorId, direction: 'out', body, now: ctx.clock.now() });
-  visitorHub(ctx).nudge();
+  ctx.webchatHub.nudge();
   return message;
 }
 
 /** The web chat for the delivery worker: a send is one insert, so it fails only when the database does (retried). */
-export function webchatChannel(ctx: AppContext): OutboundChannel {
+export function webchatChannel(ctx: WebchatContext): OutboundChannel {
   return {
     name: 'webchat',
     async send(recipient, message) {

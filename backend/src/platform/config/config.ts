@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { phoneCountrySchema } from '../../identity/phones';
+import { phoneCountrySchema } from './phone-country';
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])

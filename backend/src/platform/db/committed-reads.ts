@@ -1,22 +1,6 @@
 import Sqlite from 'better-sqlite3';
 import type { Knex } from 'knex';
-
-interface Reader {
-  connection: Sqlite.Database;
-  statements: Map<string, Sqlite.Statement>;
-}
-
-const readers = new WeakMap<Knex, Reader>();
-
-function readerFor(db: Knex): Reader {
-  let reader = readers.get(db);
-  if (!reader) {
-    const { filename } = db.client.config.connection as { filename: string };
-    reader = { connection: new Sqlite(filename, { readonly: true, fileMustExist: true }), statements: new Map() };
-    readers.set(db, reader);
-  }
-  return reader;
-}
+import { isPostgres } from './database';
 
 /**
  * One row by a constant SQL text (`?` placeholders), for the reads every request makes (token,
@@ -25,22 +9,35 @@ function readerFor(db: Knex): Reader {
  * transaction on its single connection, whereas a WAL reader waits for nobody and sees exactly
  * what has committed, as a read through the pool does. On PostgreSQL it is a raw query.
  */
-export async function readRow<T>(db: Knex, sql: string, bindings: ReadonlyArray<string | number>): Promise<T | undefined> {
-  if (db.client.config.client === 'pg') {
-    const result = await db.raw<{ rows: T[] }>(sql, bindings);
-    return result.rows[0];
-  }
-  const { connection, statements } = readerFor(db);
-  let statement = statements.get(sql);
-  if (!statement) {
-    statement = connection.prepare(sql);
-    statements.set(sql, statement);
-  }
-  return statement.get(...bindings) as T | undefined;
-}
+export class CommittedReads {
+  private connection?: Sqlite.Database;
+  private readonly statements = new Map<string, Sqlite.Statement>();
 
-/** Closes the read-only connection of `db`, if one was opened (part of destroying the database). */
-export function closeCommittedReads(db: Knex): void {
-  readers.get(db)?.connection.close();
-  readers.delete(db);
+  constructor(private readonly db: Knex) {}
+
+  async row<T>(sql: string, bindings: ReadonlyArray<string | number>): Promise<T | undefined> {
+    if (isPostgres(this.db)) {
+      const result = await this.db.raw<{ rows: T[] }>(sql, bindings);
+      return result.rows[0];
+    }
+    return this.statement(sql).get(...bindings) as T | undefined;
+  }
+
+  /** Closes the read-only connection, if one was opened (with the database, at shutdown). */
+  close(): void {
+    this.connection?.close();
+    this.connection = undefined;
+    this.statements.clear();
+  }
+
+  private statement(sql: string): Sqlite.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      const { filename } = this.db.client.config.connection as { filename: string };
+      this.connection ??= new Sqlite(filename, { readonly: true, fileMustExist: true });
+      statement = this.connection.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
 }

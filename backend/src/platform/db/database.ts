@@ -1,10 +1,8 @@
-import type { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import type { Config } from '../config/config';
-import { closeCommittedReads } from './committed-reads';
 import { migrationSource } from './migrations/index';
 import { registerSqliteFunctions } from './sqlite-functions';
 
@@ -39,8 +37,6 @@ export function createDatabase(config: Pick<Config, 'DATABASE_URL' | 'sqliteFile
       },
     },
   });
-  // knex.destroy() destroys the pool: the read-only connection of committed-reads.ts goes with it.
-  (db.client.pool as EventEmitter).on('poolDestroySuccess', () => closeCommittedReads(db));
   return db;
 }
 

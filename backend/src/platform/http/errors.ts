@@ -1,12 +1,8 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { isDatabaseUnavailable, isUnstorableText } from '../db/database';
+import { DomainError, type DomainErrorKind, type FieldError } from '../errors';
 import type { Logger } from '../logging/logger';
-
-export interface FieldError {
-  path: string;
-  message: string;
-}
 
 /** An error with an HTTP status and a message that is safe to show to the caller. */
 export class ApiError extends Error {
@@ -21,11 +17,6 @@ export class ApiError extends Error {
 }
 
 export const unauthorized = (message = 'Missing or invalid API token') => new ApiError(401, message);
-export const forbidden = (message: string) => new ApiError(403, message);
-export const notFound = (message: string) => new ApiError(404, message);
-export const conflict = (message: string) => new ApiError(409, message);
-export const invalid = (message: string, errors: FieldError[] = []) =>
-  new ApiError(422, message, { errorCode: 422, errors });
 
 export const errorBodySchema = z
   .object({
@@ -37,15 +28,12 @@ export const errorBodySchema = z
   })
   .meta({ id: 'Error' });
 
-export function zodIssuesToFieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message }));
-}
+const statusOfKind: Record<DomainErrorKind, number> = { invalid: 422, not_found: 404, conflict: 409, forbidden: 403 };
 
-/** Parses input with a zod schema; a mismatch becomes a 422 listing every problem. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what = 'request'): z.output<S> {
-  const result = schema.safeParse(input);
-  if (!result.success) throw invalid(`Invalid ${what}`, zodIssuesToFieldErrors(result.error));
-  return result.data;
+/** A domain error as an answer: `invalid` lists every problem with errorCode 422, as the integration contract says. */
+export function fromDomainError(error: DomainError): ApiError {
+  if (error.kind !== 'invalid') return new ApiError(statusOfKind[error.kind], error.message);
+  return new ApiError(422, error.message, { errorCode: 422, errors: error.errors });
 }
 
 export function sendError(res: Response, error: ApiError): void {
@@ -74,12 +62,18 @@ function fromBodyParser(error: { type?: string; status?: number }): ApiError | u
   }
 }
 
+function knownError(error: unknown): ApiError | undefined {
+  if (error instanceof ApiError) return error;
+  if (error instanceof DomainError) return fromDomainError(error);
+  if (isUnstorableText(error)) return new ApiError(400, 'Text with characters that cannot be stored (NUL)');
+  return fromBodyParser(error as { type?: string; status?: number });
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) return next(error);
-    const known = error instanceof ApiError ? error : fromBodyParser(error);
+    const known = knownError(error);
     if (known) return sendError(res, known);
-    if (isUnstorableText(error)) return sendError(res, new ApiError(400, 'Text with characters that cannot be stored (NUL)'));
     logger.error({ err: error, traceId: res.locals.traceId, path: req.path }, 'request failed');
     if (!isDatabaseUnavailable(error)) return sendError(res, new ApiError(500, 'Internal error'));
     res.setHeader('Retry-After', '5');

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { conflict } from './errors';
+import { conflict } from '../errors';
+import type { AppContext } from '../context';
 import { fromJson, isUniqueViolation, toJson } from '../db/database';
 
 export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'printable ASCII, 1-200 characters');
@@ -42,11 +43,14 @@ interface KeyRow {
  * Keys older than `ttlMs` are forgotten.
  */
 export async function oncePerKey(
-  db: Knex,
-  options: { botId: number; key: string; hash: string; now: number; ttlMs: number },
+  ctx: AppContext,
+  options: { botId: number; key: string; hash: string },
   work: (trx: Knex.Transaction) => Promise<StoredAnswer>,
 ): Promise<StoredAnswer & { replayed: boolean }> {
-  const { botId, key, hash, now, ttlMs } = options;
+  const { db } = ctx;
+  const { botId, key, hash } = options;
+  const now = ctx.clock.now();
+  const ttlMs = keyTtlMs(ctx);
   const existing = await db<KeyRow>('idempotency_keys').where({ bot_id: botId, key }).first();
   if (existing && existing.created_at < now - ttlMs) {
     await db('idempotency_keys').where({ bot_id: botId, key, created_at: existing.created_at }).delete();
@@ -83,6 +87,11 @@ function replay(row: KeyRow, hash: string): StoredAnswer & { replayed: boolean }
   return { statusCode: row.status_code, body: fromJson(row.response), replayed: true };
 }
 
-export async function purgeExpiredKeys(db: Knex, olderThan: number): Promise<number> {
-  return db('idempotency_keys').where('created_at', '<', olderThan).delete();
+/** Keys older than `IDEMPOTENCY_TTL_HOURS` are forgotten (and purged by a background loop). */
+function keyTtlMs(ctx: AppContext): number {
+  return ctx.config.IDEMPOTENCY_TTL_HOURS * 3_600_000;
+}
+
+export async function purgeExpiredKeys(ctx: AppContext): Promise<number> {
+  return ctx.db('idempotency_keys').where('created_at', '<', ctx.clock.now() - keyTtlMs(ctx)).delete();
 }

@@ -1,15 +1,18 @@
-import { OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import type { Bot } from '../../bots/bots';
-import type { StoredMap } from '../../maps/maps';
-import { apiRegistry } from './registry';
+import { OpenApiGeneratorV31, type OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 
-type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
+export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
-let baseDocument: OpenApiDocument | undefined;
+/** The whole management and integration API from the registered zod schemas, generated on first use. */
+export function apiDocumentOf(registry: OpenAPIRegistry): (serverUrl: string) => OpenApiDocument {
+  let baseDocument: OpenApiDocument | undefined;
+  return (serverUrl) => {
+    baseDocument ??= generate(registry);
+    return { ...baseDocument, servers: [{ url: serverUrl }] };
+  };
+}
 
-/** The whole management and integration API, generated once from the registered zod schemas. */
-export function apiDocument(serverUrl: string): OpenApiDocument {
-  baseDocument ??= new OpenApiGeneratorV31(apiRegistry.definitions).generateDocument({
+function generate(registry: OpenAPIRegistry): OpenApiDocument {
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'Metabot backend API',
@@ -18,52 +21,4 @@ export function apiDocument(serverUrl: string): OpenApiDocument {
         'Integration endpoints compatible with Metabot (`POST /bots/{botId}/call/{alias}`) and the management API used by the n8n nodes.',
     },
   });
-  return { ...baseDocument, servers: [{ url: serverUrl }] };
-}
-
-/** One bot's integration endpoints, each alias of its communication map an operation of its own. */
-export function botDocument(serverUrl: string, bot: Bot, map: StoredMap | undefined): OpenApiDocument {
-  const paths: Record<string, unknown> = {};
-  for (const endpoint of map?.document.endpoints ?? []) {
-    paths[`/api/v1/bots/${bot.id}/call/${endpoint.alias}`] = {
-      post: {
-        tags: [endpoint.alias.split('/')[0]],
-        summary: endpoint.purpose,
-        description: [endpoint.description, `Owner: ${endpoint.owner}.`, endpoint.critical ? 'Critical: delivered even to paused users.' : '']
-          .filter(Boolean)
-          .join('\n\n'),
-        operationId: `call_${endpoint.alias.replace(/[^A-Za-z0-9]/g, '_')}`,
-        security: [{ bearerAuth: [] }],
-        parameters: [
-          { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } },
-          { name: 'X-Dry-Run', in: 'header', required: false, schema: { type: 'string', enum: ['true', 'false'] } },
-          { name: 'X-Source-System', in: 'header', required: false, schema: { type: 'string' } },
-        ],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['script_request_params'],
-                properties: { script_request_params: endpoint.params },
-              },
-            },
-          },
-        },
-        responses: {
-          200: { description: 'Accepted, or `success: false` with a message', content: { 'application/json': { schema: { $ref: '#/components/schemas/CallAnswer' } } } },
-          401: { description: 'Missing or invalid token' },
-          403: { description: 'No rights for this bot or alias' },
-          404: { description: 'Unknown alias' },
-        },
-      },
-    };
-  }
-  const base = apiDocument(serverUrl);
-  return {
-    ...base,
-    info: { ...base.info, title: `${bot.name}: integration endpoints`, description: map ? `Communication map "${map.document.name}", version ${map.version}.` : 'This bot has no communication map yet.' },
-    paths: paths as OpenApiDocument['paths'],
-  };
 }

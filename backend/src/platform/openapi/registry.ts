@@ -5,16 +5,18 @@ import { errorBodySchema } from '../http/errors';
 extendZodWithOpenApi(z);
 
 /**
- * Every capability registers its routes here next to their handlers, with the same zod schemas
- * that validate them, so the published document cannot drift from the code.
+ * The registry a runtime's routers register into when they are built, next to their handlers and
+ * with the same zod schemas that validate them, so the published document cannot drift from the code.
  */
-export const apiRegistry = new OpenAPIRegistry();
-
-apiRegistry.registerComponent('securitySchemes', 'bearerAuth', {
-  type: 'http',
-  scheme: 'bearer',
-  description: 'An API token from `metabot-backend token create` (shown once).',
-});
+export function createApiRegistry(): OpenAPIRegistry {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API token from `metabot-backend token create` (shown once).',
+  });
+  return registry;
+}
 
 /** The error answers every authenticated /bots/{botId} route can give, in the documented shape. */
 export function errorResponses(scope: string) {
