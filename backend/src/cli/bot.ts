@@ -1,0 +1,102 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { createBot, listBots, updateBotSettings } from '../bots/bots';
+import { setTelegramToken, telegramTokenSchema } from '../channels/telegram/telegram-store';
+import { webchatSettingsSchema } from '../channels/webchat/settings';
+import { deliverySettings, deliverySettingsSchema } from '../delivery/rate';
+import { phoneCountrySchema } from '../platform/config/phone-country';
+import { print, requireBot, withContext } from './command-context';
+
+export function registerBotCommands(program: Command): void {
+  const bot = program.command('bot').description('Manage bots');
+  addCreate(bot);
+  addSetTelegramToken(bot);
+  addSetDelivery(bot);
+  addSetWebchat(bot);
+  addSetPhoneCountry(bot);
+  bot.command('list').action(() => withContext(async (ctx) => print(await listBots(ctx))));
+  bot
+    .command('show')
+    .argument('<botId>')
+    .action((botId: string) => withContext(async (ctx) => print(await requireBot(ctx, botId))));
+}
+
+function addCreate(bot: Command): void {
+  bot
+    .command('create')
+    .requiredOption('--name <name>', 'bot name')
+    .option('--timezone <zone>', 'IANA time zone for data-table windows', 'UTC')
+    .option('--telegram-token <token>', 'the bot token from @BotFather (stored encrypted)')
+    .action((opts: { name: string; timezone: string; telegramToken?: string }) =>
+      withContext(async (ctx) => {
+        // Checked before the bot exists, so a malformed token leaves no bot behind.
+        const token = opts.telegramToken === undefined ? undefined : telegramTokenSchema.parse(opts.telegramToken);
+        const created = await createBot(ctx, { name: opts.name, timezone: opts.timezone });
+        if (token) await setTelegramToken(ctx, created.id, token);
+        print({ ...created, telegram: token ? 'token stored (encrypted)' : 'no token' });
+      }),
+    );
+}
+
+function addSetTelegramToken(bot: Command): void {
+  bot
+    .command('set-telegram-token')
+    .argument('<botId>')
+    .requiredOption('--token <token>', 'the bot token from @BotFather (stored encrypted; replaces the old one)')
+    .action((botId: string, opts: { token: string }) =>
+      withContext(async (ctx) => {
+        const target = await requireBot(ctx, botId);
+        await setTelegramToken(ctx, target.id, opts.token);
+        print({ botId: target.id, telegram: 'token stored (encrypted); running servers pick it up within a few seconds' });
+      }),
+    );
+}
+
+function addSetDelivery(bot: Command): void {
+  bot
+    .command('set-delivery')
+    .argument('<botId>')
+    .option('--rate <perSecond>', 'messages per second for this bot (default: DELIVERY_RATE_PER_SECOND)')
+    .option('--paid-broadcast <on|off>', "Telegram's allow_paid_broadcast: up to DELIVERY_PAID_RATE_PER_SECOND, paid in Stars")
+    .action((botId: string, opts: { rate?: string; paidBroadcast?: string }) =>
+      withContext(async (ctx) => {
+        const target = await requireBot(ctx, botId);
+        // An option left out keeps the bot's current value.
+        const delivery = deliverySettingsSchema.parse({
+          ...deliverySettings(target),
+          ...(opts.rate !== undefined ? { ratePerSecond: Number(opts.rate) } : {}),
+          ...(opts.paidBroadcast !== undefined ? { allowPaidBroadcast: z.enum(['on', 'off']).parse(opts.paidBroadcast) === 'on' } : {}),
+        });
+        print((await updateBotSettings(ctx, target.id, { delivery })).settings.delivery);
+      }),
+    );
+}
+
+function addSetWebchat(bot: Command): void {
+  bot
+    .command('set-webchat')
+    .argument('<botId>')
+    .requiredOption('--origins <list>', 'comma-separated sites allowed to embed the web chat (https://shop.example), * for any, or "" for none')
+    .action((botId: string, opts: { origins: string }) =>
+      withContext(async (ctx) => {
+        const target = await requireBot(ctx, botId);
+        const webchat = webchatSettingsSchema.parse({ allowedOrigins: opts.origins.split(',').map((o) => o.trim()).filter(Boolean) });
+        print({ ...(await updateBotSettings(ctx, target.id, { webchat })).settings.webchat as object, chatUrl: `${ctx.config.publicUrl}/chat/${target.id}` });
+      }),
+    );
+}
+
+function addSetPhoneCountry(bot: Command): void {
+  bot
+    .command('set-phone-country')
+    .argument('<botId>')
+    .requiredOption('--country <code>', 'the country of phone numbers written without a country code, e.g. RU (default: DEFAULT_PHONE_COUNTRY)')
+    .action((botId: string, opts: { country: string }) =>
+      withContext(async (ctx) => {
+        const target = await requireBot(ctx, botId);
+        // The other identity settings stay as they are.
+        const identity = { ...(target.settings.identity as Record<string, unknown> | undefined), defaultPhoneCountry: phoneCountrySchema.parse(opts.country) };
+        print((await updateBotSettings(ctx, target.id, { identity })).settings.identity);
+      }),
+    );
+}

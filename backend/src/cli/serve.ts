@@ -1,0 +1,17 @@
+import type { Command } from 'commander';
+import { migrateToLatest } from '../platform/db/database';
+import { startServer } from '../server';
+import { print, withContext } from './command-context';
+
+export function registerServeCommands(program: Command): void {
+  program.command('serve').description('Migrate the database and start the HTTP server and workers').action(async () => {
+    const server = await startServer();
+    const stop = () => void server.close().then(() => process.exit(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+  program.command('migrate').description('Apply pending database migrations').action(() =>
+    withContext(async (ctx) => print({ applied: await migrateToLatest(ctx.db) }), { migrate: false }),
+  );
+}
