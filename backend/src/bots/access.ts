@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
 import type { AppContext } from '../platform/context';
-import { botIdSchema, getBot } from './bots';
+import { type Bot, botIdSchema, getBot } from './bots';
 import type { Scope } from './scopes';
-import { verifyToken } from './tokens';
+import { type TokenGrant, verifyToken } from './tokens';
 import { unauthorized } from '../platform/http/errors';
 import { forbidden, notFound } from '../platform/errors';
 import '../platform/http/locals';
@@ -36,4 +36,16 @@ export function botAccess(ctx: AppContext, scope?: Scope): RequestHandler {
     res.locals.bot = bot;
     next();
   };
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      /** Set by `authenticate`. */
+      grant: TokenGrant;
+      /** Set by `botAccess` on /bots/:botId routes. */
+      bot: Bot;
+    }
+  }
 }
