@@ -6,6 +6,7 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
   },
+  setupFilesAfterEnv: ['<rootDir>/test/support/fixed-seed.ts'],
   testTimeout: 30000,
   maxWorkers: 2,
 };

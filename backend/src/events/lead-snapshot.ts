@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { fromJson } from '../platform/db/database';
 import { type Lead, type LeadRow, profileFromRow } from '../identity/leads';
 
-/** The lead as a webhook shows it (api-contract.md). */
+/** The lead as a webhook shows it (docs/ARCHITECTURE.md, "Webhook body"). */
 export type LeadSnapshot = Pick<Lead, 'id' | 'channel' | 'chatId' | 'profile' | 'attributes'>;
 
 /** The leads of a batch of events as they are now, in one query; a deleted lead is absent. */

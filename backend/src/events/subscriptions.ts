@@ -6,7 +6,7 @@ import { fromJson, toJson } from '../platform/db/database';
 import { decryptSecret, encryptSecret, secretKey } from '../platform/secrets/secret-box';
 import { EVENTS_LOOP } from './outbox';
 
-/** The event types a subscription can ask for (api-contract.md); '*' means all of them. */
+/** The event types a subscription can ask for (docs/ARCHITECTURE.md, "Events to n8n"); '*' means all of them. */
 export const EVENT_TYPES = [
   'message.received', 'button.pressed', 'contact.shared', 'bot.started', 'bot.blocked', 'bot.unblocked',
   'user.linked', 'user.unlinked', 'user.paused', 'user.resumed', 'user.blocked', 'user.unblocked',

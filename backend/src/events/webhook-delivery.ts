@@ -108,7 +108,7 @@ async function claimDueDeliveries(ctx: AppContext): Promise<DeliveryRow[]> {
   });
 }
 
-/** The webhook body (api-contract.md), with the lead as it is now. */
+/** The webhook body (docs/ARCHITECTURE.md, "Webhook body"), with the lead as it is now. */
 export function webhookBody(event: EventRow, lead: LeadSnapshot | null): Record<string, unknown> {
   return {
     id: event.id,

@@ -4,7 +4,7 @@ import type { Clock } from '../platform/clock';
 import { fromJson } from '../platform/db/database';
 
 /**
- * A CRM user's standing with the bot (seed 004's account map). Pause is not a state: it is
+ * A CRM user's standing with the bot (the account map of the integration contract: active, disconnected, blocked, deleted). Pause is not a state: it is
  * `pausedUntil` on an active account, and ends by itself when that time passes.
  */
 export const accountStateSchema = z.enum(['active', 'disconnected', 'blocked', 'deleted']);

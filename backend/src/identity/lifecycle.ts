@@ -10,7 +10,7 @@ import { type Account, getAccount, isPaused, updateAccount } from './accounts';
 import { unlinkUser } from './links';
 import { formatTime, identityText, type TextKey } from './texts';
 
-/** The admin/CRM side of seed 004's account map. Each is a state transition, an event and a trace hop. */
+/** The admin/CRM side of the account map. Each is a state transition, an event and a trace hop. */
 export const lifecycleActionSchema = z.enum(['pause', 'resume', 'block', 'unblock', 'delete', 'disconnect']);
 export type LifecycleAction = z.infer<typeof lifecycleActionSchema>;
 
@@ -19,7 +19,7 @@ export interface LifecycleInput {
   until?: number;
   /** Block: shown to the user. */
   reason?: string;
-  /** Tell the user (default true; delete never tells, seed 004 event 8). */
+  /** Tell the user (default true; a deleted account is never told: the person asked to be forgotten). */
   notify?: boolean;
 }
 
@@ -129,7 +129,7 @@ async function recordTransition(
 /**
  * Ends pauses whose time has passed and records `user.resumed` (auto) for each. Delivery does not
  * wait for this: `resolveRecipients` already treats an expired pause as over; this loop exists so a
- * workflow can greet the user back (seed 004 event 4) at about the right time.
+ * workflow can greet the user back (the "pause ended" event of the account map) at about the right time.
  */
 export async function resumeExpiredPauses(ctx: AppContext): Promise<number> {
   const now = ctx.clock.now();

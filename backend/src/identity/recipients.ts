@@ -27,7 +27,7 @@ export interface Resolution {
 export type InactiveReason = Exclude<AccountState, 'active'> | 'bot_blocked';
 
 export interface ResolveOptions {
-  /** Critical messages pass a pause (seed 004: "except critically important messages"). */
+  /** Critical messages pass a pause (a paused user still gets critically important messages). */
   critical: boolean;
   now: number;
   /** `last` (default): the user's most recently active reachable lead; `all`: every reachable lead. */

@@ -2,7 +2,7 @@ import { Liquid } from 'liquidjs';
 import type { Bot } from '../bots/bots';
 
 /**
- * What the person sees in the chat for identity flows and account transitions (seed 004's account
+ * What the person sees in the chat for identity flows and account transitions (the integration contract's account
  * map). A bot overrides any of them in its settings, `settings.identity.texts.<key>`, as a Liquid
  * template with the same variables (`reason`, `until`).
  */

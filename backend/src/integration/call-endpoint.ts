@@ -50,7 +50,7 @@ function userIdFrom(params: Record<string, unknown>): string | null {
   return asId(params.userId ?? params.user_id);
 }
 
-/** Every CRM user a call names: `userId` and the members of `userIds` (seed 004's shapes). */
+/** Every CRM user a call names: `userId` and the members of `userIds` (the two shapes CRMs send). */
 function userIdsFrom(params: Record<string, unknown>): string[] {
   const many = Array.isArray(params.userIds) ? params.userIds.map(asId) : [];
   return [userIdFrom(params), ...many].filter((id): id is string => id !== null);

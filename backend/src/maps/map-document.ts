@@ -22,7 +22,7 @@ export const mapEndpointSchema = z.object({
   requiresLinkedUser: z.boolean().default(false),
 });
 
-/** A bot's communication map (seeds 003/004): the endpoints a business system may call. */
+/** A bot's communication map: the endpoints a business system may call, and what each one means. */
 export const mapDocumentSchema = z
   .object({
     name: z.string().trim().min(1).max(200),

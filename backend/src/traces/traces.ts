@@ -11,7 +11,7 @@ export function newTraceId(): string {
   return crypto.randomUUID().replaceAll('-', '');
 }
 
-/** One step of a chain (seed 003's trace log): CRM event → endpoint → workflow → messenger → user → callback. */
+/** One step of a chain (the trace log that follows one business event end to end): CRM event → endpoint → workflow → messenger → user → callback. */
 export interface TraceHop {
   botId: number;
   traceId: string;

@@ -1,5 +1,7 @@
 import { recordEvent } from '../../src/events/outbox';
 import { runEventsOnce } from '../../src/events/worker';
+import type { Runtime } from '../../src/runtime';
+import { runWaitsOnce } from '../../src/waits/resumes';
 import { handleInbound } from '../../src/inbound/inbound';
 import { startServer } from '../../src/server';
 import { createTelegramBot, startDeliveryBackend, TelegramStandin, waitUntilDone } from '../support/delivery';
@@ -7,6 +9,12 @@ import { dialect, ManualClock, startTestBackend, type TestBackend } from '../sup
 import { eventually } from '../support/eventually';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 
+
+/** One pass of the events loop, then one of the waits loop: what the workers do every 500 ms. */
+async function runPass(runtime: Runtime): Promise<void> {
+  await runEventsOnce(runtime);
+  await runWaitsOnce(runtime);
+}
 
 describe(`send and wait through Telegram (${dialect})`, () => {
   let standin: TelegramStandin;
@@ -100,7 +108,7 @@ describe(`send and wait: timeout, retries, restart (${dialect})`, () => {
       body: { leadIds: [lead.id], text: 'Pick', buttons: [[{ text: 'A', data: 'a' }]], wait: { resumeUrl: `${receiver.url}${path}`, mode: 'buttons', timeoutSeconds } },
     });
     await recordEvent(backend.ctx.db, backend.ctx, { botId, type: 'message.sent', traceId: sent.body.trace_id, leadId: lead.id, payload: { messageId: sent.body.messageId, channel: 'telegram', chatId, externalId: '77' } });
-    if (fanOut) await runEventsOnce(backend.ctx);
+    if (fanOut) await runPass(backend.ctx);
     return { botId, leadId: lead.id as string, messageId: sent.body.messageId as string };
   }
   const resumesTo = (path: string) => receiver.received.filter((r) => r.path === `/webhook${path}`);
@@ -108,16 +116,16 @@ describe(`send and wait: timeout, retries, restart (${dialect})`, () => {
   it('resumes with status timeout when nobody answers in time; a later press is an ordinary event', async () => {
     const { botId, leadId, messageId } = await sentWaitingMessage('801', 600, '/resume/timeout');
     clock.advance(599_000);
-    await runEventsOnce(backend.ctx);
+    await runPass(backend.ctx);
     expect(resumesTo('/resume/timeout')).toHaveLength(0);
     clock.advance(1_000);
-    await runEventsOnce(backend.ctx);
+    await runPass(backend.ctx);
     await eventually(() => resumesTo('/resume/timeout').length === 1);
     expect(resumesTo('/resume/timeout').map((r) => r.body)).toEqual([{ status: 'timeout', answer: null, leadId, userId: null, messageId, traceId: expect.any(String) }]);
 
     await handleInbound(backend.ctx, { botId, channel: 'telegram', chatId: '801', kind: 'button', data: 'a', messageRef: '77', profile: {} });
     expect(await backend.ctx.db('events').where({ bot_id: botId, type: 'button.pressed' })).toHaveLength(1);
-    await runEventsOnce(backend.ctx);
+    await runPass(backend.ctx);
     expect(resumesTo('/resume/timeout')).toHaveLength(1);
   });
 
@@ -125,7 +133,7 @@ describe(`send and wait: timeout, retries, restart (${dialect})`, () => {
     const { botId, leadId, messageId } = await sentWaitingMessage('804', 600, '/resume/quick', false);
     await handleInbound(backend.ctx, { botId, channel: 'telegram', chatId: '804', kind: 'button', data: 'a', messageRef: '77', profile: {} });
     expect(await backend.ctx.db('events').where({ bot_id: botId, type: 'button.pressed' })).toHaveLength(0);
-    await runEventsOnce(backend.ctx);
+    await runPass(backend.ctx);
     await eventually(() => resumesTo('/resume/quick').length === 1);
     expect(resumesTo('/resume/quick')[0].body).toMatchObject({ status: 'answered', answer: { buttonData: 'a' }, leadId, messageId });
     expect(await backend.ctx.db('message_waits').where({ message_id: messageId })).toHaveLength(0);
@@ -135,7 +143,7 @@ describe(`send and wait: timeout, retries, restart (${dialect})`, () => {
     const { botId } = await sentWaitingMessage('802', 600, '/resume/other');
     await handleInbound(backend.ctx, { botId, channel: 'telegram', chatId: '802', kind: 'button', data: 'a', messageRef: '12345', profile: {} });
     expect(await backend.ctx.db('events').where({ bot_id: botId, type: 'button.pressed' })).toHaveLength(1);
-    await runEventsOnce(backend.ctx);
+    await runPass(backend.ctx);
     expect(resumesTo('/resume/other')).toHaveLength(0);
   });
 
@@ -150,14 +158,14 @@ describe(`send and wait: timeout, retries, restart (${dialect})`, () => {
       expect(await restarted.ctx.db('wait_resumes').where({ message_id: messageId })).toHaveLength(1);
       expect(await restarted.ctx.db('events').where({ bot_id: botId, type: 'button.pressed' })).toHaveLength(1);
 
-      await runEventsOnce(restarted.ctx);
+      await runPass(restarted.ctx);
       await eventually(() => resumesTo('/resume/restart').length === 1);
       receiver.status = 200;
       clock.advance(4_999);
-      await runEventsOnce(restarted.ctx);
+      await runPass(restarted.ctx);
       expect(resumesTo('/resume/restart')).toHaveLength(1);
       clock.advance(1);
-      await runEventsOnce(restarted.ctx);
+      await runPass(restarted.ctx);
       await eventually(() => resumesTo('/resume/restart').length === 2);
       expect(resumesTo('/resume/restart')[1].body).toMatchObject({ status: 'answered', answer: { buttonData: 'a' }, leadId, messageId });
       expect(await restarted.ctx.db('wait_resumes').where({ message_id: messageId }).first()).toMatchObject({ status: 'delivered', attempts: 2 });

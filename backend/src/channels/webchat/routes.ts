@@ -173,6 +173,8 @@ export function webchatRouter(ctx: WebchatContext): Router {
     const after = afterIdSchema.parse(req.query.after);
     res.json({ success: true, messages: await readHistory(ctx.db, bot.id, visitor.visitorId, after) });
   });
+  // HEAD would otherwise open a stream that never ends and has no body to send: answer at once.
+  api.head('/events', (_req, res) => void res.status(200).type('text/event-stream').end());
   api.get('/events', (req, res) => streamEvents(ctx, req, res));
   api.post('/updates', express.json({ limit: '16kb' }), (req, res) => acceptUpdate(ctx, req, res));
   router.use('/chat/:botId/api', api);

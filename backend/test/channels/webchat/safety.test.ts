@@ -57,6 +57,14 @@ describe(`web chat safety over HTTP (${dialect})`, () => {
     expect(stream.status).toBe(401);
   });
 
+  it('HEAD on the event stream answers at once instead of holding the connection open (found by the fuzzer)', async () => {
+    const visitor = await newVisitor(backend, botId);
+    const started = Date.now();
+    const head = await fetch(`${backend.url}/chat/${botId}/api/events?(uFZ%3E=.`, { method: 'HEAD', headers: { authorization: `Bearer ${visitor.token}` }, signal: AbortSignal.timeout(5000) });
+    expect(head.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
   it('refuses requests from a site that is not on the bot\'s allow-list, and frames only for allowed sites', async () => {
     const visitor = await newVisitor(backend, botId);
     const evil = { origin: 'https://evil.example' };
