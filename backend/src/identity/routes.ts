@@ -212,7 +212,7 @@ function documentRoutes(docs: OpenAPIRegistry): void {
     ...common,
     method: 'post',
     path: '/api/v1/bots/{botId}/users/{userId}/update',
-    summary: 'The CRM user\'s data changed (the integration contract's users/update): store it and tell workflows what changed',
+    summary: 'The CRM user\'s data changed (users/update of the integration contract): store it and tell workflows what changed',
     description: 'Merges `fields` into the user\'s stored profile. When a value differs from the stored one, records `user.updated` with `{changed, fields, previous, originId}` (`originId`: where in the CRM the change was made). The trace hop names the changed keys only.',
     request: { params: userParams, body: json(userUpdateSchema) },
     responses: { 200: { description: 'The keys that changed and the user', ...json(answer({ changed: z.array(z.string()), user: userSchema })) }, ...errorResponses('identity') },
