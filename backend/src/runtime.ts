@@ -4,6 +4,7 @@ import { TelegramPollers, type TelegramContext } from './channels/telegram/runti
 import { VisitorHub, type WebchatContext } from './channels/webchat/hub';
 import { DeliveryEngine, type DeliveryContext } from './delivery/worker';
 import type { EventsContext } from './events/fanout';
+import { CompiledMaps, type MapsContext } from './maps/maps';
 import type { AppContext } from './platform/context';
 import { createApiRegistry } from './platform/openapi/registry';
 import { resumeWaitingExecution } from './waits/answers';
@@ -12,10 +13,11 @@ import { registerWaits } from './waits/registration';
 /**
  * Everything this process holds, in one explicit object built once per server (tests start several
  * in one process): the platform, the inbound hooks, the fan-out observers, the channel registry,
- * the web chat's connections, the Telegram pollers, the delivery engine and the OpenAPI registry.
+ * the web chat's connections, the Telegram pollers, the delivery engine, the compiled maps and the
+ * OpenAPI registry.
  * Capabilities take the part they need through their own context types; none imports this file.
  */
-export interface Runtime extends DeliveryContext, EventsContext, TelegramContext, WebchatContext {
+export interface Runtime extends DeliveryContext, EventsContext, MapsContext, TelegramContext, WebchatContext {
   docs: OpenAPIRegistry;
 }
 
@@ -26,6 +28,7 @@ export function createRuntime(platform: AppContext): Runtime {
     inboundHooks: [resumeWaitingExecution],
     fanoutObservers: [registerWaits],
     telegram: new TelegramPollers(),
+    compiledMaps: new CompiledMaps(),
     docs: createApiRegistry(),
   });
   const withHub = Object.assign(base, { webchatHub: new VisitorHub(base) });

@@ -7,7 +7,7 @@ import { ApiError, errorBodySchema } from '../platform/http/errors';
 import { forbidden, notFound } from '../platform/errors';
 import { grantAllowsAlias } from '../bots/tokens';
 import { aliasSchema, ajvErrorsToFieldErrors } from '../maps/map-document';
-import { type ResolvedEndpoint, resolveEndpoint } from '../maps/maps';
+import { type MapsContext, type ResolvedEndpoint, resolveEndpoint } from '../maps/maps';
 import { resolveRecipients } from '../identity/recipients';
 import { type AcceptedCall, callWriter, writeCalls } from './accepted-calls';
 import { oncePerKey, requestHash, type StoredAnswer } from '../platform/http/once-per-key';
@@ -64,7 +64,7 @@ async function unreachableUsers(ctx: AppContext, botId: number, endpoint: Resolv
   return { unknown: resolution.unknown, inactive: resolution.inactive };
 }
 
-export function callEndpointRouter(ctx: AppContext, docs: OpenAPIRegistry): Router {
+export function callEndpointRouter(ctx: MapsContext, docs: OpenAPIRegistry): Router {
   documentRoutes(docs);
   const router = Router();
   const writeCall = callWriter(ctx);

@@ -159,9 +159,30 @@ export interface ResolvedEndpoint {
   validateParams: ValidateFunction;
 }
 
-// Map versions never change once written, so compiled validators are cached per (bot, version);
-// the hot path reads only the current version number.
-const compiledMaps = new Map<string, Map<string, ResolvedEndpoint>>();
+/**
+ * Compiled validators of map versions, per runtime. Map versions never change once written, so a
+ * version is compiled once; the hot path reads only the current version number. The oldest
+ * versions are dropped past `limit` (a bot's older versions are not called any more).
+ */
+export class CompiledMaps {
+  private readonly byVersion = new Map<string, Map<string, ResolvedEndpoint>>();
+
+  constructor(private readonly limit = 1000) {}
+
+  get(key: string): Map<string, ResolvedEndpoint> | undefined {
+    return this.byVersion.get(key);
+  }
+
+  set(key: string, compiled: Map<string, ResolvedEndpoint>): void {
+    if (this.byVersion.size >= this.limit) this.byVersion.delete(this.byVersion.keys().next().value!);
+    this.byVersion.set(key, compiled);
+  }
+}
+
+/** What resolving an alias needs beyond the platform: the runtime's compiled maps. */
+export interface MapsContext extends AppContext {
+  compiledMaps: CompiledMaps;
+}
 
 function compileMap(stored: StoredMap): Map<string, ResolvedEndpoint> {
   return new Map(
@@ -173,17 +194,17 @@ function compileMap(stored: StoredMap): Map<string, ResolvedEndpoint> {
 }
 
 /** The endpoint an alias names in the bot's current map, with its compiled params validator. */
-export async function resolveEndpoint(ctx: AppContext, botId: number, alias: string): Promise<ResolvedEndpoint | undefined> {
+export async function resolveEndpoint(ctx: MapsContext, botId: number, alias: string): Promise<ResolvedEndpoint | undefined> {
   const latest = await ctx.reads.row<Pick<MapRow, 'version' | 'created_at'>>(
     'select version, created_at from communication_maps where bot_id = ? order by version desc limit 1',
     [botId],
   );
   if (!latest) return undefined;
-  const key = `${ctx.config.DATABASE_URL ?? ctx.config.sqliteFile}:${botId}:${latest.version}:${latest.created_at}`;
-  let compiled = compiledMaps.get(key);
+  const key = `${botId}:${latest.version}:${latest.created_at}`;
+  let compiled = ctx.compiledMaps.get(key);
   if (!compiled) {
     compiled = compileMap((await getMapVersion(ctx, botId, latest.version))!);
-    compiledMaps.set(key, compiled);
+    ctx.compiledMaps.set(key, compiled);
   }
   return compiled.get(alias);
 }
