@@ -86,14 +86,20 @@ function checkNotBlocked(bot: BotState, chatId: number): void {
   }
 }
 
-function admit(bot: BotState, chatId: number, params: Params): boolean {
+/**
+ * Admits a send under the flood limits, or throws 429. Returns the admission time, which the record
+ * of the message carries: the limiter and anyone counting the recorded messages then see the same
+ * instant (two readings of the clock could straddle a millisecond and put 31 in a 1 s window).
+ */
+function admit(bot: BotState, chatId: number, params: Params): { paid: boolean; at: number } {
   const paid = params.allow_paid_broadcast === true || params.allow_paid_broadcast === 'true';
-  const retryAfter = bot.limiter.admit(chatId, paid, Date.now());
+  const at = Date.now();
+  const retryAfter = bot.limiter.admit(chatId, paid, at);
   if (retryAfter > 0) {
     bot.rejected.rateLimited += 1;
     throw new TelegramError(429, `Too Many Requests: retry after ${retryAfter}`, retryAfter);
   }
-  return paid;
+  return { paid, at };
 }
 
 export function messageObject(bot: BotState, record: RecordedMessage): Record<string, unknown> {
@@ -127,7 +133,7 @@ function send(bot: BotState, method: 'sendMessage' | 'sendPhoto', params: Params
   const replyMarkup = jsonParam(params, 'reply_markup');
   checkReplyMarkup(replyMarkup);
   checkNotBlocked(bot, chatId);
-  const paidBroadcast = admit(bot, chatId, params);
+  const admitted = admit(bot, chatId, params);
   const record: RecordedMessage = {
     botId: bot.id,
     chatId,
@@ -138,8 +144,8 @@ function send(bot: BotState, method: 'sendMessage' | 'sendPhoto', params: Params
     photo,
     parseMode,
     replyMarkup,
-    paidBroadcast,
-    at: Date.now(),
+    paidBroadcast: admitted.paid,
+    at: admitted.at,
     edits: [],
   };
   bot.messages.push(record);
