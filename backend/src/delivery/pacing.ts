@@ -7,7 +7,7 @@ import { type Clock, systemClock } from '../platform/clock';
  */
 export const wallClock: Clock = systemClock;
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until the wall-clock time `at` (at once when it has passed). */
 export async function sleepUntil(at: number): Promise<void> {
