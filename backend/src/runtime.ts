@@ -2,7 +2,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { createChannelRegistry } from './channels/registry';
 import { TelegramPollers, type TelegramContext } from './channels/telegram/runtime';
 import { VisitorHub, type WebchatContext } from './channels/webchat/hub';
-import { DeliveryEngine, type DeliveryContext } from './delivery/worker';
+import { DeliveryEngine, type DeliveryContext } from './delivery/engine';
 import type { EventsContext } from './events/fanout';
 import { CompiledMaps, type MapsContext } from './maps/maps';
 import type { AppContext } from './platform/context';

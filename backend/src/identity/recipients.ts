@@ -145,6 +145,27 @@ function classify(id: string, candidates: Candidate[], options: ResolveOptions, 
   }
 }
 
+/** A lead as delivery sees it when a queued copy comes due: whom to render for, and whether to send now. */
+export interface DeliveryLeadState {
+  profile: Profile;
+  attributes: Record<string, unknown>;
+  reachable: boolean;
+  /** The linked user's account; null for a lead no user is linked to. */
+  state: AccountState | null;
+  pausedUntil: number | null;
+}
+
+/** The current state of these leads of one bot (absent: the lead no longer exists), by the resolving query. */
+export async function deliveryLeadStates(db: Knex, botId: number, leadIds: string[]): Promise<Map<string, DeliveryLeadState>> {
+  const states = new Map<string, DeliveryLeadState>();
+  for (const candidate of await candidatesByLead(db, botId, leadIds)) {
+    if (candidate[LEAD_ID] === null) continue;
+    const { profile, attributes } = toRecipient(candidate);
+    states.set(candidate[WANTED], { profile, attributes, reachable: Boolean(candidate[REACHABLE]), state: candidate[STATE], pausedUntil: candidate[PAUSED_UNTIL] });
+  }
+  return states;
+}
+
 /**
  * Who a message to these users and leads reaches, and who it does not (and why). Users are
  * resolved in one set-based query; a lead asked for twice (by user and by lead id) gets one copy.
