@@ -1,9 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-// Moved to parameters.ts; re-exported until every node imports them from there.
-export { assignmentsToObject, parseJsonParameter, toIdList } from './parameters';
-
 /** One operation on one input item; an array answer becomes several output items. */
 export type ItemOperation = (this: IExecuteFunctions, itemIndex: number) => Promise<IDataObject | IDataObject[]>;
 
