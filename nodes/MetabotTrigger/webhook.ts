@@ -1,6 +1,7 @@
 import type { IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import { verifyWebhook, WebhookSignatureError } from '../shared/signature';
 import { eventToItem } from './output';
-import { verifySignature } from './signature';
 import type { SubscriptionState } from './subscription';
 
 /** Why a delivery is refused, or undefined when it is signed with this subscription's secret. */
@@ -9,8 +10,13 @@ function refusal(this: IWebhookFunctions): string | undefined {
 	if (!secret) return 'This trigger has no active subscription';
 	const rawBody = this.getRequestObject().rawBody?.toString('utf8') ?? '';
 	const header = this.getHeaderData()['x-metabot-signature'] as string | undefined;
-	const check = verifySignature(secret, header, rawBody, Math.floor(Date.now() / 1000));
-	return check.valid ? undefined : check.reason;
+	try {
+		verifyWebhook(secret, rawBody, header, Math.floor(Date.now() / 1000));
+		return undefined;
+	} catch (error) {
+		if (error instanceof WebhookSignatureError) return error.message;
+		throw new NodeOperationError(this.getNode(), error as Error);
+	}
 }
 
 /**
