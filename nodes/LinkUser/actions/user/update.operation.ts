@@ -20,7 +20,7 @@ export const description: INodeProperties[] = [
 		name: 'originId',
 		type: 'string',
 		default: '',
-		description: 'Where in the CRM the change was made (seed 004\'s event ID), passed on in the User Updated event',
+		description: 'Where in the CRM the change was made (the eventOriginId of its users/update call), passed on in the User Updated event',
 		displayOptions: { show },
 	},
 ];
