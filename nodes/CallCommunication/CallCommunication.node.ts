@@ -1,21 +1,10 @@
-import type {
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeType,
-	INodeTypeDescription,
-	IWebhookFunctions,
-	IWebhookResponseData,
-} from 'n8n-workflow';
+import type { IExecuteFunctions, INodeType, INodeTypeDescription, IWebhookFunctions } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { executePerItem, type ItemOperation } from '../shared/execute';
-import { getAliases } from '../shared/loadOptions';
+import { resourceProperty } from '../shared/descriptions';
 import * as endpoint from './actions/endpoint';
 import * as message from './actions/message';
-
-const operations: Record<string, Record<string, ItemOperation>> = {
-	endpoint: endpoint.operations,
-	message: message.operations,
-};
+import { router } from './actions/router';
+import { loadOptions } from './methods';
 
 // The only webhook is Send and Wait's resume webhook (restartWebhook): n8n never registers it on
 // activation, so there is no webhook lifecycle (checkExists/create/delete) to implement.
@@ -34,45 +23,21 @@ export class CallCommunication implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'metabotApi', required: true }],
-		webhooks: [
-			{
-				name: 'default',
-				httpMethod: 'POST',
-				responseMode: 'onReceived',
-				path: '',
-				restartWebhook: true,
-				isFullPath: true,
-			},
-		],
+		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: '', restartWebhook: true, isFullPath: true }],
 		properties: [
-			{
-				displayName: 'Resource',
-				name: 'resource',
-				type: 'options',
-				noDataExpression: true,
-				options: [
-					{ name: 'Endpoint', value: 'endpoint' },
-					{ name: 'Message', value: 'message' },
-				],
-				default: 'endpoint',
-			},
+			resourceProperty([{ name: 'Endpoint', value: 'endpoint' }, { name: 'Message', value: 'message' }], 'endpoint'),
 			...endpoint.description,
 			...message.description,
 		],
 	};
 
-	methods = { loadOptions: { getAliases } };
+	methods = { loadOptions };
 
-	webhook = async function (this: IWebhookFunctions): Promise<IWebhookResponseData> {
+	webhook = async function (this: IWebhookFunctions) {
 		return await message.sendAndWait.webhook.call(this);
 	};
 
-	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const resource = this.getNodeParameter('resource', 0) as string;
-		const operation = this.getNodeParameter('operation', 0) as string;
-		if (resource === 'message' && operation === 'sendAndWait') {
-			return [await message.sendAndWait.execute.call(this)];
-		}
-		return [await executePerItem.call(this, operations[resource][operation])];
+	async execute(this: IExecuteFunctions) {
+		return await router.call(this);
 	}
 }

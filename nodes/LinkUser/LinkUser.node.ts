@@ -1,10 +1,9 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { executePerItem } from '../shared/execute';
+import { resourceProperty } from '../shared/descriptions';
 import * as link from './actions/link';
+import { router } from './actions/router';
 import * as user from './actions/user';
-
-const operations = { link: link.operations, user: user.operations };
 
 export class LinkUser implements INodeType {
 	description: INodeTypeDescription = {
@@ -21,25 +20,13 @@ export class LinkUser implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'metabotApi', required: true }],
 		properties: [
-			{
-				displayName: 'Resource',
-				name: 'resource',
-				type: 'options',
-				noDataExpression: true,
-				options: [
-					{ name: 'Link', value: 'link' },
-					{ name: 'User', value: 'user' },
-				],
-				default: 'link',
-			},
+			resourceProperty([{ name: 'Link', value: 'link' }, { name: 'User', value: 'user' }], 'link'),
 			...link.description,
 			...user.description,
 		],
 	};
 
-	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const resource = this.getNodeParameter('resource', 0) as keyof typeof operations;
-		const operation = this.getNodeParameter('operation', 0) as string;
-		return [await executePerItem.call(this, operations[resource][operation])];
+	async execute(this: IExecuteFunctions) {
+		return await router.call(this);
 	}
 }

@@ -1,12 +1,11 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { executePerItem } from '../shared/execute';
-import { getColumns, getTables } from '../shared/loadOptions';
+import { resourceProperty } from '../shared/descriptions';
+import { router } from './actions/router';
 import * as row from './actions/row';
 import * as stats from './actions/stats';
 import * as table from './actions/table';
-
-const operations = { table: table.operations, row: row.operations, stats: stats.operations };
+import { loadOptions } from './methods';
 
 export class MetabotDataTable implements INodeType {
 	description: INodeTypeDescription = {
@@ -23,29 +22,23 @@ export class MetabotDataTable implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'metabotApi', required: true }],
 		properties: [
-			{
-				displayName: 'Resource',
-				name: 'resource',
-				type: 'options',
-				noDataExpression: true,
-				options: [
+			resourceProperty(
+				[
 					{ name: 'Row', value: 'row' },
 					{ name: 'Stat', value: 'stats' },
 					{ name: 'Table', value: 'table' },
 				],
-				default: 'row',
-			},
+				'row',
+			),
 			...table.description,
 			...row.description,
 			...stats.description,
 		],
 	};
 
-	methods = { loadOptions: { getTables, getColumns } };
+	methods = { loadOptions };
 
-	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const resource = this.getNodeParameter('resource', 0) as keyof typeof operations;
-		const operation = this.getNodeParameter('operation', 0) as string;
-		return [await executePerItem.call(this, operations[resource][operation])];
+	async execute(this: IExecuteFunctions) {
+		return await router.call(this);
 	}
 }

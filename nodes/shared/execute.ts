@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData, JsonObject } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 /** One operation on one input item; an array answer becomes several output items. */
@@ -33,49 +33,20 @@ export async function executePerItem(this: IExecuteFunctions, operation: ItemOpe
 	return returnData;
 }
 
-/** Accepts a list from an expression (array) or typed text (comma, semicolon or newline separated). */
-export function toIdList(value: unknown): string[] {
-	const raw = Array.isArray(value) ? value : String(value ?? '').split(/[,;\n]/);
-	return raw.map((entry) => String(entry).trim()).filter((entry) => entry.length > 0);
-}
+/** A node's operation modules by resource and operation name: what its router dispatches to. */
+export type OperationsByResource = Record<string, Record<string, { execute: ItemOperation }>>;
 
-/** Parses a JSON parameter that n8n may hand over as text or already as an object. */
-export function parseJsonParameter(node: INode, value: unknown, what: string, itemIndex: number): IDataObject {
-	if (value === undefined || value === null || value === '') return {};
-	let parsed: unknown = value;
-	if (typeof value === 'string') {
-		try {
-			parsed = JSON.parse(value);
-		} catch {
-			throw new NodeOperationError(node, `${what} is not valid JSON`, { itemIndex });
-		}
-	}
-	if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-		throw new NodeOperationError(node, `${what} must be a JSON object`, { itemIndex });
-	}
-	return parsed as IDataObject;
-}
-
-interface Assignment {
-	name: string;
-	value: unknown;
-	type?: string;
-}
-
-/** Values typed in an assignment collection (name, type, value) as one object. */
-export function assignmentsToObject(collection: unknown): IDataObject {
-	const assignments = ((collection as { assignments?: Assignment[] } | undefined)?.assignments ?? []) as Assignment[];
-	const result: IDataObject = {};
-	for (const { name, value, type } of assignments) {
-		result[name] = convertAssignment(value, type);
-	}
-	return result;
-}
-
-function convertAssignment(value: unknown, type: string | undefined): IDataObject[keyof IDataObject] {
-	if (typeof value !== 'string') return value as IDataObject[keyof IDataObject];
-	if (type === 'number') return Number(value);
-	if (type === 'boolean') return value === 'true';
-	if ((type === 'array' || type === 'object') && value.trim() !== '') return JSON.parse(value) as IDataObject;
-	return value;
+/**
+ * The operation the node is set to. Resource and operation are read from the first item: they are
+ * not expressions (noDataExpression), so every item has the same.
+ */
+export function selectedOperation(this: IExecuteFunctions, resources: OperationsByResource): ItemOperation {
+	const resource = this.getNodeParameter('resource', 0) as string;
+	const operation = this.getNodeParameter('operation', 0) as string;
+	const selected = resources[resource]?.[operation];
+	if (selected) return selected.execute;
+	// Only a hand-edited workflow gets here; failing per item keeps Continue On Fail working.
+	return async function (this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+		throw new NodeOperationError(this.getNode(), `Unknown operation "${operation}" of resource "${resource}"`, { itemIndex });
+	};
 }

@@ -83,3 +83,12 @@ export function encodePath(value: string): string {
 		.map((segment) => encodeURIComponent(segment))
 		.join('/');
 }
+
+/** The request headers of the options every sending operation has: Idempotency Key, Trace ID, Dry Run. */
+export function optionHeaders(options: IDataObject): Record<string, string> {
+	const headers: Record<string, string> = {};
+	if (options.idempotencyKey) headers['Idempotency-Key'] = String(options.idempotencyKey);
+	if (options.traceId) headers['X-Trace-Id'] = String(options.traceId);
+	if (options.dryRun) headers['X-Dry-Run'] = 'true';
+	return headers;
+}

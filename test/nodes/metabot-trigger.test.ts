@@ -1,4 +1,4 @@
-import { signPayload, verifySignature, SIGNATURE_TOLERANCE_SECONDS } from '../../nodes/MetabotTrigger/signature';
+import { signWebhook, verifyWebhook, SIGNATURE_TOLERANCE_SECONDS } from '../../nodes/shared/signature';
 import { startTestBackend, type TestBackend } from '../../backend/test/support/test-backend';
 import { describeWithN8n } from './support/n8n-runtime';
 import { startWebhookServer } from './support/webhook-server';
@@ -10,32 +10,32 @@ describe('X-Metabot-Signature verification', () => {
 
   it('accepts its own signature within the tolerance, on both sides of now', () => {
     for (const t of [now, now - SIGNATURE_TOLERANCE_SECONDS, now + SIGNATURE_TOLERANCE_SECONDS]) {
-      expect(verifySignature(secret, signPayload(secret, t, body), body, now)).toEqual({ valid: true });
+      expect(verifyWebhook(secret, body, signWebhook(secret, body, t), now)).toBe(t);
     }
   });
 
   it('accepts a header listing several v1 signatures when one matches (secret rotation)', () => {
-    const good = signPayload(secret, now, body);
-    const other = signPayload('old', now, body).split(',')[1];
-    expect(verifySignature(secret, `${good},${other}`, body, now).valid).toBe(true);
-    expect(verifySignature(secret, `t=${now},${other},${good.split(',')[1]}`, body, now).valid).toBe(true);
+    const good = signWebhook(secret, body, now);
+    const other = signWebhook('old', body, now).split(',')[1];
+    expect(verifyWebhook(secret, body, `${good},${other}`, now)).toBe(now);
+    expect(verifyWebhook(secret, body, `t=${now},${other},${good.split(',')[1]}`, now)).toBe(now);
   });
 
   it.each([
-    ['a missing header', undefined, body, now],
-    ['a malformed header', 'v1=abc', body, now],
-    ['another secret', signPayload('other', now, body), body, now],
-    ['a changed body', signPayload(secret, now, body), body.replace('ev_1', 'ev_2'), now],
-    ['an old timestamp', signPayload(secret, now - SIGNATURE_TOLERANCE_SECONDS - 1, body), body, now],
-    ['a future timestamp', signPayload(secret, now + SIGNATURE_TOLERANCE_SECONDS + 1, body), body, now],
-  ])('refuses %s', (_name, header, rawBody, at) => {
-    expect(verifySignature(secret, header, rawBody, at).valid).toBe(false);
+    ['a missing header', undefined, body, now, 'malformed'],
+    ['a malformed header', 'v1=abc', body, now, 'malformed'],
+    ['another secret', signWebhook('other', body, now), body, now, 'mismatch'],
+    ['a changed body', signWebhook(secret, body, now), body.replace('ev_1', 'ev_2'), now, 'mismatch'],
+    ['an old timestamp', signWebhook(secret, body, now - SIGNATURE_TOLERANCE_SECONDS - 1), body, now, 'stale'],
+    ['a future timestamp', signWebhook(secret, body, now + SIGNATURE_TOLERANCE_SECONDS + 1), body, now, 'stale'],
+  ])('refuses %s', (_name, header, rawBody, at, reason) => {
+    expect(() => verifyWebhook(secret, rawBody, header, at)).toThrow(expect.objectContaining({ name: 'WebhookSignatureError', reason }));
   });
 
   it('matches the documented format: hex HMAC-SHA256 of "<t>.<raw body>"', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const digest = require('node:crypto').createHmac('sha256', secret).update(`${now}.${body}`).digest('hex');
-    expect(signPayload(secret, now, body)).toBe(`t=${now},v1=${digest}`);
+    expect(signWebhook(secret, body, now)).toBe(`t=${now},v1=${digest}`);
   });
 });
 
@@ -79,7 +79,7 @@ describeWithN8n('Metabot Trigger webhook in the n8n engine', () => {
   it('starts the workflow with one flat item for a correctly signed event', async () => {
     results.length = 0;
     const raw = JSON.stringify(event);
-    const res = await post(raw, { 'X-Metabot-Signature': signPayload(secret, Math.floor(Date.now() / 1000), raw), 'X-Metabot-Delivery': 'dl_9', 'X-Metabot-Event': 'message.received' });
+    const res = await post(raw, { 'X-Metabot-Signature': signWebhook(secret, raw, Math.floor(Date.now() / 1000)), 'X-Metabot-Delivery': 'dl_9', 'X-Metabot-Event': 'message.received' });
     expect(res.status).toBe(200);
     const [item] = results[0].workflowData[0];
     expect(item.json).toMatchObject({
@@ -99,7 +99,7 @@ describeWithN8n('Metabot Trigger webhook in the n8n engine', () => {
     results.length = 0;
     const raw = JSON.stringify(event);
     const old = Math.floor(Date.now() / 1000) - SIGNATURE_TOLERANCE_SECONDS - 60;
-    for (const headers of [{ 'X-Metabot-Signature': signPayload('wrong', Math.floor(Date.now() / 1000), raw) }, {}, { 'X-Metabot-Signature': signPayload(secret, old, raw) }]) {
+    for (const headers of [{ 'X-Metabot-Signature': signWebhook('wrong', raw, Math.floor(Date.now() / 1000)) }, {}, { 'X-Metabot-Signature': signWebhook(secret, raw, old) }]) {
       const res = await post(raw, headers as Record<string, string>);
       expect(res.status).toBe(401);
       expect(await res.json()).toMatchObject({ success: false, message: expect.any(String) });
@@ -109,7 +109,7 @@ describeWithN8n('Metabot Trigger webhook in the n8n engine', () => {
 
   it('refuses a body changed after signing (signature covers the raw bytes)', async () => {
     const raw = JSON.stringify(event);
-    const header = signPayload(secret, Math.floor(Date.now() / 1000), raw);
+    const header = signWebhook(secret, raw, Math.floor(Date.now() / 1000));
     const res = await post(raw.replace('hello', 'HELLO'), { 'X-Metabot-Signature': header });
     expect(res.status).toBe(401);
   });

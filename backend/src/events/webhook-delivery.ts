@@ -7,7 +7,7 @@ import { appendTraceHops, type TraceHop } from '../traces/traces';
 import type { EventRow } from './event-row';
 import { type LeadSnapshot, leadSnapshots } from './lead-snapshot';
 import { postJson } from './http-post';
-import { signatureHeader } from './signature';
+import { signWebhook } from './signature';
 import { type SubscriptionRow, subscriptionSecret } from './subscriptions';
 import { DELIVERY_TIMEOUT_MS, nextAttemptAt as scheduledAttempt } from './retry-schedule';
 import { workerTransaction } from './worker-transaction';
@@ -127,7 +127,7 @@ async function attempt(ctx: AppContext, delivery: DeliveryRow, event: EventRow, 
     const response = await postJson(subscription.url, body, {
       'x-metabot-event': event.type,
       'x-metabot-delivery': delivery.id,
-      'x-metabot-signature': signatureHeader(subscriptionSecret(ctx, subscription), body, ctx.clock.now()),
+      'x-metabot-signature': signWebhook(subscriptionSecret(ctx, subscription), body, Math.floor(ctx.clock.now() / 1000)),
     }, DELIVERY_TIMEOUT_MS);
     if (response.status >= 200 && response.status < 300) return { ok: true, statusCode: response.status, error: null };
     const text = response.text.slice(0, 300);

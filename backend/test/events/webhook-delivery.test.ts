@@ -1,6 +1,6 @@
 import { recordEvent } from '../../src/events/outbox';
 import { handleInbound } from '../../src/inbound/inbound';
-import { verifySignature } from '../../src/events/signature';
+import { verifyWebhook, WebhookSignatureError } from '../../src/events/signature';
 import { MAX_ATTEMPTS, RETRY_DELAYS_MS } from '../../src/events/retry-schedule';
 import { runEventsOnce } from '../../src/events/worker';
 import { userAccountMap } from '../support/maps';
@@ -48,9 +48,11 @@ describe(`event webhook delivery (${dialect})`, () => {
     expect(got.headers['x-metabot-event']).toBe('endpoint.called');
     expect(got.headers['x-metabot-delivery']).toMatch(/^dlv_[0-9a-f]{24}$/);
     expect(got.headers['content-type']).toBe('application/json');
-    expect(verifySignature(bot.secret, got.rawBody, got.headers['x-metabot-signature'] as string, clock.now())).toEqual({ valid: true, timestamp: Math.floor(clock.now() / 1000) });
-    expect(verifySignature('whsec_forged', got.rawBody, got.headers['x-metabot-signature'] as string, clock.now()).valid).toBe(false);
-    expect(verifySignature(bot.secret, got.rawBody, got.headers['x-metabot-signature'] as string, clock.now() + 6 * 60_000)).toEqual({ valid: false, reason: 'stale' });
+    const signature = got.headers['x-metabot-signature'] as string;
+    const nowSeconds = Math.floor(clock.now() / 1000);
+    expect(verifyWebhook(bot.secret, got.rawBody, signature, nowSeconds)).toBe(nowSeconds);
+    expect(() => verifyWebhook('whsec_forged', got.rawBody, signature, nowSeconds)).toThrow(WebhookSignatureError);
+    expect(() => verifyWebhook(bot.secret, got.rawBody, signature, nowSeconds + 6 * 60)).toThrow(expect.objectContaining({ reason: 'stale' }));
     expect(got.body).toEqual({
       id: call.body.event_id,
       type: 'endpoint.called',

@@ -1,6 +1,6 @@
 /**
- * The CRM-driven examples of seeds 003/004, imported from examples/workflows into one real n8n and
- * driven end to end: the CRM and the family site are a stand-in answering in seed 004's shapes,
+ * The CRM-driven examples (registration, user account, e-commerce, family site), imported from examples/workflows into one real n8n and
+ * driven end to end: the CRM and the family site are a stand-in answering in the shapes of the main system's user API,
  * people act in the Telegram stand-in, the backend is real.
  */
 import { describeWithN8n } from '../../nodes/support/n8n-runtime';
@@ -96,7 +96,7 @@ describeWithN8n('examples: registration, user account, e-commerce and family sit
     });
   });
 
-  describe('the user-account map of seed 004 (user-account.json)', () => {
+  describe('the user-account map: the CRM drives the account lifecycle (user-account.json)', () => {
     const EVE = 9101;
 
     beforeAll(async () => {

@@ -1,16 +1,13 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { operationProperty } from '../../../shared/descriptions';
 import * as call from './call.operation';
 
-export const operations = { call: call.execute };
+export const operations = { call };
 
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['endpoint'] } },
-		options: [
+	operationProperty(
+		'endpoint',
+		[
 			{
 				name: 'Call',
 				value: 'call',
@@ -18,7 +15,7 @@ export const description: INodeProperties[] = [
 				description: 'Start the communication behind an alias of the bot\'s map',
 			},
 		],
-		default: 'call',
-	},
+		'call',
+	),
 	...call.description,
 ];

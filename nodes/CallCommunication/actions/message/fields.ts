@@ -1,10 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
-import { parseJsonParameter, toIdList } from '../../../shared/execute';
+import type { INodeProperties } from 'n8n-workflow';
+import { optionsCollection, type Show, showFor } from '../../../shared/descriptions';
 
 /** Recipients, text, buttons and delivery options shared by Send and Send and Wait. */
 export function messageFields(operation: string): INodeProperties[] {
-	const show = { resource: ['message'], operation: [operation] };
+	const show = showFor('message', [operation]);
 	return [
 		{
 			displayName: 'Send To',
@@ -42,7 +41,7 @@ export function messageFields(operation: string): INodeProperties[] {
 	];
 }
 
-export function buttonsField(operation: string, extraShow: IDataObject = {}): INodeProperties {
+export function buttonsField(operation: string, extraShow: Show = {}): INodeProperties {
 	return {
 		displayName: 'Buttons',
 		name: 'buttons',
@@ -50,7 +49,7 @@ export function buttonsField(operation: string, extraShow: IDataObject = {}): IN
 		typeOptions: { multipleValues: true, sortable: true },
 		placeholder: 'Add Button',
 		default: {},
-		displayOptions: { show: { resource: ['message'], operation: [operation], ...extraShow } },
+		displayOptions: { show: showFor('message', [operation], extraShow) },
 		options: [
 			{
 				displayName: 'Button',
@@ -82,141 +81,80 @@ export function buttonsField(operation: string, extraShow: IDataObject = {}): IN
 }
 
 export function deliveryOptions(operation: string): INodeProperties {
-	return {
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show: { resource: ['message'], operation: [operation] } },
-		options: [
-			{
-				displayName: 'Ask for Phone Number',
-				name: 'requestContact',
-				type: 'string',
-				default: '',
-				placeholder: 'Share my phone number',
-				description:
-					'Text of a button that shares the person\'s phone number (Telegram\'s contact button; not together with inline buttons). The answer arrives as a Contact Shared event.',
-			},
-			{
-				displayName: 'Channel',
-				name: 'channel',
-				type: 'options',
-				options: [
-					{ name: 'Last Active', value: 'last', description: 'The messenger the recipient used last' },
-					{ name: 'All', value: 'all', description: 'Every linked messenger' },
-				],
-				default: 'last',
-			},
-			{
-				displayName: 'Critical',
-				name: 'critical',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to deliver even to paused users (e.g. security or payment notices)',
-			},
-			{
-				displayName: 'Dry Run',
-				name: 'dryRun',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to only check recipients and render the text, without sending',
-			},
-			{
-				displayName: 'Idempotency Key',
-				name: 'idempotencyKey',
-				type: 'string',
-				default: '',
-				description: 'Sends with the same key go out once; repeats get the first answer back',
-			},
-			{ displayName: 'Image URL', name: 'imageUrl', type: 'string', default: '', description: 'Picture sent with the text' },
-			{
-				displayName: 'Parse Mode',
-				name: 'parseMode',
-				type: 'options',
-				options: [
-					{ name: 'Plain Text', value: '' },
-					{ name: 'HTML', value: 'HTML' },
-					{ name: 'MarkdownV2', value: 'MarkdownV2' },
-				],
-				default: '',
-			},
-			{
-				displayName: 'Quick Replies',
-				name: 'quickReplies',
-				type: 'string',
-				typeOptions: { rows: 3 },
-				default: '',
-				description: 'Answers offered under the message, one per line: a reply keyboard in Telegram, chips in the web chat. A tap sends the text as the person\'s message. Not together with buttons.',
-			},
-			{
-				displayName: 'Template Parameters (JSON)',
-				name: 'params',
-				type: 'json',
-				default: '{}',
-				description: 'Values for {{ params.x }} placeholders in the text',
-			},
-			{
-				displayName: 'Trace ID',
-				name: 'traceId',
-				type: 'string',
-				default: '',
-				description: 'Continue an existing trace (e.g. the trace_id of the trigger item)',
-			},
-		],
-	};
-}
-
-interface ButtonInput {
-	text: string;
-	type: string;
-	value: string;
-	sameRow?: boolean;
-}
-
-function buttonRows(collection: unknown): IDataObject[][] {
-	const buttons = ((collection as { button?: ButtonInput[] } | undefined)?.button ?? []) as ButtonInput[];
-	const rows: IDataObject[][] = [];
-	for (const button of buttons) {
-		const built: IDataObject = { text: button.text, [button.type === 'url' ? 'url' : 'data']: button.value };
-		const lastRow = rows[rows.length - 1];
-		if (button.sameRow && lastRow) lastRow.push(built);
-		else rows.push([built]);
-	}
-	return rows;
-}
-
-export interface MessageRequest {
-	body: IDataObject;
-	headers: Record<string, string>;
-}
-
-/** The POST /messages body and headers from the node's parameters for one item. */
-export function buildMessageRequest(this: IExecuteFunctions, itemIndex: number): MessageRequest {
-	const recipientType = this.getNodeParameter('recipientType', itemIndex) as string;
-	const recipients = toIdList(this.getNodeParameter('recipients', itemIndex));
-	if (recipients.length === 0) {
-		throw new NodeOperationError(this.getNode(), 'No recipients given', { itemIndex });
-	}
-	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const body: IDataObject = {
-		[recipientType === 'leadIds' ? 'leadIds' : 'userIds']: recipients,
-		text: this.getNodeParameter('text', itemIndex) as string,
-	};
-	const buttons = buttonRows(this.getNodeParameter('buttons', itemIndex, {}));
-	if (buttons.length > 0) body.buttons = buttons;
-	if (options.params) body.params = parseJsonParameter(this.getNode(), options.params, 'Template Parameters', itemIndex);
-	if (options.parseMode) body.parseMode = options.parseMode;
-	if (options.imageUrl) body.imageUrl = options.imageUrl;
-	const quickReplies = String(options.quickReplies ?? '').split('\n').map((line) => line.trim()).filter(Boolean);
-	if (quickReplies.length > 0) body.quickReplies = quickReplies;
-	if (options.requestContact) body.requestContact = { buttonText: options.requestContact };
-	if (options.critical) body.critical = true;
-	if (options.channel) body.channel = options.channel;
-	const headers: Record<string, string> = {};
-	if (options.idempotencyKey) headers['Idempotency-Key'] = String(options.idempotencyKey);
-	if (options.traceId) headers['X-Trace-Id'] = String(options.traceId);
-	if (options.dryRun) headers['X-Dry-Run'] = 'true';
-	return { body, headers };
+	return optionsCollection(showFor('message', [operation]), [
+		{
+			displayName: 'Ask for Phone Number',
+			name: 'requestContact',
+			type: 'string',
+			default: '',
+			placeholder: 'Share my phone number',
+			description:
+				'Text of a button that shares the person\'s phone number (Telegram\'s contact button; not together with inline buttons). The answer arrives as a Contact Shared event.',
+		},
+		{
+			displayName: 'Channel',
+			name: 'channel',
+			type: 'options',
+			options: [
+				{ name: 'Last Active', value: 'last', description: 'The messenger the recipient used last' },
+				{ name: 'All', value: 'all', description: 'Every linked messenger' },
+			],
+			default: 'last',
+		},
+		{
+			displayName: 'Critical',
+			name: 'critical',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to deliver even to paused users (e.g. security or payment notices)',
+		},
+		{
+			displayName: 'Dry Run',
+			name: 'dryRun',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to only check recipients and render the text, without sending',
+		},
+		{
+			displayName: 'Idempotency Key',
+			name: 'idempotencyKey',
+			type: 'string',
+			default: '',
+			description: 'Sends with the same key go out once; repeats get the first answer back',
+		},
+		{ displayName: 'Image URL', name: 'imageUrl', type: 'string', default: '', description: 'Picture sent with the text' },
+		{
+			displayName: 'Parse Mode',
+			name: 'parseMode',
+			type: 'options',
+			options: [
+				{ name: 'Plain Text', value: '' },
+				{ name: 'HTML', value: 'HTML' },
+				{ name: 'MarkdownV2', value: 'MarkdownV2' },
+			],
+			default: '',
+		},
+		{
+			displayName: 'Quick Replies',
+			name: 'quickReplies',
+			type: 'string',
+			typeOptions: { rows: 3 },
+			default: '',
+			description: 'Answers offered under the message, one per line: a reply keyboard in Telegram, chips in the web chat. A tap sends the text as the person\'s message. Not together with buttons.',
+		},
+		{
+			displayName: 'Template Parameters (JSON)',
+			name: 'params',
+			type: 'json',
+			default: '{}',
+			description: 'Values for {{ params.x }} placeholders in the text',
+		},
+		{
+			displayName: 'Trace ID',
+			name: 'traceId',
+			type: 'string',
+			default: '',
+			description: 'Continue an existing trace (e.g. the trace_id of the trigger item)',
+		},
+	]);
 }

@@ -1,4 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { showFor } from '../../../shared/descriptions';
 import { metabotApiRequest } from '../../../shared/transport';
 
 export const description: INodeProperties[] = [
@@ -9,7 +10,7 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '',
 		description: 'The messageId returned by Send',
-		displayOptions: { show: { resource: ['message'], operation: ['getStatus'] } },
+		displayOptions: { show: showFor('message', ['getStatus']) },
 	},
 ];
 

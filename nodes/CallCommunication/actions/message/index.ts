@@ -1,20 +1,18 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { operationProperty } from '../../../shared/descriptions';
 import * as getStatus from './getStatus.operation';
 import * as send from './send.operation';
 import * as sendAndWait from './sendAndWait.operation';
 
-export const operations = { send: send.execute, getStatus: getStatus.execute };
+/** The operations run once per input item; Send and Wait runs once per execution (see the router). */
+export const operations = { send, getStatus };
 
 export { sendAndWait };
 
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['message'] } },
-		options: [
+	operationProperty(
+		'message',
+		[
 			{
 				name: 'Get Status',
 				value: 'getStatus',
@@ -34,8 +32,8 @@ export const description: INodeProperties[] = [
 				description: 'Send a message, pause the workflow, and continue with the button pressed or the text written',
 			},
 		],
-		default: 'send',
-	},
+		'send',
+	),
 	...send.description,
 	...sendAndWait.description,
 	...getStatus.description,

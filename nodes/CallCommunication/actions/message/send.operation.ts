@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { metabotApiRequest } from '../../../shared/transport';
-import { buildMessageRequest, buttonsField, deliveryOptions, messageFields } from './fields';
+import { buttonsField, deliveryOptions, messageFields } from './fields';
+import { buildMessageRequest } from './request';
 
 export const description: INodeProperties[] = [...messageFields('send'), buttonsField('send'), deliveryOptions('send')];
 

@@ -1,8 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import { showFor } from '../../../shared/descriptions';
 import { metabotApiRequest } from '../../../shared/transport';
-import { buildMessageRequest, buttonsField, deliveryOptions, messageFields } from './fields';
+import { buttonsField, deliveryOptions, messageFields } from './fields';
+import { buildMessageRequest } from './request';
 
-const show = { resource: ['message'], operation: ['sendAndWait'] };
+const show = showFor('message', ['sendAndWait']);
 
 /** Extra time n8n waits after the backend's own timeout, in case the timeout answer never arrives. */
 const RESUME_GRACE_SECONDS = 60;

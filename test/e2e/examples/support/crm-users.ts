@@ -1,6 +1,6 @@
 import type { StandinRoutes } from '../../support/crm-standin';
 
-/** A CRM user in seed 004's shape (`GET /user` answer). */
+/** A CRM user as the main system's `GET /user` answers it. */
 export interface CrmUser {
   userId: number;
   surname: string;
@@ -16,7 +16,7 @@ export interface CrmUser {
 const digits = (phone: unknown) => String(phone ?? '').replace(/\D/g, '');
 
 /**
- * Seed 004's user API of the main system: `GET /user?userId=|phone=|email=` (not found → 404
+ * The main system's user API: `GET /user?userId=|phone=|email=` (not found → 404
  * `{success:false, message}`), `POST /user` (registration: answers the new user with its userId),
  * `POST /users/connect-bot` (the flag "this user connected the bot").
  */

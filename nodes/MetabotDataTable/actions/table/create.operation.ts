@@ -1,24 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import type { ItemOperation } from '../../shared/execute';
-import { encodePath, metabotApiRequest } from '../../shared/transport';
-import { tableField } from './fields';
+import { showFor } from '../../../shared/descriptions';
+import { metabotApiRequest } from '../../../shared/transport';
 
-const show = (operation: string[]) => ({ resource: ['table'], operation });
+const show = showFor('table', ['create']);
 
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['table'] } },
-		options: [
-			{ name: 'Create', value: 'create', action: 'Create a table', description: 'Create a table with typed columns' },
-			{ name: 'Delete', value: 'delete', action: 'Delete a table', description: 'Delete a table and all its rows' },
-			{ name: 'List', value: 'list', action: 'List tables', description: 'List the bot\'s tables' },
-		],
-		default: 'list',
-	},
 	{
 		displayName: 'Name',
 		name: 'name',
@@ -27,7 +13,7 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'orders',
 		description: 'Letters, digits and underscores',
-		displayOptions: { show: show(['create']) },
+		displayOptions: { show },
 	},
 	{
 		displayName: 'Columns',
@@ -36,7 +22,7 @@ export const description: INodeProperties[] = [
 		typeOptions: { multipleValues: true, sortable: true },
 		placeholder: 'Add Column',
 		default: {},
-		displayOptions: { show: show(['create']) },
+		displayOptions: { show },
 		options: [
 			{
 				displayName: 'Column',
@@ -62,25 +48,11 @@ export const description: INodeProperties[] = [
 			},
 		],
 	},
-	tableField(show(['delete'])),
 ];
 
-async function create(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const columns = (this.getNodeParameter('columns', itemIndex, {}) as { column?: IDataObject[] }).column ?? [];
 	const body = { name: this.getNodeParameter('name', itemIndex), columns };
 	const answer = await metabotApiRequest.call(this, { method: 'POST', path: '/tables', body, itemIndex });
 	return answer.table as IDataObject;
 }
-
-async function list(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
-	const answer = await metabotApiRequest.call(this, { method: 'GET', path: '/tables', itemIndex });
-	return answer.tables as IDataObject[];
-}
-
-async function remove(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
-	const table = this.getNodeParameter('table', itemIndex) as string;
-	await metabotApiRequest.call(this, { method: 'DELETE', path: `/tables/${encodePath(table)}`, itemIndex });
-	return { deleted: true, table };
-}
-
-export const operations: Record<string, ItemOperation> = { create, list, delete: remove };

@@ -1,0 +1,1 @@
+export { getAliases } from '../../shared/loadOptions';

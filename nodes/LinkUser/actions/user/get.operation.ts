@@ -1,0 +1,47 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { showFor } from '../../../shared/descriptions';
+import { metabotApiRequest } from '../../../shared/transport';
+
+const show = showFor('user', ['get']);
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Find By',
+		name: 'findBy',
+		type: 'options',
+		options: [
+			{ name: 'User ID', value: 'userId', description: 'The CRM user with all their leads' },
+			{ name: 'Lead ID', value: 'leadId', description: 'One messenger contact' },
+			{ name: 'Phone', value: 'phone', description: 'Leads that shared this phone number (any format)' },
+			{ name: 'Email', value: 'email', description: 'Leads with this email' },
+		],
+		default: 'userId',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Value',
+		name: 'lookup',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: '127',
+		description: 'The user ID, lead ID, phone number or email to look for',
+		displayOptions: { show },
+	},
+];
+
+/** One item for a user or a lead; one item per lead found by phone or email. */
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject | IDataObject[]> {
+	const findBy = this.getNodeParameter('findBy', itemIndex) as string;
+	const lookup = String(this.getNodeParameter('lookup', itemIndex)).trim();
+	if (findBy === 'leadId') {
+		const answer = await metabotApiRequest.call(this, { method: 'GET', path: `/leads/${encodeURIComponent(lookup)}`, itemIndex });
+		return answer.lead as IDataObject;
+	}
+	if (findBy === 'phone' || findBy === 'email') {
+		const answer = await metabotApiRequest.call(this, { method: 'GET', path: '/leads', qs: { [findBy]: lookup }, itemIndex });
+		return answer.leads as IDataObject[];
+	}
+	const answer = await metabotApiRequest.call(this, { method: 'GET', path: `/users/${encodeURIComponent(lookup)}`, itemIndex });
+	return answer.user as IDataObject;
+}

@@ -1,0 +1,49 @@
+import type { INodeProperties } from 'n8n-workflow';
+import { operationProperty, showFor } from '../../../shared/descriptions';
+import { userIdField } from '../fields';
+import { ACCOUNT_TRANSITIONS, notifyField } from './transition';
+import * as block from './block.operation';
+import * as remove from './delete.operation';
+import * as disconnect from './disconnect.operation';
+import * as get from './get.operation';
+import * as pause from './pause.operation';
+import * as resume from './resume.operation';
+import * as setAttributes from './setAttributes.operation';
+import * as unblock from './unblock.operation';
+import * as update from './update.operation';
+
+export const operations = { get, pause, resume, block, unblock, disconnect, delete: remove, setAttributes, update };
+
+export const description: INodeProperties[] = [
+	operationProperty(
+		'user',
+		[
+			{ name: 'Block', value: 'block', action: 'Block a user', description: 'Stop every message to the user until unblocked' },
+			{ name: 'Delete', value: 'delete', action: 'Delete a user', description: 'Forget the user and unlink their leads' },
+			{
+				name: 'Disconnect',
+				value: 'disconnect',
+				action: 'Disconnect a user',
+				description: 'De-authorise the user in the bot: their leads are unlinked until they sign in again',
+			},
+			{ name: 'Get', value: 'get', action: 'Get a user or leads', description: 'Find by user ID, lead ID, phone or email' },
+			{ name: 'Pause', value: 'pause', action: 'Pause a user', description: 'Hold non-critical messages until a date' },
+			{ name: 'Resume', value: 'resume', action: 'Resume a user', description: 'End a pause' },
+			{ name: 'Set Attributes', value: 'setAttributes', action: 'Set lead attributes', description: 'Store values on a lead for message templates' },
+			{ name: 'Unblock', value: 'unblock', action: 'Unblock a user', description: 'Allow messages again' },
+			{ name: 'Update', value: 'update', action: 'Update a user', description: 'Store the CRM user\'s changed data; workflows get a User Updated event with what changed' },
+		],
+		'get',
+	),
+	...get.description,
+	userIdField(showFor('user', [...ACCOUNT_TRANSITIONS, 'update'])),
+	...update.description,
+	...pause.description,
+	...block.description,
+	...resume.description,
+	...unblock.description,
+	...disconnect.description,
+	...remove.description,
+	notifyField,
+	...setAttributes.description,
+];
