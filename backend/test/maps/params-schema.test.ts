@@ -92,7 +92,7 @@ describe('params schemas that would stall the server', () => {
       ['anyOf 254 wide, every item matching the last branch', { type: 'array', items: { anyOf: [...Array.from({ length: 253 }, () => ({ type: 'string' })), { type: 'number' }] } }, Array(valuesAtBound - 2).fill(0)],
       ['allOf 254 wide, every item failing (first error only)', { type: 'array', items: { allOf: Array.from({ length: 254 }, () => ({ type: 'number' })) } }, Array(valuesAtBound - 2).fill('x')],
       ['anyOf nested 120 deep with patterns', anyOfChain(120), 'a'.repeat(40)],
-      ['500,000 numbers, small schema', { type: 'array', items: { type: 'number', minimum: 0, maximum: 10 } }, Array(500_000).fill(1)],
+      ['500,000 numbers, small schema (refused before validation)', { type: 'array', items: { type: 'number', minimum: 0, maximum: 10 } }, Array(500_000).fill(1)],
       ['500,000 values over the bound (refused before validation)', { type: 'array', items: { anyOf: Array.from({ length: 254 }, () => ({ type: 'number' })) } }, Array(500_000).fill(1)],
       ['every error listed, at the listing bound', { type: 'array', items: { allOf: Array.from({ length: 254 }, () => ({ type: 'number' })) } }, Array(18).fill('x')],
     ];
