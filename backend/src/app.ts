@@ -22,6 +22,7 @@ import { newTraceId, traceIdSchema } from './traces/traces';
 import { tracesRouter } from './traces/routes';
 import { authenticate } from './bots/access';
 import { ApiError, errorHandler, sendError } from './platform/http/errors';
+import { jsonBody } from './platform/http/json-body';
 import { notFound } from './platform/errors';
 import './platform/http/locals';
 
@@ -76,7 +77,7 @@ export function createApp(ctx: Runtime): Express {
   app.use(webchatRouter(ctx));
 
   const api = express.Router();
-  api.use(express.json({ limit: ctx.config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  api.use(jsonBody({ limit: ctx.config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   api.use(authenticate(ctx));
   api.use(botsRouter(ctx, ctx.docs));
   api.use(callEndpointRouter(ctx, ctx.docs));

@@ -6,7 +6,7 @@ import { botAccess } from '../bots/access';
 import { ApiError, errorBodySchema } from '../platform/http/errors';
 import { forbidden, notFound } from '../platform/errors';
 import { grantAllowsAlias } from '../bots/tokens';
-import { aliasSchema, ajvErrorsToFieldErrors } from '../maps/map-document';
+import { aliasSchema } from '../maps/map-document';
 import { type MapsContext, type ResolvedEndpoint, resolveEndpoint } from '../maps/maps';
 import { resolveRecipients } from '../identity/recipients';
 import { type AcceptedCall, callWriter, writeCalls } from './accepted-calls';
@@ -90,8 +90,8 @@ export function callEndpointRouter(ctx: MapsContext, docs: OpenAPIRegistry): Rou
       return void res.json(businessFailure('Invalid request body', traceId, { errorCode: 422, errors: body.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) }).body);
     }
     const params = body.data.script_request_params;
-    if (!resolved.validateParams(params)) {
-      const errors = ajvErrorsToFieldErrors(resolved.validateParams.errors, 'script_request_params');
+    const errors = resolved.params.check(params, 'script_request_params');
+    if (errors.length) {
       return void res.json(businessFailure('Invalid script_request_params', traceId, { errorCode: 422, errors }).body);
     }
     const unreachable = await unreachableUsers(ctx, bot.id, resolved.endpoint, params);

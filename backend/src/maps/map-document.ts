@@ -1,8 +1,7 @@
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
 import { z } from 'zod';
 import type { FieldError } from '../platform/errors';
 import { zodIssuesToFieldErrors } from '../platform/errors';
+import { compileParamsValidator, schemaProblems } from './params-schema';
 
 /** An integration endpoint alias: segments of letters, digits, `_` and `-`, joined by `/`. */
 export const aliasSchema = z
@@ -34,22 +33,19 @@ export const mapDocumentSchema = z
 export type MapDocument = z.output<typeof mapDocumentSchema>;
 export type MapEndpoint = MapDocument['endpoints'][number];
 
-const ajv = new Ajv2020({ allErrors: true, strict: false });
-addFormats(ajv);
-
-export function compileParamsSchema(schema: Record<string, unknown>): ValidateFunction {
-  return ajv.compile(schema);
+/** A params schema's errors: what this server refuses in one, else whether Ajv compiles it. */
+function paramsSchemaErrors(schema: Record<string, unknown>, path: string): FieldError[] {
+  const { problems } = schemaProblems(schema);
+  if (problems.length) return problems.map((problem) => ({ path, message: `not accepted: ${problem}` }));
+  try {
+    compileParamsValidator(schema);
+    return [];
+  } catch (error) {
+    return [{ path, message: `not a valid JSON Schema: ${(error as Error).message}` }];
+  }
 }
 
-export function ajvErrorsToFieldErrors(errors: ErrorObject[] | null | undefined, prefix: string): FieldError[] {
-  return (errors ?? []).map((error) => {
-    const missing = error.keyword === 'required' ? `/${String(error.params.missingProperty)}` : '';
-    const pointer = `${error.instancePath}${missing}`.replace(/^\//, '').replace(/\//g, '.');
-    return { path: [prefix, pointer].filter(Boolean).join('.'), message: error.message ?? 'is invalid' };
-  });
-}
-
-/** Validates a map completely: its shape, unique aliases, and that every params schema compiles. */
+/** Validates a map completely: its shape, unique aliases, and that every params schema is accepted and compiles. */
 export function validateMapDocument(input: unknown): { map?: MapDocument; errors: FieldError[] } {
   const parsed = mapDocumentSchema.safeParse(input);
   if (!parsed.success) return { errors: zodIssuesToFieldErrors(parsed.error) };
@@ -58,11 +54,7 @@ export function validateMapDocument(input: unknown): { map?: MapDocument; errors
   parsed.data.endpoints.forEach((endpoint, index) => {
     if (seen.has(endpoint.alias)) errors.push({ path: `endpoints.${index}.alias`, message: `duplicate alias "${endpoint.alias}"` });
     seen.add(endpoint.alias);
-    try {
-      compileParamsSchema(endpoint.params);
-    } catch (error) {
-      errors.push({ path: `endpoints.${index}.params`, message: `not a valid JSON Schema: ${(error as Error).message}` });
-    }
+    errors.push(...paramsSchemaErrors(endpoint.params, `endpoints.${index}.params`));
   });
   return errors.length ? { errors } : { map: parsed.data, errors };
 }

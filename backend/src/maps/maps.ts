@@ -1,9 +1,9 @@
-import type { ValidateFunction } from 'ajv';
 import diff from 'microdiff';
 import type { AppContext } from '../platform/context';
 import { conflict, invalid, notFound } from '../platform/errors';
 import { fromJson, isUniqueViolation, toJson } from '../platform/db/database';
-import { compileParamsSchema, type MapDocument, type MapEndpoint, validateMapDocument } from './map-document';
+import { type MapDocument, type MapEndpoint, validateMapDocument } from './map-document';
+import { compileParamsValidator, type ParamsValidator } from './params-schema';
 
 export interface MapVersion {
   version: number;
@@ -156,7 +156,7 @@ export async function diffMapVersions(ctx: AppContext, botId: number, from: numb
 export interface ResolvedEndpoint {
   endpoint: MapEndpoint;
   mapVersion: number;
-  validateParams: ValidateFunction;
+  params: ParamsValidator;
 }
 
 /**
@@ -188,7 +188,7 @@ function compileMap(stored: StoredMap): Map<string, ResolvedEndpoint> {
   return new Map(
     stored.document.endpoints.map((endpoint) => [
       endpoint.alias,
-      { endpoint, mapVersion: stored.version, validateParams: compileParamsSchema(endpoint.params) },
+      { endpoint, mapVersion: stored.version, params: compileParamsValidator(endpoint.params) },
     ]),
   );
 }

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import express, { Router } from 'express';
+import { Router } from 'express';
+import { jsonBody } from '../../platform/http/json-body';
 import type { Update } from 'grammy/types';
 import { botIdSchema } from '../../bots/bots';
 import type { InboundContext } from '../../inbound/hooks';
@@ -23,7 +24,7 @@ function sameSecret(given: string | undefined, expected: string): boolean {
  */
 export function telegramWebhookRouter(ctx: InboundContext): Router {
   const router = Router();
-  router.post('/telegram/:botId/webhook', express.json({ limit: '1mb' }), async (req, res) => {
+  router.post('/telegram/:botId/webhook', jsonBody({ limit: '1mb' }), async (req, res) => {
     const botId = botIdSchema.safeParse(req.params.botId);
     const record = botId.success ? await getTelegramBot(ctx, botId.data) : undefined;
     if (!record) throw notFound('Unknown bot');

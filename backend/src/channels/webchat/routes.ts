@@ -1,5 +1,6 @@
 import path from 'node:path';
 import express, { type Request, type Response, Router } from 'express';
+import { jsonBody } from '../../platform/http/json-body';
 import { z } from 'zod';
 import { type Bot, botIdSchema, getBot } from '../../bots/bots';
 import type { AppContext } from '../../platform/context';
@@ -176,7 +177,7 @@ export function webchatRouter(ctx: WebchatContext): Router {
   // HEAD would otherwise open a stream that never ends and has no body to send: answer at once.
   api.head('/events', (_req, res) => void res.status(200).type('text/event-stream').end());
   api.get('/events', (req, res) => streamEvents(ctx, req, res));
-  api.post('/updates', express.json({ limit: '16kb' }), (req, res) => acceptUpdate(ctx, req, res));
+  api.post('/updates', jsonBody({ limit: '16kb' }), (req, res) => acceptUpdate(ctx, req, res));
   router.use('/chat/:botId/api', api);
   return router;
 }
