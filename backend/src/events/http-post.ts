@@ -79,7 +79,7 @@ export async function postToTarget(ctx: Pick<AppContext, 'config' | 'logger'>, u
   } catch (err) {
     const error = err as Error & { code?: string };
     // The host only: a URL's path and query may carry a webhook's secret token.
-    ctx.logger.warn({ host: new URL(url).host, code: error.code ?? error.name, reason: error.message }, 'POST to a webhook target failed');
+    ctx.logger.warn({ host: URL.canParse(url) ? new URL(url).host : undefined, code: error.code ?? error.name, reason: error.message }, 'POST to a webhook target failed');
     return { ok: false, statusCode: null, error: err instanceof TargetNotAllowedError ? 'address not allowed' : 'connection refused or timed out' };
   }
 }
