@@ -10,7 +10,7 @@ const { importMap } = require('../../backend/dist/maps/maps');
 
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'metabot-bench-'));
-  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...process.env.BENCH_ENV && JSON.parse(process.env.BENCH_ENV) });
+  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: dataDir, WEBHOOK_ALLOW_PRIVATE: 'true', ...process.env.BENCH_ENV && JSON.parse(process.env.BENCH_ENV) });
   const server = await startServer({ config });
   const bot = await createBot(server.ctx, { name: 'Bench' });
   const map = JSON.parse(fs.readFileSync(path.join(__dirname, '../../examples/maps/user-account.json'), 'utf8'));

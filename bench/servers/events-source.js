@@ -14,7 +14,7 @@ async function main() {
   const rate = Number(process.env.RATE);
   const total = rate * Number(process.env.SECONDS);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'metabot-bench-'));
-  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...(process.env.BENCH_ENV && JSON.parse(process.env.BENCH_ENV)) });
+  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: dataDir, WEBHOOK_ALLOW_PRIVATE: 'true', ...(process.env.BENCH_ENV && JSON.parse(process.env.BENCH_ENV)) });
   const server = await startServer({ config });
   const bot = await createBot(server.ctx, { name: 'Bench' });
   await createSubscription(server.ctx, bot.id, { url: process.env.RECEIVER_URL, events: ['message.received'], aliases: [] });

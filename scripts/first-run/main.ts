@@ -46,7 +46,8 @@ async function run(options: Options): Promise<void> {
   if (!options.backendOnly) await ensureN8nInstalled();
   const stateFile = StateFile.open(options.dataDir);
   const backendUrl = `http://127.0.0.1:${ports.backend}`;
-  const paths = { root, dataDir: options.dataDir, env: { ...process.env, PORT: String(ports.backend), HOST: '127.0.0.1', DATA_DIR: options.dataDir } };
+  // The local n8n listens on 127.0.0.1: webhooks and resume calls must be allowed to reach it.
+  const paths = { root, dataDir: options.dataDir, env: { WEBHOOK_ALLOW_PRIVATE: 'true', ...process.env, PORT: String(ports.backend), HOST: '127.0.0.1', DATA_DIR: options.dataDir } };
   const bot: DemoBot = await ensureDemoBot(paths, stateFile, options.telegramToken);
 
   children.push(await startBackend(paths, backendUrl));

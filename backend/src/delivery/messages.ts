@@ -5,6 +5,7 @@ import { invalid } from '../platform/errors';
 import type { Bot } from '../bots/bots';
 import type { AppContext } from '../platform/context';
 import { fromJson, isPostgres, toJson } from '../platform/db/database';
+import { assertCallableTarget, callableUrlSchema } from '../platform/http/outbound-target';
 import { noticeRecipients, type Recipient, type Resolution, resolveRecipients } from '../identity/recipients';
 import { appendTraceHop } from '../traces/traces';
 import { compileTemplate, literalText, type MessageTemplate, renderTemplate, type TemplateScope } from './templates';
@@ -34,7 +35,7 @@ export const sendMessageSchema = z
     critical: z.boolean().default(false),
     channel: z.enum(['last', 'all']).default('last'),
     wait: z
-      .object({ resumeUrl: z.url(), mode: z.enum(['buttons', 'text']), timeoutSeconds: z.number().int().positive().max(30 * 86_400) })
+      .object({ resumeUrl: callableUrlSchema, mode: z.enum(['buttons', 'text']), timeoutSeconds: z.number().int().positive().max(30 * 86_400) })
       .optional(),
   })
   .refine((m) => (m.userIds?.length ?? 0) + (m.leadIds?.length ?? 0) > 0, { message: 'give userIds or leadIds', path: ['userIds'] })
@@ -164,6 +165,7 @@ export async function acceptMessage(
   request: SendMessageRequest,
   options: { traceId: string; dryRun: boolean },
 ): Promise<AcceptedSend> {
+  if (request.wait) assertCallableTarget(ctx.config, request.wait.resumeUrl, 'wait.resumeUrl', 'message');
   const resolution = await resolveRecipients(trx, bot.id, { userIds: request.userIds, leadIds: request.leadIds }, {
     critical: request.critical,
     now: ctx.clock.now(),

@@ -3,6 +3,7 @@ import picomatch from 'picomatch';
 import { z } from 'zod';
 import type { AppContext } from '../platform/context';
 import { fromJson, toJson } from '../platform/db/database';
+import { assertCallableTarget, callableUrlSchema } from '../platform/http/outbound-target';
 import { decryptSecret, encryptSecret, secretKey } from '../platform/secrets/secret-box';
 import { EVENTS_LOOP } from './outbox';
 
@@ -15,11 +16,6 @@ export const EVENT_TYPES = [
 
 export const MAX_SUBSCRIPTIONS_PER_BOT = 100;
 
-const webhookUrlSchema = z
-  .url({ protocol: /^https?$/ })
-  .max(2000)
-  .refine((value) => !URL.canParse(value) || !/^[a-z]+:\/\/[^/]*@/i.test(value), 'must not contain credentials');
-
 const aliasGlobSchema = z
   .string()
   .min(1)
@@ -28,7 +24,7 @@ const aliasGlobSchema = z
 
 export const createSubscriptionSchema = z
   .object({
-    url: webhookUrlSchema,
+    url: callableUrlSchema,
     events: z.array(z.enum([...EVENT_TYPES, '*'])).min(1).max(EVENT_TYPES.length + 1),
     aliases: z.array(aliasGlobSchema).max(50).default([]),
   })
@@ -86,12 +82,13 @@ export function subscriptionMatcher(subscription: Pick<Subscription, 'events' | 
 
 export class TooManySubscriptionsError extends Error {}
 
-/** Creates a subscription; the secret is returned here and never again. */
+/** Creates a subscription (a URL the backend will not send to is `invalid`); the secret is returned here and never again. */
 export async function createSubscription(
   ctx: AppContext,
   botId: number,
   input: CreateSubscriptionInput,
 ): Promise<{ subscription: Subscription; secret: string }> {
+  assertCallableTarget(ctx.config, input.url, 'url', 'subscription');
   const secret = `${SECRET_PREFIX}${crypto.randomBytes(24).toString('base64url')}`;
   const row: SubscriptionRow = {
     id: `sub_${crypto.randomBytes(12).toString('hex')}`,

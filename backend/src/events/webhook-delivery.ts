@@ -6,10 +6,10 @@ import { metricsRegistry } from '../platform/metrics/metrics';
 import { appendTraceHops, type TraceHop } from '../traces/traces';
 import type { EventRow } from './event-row';
 import { type LeadSnapshot, leadSnapshots } from './lead-snapshot';
-import { postJson } from './http-post';
+import { type PostOutcome, postToTarget } from './http-post';
 import { signWebhook } from './signature';
 import { type SubscriptionRow, subscriptionSecret } from './subscriptions';
-import { DELIVERY_TIMEOUT_MS, nextAttemptAt as scheduledAttempt } from './retry-schedule';
+import { nextAttemptAt as scheduledAttempt } from './retry-schedule';
 import { workerTransaction } from './worker-transaction';
 
 export const CLAIM_BATCH = 50;
@@ -31,16 +31,10 @@ export interface DeliveryRow {
   created_at: number;
 }
 
-interface Outcome {
-  ok: boolean;
-  statusCode: number | null;
-  error: string | null;
-}
-
 interface Attempt {
   delivery: DeliveryRow;
   event: EventRow;
-  outcome: Outcome;
+  outcome: PostOutcome;
 }
 
 const attemptsTotal = new Counter({
@@ -122,25 +116,12 @@ export function webhookBody(event: EventRow, lead: LeadSnapshot | null): Record<
   };
 }
 
-async function attempt(ctx: AppContext, delivery: DeliveryRow, event: EventRow, subscription: SubscriptionRow, body: string): Promise<Outcome> {
-  try {
-    const response = await postJson(subscription.url, body, {
-      'x-metabot-event': event.type,
-      'x-metabot-delivery': delivery.id,
-      'x-metabot-signature': signWebhook(subscriptionSecret(ctx, subscription), body, Math.floor(ctx.clock.now() / 1000)),
-    }, DELIVERY_TIMEOUT_MS);
-    if (response.status >= 200 && response.status < 300) return { ok: true, statusCode: response.status, error: null };
-    const text = response.text.slice(0, 300);
-    return { ok: false, statusCode: response.status, error: `HTTP ${response.status}${text ? `: ${text}` : ''}` };
-  } catch (err) {
-    return { ok: false, statusCode: null, error: describeFailure(err) };
-  }
-}
-
-function describeFailure(err: unknown): string {
-  const error = err as Error & { code?: string };
-  if (error.name === 'TimeoutError' || error.name === 'AbortError') return `No answer within ${DELIVERY_TIMEOUT_MS / 1000} s`;
-  return error.code && !error.message.includes(error.code) ? `${error.code}: ${error.message}` : error.message;
+function attempt(ctx: AppContext, delivery: DeliveryRow, event: EventRow, subscription: SubscriptionRow, body: string): Promise<PostOutcome> {
+  return postToTarget(ctx, subscription.url, body, {
+    'x-metabot-event': event.type,
+    'x-metabot-delivery': delivery.id,
+    'x-metabot-signature': signWebhook(subscriptionSecret(ctx, subscription), body, Math.floor(ctx.clock.now() / 1000)),
+  });
 }
 
 /** Records a batch of attempts in one transaction: the final states with their trace hops, or the next retry. */

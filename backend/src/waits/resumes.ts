@@ -1,5 +1,5 @@
-import { postJson } from '../events/http-post';
-import { DELIVERY_TIMEOUT_MS, nextAttemptAt as scheduledAttempt } from '../events/retry-schedule';
+import { postToTarget } from '../events/http-post';
+import { nextAttemptAt as scheduledAttempt } from '../events/retry-schedule';
 import { workerTransaction } from '../events/worker-transaction';
 import type { AppContext } from '../platform/context';
 import { fromJson, isPostgres } from '../platform/db/database';
@@ -35,15 +35,7 @@ export async function deliverDueResumes(ctx: AppContext): Promise<number> {
   const claimed = await claimDueResumes(ctx);
   if (claimed.length === 0) return 0;
   const outcomes = await Promise.all(
-    claimed.map(async (row) => {
-      try {
-        const answer = await postJson(row.resume_url, row.body, { 'x-metabot-delivery': `resume_${row.message_id}` }, DELIVERY_TIMEOUT_MS);
-        const ok = answer.status >= 200 && answer.status < 300;
-        return { row, ok, statusCode: answer.status, error: ok ? null : `HTTP ${answer.status}: ${answer.text.slice(0, 300)}` };
-      } catch (err) {
-        return { row, ok: false, statusCode: null, error: (err as Error).message };
-      }
-    }),
+    claimed.map(async (row) => ({ row, ...(await postToTarget(ctx, row.resume_url, row.body, { 'x-metabot-delivery': `resume_${row.message_id}` })) })),
   );
   const now = ctx.clock.now();
   await workerTransaction(ctx, async (trx) => {

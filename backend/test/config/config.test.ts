@@ -22,6 +22,13 @@ describe('configuration', () => {
     for (const name of ['PORT', 'DATABASE_URL', 'BODY_LIMIT', 'SECRET_KEY']) expect(problems).toContain(name);
   });
 
+  it('reads WEBHOOK_ALLOWED_HOSTS as hosts the URL parser would write, each with an optional port; private targets are refused by default', () => {
+    expect(loadConfig({}).WEBHOOK_ALLOW_PRIVATE).toBe(false);
+    const config = loadConfig({ WEBHOOK_ALLOWED_HOSTS: ' N8N.internal:5678, 2130706433 ,[::1]:80,' });
+    expect(config.WEBHOOK_ALLOWED_HOSTS).toEqual([{ host: 'n8n.internal', port: 5678 }, { host: '127.0.0.1', port: undefined }, { host: '[::1]', port: 80 }]);
+    for (const bad of ['http://n8n:5678', 'n8n:port', 'user@n8n']) expect(() => loadConfig({ WEBHOOK_ALLOWED_HOSTS: bad })).toThrow(/WEBHOOK_ALLOWED_HOSTS/);
+  });
+
   it('a bad value stops the process with a message naming the variable', () => {
     const result = runCli(['serve'], { PORT: '70000' });
     expect(result.status).toBe(1);

@@ -1,6 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { postJson } from '../../src/events/http-post';
+import { TargetNotAllowedError } from '../../src/platform/http/outbound-target';
+
+/** The stand-in listens on 127.0.0.1: allowed here as an operator would allow a local n8n. */
+const targets = { WEBHOOK_ALLOW_PRIVATE: true, WEBHOOK_ALLOWED_HOSTS: [] };
 
 describe('webhook POST client', () => {
   let server: http.Server;
@@ -27,14 +31,35 @@ describe('webhook POST client', () => {
   });
 
   it('gives up when no answer arrives within the timeout', async () => {
-    await expect(postJson(`${url}/hang`, '{}', {}, 200)).rejects.toMatchObject({ name: expect.stringMatching(/AbortError|TimeoutError/) });
+    await expect(postJson(`${url}/hang`, '{}', {}, { timeoutMs: 200, targets })).rejects.toMatchObject({ name: expect.stringMatching(/AbortError|TimeoutError/) });
   });
 
-  it('does not follow redirects, keeps only the start of a long answer, sends JSON with the given headers', async () => {
-    expect(await postJson(`${url}/redirect`, '{"a":1}', { 'x-metabot-event': 'bot.started' }, 5_000)).toMatchObject({ status: 302 });
-    const failed = await postJson(`${url}/fail`, '{"a":1}', {}, 5_000);
-    expect(failed.status).toBe(500);
-    expect(failed.text.length).toBeLessThanOrEqual(4096);
+  it('does not follow redirects, reads a long answer to its end, sends JSON with the given headers', async () => {
+    expect(await postJson(`${url}/redirect`, '{"a":1}', { 'x-metabot-event': 'bot.started' }, { timeoutMs: 5_000, targets })).toBe(302);
+    expect(await postJson(`${url}/fail`, '{"a":1}', {}, { timeoutMs: 5_000, targets })).toBe(500);
     expect(seen.find((s) => s.headers['x-metabot-event'] === 'bot.started')).toMatchObject({ body: '{"a":1}', headers: { 'content-type': 'application/json' } });
+  });
+});
+
+describe('webhook POST client, private targets not allowed', () => {
+  const strict = { WEBHOOK_ALLOW_PRIVATE: false, WEBHOOK_ALLOWED_HOSTS: [] };
+
+  it('refuses IP literals before connecting (net connects to those without a lookup)', async () => {
+    for (const url of ['http://127.0.0.1:9/x', 'http://[::ffff:7f00:1]:9/x', 'http://[fd00:ec2::254]/x']) {
+      await expect(postJson(url, '{}', {}, { timeoutMs: 1_000, targets: strict })).rejects.toBeInstanceOf(TargetNotAllowedError);
+    }
+  });
+
+  it('lets a listed host:port through, resolved by the guarded lookup', async () => {
+    const server = http.createServer((_req, res) => res.writeHead(204).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const listed = { WEBHOOK_ALLOW_PRIVATE: false, WEBHOOK_ALLOWED_HOSTS: [{ host: 'localhost', port }] };
+      expect(await postJson(`http://localhost:${port}/x`, '{}', {}, { timeoutMs: 5_000, targets: listed })).toBe(204);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

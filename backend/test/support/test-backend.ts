@@ -96,6 +96,8 @@ export async function startTestBackend(options: { env?: Record<string, string>; 
     PORT: '0',
     LOG_LEVEL: 'silent',
     DATA_DIR: dataDir,
+    // The n8n stand-ins listen on 127.0.0.1; the SSRF tests turn this off.
+    WEBHOOK_ALLOW_PRIVATE: 'true',
     ...(pg ? { DATABASE_URL: pg.url } : {}),
     ...options.env,
   });

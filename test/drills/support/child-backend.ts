@@ -33,7 +33,7 @@ export function createBotWithCli(env: Record<string, string>): { botId: number; 
 export async function startChildBackend(env: Record<string, string>): Promise<ChildBackend> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [ensureBuiltCli(), 'serve'], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), WEBHOOK_ALLOW_PRIVATE: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

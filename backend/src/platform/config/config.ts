@@ -6,6 +6,22 @@ const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
+/** One `host[:port]` entry of WEBHOOK_ALLOWED_HOSTS; the host as the URL parser writes it (lower case, 127.0.0.1 for 2130706433, [::1]). */
+const allowedHostSchema = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[^:/\s[\]@]+)(:\d{1,5})?$/, 'must be host or host:port')
+  .refine((entry) => URL.canParse(`http://${entry}`), 'must be host or host:port')
+  .transform((entry) => {
+    const port = /:(\d{1,5})$/.exec(entry)?.[1];
+    return { host: new URL(`http://${entry}`).hostname, port: port === undefined ? undefined : Number(port) };
+  });
+
+const allowedHostsSchema = z
+  .string()
+  .default('')
+  .transform((list) => list.split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''))
+  .pipe(z.array(allowedHostSchema));
+
 /**
  * Every environment variable the backend reads. The README's configuration table is this schema
  * in prose: keep the two in step.
@@ -51,6 +67,10 @@ export const configSchema = z.object({
   WEBCHAT_VISITOR_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** Web chat: the longest text a visitor may send (characters); longer is a 422. */
   WEBCHAT_MAX_TEXT: z.coerce.number().int().min(1).max(10_000).default(2000),
+  /** Webhooks and resume calls may go to loopback and private networks (a local n8n); link-local and metadata addresses stay refused. */
+  WEBHOOK_ALLOW_PRIVATE: booleanFromEnv.default(false),
+  /** Comma-separated host[:port] targets on a loopback or private address that webhooks and resume calls may reach. */
+  WEBHOOK_ALLOWED_HOSTS: allowedHostsSchema,
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
