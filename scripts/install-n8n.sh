@@ -19,7 +19,12 @@ cat > "$dir/package.json" <<JSON
 JSON
 cd "$dir"
 echo "installing n8n $N8N_VERSION into $dir (first run only, about 10 minutes)..." >&2
-( while sleep 30; do echo "  ...still installing n8n ($(du -sm node_modules 2>/dev/null | cut -f1) MB so far)" >&2; done ) &
+# Until npm has written node_modules there is no size to tell: "starting…" instead of "( MB so far)".
+( while sleep "${METABOT_N8N_PROGRESS_SECONDS:-30}"; do
+    mb=$(du -sm node_modules 2>/dev/null | cut -f1) || true
+    if [ -n "$mb" ]; then progress="$mb MB so far"; else progress="starting…"; fi
+    echo "  ...still installing n8n ($progress)" >&2
+  done ) &
 ticker=$!
 trap 'kill $ticker 2>/dev/null || true' EXIT
 npm install --ignore-scripts --no-audit --no-fund --loglevel=error >&2

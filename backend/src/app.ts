@@ -3,6 +3,7 @@ import pinoHttp from 'pino-http';
 import { botIdSchema, getBot } from './bots/bots';
 import { botsRouter } from './bots/routes';
 import { checkDatabase } from './platform/db/database';
+import { redactRequest } from './platform/logging/logger';
 import { messagesRouter } from './delivery/routes';
 import { telegramWebhookRouter } from './channels/telegram/routes';
 import { telegramSettingsRouter } from './channels/telegram/settings-routes';
@@ -35,6 +36,8 @@ export function createApp(ctx: Runtime): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Which address is the client's (req.ip, the web chat's rate limits): the socket's unless the operator says a proxy sets X-Forwarded-For.
+  app.set('trust proxy', ctx.config.TRUST_PROXY);
 
   app.use((req, res, next) => {
     const header = req.get('x-trace-id');
@@ -46,7 +49,7 @@ export function createApp(ctx: Runtime): Express {
   // pino-http logs each request at info; above that level it would only build two child loggers per
   // request for nothing (failures are logged by the error handler).
   if (ctx.logger.isLevelEnabled('info')) {
-    app.use(pinoHttp({ logger: ctx.logger, customProps: (_req, res) => ({ traceId: res.locals.traceId }), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+    app.use(pinoHttp({ logger: ctx.logger, serializers: { req: redactRequest }, customProps: (_req, res) => ({ traceId: res.locals.traceId }), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
   }
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));

@@ -6,6 +6,7 @@ import { type Config, loadConfig } from './platform/config/config';
 import { closeAppContext, createAppContext } from './platform/context';
 import { migrateToLatest } from './platform/db/database';
 import { createLogger } from './platform/logging/logger';
+import type { DestinationStream } from 'pino';
 import { createRuntime, type Runtime } from './runtime';
 import { startWorkers, type Workers } from './workers';
 
@@ -19,12 +20,14 @@ export interface RunningServer {
 export interface StartOptions {
   config?: Config;
   clock?: Clock;
+  /** Where the log goes instead of stdout (a test reading what a request logged). */
+  logDestination?: DestinationStream;
 }
 
 /** Migrates the database, starts the HTTP server and the background workers. */
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config = options.config ?? loadConfig();
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, { destination: options.logDestination });
   const ctx = createRuntime(createAppContext(config, { logger, clock: options.clock }));
   await migrateToLatest(ctx.db);
 

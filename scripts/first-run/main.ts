@@ -40,7 +40,7 @@ async function webChatLine(backendUrl: string, botId: number): Promise<string> {
 }
 
 async function run(options: Options): Promise<void> {
-  fs.mkdirSync(options.dataDir, { recursive: true });
+  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   // A throwaway check takes free ports; a kept data folder keeps its ports (n8n's webhook URLs, stored in subscriptions, carry them).
   const ports = options.temporaryData ? { backend: await freePort(), n8n: await freePort() } : { backend: options.port, n8n: options.n8nPort };
   if (!options.backendOnly) await ensureN8nInstalled();

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import knex from 'knex';
+import type { DestinationStream } from 'pino';
 import { loadConfig } from '../../src/platform/config/config';
 import type { Clock } from '../../src/platform/clock';
 import { createBot } from '../../src/bots/bots';
@@ -89,7 +90,7 @@ export function jsonRequest(baseUrl: string): TestBackend['request'] {
   };
 }
 
-export async function startTestBackend(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestBackend> {
+export async function startTestBackend(options: { env?: Record<string, string>; clock?: Clock; logDestination?: DestinationStream } = {}): Promise<TestBackend> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'metabot-test-'));
   const pg = testDatabaseUrl ? await createPostgresDatabase() : undefined;
   const config = loadConfig({
@@ -101,7 +102,7 @@ export async function startTestBackend(options: { env?: Record<string, string>; 
     ...(pg ? { DATABASE_URL: pg.url } : {}),
     ...options.env,
   });
-  const server = await startServer({ config, clock: options.clock });
+  const server = await startServer({ config, clock: options.clock, logDestination: options.logDestination });
 
   const request = jsonRequest(server.url);
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { MessageButton } from '../channel';
-import { fromJson, toJson } from '../../platform/db/database';
+import { fromJson, isPostgres, toJson } from '../../platform/db/database';
 
 /** What the browser renders of one message. Text is plain: the page sets it with textContent. */
 export const chatMessageBodySchema = z.object({
@@ -52,13 +52,41 @@ export interface NewChatMessage {
   now: number;
 }
 
-/** Appends one message; for a repeated clientId answers the row stored the first time. */
-export async function appendChatMessage(db: Knex, message: NewChatMessage): Promise<{ message: ChatMessage; repeated: boolean }> {
-  const row = { bot_id: message.botId, visitor_id: message.visitorId, direction: message.direction, client_id: message.clientId ?? null, body: toJson(message.body), created_at: message.now };
-  const inserted = (await db('webchat_messages').insert(row).onConflict(['visitor_id', 'client_id']).ignore().returning('*')) as Row[];
-  if (inserted.length > 0) return { message: toMessage(inserted[0]), repeated: false };
-  const existing = (await db('webchat_messages').where({ visitor_id: message.visitorId, client_id: message.clientId ?? null }).first()) as Row;
-  return { message: toMessage(existing), repeated: true };
+function rowOf(message: NewChatMessage) {
+  return { bot_id: message.botId, visitor_id: message.visitorId, direction: message.direction, client_id: message.clientId ?? null, body: toJson(message.body), created_at: message.now };
+}
+
+/** Appends one message of the bot (no clientId: nothing to repeat, no limit). */
+export async function appendChatMessage(db: Knex, message: NewChatMessage): Promise<ChatMessage> {
+  const [inserted] = (await db('webchat_messages').insert(rowOf(message)).returning('*')) as Row[];
+  return toMessage(inserted);
+}
+
+// The key space of the per-visitor lock (the two-integer form of PostgreSQL's advisory locks).
+const VISITOR_LOCK_CLASS = 6_060_417;
+
+const LIMITED_INSERT = `insert into webchat_messages (bot_id, visitor_id, direction, client_id, body, created_at)
+  select cast(? as integer), ?, ?, ?, ?, cast(? as bigint)
+  where (select count(*) from webchat_messages where visitor_id = ? and direction = 'in' and created_at >= ?) < ?
+  on conflict (visitor_id, client_id) do nothing
+  returning *`;
+
+/**
+ * Appends a visitor's action unless the visitor sent `max` since `since`: the count and the insert
+ * are one statement. SQLite runs it under its one writer; on PostgreSQL two such statements under
+ * READ COMMITTED would each count without the other's row, so a lock per visitor, held to commit,
+ * puts them in a row. Undefined when over the limit; a repeated clientId answers the stored row.
+ */
+export async function appendInboundWithin(db: Knex, message: NewChatMessage, limit: { max: number; since: number }): Promise<ChatMessage | undefined> {
+  const row = rowOf(message);
+  const inserted = await db.transaction(async (trx) => {
+    if (isPostgres(trx)) await trx.raw('select pg_advisory_xact_lock(?, hashtext(?))', [VISITOR_LOCK_CLASS, message.visitorId]);
+    const result = await trx.raw(LIMITED_INSERT, [row.bot_id, row.visitor_id, row.direction, row.client_id, row.body, row.created_at, row.visitor_id, limit.since, limit.max]);
+    return (Array.isArray(result) ? result : (result as { rows: Row[] }).rows) as Row[];
+  });
+  if (inserted.length > 0) return toMessage(inserted[0]);
+  const before = (await db('webchat_messages').where({ visitor_id: row.visitor_id, client_id: row.client_id }).first()) as Row | undefined;
+  return before && toMessage(before);
 }
 
 /** A visitor's messages after `afterId`, oldest first (a page at a time). */
@@ -71,12 +99,6 @@ export async function readHistory(db: Knex, botId: number, visitorId: string, af
 export async function recentMessages(db: Knex, visitorIds: string[], since: number): Promise<Array<ChatMessage & { visitorId: string; botId: number }>> {
   const rows = (await db('webchat_messages').whereIn('visitor_id', visitorIds).andWhere('created_at', '>=', since).orderBy('id')) as Row[];
   return rows.map((row) => ({ ...toMessage(row), visitorId: row.visitor_id, botId: row.bot_id }));
-}
-
-/** How many actions a visitor sent since `since` (the per-visitor rate limit). */
-export async function inboundCountSince(db: Knex, visitorId: string, since: number): Promise<number> {
-  const [row] = (await db('webchat_messages').where({ visitor_id: visitorId, direction: 'in' }).andWhere('created_at', '>=', since).count({ n: '*' })) as Array<{ n: number | string }>;
-  return Number(row?.n ?? 0);
 }
 
 /** The button with this callback data on one of the bot's messages to this visitor (a tap must match a button it was shown). */

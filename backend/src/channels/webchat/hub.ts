@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import type { InboundContext } from '../../inbound/hooks';
 import type { AppContext } from '../../platform/context';
 import { type ChatMessage, recentMessages } from './history';
+import type { WebchatLimits } from './limits';
 
 /**
  * The visitor connections (server-sent event streams) this process holds, and the push loop that
@@ -41,6 +42,7 @@ export class VisitorHub {
 
   add(connection: Connection): void {
     const set = this.byVisitor.get(connection.visitorId) ?? new Set();
+    this.closeOldest(set, set.size + 1 - this.ctx.config.WEBCHAT_STREAMS_PER_VISITOR);
     set.add(connection);
     this.byVisitor.set(connection.visitorId, set);
     this.timer ??= setInterval(() => this.nudge(), POLL_MS).unref();
@@ -55,6 +57,17 @@ export class VisitorHub {
     clearInterval(this.timer);
     clearInterval(this.heartbeat);
     this.timer = this.heartbeat = undefined;
+  }
+
+  /**
+   * Ends the `count` oldest streams of a visitor over the cap: the newest is the page the visitor is
+   * looking at, the oldest most likely a tab long gone or a phone's connection on a network it left.
+   */
+  private closeOldest(set: Set<Connection>, count: number): void {
+    for (const oldest of [...set].slice(0, Math.max(0, count))) {
+      set.delete(oldest);
+      oldest.res.end();
+    }
   }
 
   /** Polls now (coalesced: a poll in progress runs once more when it ends). */
@@ -87,7 +100,8 @@ export class VisitorHub {
   }
 }
 
-/** What the web chat needs beyond the inbound pipeline: this process's visitor connections. */
+/** What the web chat needs beyond the inbound pipeline: this process's visitor connections and rate limits. */
 export interface WebchatContext extends InboundContext {
   webchatHub: VisitorHub;
+  webchatLimits: WebchatLimits;
 }

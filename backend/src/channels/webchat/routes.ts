@@ -8,8 +8,9 @@ import { ApiError, unauthorized } from '../../platform/http/errors';
 import { forbidden, invalid, notFound, parseInput } from '../../platform/errors';
 import { handleInbound, type InboundResult } from '../../inbound/inbound';
 import type { inboundUpdateSchema } from '../inbound-update';
-import { appendChatMessage, type ChatMessageBody, findButton, inboundCountSince, readHistory } from './history';
+import { appendInboundWithin, type ChatMessageBody, findButton, readHistory } from './history';
 import { type Connection, pushMessage, type WebchatContext } from './hub';
+import type { WebchatAction } from './limits';
 import { chatPage, chatPagePolicy } from './page';
 import { originAllowed, webchatSettings } from './settings';
 import { issueVisitor, type Visitor, verifyVisitorToken } from './visitors';
@@ -109,23 +110,35 @@ async function hasListeners(ctx: AppContext, botId: number): Promise<boolean> {
   return Boolean(await ctx.db('subscriptions').where({ bot_id: botId }).first('id'));
 }
 
+function tooMany(res: Response, retryAfterSeconds: number, message: string): ApiError {
+  res.setHeader('Retry-After', String(retryAfterSeconds));
+  return new ApiError(429, message);
+}
+
+/** The token buckets of the client's address and of the bot (the address is express's req.ip: TRUST_PROXY decides). */
+function rateLimited(ctx: WebchatContext, action: WebchatAction) {
+  return (req: Request, res: Response, next: () => void) => {
+    const waitMs = ctx.webchatLimits.take(action, req.ip ?? req.socket.remoteAddress ?? '', res.locals.bot.id);
+    if (waitMs > 0) throw tooMany(res, Math.ceil(waitMs / 1000), 'Too many requests; wait a little');
+    next();
+  };
+}
+
 async function acceptUpdate(ctx: WebchatContext, req: Request, res: Response): Promise<void> {
   const chat = chatOf(res);
   const update = parseInput(updateSchema(ctx.config.WEBCHAT_MAX_TEXT), req.body, 'chat update');
   const now = ctx.clock.now();
-  if ((await inboundCountSince(ctx.db, chat.visitor.visitorId, now - RATE_WINDOW_MS)) >= ctx.config.WEBCHAT_VISITOR_PER_MINUTE) {
-    res.setHeader('Retry-After', '10');
-    throw new ApiError(429, 'Too many messages; wait a little');
-  }
   const body = await inboundBody(ctx, chat, update);
-  const stored = await appendChatMessage(ctx.db, { botId: chat.bot.id, visitorId: chat.visitor.visitorId, direction: 'in', body, clientId: update.id, now });
+  const limit = { max: ctx.config.WEBCHAT_VISITOR_PER_MINUTE, since: now - RATE_WINDOW_MS };
+  const stored = await appendInboundWithin(ctx.db, { botId: chat.bot.id, visitorId: chat.visitor.visitorId, direction: 'in', body, clientId: update.id, now }, limit);
+  if (!stored) throw tooMany(res, 10, 'Too many messages; wait a little');
   ctx.webchatHub.nudge();
   const language = languageOf(req);
   const base = { botId: chat.bot.id, channel: 'webchat' as const, chatId: chat.visitor.visitorId, updateId: `${chat.visitor.visitorId}:${update.id}`, profile: language ? { language } : {} };
   const result: InboundResult = await handleInbound(ctx, toInbound(update, base));
   const reply = result.reply ? await sendToVisitor(ctx, chat.bot.id, chat.visitor.visitorId, chatBody(result.reply)) : undefined;
   const typing = !result.duplicate && !reply && update.kind !== 'start' && (await hasListeners(ctx, chat.bot.id));
-  res.status(202).json({ success: true, message: stored.message, reply: reply ?? null, typing, trace_id: result.traceId ?? res.locals.traceId });
+  res.status(202).json({ success: true, message: stored, reply: reply ?? null, typing, trace_id: result.traceId ?? res.locals.traceId });
 }
 
 /** A server-sent event stream of the visitor's messages: history after `after`, then live pushes. */
@@ -167,7 +180,7 @@ export function webchatRouter(ctx: WebchatContext): Router {
 
   const api = Router({ mergeParams: true });
   api.use(chatBot(ctx));
-  api.post('/visitors', (_req, res) => void res.status(201).json({ success: true, ...issueVisitor(ctx, res.locals.bot.id) }));
+  api.post('/visitors', rateLimited(ctx, 'visitors'), (_req, res) => void res.status(201).json({ success: true, ...issueVisitor(ctx, res.locals.bot.id) }));
   api.use(visitorAuth(ctx));
   api.get('/history', async (req, res) => {
     const { bot, visitor } = chatOf(res);
@@ -176,8 +189,8 @@ export function webchatRouter(ctx: WebchatContext): Router {
   });
   // HEAD would otherwise open a stream that never ends and has no body to send: answer at once.
   api.head('/events', (_req, res) => void res.status(200).type('text/event-stream').end());
-  api.get('/events', (req, res) => streamEvents(ctx, req, res));
-  api.post('/updates', jsonBody({ limit: '16kb' }), (req, res) => acceptUpdate(ctx, req, res));
+  api.get('/events', rateLimited(ctx, 'streams'), (req, res) => streamEvents(ctx, req, res));
+  api.post('/updates', rateLimited(ctx, 'updates'), jsonBody({ limit: '16kb' }), (req, res) => acceptUpdate(ctx, req, res));
   router.use('/chat/:botId/api', api);
   return router;
 }

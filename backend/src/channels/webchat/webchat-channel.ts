@@ -30,7 +30,7 @@ export function chatBody(rendered: RenderedMessage): ChatMessageBody {
 
 /** Writes a message to a visitor: the history row is the mailbox; connections here get it at once, others at their next poll. */
 export async function sendToVisitor(ctx: WebchatContext, botId: number, visitorId: string, body: ChatMessageBody): Promise<ChatMessage> {
-  const { message } = await appendChatMessage(ctx.db, { botId, visitorId, direction: 'out', body, now: ctx.clock.now() });
+  const message = await appendChatMessage(ctx.db, { botId, visitorId, direction: 'out', body, now: ctx.clock.now() });
   ctx.webchatHub.nudge();
   return message;
 }

@@ -23,12 +23,31 @@ const allowedHostsSchema = z
   .pipe(z.array(allowedHostSchema));
 
 /**
+ * Express's `trust proxy`: `false` (the socket's address is the client's), `true` (the left-most
+ * X-Forwarded-For, only behind a proxy that overwrites it), a hop count, or the proxies' addresses
+ * and subnets (`loopback, 10.0.0.0/8`).
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .min(1)
+  .transform((value): boolean | number | string[] => {
+    if (/^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
+    if (/^\d+$/.test(value)) return Number(value);
+    return value.split(',').map((part) => part.trim());
+  });
+
+/** A web-chat token bucket: so many a minute, a minute's worth at once. */
+const perMinute = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+/**
  * Every environment variable the backend reads. The README's configuration table is this schema
  * in prose: keep the two in step.
  */
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
+  TRUST_PROXY: trustProxy.default(false),
   PUBLIC_URL: z.url().optional(),
   DATABASE_URL: z
     .string()
@@ -45,6 +64,11 @@ export const configSchema = z.object({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`')
     .optional(),
+  /**
+   * Where the generated key is kept when SECRET_KEY is unset (default DATA_DIR/secret.key). Outside
+   * DATA_DIR, a copy of the data folder (a backup, a stolen disk image) does not carry its own key.
+   */
+  SECRET_KEY_FILE: z.string().min(1).optional(),
   WORKERS_ENABLED: booleanFromEnv.default(true),
   TELEGRAM_API_ROOT: z.url().transform((url) => url.replace(/\/$/, '')).default('https://api.telegram.org'),
   TELEGRAM_MODE: z.enum(['polling', 'webhook']).default('polling'),
@@ -65,6 +89,18 @@ export const configSchema = z.object({
   DEFAULT_PHONE_COUNTRY: phoneCountrySchema.default('RU'),
   /** Web chat: messages (texts, taps, contacts) one visitor may send per minute; more is a 429. */
   WEBCHAT_VISITOR_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /**
+   * Web chat, per client address (TRUST_PROXY decides which) and per bot across all addresses: new
+   * visitors, updates and event streams a minute. A browser makes one visitor and a few streams.
+   */
+  WEBCHAT_IP_VISITORS_PER_MINUTE: perMinute(20),
+  WEBCHAT_BOT_VISITORS_PER_MINUTE: perMinute(600),
+  WEBCHAT_IP_UPDATES_PER_MINUTE: perMinute(120),
+  WEBCHAT_BOT_UPDATES_PER_MINUTE: perMinute(3000),
+  WEBCHAT_IP_STREAMS_PER_MINUTE: perMinute(60),
+  WEBCHAT_BOT_STREAMS_PER_MINUTE: perMinute(3000),
+  /** Web chat: event streams one visitor may hold open in this process; a new one closes the oldest. */
+  WEBCHAT_STREAMS_PER_VISITOR: z.coerce.number().int().min(1).default(3),
   /** Web chat: the longest text a visitor may send (characters); longer is a 422. */
   WEBCHAT_MAX_TEXT: z.coerce.number().int().min(1).max(10_000).default(2000),
   /** Webhooks and resume calls may go to loopback and private networks (a local n8n); link-local and metadata addresses stay refused. */
@@ -78,6 +114,8 @@ export type RawConfig = z.infer<typeof configSchema>;
 export interface Config extends RawConfig {
   /** Where SQLite keeps its file when DATABASE_URL is unset. */
   sqliteFile: string;
+  /** The generated key's file (SECRET_KEY_FILE or DATA_DIR/secret.key), read when SECRET_KEY is unset. */
+  secretKeyFile: string;
   /** The base URL this server is reachable at (PUBLIC_URL or derived from HOST:PORT). */
   publicUrl: string;
 }
@@ -100,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     ...raw,
     sqliteFile: path.resolve(raw.DATA_DIR, 'metabot.sqlite'),
+    secretKeyFile: path.resolve(raw.SECRET_KEY_FILE ?? path.join(raw.DATA_DIR, 'secret.key')),
     publicUrl: (raw.PUBLIC_URL ?? `http://${raw.HOST === '0.0.0.0' ? '127.0.0.1' : raw.HOST}:${raw.PORT}`).replace(/\/$/, ''),
   };
 }

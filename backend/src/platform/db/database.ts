@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import type { Config } from '../config/config';
+import { makePrivateDir, makePrivateFile, restrictExisting } from '../private-files';
 import { migrationSource } from './migrations/index';
 import { registerSqliteFunctions } from './sqlite-functions';
 
@@ -21,7 +21,11 @@ export function createDatabase(config: Pick<Config, 'DATABASE_URL' | 'sqliteFile
   if (config.DATABASE_URL) {
     return knex({ client: 'pg', connection: config.DATABASE_URL, pool: { min: 0, max: 10 } });
   }
-  fs.mkdirSync(path.dirname(config.sqliteFile), { recursive: true });
+  makePrivateDir(path.dirname(config.sqliteFile));
+  // SQLite gives the -wal and -shm files it creates the mode of the database file; ones left by an
+  // earlier version are tightened here.
+  makePrivateFile(config.sqliteFile);
+  restrictExisting([`${config.sqliteFile}-wal`, `${config.sqliteFile}-shm`]);
   const db = knex({
     client: 'better-sqlite3',
     connection: { filename: config.sqliteFile },

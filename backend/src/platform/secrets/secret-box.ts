@@ -2,16 +2,17 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AppContext } from '../context';
+import { makePrivateDir } from '../private-files';
 
 const keys = new Map<string, Buffer>();
 
 /**
- * The 32-byte key for secrets at rest: SECRET_KEY, or a key generated once into
- * `${DATA_DIR}/secret.key` (mode 0600) so a laptop setup works without configuration.
+ * The 32-byte key for secrets at rest: SECRET_KEY, or a key generated once into `SECRET_KEY_FILE`
+ * (default `${DATA_DIR}/secret.key`, mode 0600) so a laptop setup works without configuration.
  */
 export function secretKey(ctx: Pick<AppContext, 'config' | 'logger'>): Buffer {
   if (ctx.config.SECRET_KEY) return Buffer.from(ctx.config.SECRET_KEY, 'hex');
-  const file = path.resolve(ctx.config.DATA_DIR, 'secret.key');
+  const file = ctx.config.secretKeyFile;
   const cached = keys.get(file);
   if (cached) return cached;
   let hex: string;
@@ -19,9 +20,10 @@ export function secretKey(ctx: Pick<AppContext, 'config' | 'logger'>): Buffer {
     hex = fs.readFileSync(file, 'utf8').trim();
   } catch {
     hex = crypto.randomBytes(32).toString('hex');
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // A missing folder is made 0700; an existing one is the operator's choice (SECRET_KEY_FILE may point anywhere).
+    if (!fs.existsSync(path.dirname(file))) makePrivateDir(path.dirname(file));
     try {
-      fs.writeFileSync(file, `${hex}\n`, { mode: 0o600, flag: 'wx' });
+      writeNewPrivateFile(file, `${hex}\n`);
       ctx.logger.warn({ file }, 'SECRET_KEY is not set: generated a key for secrets at rest; keep this file (or set SECRET_KEY) or stored bot tokens cannot be read');
     } catch {
       hex = fs.readFileSync(file, 'utf8').trim(); // another process wrote it first
@@ -31,6 +33,17 @@ export function secretKey(ctx: Pick<AppContext, 'config' | 'logger'>): Buffer {
   const key = Buffer.from(hex, 'hex');
   keys.set(file, key);
   return key;
+}
+
+/** Writes a file that must not exist yet (`wx`: another process may be writing it), 0600 whatever the umask. */
+function writeNewPrivateFile(file: string, text: string): void {
+  const fd = fs.openSync(file, 'wx', 0o600);
+  try {
+    fs.fchmodSync(fd, 0o600);
+    fs.writeFileSync(fd, text);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** AES-256-GCM; the output carries its IV and tag: `iv.tag.ciphertext` in base64url. */
