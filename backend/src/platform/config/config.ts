@@ -51,6 +51,10 @@ export const configSchema = z.object({
   WEBCHAT_VISITOR_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** Web chat: the longest text a visitor may send (characters); longer is a 422. */
   WEBCHAT_MAX_TEXT: z.coerce.number().int().min(1).max(10_000).default(2000),
+  /** Set: `/metrics` on the main port answers a bearer request with this token. Unset: it is not served there. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Set: `/metrics` without a token on 127.0.0.1 at this port (`0` picks a free one). Unset: no such listener. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
