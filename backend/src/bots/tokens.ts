@@ -68,7 +68,7 @@ function defaultScopes(aliases: readonly string[]): Scope[] {
 /** One line a person reads: which scopes on which aliases. */
 export function describeRights(grant: Pick<TokenGrant, 'aliases' | 'scopes'>): string {
   const aliases = isAliasScoped(grant.aliases) ? `aliases ${grant.aliases.join(', ')}` : 'every alias';
-  return `scopes ${grant.scopes.join(', ')} on ${aliases}`;
+  return `scopes ${grant.scopes.join(', ') || 'none'} on ${aliases}`;
 }
 
 const TOKEN_PATTERN = /^mbt_([a-z0-9]{12})\.([A-Za-z0-9_-]{43})$/;
