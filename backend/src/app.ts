@@ -1,6 +1,5 @@
 import express, { type Express } from 'express';
 import pinoHttp from 'pino-http';
-import { botIdSchema, getBot } from './bots/bots';
 import { botsRouter } from './bots/routes';
 import { checkDatabase } from './platform/db/database';
 import { redactRequest } from './platform/logging/logger';
@@ -14,22 +13,22 @@ import { identityRouter } from './identity/routes';
 import { mapsRouter } from './maps/routes';
 import { tablesRouter } from './tables/routes';
 import { getMapVersion } from './maps/maps';
-import { metricsRegistry } from './platform/metrics/metrics';
+import { metricsRouter } from './platform/metrics/metrics-routes';
 import { apiDocumentOf } from './platform/openapi/document';
 import { botDocument } from './maps/openapi';
 import type { Runtime } from './runtime';
-import { swaggerAssets, swaggerPage } from './platform/openapi/swagger-page';
+import { swaggerAssets, swaggerPage, tokenSwaggerPage } from './platform/openapi/swagger-page';
 import { newTraceId, traceIdSchema } from './traces/traces';
 import { tracesRouter } from './traces/routes';
-import { authenticate } from './bots/access';
+import { authenticate, botAccess } from './bots/access';
+import { grantAllowsAlias } from './bots/tokens';
 import { ApiError, errorHandler, sendError } from './platform/http/errors';
 import { jsonBody } from './platform/http/json-body';
-import { notFound } from './platform/errors';
 import './platform/http/locals';
 
 /**
- * The HTTP surface. Public: health, metrics, OpenAPI and Swagger UI. Everything under /api/v1 needs
- * a bearer token; each capability's router is mounted here and registers its OpenAPI description
+ * The HTTP surface. Public: health, the API's OpenAPI document and Swagger UI. A bot's document
+ * (its map) and everything under /api/v1 need a bearer token, `/metrics` METRICS_TOKEN; each capability's router is mounted here and registers its OpenAPI description
  * into the runtime's registry as it is built.
  */
 export function createApp(ctx: Runtime): Express {
@@ -57,23 +56,22 @@ export function createApp(ctx: Runtime): Express {
     const database = await checkDatabase(ctx.db);
     res.status(database === 'ok' ? 200 : 503).json({ status: database === 'ok' ? 'ready' : 'unavailable', database });
   });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
-  });
+  if (ctx.config.METRICS_TOKEN) app.use(metricsRouter(ctx.config.METRICS_TOKEN));
 
   const apiDocument = apiDocumentOf(ctx.docs);
   app.get('/openapi.json', (_req, res) => void res.json(apiDocument(ctx.config.publicUrl)));
-  app.get('/docs/:botId/openapi.json', async (req, res) => {
-    const botId = botIdSchema.safeParse(req.params.botId);
-    const bot = botId.success ? await getBot(ctx, botId.data) : undefined;
-    if (!bot) throw notFound('Unknown bot');
-    res.json(botDocument(apiDocument(ctx.config.publicUrl), bot, await getMapVersion(ctx, bot.id)));
+  // A map is the bot's business: readable with a token that may read it or call it, and only the
+  // aliases that token may call.
+  app.get('/docs/:botId/openapi.json', authenticate(ctx), botAccess(ctx, ['maps', 'call']), async (_req, res) => {
+    const { bot, grant } = res.locals;
+    const map = await getMapVersion(ctx, bot.id);
+    res.json(botDocument(apiDocument(ctx.config.publicUrl), bot, map, (alias) => grantAllowsAlias(grant, alias)));
   });
   app.use(swaggerAssets());
   app.get('/docs', (_req, res) => void res.send(swaggerPage('Metabot backend API', '/openapi.json')));
   app.get('/docs/:botId', (req, res) => {
     const botId = encodeURIComponent(req.params.botId);
-    res.send(swaggerPage('Bot integration endpoints', `/docs/${botId}/openapi.json`));
+    res.send(tokenSwaggerPage('Bot integration endpoints', `/docs/${botId}/openapi.json`));
   });
 
   app.use(telegramWebhookRouter(ctx));

@@ -5,6 +5,7 @@ import type { Clock } from './platform/clock';
 import { type Config, loadConfig } from './platform/config/config';
 import { closeAppContext, createAppContext } from './platform/context';
 import { migrateToLatest } from './platform/db/database';
+import { startMetricsListener } from './platform/metrics/metrics-routes';
 import { createLogger } from './platform/logging/logger';
 import type { DestinationStream } from 'pino';
 import { createRuntime, type Runtime } from './runtime';
@@ -14,6 +15,8 @@ export interface RunningServer {
   ctx: Runtime;
   url: string;
   port: number;
+  /** The loopback listener that serves `/metrics` without a token, when METRICS_PORT is set. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -39,6 +42,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
   if (config.PORT === 0 && !config.PUBLIC_URL) ctx.config = { ...config, publicUrl: url };
+  const metrics = config.METRICS_PORT === undefined ? undefined : await startMetricsListener(config.METRICS_PORT);
   const workers: Workers | undefined = config.WORKERS_ENABLED ? startWorkers(ctx) : undefined;
   logger.info({ url, database: config.DATABASE_URL ? 'postgresql' : config.sqliteFile }, 'metabot backend listening');
 
@@ -46,8 +50,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     ctx,
     url,
     port,
+    metricsUrl: metrics?.url,
     async close() {
       await workers?.stop();
+      await metrics?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await closeAppContext(ctx);

@@ -11,6 +11,8 @@ import { countPerChat, drillCase, metric, recordFigures } from './support/drills
  */
 const adminUrl = process.env.TEST_DATABASE_URL ?? process.env.TEST_POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
 
+const METRICS_TOKEN = 'scale-out-drill-metrics';
+
 const cases = ([{ recipients: 600 }, { recipients: 3000, long: true }] as Array<{ recipients: number; long?: boolean }>).map(drillCase);
 
 describe.each(cases)('two backend processes on one PostgreSQL', ({ recipients, run }) => {
@@ -22,7 +24,7 @@ describe.each(cases)('two backend processes on one PostgreSQL', ({ recipients, r
       BENCH_TELEGRAM_TOKEN: telegram.token,
       BENCH_LEADS: String(recipients),
       BENCH_DATABASE_URL: database.url,
-      BENCH_ENV: JSON.stringify({ TELEGRAM_API_ROOT: standin.apiRoot }),
+      BENCH_ENV: JSON.stringify({ TELEGRAM_API_ROOT: standin.apiRoot, METRICS_TOKEN }),
     };
     const processes: ChildServer[] = [];
     try {
@@ -39,7 +41,7 @@ describe.each(cases)('two backend processes on one PostgreSQL', ({ recipients, r
       const perChat = countPerChat(telegram.messages);
       expect(perChat.size).toBe(recipients);
       expect([...perChat.values()].every((n) => n === 1)).toBe(true);
-      const sentBy = await Promise.all(processes.map(async (p) => metric(await (await fetch(`${p.url}/metrics`)).text(), 'metabot_messages_sent_total')));
+      const sentBy = await Promise.all(processes.map(async (p) => metric(await (await fetch(`${p.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text(), 'metabot_messages_sent_total')));
       expect(sentBy.every((n) => n > 0)).toBe(true);
       expect(sentBy[0] + sentBy[1]).toBe(recipients);
       const busiestSecond = busiestWindow(telegram.messages.map((m) => m.at), 1000);

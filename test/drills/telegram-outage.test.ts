@@ -24,10 +24,10 @@ const outages = ([
 
 async function setup(env: Record<string, string>, from: number) {
   const standin = await TelegramStandin.start();
-  const backend = await startDeliveryBackend(standin, env);
+  const backend = await startDeliveryBackend(standin, { METRICS_PORT: '0', ...env });
   const bot = await createTelegramBot(backend, standin);
   const leads = await seedLinkedLeads(backend.ctx.db, bot.botId, range(from, RECIPIENTS));
-  const metrics = async () => (await backend.request('GET', '/metrics')).body as string;
+  const metrics = async () => (await fetch(`${backend.metricsUrl}/metrics`)).text();
   const send = async (text: string) => {
     const res = await backend.request('POST', `/api/v1/bots/${bot.botId}/messages`, { token: bot.token, body: { userIds: leads.map((l) => l.userId), text } });
     expect(res.status).toBe(202);

@@ -21,16 +21,20 @@ export function authenticate(ctx: AppContext): RequestHandler {
 }
 
 /**
- * For routes under /bots/:botId: the token must be for this bot and carry `scope` (if given); the bot must
- * exist. Order follows the integration contract: 403 for a foreign bot before 404 for an unknown one.
+ * For routes under /bots/:botId: the token must be for this bot and carry `scope` (if given; one of
+ * them for a list); the bot must exist. Order follows the integration contract: 403 for a foreign
+ * bot before 404 for an unknown one.
  */
-export function botAccess(ctx: AppContext, scope?: Scope): RequestHandler {
+export function botAccess(ctx: AppContext, scope?: Scope | readonly Scope[]): RequestHandler {
+  const anyOf: readonly Scope[] = scope === undefined ? [] : typeof scope === 'string' ? [scope] : scope;
   return async (req, res, next) => {
     const botId = botIdSchema.safeParse(req.params.botId);
     if (!botId.success) throw notFound('Unknown bot');
     const { grant } = res.locals;
     if (grant.botId !== null && grant.botId !== botId.data) throw forbidden('This token has no rights for this bot');
-    if (scope && !grant.scopes.includes(scope)) throw forbidden(`This token lacks the "${scope}" scope`);
+    if (anyOf.length > 0 && !anyOf.some((s) => grant.scopes.includes(s))) {
+      throw forbidden(`This token lacks the ${anyOf.map((s) => `"${s}"`).join(' or ')} scope`);
+    }
     const bot = await getBot(ctx, botId.data);
     if (!bot) throw notFound('Unknown bot');
     res.locals.bot = bot;

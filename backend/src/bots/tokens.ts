@@ -12,12 +12,21 @@ export const aliasGlobSchema = z
   .max(200)
   .regex(/^[A-Za-z0-9/_\-*?{},]+$/, 'alias globs use letters, digits, / _ - and * ? { } ,');
 
-export const createTokenSchema = z.object({
-  botId: z.number().int().positive().nullable(),
-  name: z.string().max(200).default(''),
-  aliases: z.array(aliasGlobSchema).default(['**']),
-  scopes: z.array(scopeSchema).default([...SCOPES]),
-});
+/** The alias globs of a token that may call every alias. */
+const EVERY_ALIAS = '**';
+
+/**
+ * Scopes default by what the token is for: alias globs describe an integration that calls those
+ * aliases, so it gets `call` only; a token for the whole bot gets every scope. Given scopes win.
+ */
+export const createTokenSchema = z
+  .object({
+    botId: z.number().int().positive().nullable(),
+    name: z.string().max(200).default(''),
+    aliases: z.array(aliasGlobSchema).default([EVERY_ALIAS]),
+    scopes: z.array(scopeSchema).optional(),
+  })
+  .transform((data) => ({ ...data, scopes: data.scopes ?? defaultScopes(data.aliases) }));
 export type CreateTokenInput = z.input<typeof createTokenSchema>;
 
 /** What a verified token allows. `botId: null` is an all-bots token. */
@@ -45,6 +54,21 @@ interface TokenRow {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+}
+
+/** A token limited to some aliases (no `**`): its other rights are bounded by those aliases too. */
+export function isAliasScoped(aliases: readonly string[]): boolean {
+  return !aliases.includes(EVERY_ALIAS);
+}
+
+function defaultScopes(aliases: readonly string[]): Scope[] {
+  return isAliasScoped(aliases) ? ['call'] : [...SCOPES];
+}
+
+/** One line a person reads: which scopes on which aliases. */
+export function describeRights(grant: Pick<TokenGrant, 'aliases' | 'scopes'>): string {
+  const aliases = isAliasScoped(grant.aliases) ? `aliases ${grant.aliases.join(', ')}` : 'every alias';
+  return `scopes ${grant.scopes.join(', ') || 'none'} on ${aliases}`;
 }
 
 const TOKEN_PATTERN = /^mbt_([a-z0-9]{12})\.([A-Za-z0-9_-]{43})$/;

@@ -36,14 +36,14 @@ export function messagesRouter(ctx: AppContext, docs: OpenAPIRegistry): Router {
   documentRoutes(docs);
   const router = Router();
   router.post('/bots/:botId/messages', botAccess(ctx, 'messages'), async (req, res) => {
-    const { bot, traceId } = res.locals;
+    const { bot, grant, traceId } = res.locals;
     const key = idempotencyKeyOf(req);
     const dryRun = isDryRun(req);
     const request = parseInput(sendMessageSchema, req.body, 'message');
 
     const accept = async (trx: typeof ctx.db) => asAnswer(await acceptMessage(trx, ctx, bot, request, { traceId, dryRun }));
     const answer = key && !dryRun
-      ? await oncePerKey(ctx, { botId: bot.id, key, hash: requestHash({ messages: req.body }) }, accept)
+      ? await oncePerKey(ctx, { botId: bot.id, tokenId: grant.tokenId, endpoint: 'messages', key, hash: requestHash({ messages: req.body }) }, accept)
       : await ctx.db.transaction(accept);
     if (answer.statusCode === 202) ctx.wakeups.wake(DELIVERY_LOOP);
     res.status(answer.statusCode).json(answer.body);

@@ -10,6 +10,7 @@ import {
   MAX_SUBSCRIPTIONS_PER_BOT,
   type Subscription,
   TooManySubscriptionsError,
+  boundByTokenAliases,
   createSubscription,
   createSubscriptionSchema,
   deleteSubscription,
@@ -39,7 +40,7 @@ export function eventsRouter(ctx: AppContext, docs: OpenAPIRegistry): Router {
   const access = botAccess(ctx, 'subscriptions');
 
   router.post('/bots/:botId/subscriptions', access, async (req, res) => {
-    const input = parseInput(createSubscriptionSchema, req.body, 'subscription');
+    const input = boundByTokenAliases(parseInput(createSubscriptionSchema, req.body, 'subscription'), res.locals.grant.aliases);
     try {
       const { subscription, secret } = await createSubscription(ctx, res.locals.bot.id, input);
       res.status(201).json({ success: true, subscription: { ...publicSubscription(subscription), secret }, trace_id: res.locals.traceId });
@@ -123,7 +124,7 @@ function documentRoutes(docs: OpenAPIRegistry): void {
     path: '/api/v1/bots/{botId}/subscriptions',
     summary: 'Subscribe a webhook (an n8n Metabot Trigger) to this bot\'s events',
     description:
-      'Events of the listed types (`*` for all) are POSTed to `url`, signed with `secret` (shown only here): header `X-Metabot-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. `aliases` (globs) narrow `endpoint.called` events. Events no subscription wanted in the last EVENT_RETENTION_HOURS are delivered to a new matching subscription.',
+      'Events of the listed types (`*` for all) are POSTed to `url`, signed with `secret` (shown only here): header `X-Metabot-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. `aliases` (globs) narrow `endpoint.called` events. A token limited to alias globs may subscribe to `endpoint.called` only, with its own globs or plain aliases inside them (403 otherwise). Events no subscription wanted in the last EVENT_RETENTION_HOURS are delivered to a new matching subscription.',
     request: { params: botPathParams, body: { content: json(createSubscriptionSchema) } },
     responses: { 201: { description: 'Created', content: ok({ subscription: subscriptionSchema.extend({ secret: z.string() }) }) }, ...errorResponses('subscriptions') },
   });

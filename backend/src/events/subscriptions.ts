@@ -1,7 +1,9 @@
 import crypto from 'node:crypto';
 import picomatch from 'picomatch';
 import { z } from 'zod';
+import { isAliasScoped } from '../bots/tokens';
 import type { AppContext } from '../platform/context';
+import { forbidden } from '../platform/errors';
 import { fromJson, toJson } from '../platform/db/database';
 import { assertCallableTarget, callableUrlSchema } from '../platform/http/outbound-target';
 import { decryptSecret, encryptSecret, secretKey } from '../platform/secrets/secret-box';
@@ -30,6 +32,27 @@ export const createSubscriptionSchema = z
   })
   .meta({ id: 'CreateSubscription' });
 export type CreateSubscriptionInput = z.output<typeof createSubscriptionSchema>;
+
+/** An alias with no glob characters. */
+const plainAliasSchema = z.string().regex(/^[A-Za-z0-9_\-/.]+$/);
+
+/**
+ * What a token limited to alias globs may subscribe to: `endpoint.called` of aliases inside its
+ * globs. The other events (messages, buttons, user changes) are about people, not aliases, so no
+ * glob bounds them and such a token gets none. A glob must be one of the token's own or a plain
+ * alias one of them matches (whether one glob lies inside another is not decided here); without
+ * globs the subscription takes the token's.
+ */
+export function boundByTokenAliases(input: CreateSubscriptionInput, tokenAliases: string[]): CreateSubscriptionInput {
+  if (!isAliasScoped(tokenAliases)) return input;
+  if (input.events.some((type) => type !== 'endpoint.called')) {
+    throw forbidden('A token limited to aliases may only subscribe to endpoint.called');
+  }
+  const inside = (glob: string) => tokenAliases.includes(glob) || (plainAliasSchema.safeParse(glob).success && picomatch.isMatch(glob, tokenAliases));
+  const outside = input.aliases.filter((glob) => !inside(glob));
+  if (outside.length > 0) throw forbidden(`Outside this token's aliases: ${outside.join(', ')}`);
+  return { ...input, aliases: input.aliases.length > 0 ? input.aliases : tokenAliases };
+}
 
 export interface Subscription {
   id: string;

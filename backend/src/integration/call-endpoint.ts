@@ -123,7 +123,7 @@ export function callEndpointRouter(ctx: MapsContext, docs: OpenAPIRegistry): Rou
     const answer = key
       ? await oncePerKey(
           ctx,
-          { botId: bot.id, key, hash: requestHash({ alias: alias.data, body: req.body }) },
+          { botId: bot.id, tokenId: grant.tokenId, endpoint: 'call', key, hash: requestHash({ alias: alias.data, body: req.body }) },
           async (trx) => accepted((await writeCalls(trx, ctx, [call]))[0]),
         )
       : accepted(await writeCall(call));

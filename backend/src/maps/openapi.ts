@@ -2,10 +2,13 @@ import type { Bot } from '../bots/bots';
 import type { OpenApiDocument } from '../platform/openapi/document';
 import type { StoredMap } from './maps';
 
-/** One bot's integration endpoints, each alias of its communication map an operation of its own. */
-export function botDocument(base: OpenApiDocument, bot: Bot, map: StoredMap | undefined): OpenApiDocument {
+/**
+ * One bot's integration endpoints, each alias of its communication map that `shows` lets through an
+ * operation of its own.
+ */
+export function botDocument(base: OpenApiDocument, bot: Bot, map: StoredMap | undefined, shows: (alias: string) => boolean): OpenApiDocument {
   const paths: Record<string, unknown> = {};
-  for (const endpoint of map?.document.endpoints ?? []) {
+  for (const endpoint of (map?.document.endpoints ?? []).filter((e) => shows(e.alias))) {
     paths[`/api/v1/bots/${bot.id}/call/${endpoint.alias}`] = {
       post: {
         tags: [endpoint.alias.split('/')[0]],

@@ -50,6 +50,10 @@ describe('metabot-backend CLI', () => {
     expect(payments).toMatchObject({ aliases: ['payments/*'], scopes: ['call'] });
     const listed = JSON.stringify(json('token', 'list'));
     expect(listed).not.toContain(payments.token.split('.')[1]);
+    // Alias globs without --scope: an integration's key, not an administrator's.
+    const defaulted = json('token', 'create', '--bot', String(bot.id), '--alias', 'payments/*');
+    expect(defaulted).toMatchObject({ scopes: ['call'], rights: 'scopes call on aliases payments/*' });
+    expect(json('token', 'list', '--bot', String(bot.id)).find((t: { tokenId: string }) => t.tokenId === defaulted.tokenId).rights).toBe('scopes call on aliases payments/*');
 
     const call = (alias: string, params: object) =>
       backend.request('POST', `/api/v1/bots/${bot.id}/call/${alias}`, { token: payments.token, body: { script_request_params: params } });

@@ -107,6 +107,10 @@ export const configSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE: booleanFromEnv.default(false),
   /** Comma-separated host[:port] targets on a loopback or private address that webhooks and resume calls may reach. */
   WEBHOOK_ALLOWED_HOSTS: allowedHostsSchema,
+  /** Set: `/metrics` on the main port answers a bearer request with this token. Unset: it is not served there. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Set: `/metrics` without a token on 127.0.0.1 at this port (`0` picks a free one). Unset: no such listener. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -30,6 +30,8 @@ function canonicalJson(value: unknown): string {
 
 interface KeyRow {
   bot_id: number;
+  token_id: string;
+  endpoint: string;
   key: string;
   request_hash: string;
   status_code: number;
@@ -37,23 +39,44 @@ interface KeyRow {
   created_at: number;
 }
 
+/** Whose key it is: a key of one token on one endpoint means nothing to another token or endpoint. */
+export interface KeyOwner {
+  botId: number;
+  tokenId: string;
+  /** A name per route, e.g. `call` or `messages`. */
+  endpoint: string;
+}
+
 /**
- * Runs `work` once per (bot, key): the key row and whatever `work` writes commit together. A repeat
- * with the same request gets the first answer back; a repeat with another request is refused.
- * Keys older than `ttlMs` are forgotten.
+ * The owner of rows written before keys had one (migration 0010): honoured for every token and
+ * endpoint of the bot until they expire, so a retry across the upgrade does not run twice.
+ */
+const LEGACY_KEY_OWNER = '';
+
+function keyRows(db: Knex, owner: KeyOwner, key: string) {
+  return db<KeyRow>('idempotency_keys')
+    .where({ bot_id: owner.botId, key })
+    .where((q) => q.where({ token_id: owner.tokenId, endpoint: owner.endpoint }).orWhere({ token_id: LEGACY_KEY_OWNER, endpoint: LEGACY_KEY_OWNER }))
+    .orderBy('token_id', 'desc');
+}
+
+/**
+ * Runs `work` once per (bot, token, endpoint, key): the key row and whatever `work` writes commit
+ * together. A repeat with the same request gets the first answer back; a repeat with another request
+ * is refused. Keys older than `ttlMs` are forgotten.
  */
 export async function oncePerKey(
   ctx: AppContext,
-  options: { botId: number; key: string; hash: string },
+  options: KeyOwner & { key: string; hash: string },
   work: (trx: Knex.Transaction) => Promise<StoredAnswer>,
 ): Promise<StoredAnswer & { replayed: boolean }> {
   const { db } = ctx;
-  const { botId, key, hash } = options;
+  const { key, hash, ...owner } = options;
   const now = ctx.clock.now();
-  const ttlMs = keyTtlMs(ctx);
-  const existing = await db<KeyRow>('idempotency_keys').where({ bot_id: botId, key }).first();
-  if (existing && existing.created_at < now - ttlMs) {
-    await db('idempotency_keys').where({ bot_id: botId, key, created_at: existing.created_at }).delete();
+  const existing = await keyRows(db, owner, key).first();
+  if (existing && existing.created_at < now - keyTtlMs(ctx)) {
+    const { bot_id, token_id, endpoint, created_at } = existing;
+    await db('idempotency_keys').where({ bot_id, token_id, endpoint, key, created_at }).delete();
   } else if (existing) {
     return replay(existing, hash);
   }
@@ -61,7 +84,9 @@ export async function oncePerKey(
     const answer = await db.transaction(async (trx) => {
       const result = await work(trx);
       await trx('idempotency_keys').insert({
-        bot_id: botId,
+        bot_id: owner.botId,
+        token_id: owner.tokenId,
+        endpoint: owner.endpoint,
         key,
         request_hash: hash,
         status_code: result.statusCode,
@@ -74,7 +99,7 @@ export async function oncePerKey(
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     // A concurrent request with the same key committed first: answer as it did.
-    const winner = await db<KeyRow>('idempotency_keys').where({ bot_id: botId, key }).first();
+    const winner = await keyRows(db, owner, key).first();
     if (!winner) throw error;
     return replay(winner, hash);
   }

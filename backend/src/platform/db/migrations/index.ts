@@ -7,6 +7,8 @@ import * as tables from './0005_tables';
 import * as webchat from './0006_webchat';
 import * as sendAndWait from './0007_send_and_wait';
 import * as phonesAndProfiles from './0008_phones_and_user_profiles';
+import * as aliasTokensCallOnly from './0009_alias_tokens_call_only';
+import * as idempotencyKeysPerToken from './0010_idempotency_keys_per_token';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -26,6 +28,8 @@ const migrations: Array<[string, Migration]> = [
   ['0006_webchat', webchat],
   ['0007_send_and_wait', sendAndWait],
   ['0008_phones_and_user_profiles', phonesAndProfiles],
+  ['0009_alias_tokens_call_only', aliasTokensCallOnly],
+  ['0010_idempotency_keys_per_token', idempotencyKeysPerToken],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
