@@ -4,6 +4,7 @@ import { botIdSchema, getBot } from './bots/bots';
 import { botsRouter } from './bots/routes';
 import { checkDatabase } from './platform/db/database';
 import { messagesRouter } from './delivery/routes';
+import { templatesRouter } from './delivery/template-routes';
 import { telegramWebhookRouter } from './channels/telegram/routes';
 import { telegramSettingsRouter } from './channels/telegram/settings-routes';
 import { webchatRouter } from './channels/webchat/routes';
@@ -85,6 +86,7 @@ export function createApp(ctx: Runtime): Express {
   api.use(identityRouter(ctx, ctx.docs));
   api.use(tablesRouter(ctx, ctx.docs));
   api.use(messagesRouter(ctx, ctx.docs));
+  api.use(templatesRouter(ctx, ctx.docs));
   api.use(eventsRouter(ctx, ctx.docs));
   api.use(telegramSettingsRouter(ctx, ctx.docs));
   app.use('/api/v1', api);

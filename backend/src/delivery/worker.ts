@@ -221,7 +221,7 @@ async function loadMessages(ctx: DeliveryContext, ids: string[]): Promise<Map<st
     for (const row of rows) {
       const content = fromJson<MessageContent>(row.content);
       if (cache.size >= 1000) cache.delete(cache.keys().next().value!);
-      cache.set(row.id, { content, template: compileTemplate(content.text, content.parseMode, content.buttons), critical: Boolean(row.critical), notice: content.notice === true, traceId: row.trace_id });
+      cache.set(row.id, { content, template: compileTemplate(content), critical: Boolean(row.critical), notice: content.notice === true, traceId: row.trace_id });
     }
   }
   return new Map(ids.map((id) => [id, cache.get(id)!]));

@@ -1,10 +1,12 @@
-import { Liquid } from 'liquidjs';
+import { z } from 'zod';
 import type { Bot } from '../bots/bots';
+import { languageTagSchema } from '../delivery/content-schema';
+import { renderString } from '../delivery/templates';
 
 /**
  * What the person sees in the chat for identity flows and account transitions (the integration contract's account
  * map). A bot overrides any of them in its settings, `settings.identity.texts.<key>`, as a Liquid
- * template with the same variables (`reason`, `until`).
+ * template with the same variables (`reason`, `until`), optionally one per language.
  */
 const defaultTexts = {
   'link.done': 'Done: this chat is now connected to your account.',
@@ -26,23 +28,39 @@ const defaultTexts = {
 
 export type TextKey = keyof typeof defaultTexts;
 
-const liquid = new Liquid({ strictVariables: false });
+/**
+ * An override is a template string, or one per language with an optional `default`:
+ * `{"default": "Blocked.", "ru": "Аккаунт заблокирован."}`. Either delimiter set works
+ * (`{{ until }}` or `[[ until ]]`, delivery/templates.ts).
+ */
+const overrideSchema = z.union([z.string(), z.record(z.union([z.literal('default'), languageTagSchema]), z.string())]);
 
-function overrideOf(bot: Bot, key: TextKey): string | undefined {
+function overrideOf(bot: Bot, key: TextKey): Record<string, string> {
   const identity = bot.settings.identity as { texts?: Record<string, unknown> } | undefined;
-  const text = identity?.texts?.[key];
-  return typeof text === 'string' ? text : undefined;
+  const parsed = overrideSchema.safeParse(identity?.texts?.[key]);
+  if (!parsed.success) return {};
+  return typeof parsed.data === 'string' ? { default: parsed.data } : parsed.data;
 }
 
-export function identityText(bot: Bot, key: TextKey, variables: Record<string, unknown> = {}): string {
-  const template = overrideOf(bot, key) ?? defaultTexts[key];
+/** A broken override falls back to the built-in text: the person still learns what happened. */
+function renderOr(template: string | undefined, fallback: string, variables: Record<string, unknown>): string {
   try {
-    return liquid.parseAndRenderSync(template, variables).trim();
+    return renderString(template ?? fallback, variables).trim();
   } catch {
-    return liquid.parseAndRenderSync(defaultTexts[key], variables).trim();
+    return renderString(fallback, variables).trim();
   }
 }
 
+export function identityText(bot: Bot, key: TextKey, variables: Record<string, unknown> = {}): string {
+  return renderOr(overrideOf(bot, key).default, defaultTexts[key], variables);
+}
+
+/** The text and its per-language variants, for a notice that delivery renders per person (`queueNotice`). */
+export function identityTexts(bot: Bot, key: TextKey, variables: Record<string, unknown> = {}): { text: string; variants: Record<string, string> } {
+  const { default: _default, ...languages } = overrideOf(bot, key);
+  const text = identityText(bot, key, variables);
+  return { text, variants: Object.fromEntries(Object.entries(languages).map(([language, template]) => [language, renderOr(template, text, variables)])) };
+}
 /** A time as the bot's users read it, in the bot's time zone. */
 export function formatTime(bot: Bot, epochMs: number): string {
   return new Date(epochMs).toLocaleString('en-GB', { timeZone: bot.timezone, dateStyle: 'medium', timeStyle: 'short' });
