@@ -7,12 +7,13 @@ export type ParseMode = 'HTML' | 'MarkdownV2' | undefined;
 /**
  * Which markup a template string uses. n8n evaluates every `{{ … }}` of a field in expression
  * mode before the backend sees it, so per-recipient placeholders can also be written `[[ … ]]`
- * (tags `[% … %]`), which n8n leaves alone. A string containing any `[[ … ]]` or `[% … %]` is
- * read with the square delimiters only (a `{{` left in it is literal text); any other string
- * with the curly ones, as existing workflows expect. docs/templates.md states the rule.
+ * (tags `[% … %]`), which n8n leaves alone. A string containing `[[` or `[%` anywhere is read
+ * with the square delimiters only (a `{{` left in it is literal text), so an unclosed `[[` is an
+ * error rather than text sent as is; any other string with the curly ones, as existing workflows
+ * expect. docs/templates.md states the rule.
  */
 export type Delimiters = 'curly' | 'square';
-const SQUARE_MARKUP = /\[\[[\s\S]*?\]\]|\[%[\s\S]*?%\]/;
+const SQUARE_MARKUP = /\[\[|\[%/;
 
 export function delimitersOf(source: string): Delimiters {
   return SQUARE_MARKUP.test(source) ? 'square' : 'curly';
@@ -80,7 +81,9 @@ function explainLiquid(error: unknown, path: string): TemplateError {
     .replace(/^output "(.*)" not closed$/s, 'the placeholder "$1" is not closed')
     .replace(/^tag "?(.*?)"? not closed$/s, 'the tag "$1" is not closed (its end tag is missing)')
     .replace(/^tag "(.*)" not found$/, 'there is no tag "$1"')
-    .replace(/^undefined filter: (.*)$/, 'there is no filter "$1"');
+    .replace(/^undefined filter: (.*)$/, 'there is no filter "$1"')
+    .replace(/^invalid value expression: ""$/, 'a value is missing here')
+    .replace(/^invalid value expression: "(.*)"$/, '"$1" is not a value');
   return new TemplateError({ path, message, line, column });
 }
 

@@ -42,25 +42,30 @@ function overrideOf(bot: Bot, key: TextKey): Record<string, string> {
   return typeof parsed.data === 'string' ? { default: parsed.data } : parsed.data;
 }
 
-/** A broken override falls back to the built-in text: the person still learns what happened. */
-function renderOr(template: string | undefined, fallback: string, variables: Record<string, unknown>): string {
+/** Undefined for a broken override, which then falls back: the person still learns what happened. */
+function tryRender(template: string | undefined, variables: Record<string, unknown>): string | undefined {
+  if (template === undefined) return undefined;
   try {
-    return renderString(template ?? fallback, variables).trim();
+    return renderString(template, variables).trim();
   } catch {
-    return renderString(fallback, variables).trim();
+    return undefined;
   }
 }
 
 export function identityText(bot: Bot, key: TextKey, variables: Record<string, unknown> = {}): string {
-  return renderOr(overrideOf(bot, key).default, defaultTexts[key], variables);
+  return tryRender(overrideOf(bot, key).default, variables) ?? renderString(defaultTexts[key], variables).trim();
 }
 
-/** The text and its per-language variants, for a notice that delivery renders per person (`queueNotice`). */
+/** The text and its per-language variants, for a notice that delivery renders per person (`queueNotice`); a broken variant is left out. */
 export function identityTexts(bot: Bot, key: TextKey, variables: Record<string, unknown> = {}): { text: string; variants: Record<string, string> } {
   const { default: _default, ...languages } = overrideOf(bot, key);
-  const text = identityText(bot, key, variables);
-  return { text, variants: Object.fromEntries(Object.entries(languages).map(([language, template]) => [language, renderOr(template, text, variables)])) };
+  const variants = Object.entries(languages).flatMap(([language, template]) => {
+    const text = tryRender(template, variables);
+    return text === undefined ? [] : [[language, text]];
+  });
+  return { text: identityText(bot, key, variables), variants: Object.fromEntries(variants) };
 }
+
 /** A time as the bot's users read it, in the bot's time zone. */
 export function formatTime(bot: Bot, epochMs: number): string {
   return new Date(epochMs).toLocaleString('en-GB', { timeZone: bot.timezone, dateStyle: 'medium', timeStyle: 'short' });
