@@ -1,4 +1,4 @@
-import { Workflow } from 'n8n-workflow';
+import { type IDataObject, Workflow } from 'n8n-workflow';
 import { compileTemplate, delimitersOf, literalText, renderTemplate, type TemplateScope, unknownPlaceholders } from '../../src/delivery/templates';
 
 const scope = (lead: Partial<TemplateScope['lead']> = {}, params: Record<string, unknown> = {}): TemplateScope => ({
@@ -9,7 +9,7 @@ const scope = (lead: Partial<TemplateScope['lead']> = {}, params: Record<string,
 const render = (text: string, s = scope()) => renderTemplate(compileTemplate({ text }), s).text;
 
 /** What n8n makes of a field in expression mode: its own `{{ }}` evaluated, everything else left as it is. */
-function n8nExpression(field: string, json: Record<string, unknown>): string {
+function n8nExpression(field: string, json: IDataObject): string {
   const nodeTypes = { getByName: () => ({ description: { properties: [] } }), getByNameAndVersion: () => ({ description: { properties: [] } }), getKnownTypes: () => ({}) };
   const workflow = new Workflow({ nodes: [{ id: '1', name: 'Send', type: 'x.send', typeVersion: 1, position: [0, 0], parameters: {} }], connections: {}, active: false, nodeTypes: nodeTypes as never });
   return workflow.expression.getParameterValue(field, null, 0, 0, 'Send', [{ json }], 'manual', {}) as string;
