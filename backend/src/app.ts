@@ -4,6 +4,7 @@ import { botsRouter } from './bots/routes';
 import { checkDatabase } from './platform/db/database';
 import { redactRequest } from './platform/logging/logger';
 import { messagesRouter } from './delivery/routes';
+import { templatesRouter } from './delivery/template-routes';
 import { telegramWebhookRouter } from './channels/telegram/routes';
 import { telegramSettingsRouter } from './channels/telegram/settings-routes';
 import { webchatRouter } from './channels/webchat/routes';
@@ -87,6 +88,7 @@ export function createApp(ctx: Runtime): Express {
   api.use(identityRouter(ctx, ctx.docs));
   api.use(tablesRouter(ctx, ctx.docs));
   api.use(messagesRouter(ctx, ctx.docs));
+  api.use(templatesRouter(ctx, ctx.docs));
   api.use(eventsRouter(ctx, ctx.docs));
   api.use(telegramSettingsRouter(ctx, ctx.docs));
   app.use('/api/v1', api);

@@ -6,6 +6,7 @@ import { ConfigError } from '../platform/config/config';
 import { registerBotCommands } from './bot';
 import { registerMapCommands } from './map';
 import { registerServeCommands } from './serve';
+import { registerTemplateCommands } from './template';
 import { registerTokenCommands } from './token';
 
 export function buildCli(): Command {
@@ -15,6 +16,7 @@ export function buildCli(): Command {
   registerBotCommands(program);
   registerTokenCommands(program);
   registerMapCommands(program);
+  registerTemplateCommands(program);
   return program;
 }
 

@@ -3,20 +3,15 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { invalid } from '../platform/errors';
 import type { Bot } from '../bots/bots';
+import type { MessageButton } from '../channels/channel';
 import type { AppContext } from '../platform/context';
 import { fromJson, isPostgres, toJson } from '../platform/db/database';
 import { assertCallableTarget, callableUrlSchema } from '../platform/http/outbound-target';
 import { noticeRecipients, type Recipient, type Resolution, resolveRecipients } from '../identity/recipients';
 import { appendTraceHop } from '../traces/traces';
-import { compileTemplate, literalText, type MessageTemplate, renderTemplate, type TemplateScope } from './templates';
-
-const buttonSchema = z
-  .object({
-    text: z.string().min(1).max(200),
-    data: z.string().min(1).refine((d) => Buffer.byteLength(d) <= 64, 'at most 64 bytes (Telegram callback_data)').optional(),
-    url: z.url().optional(),
-  })
-  .refine((b) => !(b.data && b.url), 'a button has either data or url, not both');
+import { buttonsSchema, parseModeSchema, templateNameSchema, variantsSchema } from './content-schema';
+import { findTemplate } from './template-library';
+import { compileTemplate, literalText, type MessageTemplate, renderTemplate, TemplateError, type TemplateProblem, type TemplateScope, type TemplateSource, unknownPlaceholders } from './templates';
 
 const idList = z.array(z.union([z.string().trim().min(1).max(200), z.number().int()]).transform(String)).max(100_000);
 
@@ -24,10 +19,13 @@ export const sendMessageSchema = z
   .object({
     userIds: idList.optional(),
     leadIds: idList.optional(),
-    text: z.string().max(4096),
+    text: z.string().max(4096).optional(),
+    /** A library template (template-library.ts) instead of `text` and `variants`; its text is resolved and stored when the send is accepted. */
+    template: z.object({ name: templateNameSchema, version: z.number().int().positive().optional() }).optional(),
+    variants: variantsSchema.optional(),
     params: z.record(z.string(), z.unknown()).default({}),
-    parseMode: z.enum(['HTML', 'MarkdownV2']).optional(),
-    buttons: z.array(z.array(buttonSchema).min(1).max(8)).max(20).optional(),
+    parseMode: parseModeSchema.optional(),
+    buttons: buttonsSchema.optional(),
     imageUrl: z.url().optional(),
     quickReplies: z.array(z.string().trim().min(1).max(100)).min(1).max(12).optional(),
     /** A one-button keyboard asking for the person's phone (Telegram's contact button); the answer is a `contact.shared` event. */
@@ -37,9 +35,15 @@ export const sendMessageSchema = z
     wait: z
       .object({ resumeUrl: callableUrlSchema, mode: z.enum(['buttons', 'text']), timeoutSeconds: z.number().int().positive().max(30 * 86_400) })
       .optional(),
+    /** Whom a dry run's preview renders for, instead of the first recipients; need not be one of them. */
+    previewFor: z
+      .object({ leadId: z.string().trim().min(1).max(200).optional(), userId: z.string().trim().min(1).max(200).optional() })
+      .refine((p) => (p.leadId === undefined) !== (p.userId === undefined), 'give leadId or userId')
+      .optional(),
   })
   .refine((m) => (m.userIds?.length ?? 0) + (m.leadIds?.length ?? 0) > 0, { message: 'give userIds or leadIds', path: ['userIds'] })
-  .refine((m) => m.text.trim() !== '' || m.imageUrl, { message: 'text is empty (allowed only with imageUrl)', path: ['text'] })
+  .refine((m) => !(m.template && (m.text !== undefined || m.variants)), { message: 'a message gives a template or its own text and variants, not both', path: ['template'] })
+  .refine((m) => m.template || (m.text ?? '').trim() !== '' || m.imageUrl, { message: 'text is empty (allowed only with imageUrl)', path: ['text'] })
   .refine((m) => !(m.buttons && m.quickReplies), { message: 'a message has buttons or quick replies, not both (Telegram shows one keyboard)', path: ['quickReplies'] })
   .refine((m) => !(m.requestContact && (m.buttons?.length || m.quickReplies?.length)), { message: 'the contact button goes without inline buttons or quick replies', path: ['requestContact'] })
   .meta({ id: 'SendMessageRequest' });
@@ -54,6 +58,9 @@ export interface MessageContent {
   imageUrl?: string;
   quickReplies?: string[];
   requestContact?: { buttonText: string };
+  variants?: TemplateSource['variants'];
+  /** The library template the text came from, for the record; the text itself is what gets rendered. */
+  template?: { name: string; version: number };
   channel: 'last' | 'all';
   /** An identity notice (identity/lifecycle.ts): literal text that reaches the person whatever their account state. */
   notice?: true;
@@ -72,25 +79,77 @@ export function templateScope(recipient: Pick<Recipient, 'leadId' | 'userId' | '
 }
 
 function templateError(error: unknown): never {
-  throw invalid('Template error', [{ path: 'text', message: (error as Error).message }]);
+  if (error instanceof TemplateError) throw invalid('Template error', [error.problem]);
+  throw error;
 }
 
 /** Parses the template, then renders it for one recipient, so both syntax and runtime errors are a 422 before anything is queued. */
-export function checkTemplate(request: SendMessageRequest, sample: Recipient | undefined): MessageTemplate {
+export function checkTemplate(content: TemplateSource & { params: Record<string, unknown> }, sample: Recipient | undefined): MessageTemplate {
   let template: MessageTemplate;
   try {
-    template = compileTemplate(request.text, request.parseMode, request.buttons);
+    template = compileTemplate(content);
+    if (sample) renderTemplate(template, templateScope(sample, content.params));
   } catch (error) {
     templateError(error);
   }
-  if (sample) {
-    try {
-      renderTemplate(template, templateScope(sample, request.params));
-    } catch (error) {
-      templateError(error);
-    }
-  }
   return template;
+}
+
+/** What a dry run shows for one person: the message as they would get it, and what has no value for them. */
+export interface PreviewEntry {
+  leadId: string;
+  userId: string | null;
+  /** The variant rendered; null for the default text. */
+  language: string | null;
+  text: string;
+  parseMode: 'HTML' | 'MarkdownV2' | null;
+  buttons?: MessageButton[][];
+  unknown: TemplateProblem[];
+}
+
+function previewOne(template: MessageTemplate, content: MessageContent, recipient: Recipient): PreviewEntry {
+  const scope = templateScope(recipient, content.params);
+  const rendered = renderTemplate(template, scope);
+  return {
+    leadId: recipient.leadId,
+    userId: recipient.userId,
+    language: rendered.language ?? null,
+    text: rendered.text,
+    parseMode: content.parseMode ?? null,
+    ...(rendered.buttons ? { buttons: rendered.buttons } : {}),
+    unknown: unknownPlaceholders(template, scope),
+  };
+}
+
+/** How many recipients a dry run previews when the request names nobody in `previewFor`. */
+const PREVIEW_RECIPIENTS = 3;
+
+async function previewRecipients(trx: Knex, ctx: AppContext, bot: Bot, request: SendMessageRequest, resolution: Resolution): Promise<Recipient[]> {
+  const named = request.previewFor;
+  if (!named) return [...resolution.deliverable, ...resolution.deferred].slice(0, PREVIEW_RECIPIENTS);
+  const ids = named.leadId !== undefined ? { leadIds: [named.leadId] } : { userIds: [named.userId!] };
+  const found = await resolveRecipients(trx, bot.id, ids, { critical: true, now: ctx.clock.now(), channel: 'last' });
+  const recipient = found.deliverable[0] ?? found.deferred[0];
+  if (!recipient) throw invalid('Invalid message', [{ path: 'previewFor', message: 'nobody reachable has this id' }]);
+  return [recipient];
+}
+
+/** The content to store: the request's own, or a library template's (current or named version) resolved now. */
+async function contentOf(trx: Knex, bot: Bot, request: SendMessageRequest): Promise<MessageContent> {
+  const { params, parseMode, buttons, imageUrl, quickReplies, requestContact, channel } = request;
+  const shared = { params, imageUrl, quickReplies, requestContact, channel };
+  if (!request.template) return { ...shared, text: request.text ?? '', parseMode, buttons, variants: request.variants };
+  const { name, version } = request.template;
+  const stored = await findTemplate(trx, bot.id, name, version);
+  if (!stored) throw invalid('Invalid message', [{ path: 'template', message: version ? `template "${name}" has no version ${version}` : `there is no template "${name}"` }]);
+  return {
+    ...shared,
+    text: stored.content.text,
+    variants: stored.content.variants,
+    parseMode: parseMode ?? stored.content.parseMode,
+    buttons: buttons ?? stored.content.buttons,
+    template: { name: stored.name, version: stored.version },
+  };
 }
 
 /**
@@ -112,11 +171,6 @@ interface NewMessage {
   content: MessageContent;
   critical: boolean;
   wait?: SendMessageRequest['wait'];
-}
-
-function newMessageOf(request: SendMessageRequest): NewMessage {
-  const { text, params, parseMode, buttons, imageUrl, quickReplies, requestContact, channel } = request;
-  return { content: { text, params, parseMode, buttons, imageUrl, quickReplies, requestContact, channel }, critical: request.critical, wait: request.wait };
 }
 
 async function persist(trx: Knex, ctx: AppContext, bot: Bot, message: NewMessage, resolution: Resolution, traceId: string): Promise<string> {
@@ -171,16 +225,18 @@ export async function acceptMessage(
     now: ctx.clock.now(),
     channel: request.channel,
   });
-  checkTemplate(request, resolution.deliverable[0] ?? resolution.deferred[0]);
+  const content = await contentOf(trx, bot, request);
+  const template = checkTemplate(content, resolution.deliverable[0] ?? resolution.deferred[0]);
   const summary = { unknown: resolution.unknown, inactive: resolution.inactive, trace_id: options.traceId };
   if (resolution.deliverable.length + resolution.deferred.length === 0) {
     return { outcome: 'nobody', body: { success: false, message: 'User not found', ...summary } };
   }
   const counts = { queued: resolution.deliverable.length, deferred: resolution.deferred.length };
   if (options.dryRun) {
-    return { outcome: 'dry_run', body: { success: true, dry_run: true, messageId: null, ...counts, ...summary } };
+    const preview = (await previewRecipients(trx, ctx, bot, request, resolution)).map((r) => previewOne(template, content, r));
+    return { outcome: 'dry_run', body: { success: true, dry_run: true, messageId: null, ...counts, ...summary, preview } };
   }
-  const messageId = await persist(trx, ctx, bot, newMessageOf(request), resolution, options.traceId);
+  const messageId = await persist(trx, ctx, bot, { content, critical: request.critical, wait: request.wait }, resolution, options.traceId);
   return { outcome: 'queued', body: { success: true, messageId, ...counts, ...summary } };
 }
 
@@ -193,10 +249,11 @@ export const DELIVERY_LOOP = 'delivery';
  * but the account state and a pause do not hold it back (a blocked user must learn why). Null
  * when none of the leads can be reached.
  */
-export async function queueNotice(trx: Knex, ctx: AppContext, bot: Bot, notice: { text: string; leadIds: string[]; traceId: string }): Promise<string | null> {
+export async function queueNotice(trx: Knex, ctx: AppContext, bot: Bot, notice: { text: string; variants?: Record<string, string>; leadIds: string[]; traceId: string }): Promise<string | null> {
   const deliverable = await noticeRecipients(trx, bot.id, notice.leadIds);
   if (deliverable.length === 0) return null;
-  const content: MessageContent = { text: literalText(notice.text), params: {}, channel: 'all', notice: true };
+  const variants = notice.variants && Object.fromEntries(Object.entries(notice.variants).map(([language, text]) => [language, { text: literalText(text) }]));
+  const content: MessageContent = { text: literalText(notice.text), variants, params: {}, channel: 'all', notice: true };
   const messageId = await persist(trx, ctx, bot, { content, critical: true }, { deliverable, deferred: [], unknown: [], inactive: [] }, notice.traceId);
   ctx.wakeups.wakeAfterCommit(trx, DELIVERY_LOOP);
   return messageId;

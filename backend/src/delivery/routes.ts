@@ -12,6 +12,17 @@ import { acceptMessage, type AcceptedSend, DELIVERY_LOOP, getMessageStatus, send
 const messageIdSchema = z.string().regex(/^msg_[A-Za-z0-9_-]{1,40}$/);
 const statusQuerySchema = z.object({ limit: z.coerce.number().int().min(0).max(100_000).default(1000) });
 
+const problemSchema = z.object({ path: z.string(), message: z.string(), line: z.number().int().optional(), column: z.number().int().optional(), placeholder: z.string().optional() });
+const previewEntrySchema = z.object({
+  leadId: z.string(),
+  userId: z.string().nullable(),
+  language: z.string().nullable().meta({ description: 'The variant rendered; null for the default text' }),
+  text: z.string(),
+  parseMode: z.enum(['HTML', 'MarkdownV2']).nullable(),
+  buttons: z.array(z.array(z.object({ text: z.string(), data: z.string().optional(), url: z.string().optional() }))).optional(),
+  unknown: z.array(problemSchema).meta({ description: 'Placeholders with no value for this person, with line and column' }),
+});
+
 const sendAnswerSchema = z
   .object({
     success: z.boolean(),
@@ -21,6 +32,7 @@ const sendAnswerSchema = z
     unknown: z.array(z.string()),
     inactive: z.array(z.object({ id: z.string(), reason: z.string() })),
     dry_run: z.boolean().optional(),
+    preview: z.array(previewEntrySchema).optional().meta({ description: 'Dry run only: the message as the first 3 recipients (or `previewFor`) would get it' }),
     message: z.string().optional(),
     trace_id: z.string(),
   })
@@ -68,7 +80,7 @@ function documentRoutes(docs: OpenAPIRegistry): void {
     tags: ['Messages'],
     summary: 'Send a message to CRM users (through the identity map) or leads',
     description:
-      'The text is a LiquidJS template rendered per recipient (`{{ lead.firstName }}`, `{{ lead.attributes.x }}`, `{{ params.x }}`, `{{ user.userId }}`). Accepted means persisted; delivery is rate-limited and retried. Headers: `Idempotency-Key`, `X-Dry-Run: true`, `X-Trace-Id`.',
+      'The text is a LiquidJS template rendered per recipient (`{{ lead.firstName }}`, `{{ lead.attributes.x }}`, `{{ params.x }}`, `{{ user.userId }}`), also written `[[ lead.firstName ]]` / `[% if … %]`, which n8n expressions leave alone (docs/templates.md). `variants` give a text per language; `template` takes the text from the bot\'s template library. Accepted means persisted; delivery is rate-limited and retried. Headers: `Idempotency-Key`, `X-Dry-Run: true` (answers a `preview`), `X-Trace-Id`.',
     security: [{ bearerAuth: [] }],
     request: { params: botPathParams, body: { content: { 'application/json': { schema: sendMessageSchema } } } },
     responses: {

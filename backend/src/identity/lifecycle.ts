@@ -8,7 +8,7 @@ import { recordEvent } from '../events/outbox';
 import { appendTraceHop, newTraceId } from '../traces/traces';
 import { type Account, getAccount, isPaused, updateAccount } from './accounts';
 import { unlinkUser } from './links';
-import { formatTime, identityText, type TextKey } from './texts';
+import { formatTime, identityTexts, type TextKey } from './texts';
 
 /** The admin/CRM side of the account map. Each is a state transition, an event and a trace hop. */
 export const lifecycleActionSchema = z.enum(['pause', 'resume', 'block', 'unblock', 'delete', 'disconnect']);
@@ -109,8 +109,8 @@ async function queueNoticeOf(trx: Knex, ctx: AppContext, bot: Bot, request: Noti
   const key = eventOf[action].text;
   if (!key || input.notify === false || leadIds.length === 0) return null;
   const until = input.until === undefined ? undefined : formatTime(bot, input.until);
-  const text = identityText(bot, key, { reason: input.reason, until });
-  return { text, leadIds, messageId: await queueNotice(trx, ctx, bot, { text, leadIds, traceId }) };
+  const { text, variants } = identityTexts(bot, key, { reason: input.reason, until });
+  return { text, leadIds, messageId: await queueNotice(trx, ctx, bot, { text, variants, leadIds, traceId }) };
 }
 
 /** The trace hop, then the notice (its message.queued hop follows the transition's), then the event naming the notice's message. */

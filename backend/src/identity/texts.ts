@@ -1,10 +1,12 @@
-import { Liquid } from 'liquidjs';
+import { z } from 'zod';
 import type { Bot } from '../bots/bots';
+import { languageTagSchema } from '../delivery/content-schema';
+import { renderString } from '../delivery/templates';
 
 /**
  * What the person sees in the chat for identity flows and account transitions (the integration contract's account
  * map). A bot overrides any of them in its settings, `settings.identity.texts.<key>`, as a Liquid
- * template with the same variables (`reason`, `until`).
+ * template with the same variables (`reason`, `until`), optionally one per language.
  */
 const defaultTexts = {
   'link.done': 'Done: this chat is now connected to your account.',
@@ -26,21 +28,42 @@ const defaultTexts = {
 
 export type TextKey = keyof typeof defaultTexts;
 
-const liquid = new Liquid({ strictVariables: false });
+/**
+ * An override is a template string, or one per language with an optional `default`:
+ * `{"default": "Blocked.", "ru": "Аккаунт заблокирован."}`. Either delimiter set works
+ * (`{{ until }}` or `[[ until ]]`, delivery/templates.ts).
+ */
+const overrideSchema = z.union([z.string(), z.record(z.union([z.literal('default'), languageTagSchema]), z.string())]);
 
-function overrideOf(bot: Bot, key: TextKey): string | undefined {
+function overrideOf(bot: Bot, key: TextKey): Record<string, string> {
   const identity = bot.settings.identity as { texts?: Record<string, unknown> } | undefined;
-  const text = identity?.texts?.[key];
-  return typeof text === 'string' ? text : undefined;
+  const parsed = overrideSchema.safeParse(identity?.texts?.[key]);
+  if (!parsed.success) return {};
+  return typeof parsed.data === 'string' ? { default: parsed.data } : parsed.data;
+}
+
+/** Undefined for a broken override, which then falls back: the person still learns what happened. */
+function tryRender(template: string | undefined, variables: Record<string, unknown>): string | undefined {
+  if (template === undefined) return undefined;
+  try {
+    return renderString(template, variables).trim();
+  } catch {
+    return undefined;
+  }
 }
 
 export function identityText(bot: Bot, key: TextKey, variables: Record<string, unknown> = {}): string {
-  const template = overrideOf(bot, key) ?? defaultTexts[key];
-  try {
-    return liquid.parseAndRenderSync(template, variables).trim();
-  } catch {
-    return liquid.parseAndRenderSync(defaultTexts[key], variables).trim();
-  }
+  return tryRender(overrideOf(bot, key).default, variables) ?? renderString(defaultTexts[key], variables).trim();
+}
+
+/** The text and its per-language variants, for a notice that delivery renders per person (`queueNotice`); a broken variant is left out. */
+export function identityTexts(bot: Bot, key: TextKey, variables: Record<string, unknown> = {}): { text: string; variants: Record<string, string> } {
+  const { default: _default, ...languages } = overrideOf(bot, key);
+  const variants = Object.entries(languages).flatMap(([language, template]) => {
+    const text = tryRender(template, variables);
+    return text === undefined ? [] : [[language, text]];
+  });
+  return { text: identityText(bot, key, variables), variants: Object.fromEntries(variants) };
 }
 
 /** A time as the bot's users read it, in the bot's time zone. */

@@ -16,7 +16,7 @@ export async function loadMessages(db: Knex, ids: string[]): Promise<Array<[stri
   const rows = await db('messages').whereIn('id', ids);
   return rows.map((row) => {
     const content = fromJson<MessageContent>(row.content);
-    const template = compileTemplate(content.text, content.parseMode, content.buttons);
+    const template = compileTemplate(content);
     return [row.id, { content, template, critical: Boolean(row.critical), notice: content.notice === true, traceId: row.trace_id }];
   });
 }

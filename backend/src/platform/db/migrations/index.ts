@@ -9,6 +9,7 @@ import * as sendAndWait from './0007_send_and_wait';
 import * as phonesAndProfiles from './0008_phones_and_user_profiles';
 import * as aliasTokensCallOnly from './0009_alias_tokens_call_only';
 import * as idempotencyKeysPerToken from './0010_idempotency_keys_per_token';
+import * as templates from './0011_templates';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -30,6 +31,7 @@ const migrations: Array<[string, Migration]> = [
   ['0008_phones_and_user_profiles', phonesAndProfiles],
   ['0009_alias_tokens_call_only', aliasTokensCallOnly],
   ['0010_idempotency_keys_per_token', idempotencyKeysPerToken],
+  ['0011_templates', templates],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
