@@ -127,7 +127,7 @@ async function attempt(ctx: AppContext, delivery: DeliveryRow, event: EventRow, 
     const response = await postJson(subscription.url, body, {
       'x-metabot-event': event.type,
       'x-metabot-delivery': delivery.id,
-      'x-metabot-signature': signWebhook(subscriptionSecret(ctx, subscription), body, Math.floor(ctx.clock.now() / 1000)),
+      'x-metabot-signature': signWebhook(subscriptionSecret(ctx, subscription), delivery.id, body, Math.floor(ctx.clock.now() / 1000)),
     }, DELIVERY_TIMEOUT_MS);
     if (response.status >= 200 && response.status < 300) return { ok: true, statusCode: response.status, error: null };
     const text = response.text.slice(0, 300);
