@@ -6,6 +6,8 @@ import { metabotApiRequest } from '../shared/transport';
 export interface SubscriptionState {
 	subscriptionId?: string;
 	secret?: string;
+	/** Delivery ids already received, with the newest timestamp signed for each (replays.ts). */
+	recentDeliveries?: Array<[string, number]>;
 }
 
 function subscriptionState(this: IHookFunctions): SubscriptionState {
@@ -15,6 +17,7 @@ function subscriptionState(this: IHookFunctions): SubscriptionState {
 function forget(state: SubscriptionState): void {
 	delete state.subscriptionId;
 	delete state.secret;
+	delete state.recentDeliveries;
 }
 
 function isNotFound(error: unknown): boolean {

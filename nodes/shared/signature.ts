@@ -20,21 +20,26 @@ export class WebhookSignatureError extends Error {
 }
 
 /**
- * The `X-Metabot-Signature` header value `t=<unix seconds>,v1=<hex>`: HMAC-SHA256 keyed with the
- * secret string's UTF-8 bytes over the decimal timestamp, a dot and the exact raw body.
+ * The `X-Metabot-Signature` header value `t=<unix seconds>,v2=<hex>`: HMAC-SHA256 keyed with the
+ * secret string's UTF-8 bytes over the delivery id (`X-Metabot-Delivery`), a dot, the decimal
+ * timestamp, a dot and the exact raw body. The id is signed so that a captured delivery cannot be
+ * passed off under another id past the receiver's de-duplication.
  */
-export function signWebhook(secret: string, rawBody: string, timestampSeconds: number): string {
+export function signWebhook(secret: string, deliveryId: string, rawBody: string, timestampSeconds: number): string {
 	const t = Math.floor(timestampSeconds);
-	return `t=${t},v1=${hmacHex(secret, `${t}.${rawBody}`)}`;
+	return `t=${t},v2=${hmacHex(secret, `${deliveryId}.${t}.${rawBody}`)}`;
 }
 
 /**
- * Checks a delivery as received: the header against the raw body (before any JSON parsing) and the
- * clock. Returns the signed timestamp; throws a WebhookSignatureError otherwise. Any one of several
- * `v1` values may match, so a sender can sign with an old and a new secret while rotating.
+ * Checks a delivery as received: the header against the delivery id and the raw body (before any
+ * JSON parsing) and the clock. Returns the signed timestamp; throws a WebhookSignatureError
+ * otherwise. Any one of several values may match, so a sender can sign with an old and a new secret
+ * while rotating. Deprecated, accepted until 0.2.0: `v1` over `<t>.<body>` only, what senders
+ * before the `v2` scheme send; it does not cover the delivery id.
  */
 export function verifyWebhook(
 	secret: string,
+	deliveryId: string,
 	rawBody: string,
 	header: string | undefined,
 	nowSeconds: number,
@@ -46,8 +51,9 @@ export function verifyWebhook(
 	if (Math.abs(nowSeconds - parsed.t) > toleranceSeconds) {
 		throw new WebhookSignatureError('stale', 'Signature timestamp outside the tolerance window');
 	}
-	const expected = Buffer.from(hmacHex(secret, `${parsed.t}.${rawBody}`), 'hex');
-	if (!parsed.v1.some((given) => sameDigest(given, expected))) {
+	const v2 = Buffer.from(hmacHex(secret, `${deliveryId}.${parsed.t}.${rawBody}`), 'hex');
+	const v1 = Buffer.from(hmacHex(secret, `${parsed.t}.${rawBody}`), 'hex');
+	if (!parsed.v2.some((given) => sameDigest(given, v2)) && !parsed.v1.some((given) => sameDigest(given, v1))) {
 		throw new WebhookSignatureError('mismatch', 'Signature does not match');
 	}
 	return parsed.t;
@@ -63,15 +69,16 @@ function sameDigest(givenHex: string, expected: Buffer): boolean {
 	return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** `t=…` once, `v1=…` one or more times, in any order; parts it does not know are skipped. */
-function parseHeader(header: string): { t: number; v1: string[] } | undefined {
+/** `t=…` once, `v2=…` / `v1=…` one or more times, in any order; parts it does not know are skipped. */
+function parseHeader(header: string): { t: number; v1: string[]; v2: string[] } | undefined {
 	let t: number | undefined;
-	const v1: string[] = [];
+	const digests: Record<string, string[]> = { v1: [], v2: [] };
 	for (const part of header.split(',')) {
 		const [key, value] = part.trim().split('=', 2);
 		// At most 12 digits: any larger t is no time a clock shows, and stays an exact number.
 		if (key === 't' && /^\d{1,12}$/.test(value ?? '')) t = Number(value);
-		if (key === 'v1' && /^[0-9a-f]{64}$/i.test(value ?? '')) v1.push(value.toLowerCase());
+		if ((key === 'v1' || key === 'v2') && /^[0-9a-f]{64}$/i.test(value ?? '')) digests[key].push(value.toLowerCase());
 	}
-	return t === undefined || v1.length === 0 ? undefined : { t, v1 };
+	const { v1, v2 } = digests;
+	return t === undefined || v1.length + v2.length === 0 ? undefined : { t, v1, v2 };
 }

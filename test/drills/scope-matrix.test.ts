@@ -205,23 +205,26 @@ describe(`token scope matrix and hostile input (${dialect})`, () => {
   // the next test's fetch a closed socket.
   it('refuses forged, stale and replayed signatures in the backend and the n8n trigger alike', () => {
     const nowMs = Date.UTC(2026, 10, 21, 12);
-    const accepts = (verify: typeof backendVerify, secret: string, body: string, header: string | undefined, atMs: number) => {
+    const id = 'dlv_drill';
+    const accepts = (verify: typeof backendVerify, secret: string, body: string, header: string | undefined, atMs: number, deliveryId = id) => {
       try {
-        verify(secret, body, header, Math.floor(atMs / 1000));
+        verify(secret, deliveryId, body, header, Math.floor(atMs / 1000));
         return true;
       } catch {
         return false;
       }
     };
-    const both = (secret: string, body: string, header: string | undefined, atMs: number) =>
-      [accepts(backendVerify, secret, body, header, atMs), accepts(triggerVerify, secret, body, header, atMs)];
+    const both = (secret: string, body: string, header: string | undefined, atMs: number, deliveryId?: string) =>
+      [accepts(backendVerify, secret, body, header, atMs, deliveryId), accepts(triggerVerify, secret, body, header, atMs, deliveryId)];
     fc.assert(
       fc.property(fc.string({ minLength: 1 }), fc.string({ unit: 'grapheme', maxLength: 300 }), fc.string({ unit: 'grapheme', minLength: 1 }), fc.integer({ min: 301, max: 10 ** 7 }), (secret, body, tamper, late) => {
-        const header = backendSign(secret, body, Math.floor(nowMs / 1000));
-        expect(triggerSign(secret, body, Math.floor(nowMs / 1000))).toBe(header);
+        const header = backendSign(secret, id, body, Math.floor(nowMs / 1000));
+        expect(triggerSign(secret, id, body, Math.floor(nowMs / 1000))).toBe(header);
         expect(both(secret, body, header, nowMs)).toEqual([true, true]);
         expect(both(`${secret}x`, body, header, nowMs)).toEqual([false, false]);
         expect(both(secret, body + tamper, header, nowMs)).toEqual([false, false]);
+        // A captured delivery passed off under another delivery id, past the trigger's de-duplication.
+        expect(both(secret, body, header, nowMs, `${id}${tamper}`)).toEqual([false, false]);
         // A captured delivery replayed later than the tolerance, or a header re-dated to look fresh.
         expect(both(secret, body, header, nowMs + late * 1000)).toEqual([false, false]);
         const redated = header.replace(/^t=\d+/, `t=${Math.floor(nowMs / 1000) + late}`);

@@ -124,7 +124,7 @@ function documentRoutes(docs: OpenAPIRegistry): void {
     path: '/api/v1/bots/{botId}/subscriptions',
     summary: 'Subscribe a webhook (an n8n Metabot Trigger) to this bot\'s events',
     description:
-      'Events of the listed types (`*` for all) are POSTed to `url`, signed with `secret` (shown only here): header `X-Metabot-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. `aliases` (globs) narrow `endpoint.called` events. A token limited to alias globs may subscribe to `endpoint.called` only, with its own globs or plain aliases inside them (403 otherwise). Events no subscription wanted in the last EVENT_RETENTION_HOURS are delivered to a new matching subscription.',
+      'Events of the listed types (`*` for all) are POSTed to `url`, signed with `secret` (shown only here): header `X-Metabot-Signature: t=<unix>,v2=<hex HMAC-SHA256(secret, "<X-Metabot-Delivery>.<t>.<body>")>`. `aliases` (globs) narrow `endpoint.called` events. A token limited to alias globs may subscribe to `endpoint.called` only, with its own globs or plain aliases inside them (403 otherwise). Events no subscription wanted in the last EVENT_RETENTION_HOURS are delivered to a new matching subscription.',
     request: { params: botPathParams, body: { content: json(createSubscriptionSchema) } },
     responses: { 201: { description: 'Created', content: ok({ subscription: subscriptionSchema.extend({ secret: z.string() }) }) }, ...errorResponses('subscriptions') },
   });

@@ -120,7 +120,7 @@ function attempt(ctx: AppContext, delivery: DeliveryRow, event: EventRow, subscr
   return postToTarget(ctx, subscription.url, body, {
     'x-metabot-event': event.type,
     'x-metabot-delivery': delivery.id,
-    'x-metabot-signature': signWebhook(subscriptionSecret(ctx, subscription), body, Math.floor(ctx.clock.now() / 1000)),
+    'x-metabot-signature': signWebhook(subscriptionSecret(ctx, subscription), delivery.id, body, Math.floor(ctx.clock.now() / 1000)),
   });
 }
 

@@ -34,7 +34,7 @@ describe(`events loop with workers running (${dialect})`, () => {
     const before = receiver.received.length;
     await recordEvent(backend.ctx.db, backend.ctx, { botId: bot.botId, type: 'bot.started', traceId: 'tr-sealed', leadId: 'ld_1', payload: { startPayload: 'x' } });
     const got = (await receiver.waitFor(before + 1))[before];
-    expect(() => verifyWebhook(bot.secret, got.rawBody, got.headers['x-metabot-signature'] as string, Math.floor(clock.now() / 1000))).not.toThrow();
+    expect(() => verifyWebhook(bot.secret, got.headers['x-metabot-delivery'] as string, got.rawBody, got.headers['x-metabot-signature'] as string, Math.floor(clock.now() / 1000))).not.toThrow();
   });
 
   it('receiver down, then up: everything arrives once, in order per lead', async () => {

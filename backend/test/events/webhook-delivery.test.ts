@@ -49,10 +49,14 @@ describe(`event webhook delivery (${dialect})`, () => {
     expect(got.headers['x-metabot-delivery']).toMatch(/^dlv_[0-9a-f]{24}$/);
     expect(got.headers['content-type']).toBe('application/json');
     const signature = got.headers['x-metabot-signature'] as string;
+    const deliveryId = got.headers['x-metabot-delivery'] as string;
     const nowSeconds = Math.floor(clock.now() / 1000);
-    expect(verifyWebhook(bot.secret, got.rawBody, signature, nowSeconds)).toBe(nowSeconds);
-    expect(() => verifyWebhook('whsec_forged', got.rawBody, signature, nowSeconds)).toThrow(WebhookSignatureError);
-    expect(() => verifyWebhook(bot.secret, got.rawBody, signature, nowSeconds + 6 * 60)).toThrow(expect.objectContaining({ reason: 'stale' }));
+    // The delivery id is signed (v2), and the deprecated v1 is no longer sent.
+    expect(signature).toMatch(new RegExp(`^t=${nowSeconds},v2=[0-9a-f]{64}$`));
+    expect(verifyWebhook(bot.secret, deliveryId, got.rawBody, signature, nowSeconds)).toBe(nowSeconds);
+    expect(() => verifyWebhook(bot.secret, 'dlv_replayed', got.rawBody, signature, nowSeconds)).toThrow(expect.objectContaining({ reason: 'mismatch' }));
+    expect(() => verifyWebhook('whsec_forged', deliveryId, got.rawBody, signature, nowSeconds)).toThrow(WebhookSignatureError);
+    expect(() => verifyWebhook(bot.secret, deliveryId, got.rawBody, signature, nowSeconds + 6 * 60)).toThrow(expect.objectContaining({ reason: 'stale' }));
     expect(got.body).toEqual({
       id: call.body.event_id,
       type: 'endpoint.called',

@@ -27,7 +27,7 @@ describe(`subscription secrets at rest (${dialect})`, () => {
     await recordEvent(backend.ctx.db, backend.ctx, { botId, type: 'bot.started', traceId: `tr-${botId}`, leadId: 'ld_1', payload: {} });
     const got = (await receiver.waitFor(before + 1))[before];
     expect(got.body.botId).toBe(botId);
-    expect(() => verifyWebhook(secret, got.rawBody, got.headers['x-metabot-signature'] as string, Math.floor(Date.now() / 1000))).not.toThrow();
+    expect(() => verifyWebhook(secret, got.headers['x-metabot-delivery'] as string, got.rawBody, got.headers['x-metabot-signature'] as string, Math.floor(Date.now() / 1000))).not.toThrow();
   }
 
   it('without SECRET_KEY a new secret is sealed with the generated key file, not stored in the clear', async () => {
