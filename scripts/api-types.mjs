@@ -14,4 +14,5 @@ const target = process.argv[2] ?? 'nodes/shared/api-types.ts';
 const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);
 const document = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-fs.writeFileSync(target, HEADER + astToString(await openapiTS(document)));
+// A field with a default is optional to the caller (the backend fills it in), as the document says.
+fs.writeFileSync(target, HEADER + astToString(await openapiTS(document, { defaultNonNullable: false })));

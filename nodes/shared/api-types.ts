@@ -708,7 +708,7 @@ export interface components {
         };
         CallRequest: {
             /** @default {} */
-            script_request_params: {
+            script_request_params?: {
                 [key: string]: unknown;
             };
             lead_id?: number | string;
@@ -727,17 +727,17 @@ export interface components {
                 owner: string;
                 description?: string;
                 /** @default false */
-                critical: boolean;
+                critical?: boolean;
                 /**
                  * @default {
                  *       "type": "object"
                  *     }
                  */
-                params: {
+                params?: {
                     [key: string]: unknown;
                 };
                 /** @default false */
-                requiresLinkedUser: boolean;
+                requiresLinkedUser?: boolean;
             }[];
         };
         User: {
@@ -784,15 +784,15 @@ export interface components {
             /** @enum {string} */
             type: "string" | "number" | "boolean" | "datetime" | "json";
             /** @default true */
-            nullable: boolean;
+            nullable?: boolean;
             /** @default false */
-            unique: boolean;
+            unique?: boolean;
         };
         /** @description Column names (an index), or `{columns, unique}` */
         DataTableIndexInput: string[] | {
             columns: string[];
             /** @default false */
-            unique: boolean;
+            unique?: boolean;
         };
         /** @description Column name → value */
         DataTableRowInput: {
@@ -804,7 +804,7 @@ export interface components {
              * @default all
              * @enum {string}
              */
-            match: "all" | "any";
+            match?: "all" | "any";
             conditions: {
                 column: string;
                 /** @enum {string} */
@@ -820,7 +820,7 @@ export interface components {
             from?: string;
             to?: string;
             /** @default createdAt */
-            column: string;
+            column?: string;
             timezone?: string;
         };
         SendMessageAnswer: {
@@ -842,7 +842,7 @@ export interface components {
             leadIds?: (string | number)[];
             text: string;
             /** @default {} */
-            params: {
+            params?: {
                 [key: string]: unknown;
             };
             /** @enum {string} */
@@ -860,12 +860,12 @@ export interface components {
                 buttonText: string;
             };
             /** @default false */
-            critical: boolean;
+            critical?: boolean;
             /**
              * @default last
              * @enum {string}
              */
-            channel: "last" | "all";
+            channel?: "last" | "all";
             wait?: {
                 /** Format: uri */
                 resumeUrl: string;
@@ -879,7 +879,7 @@ export interface components {
             url: string;
             events: ("message.received" | "button.pressed" | "contact.shared" | "bot.started" | "bot.blocked" | "bot.unblocked" | "user.linked" | "user.unlinked" | "user.paused" | "user.resumed" | "user.blocked" | "user.unblocked" | "user.deleted" | "user.updated" | "endpoint.called" | "message.sent" | "message.failed" | "*")[];
             /** @default [] */
-            aliases: string[];
+            aliases?: string[];
         };
         Subscription: {
             id: string;
