@@ -1,6 +1,6 @@
 import type { IDataObject, IHookFunctions, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
-import { metabotApiRequest } from '../shared/transport';
+import { type ApiBody, metabotApiRequest } from '../shared/transport';
 
 /** Kept in the workflow's static data between activation and the deliveries it signs. */
 export interface SubscriptionState {
@@ -36,7 +36,7 @@ async function checkExists(this: IHookFunctions): Promise<boolean> {
 	const state = subscriptionState.call(this);
 	if (!state.subscriptionId) return false;
 	try {
-		const answer = await metabotApiRequest.call(this, { method: 'GET', path: subscriptionPath(state) });
+		const answer = await metabotApiRequest(this, { operation: 'getSubscription', method: 'GET', path: subscriptionPath(state) });
 		const subscription = answer.subscription as IDataObject;
 		if (subscription.url === this.getNodeWebhookUrl('default')) return true;
 	} catch (error) {
@@ -48,12 +48,12 @@ async function checkExists(this: IHookFunctions): Promise<boolean> {
 
 /** Subscribes to the chosen events; the alias filter only matters when endpoint calls are wanted. */
 async function create(this: IHookFunctions): Promise<boolean> {
-	const events = this.getNodeParameter('events') as string[];
+	const events = this.getNodeParameter('events') as ApiBody<'createSubscription'>['events'];
 	const aliases = this.getNodeParameter('aliases', []) as string[];
-	const body: IDataObject = { url: this.getNodeWebhookUrl('default'), events };
+	const body: ApiBody<'createSubscription'> = { url: this.getNodeWebhookUrl('default') as string, events };
 	const filtersAliases = events.includes('endpoint.called') || events.includes('*');
 	if (filtersAliases && aliases.length > 0) body.aliases = aliases;
-	const answer = await metabotApiRequest.call(this, { method: 'POST', path: '/subscriptions', body });
+	const answer = await metabotApiRequest(this, { operation: 'createSubscription', method: 'POST', path: '/subscriptions', body });
 	const subscription = answer.subscription as IDataObject;
 	const state = subscriptionState.call(this);
 	state.subscriptionId = String(subscription.id);
@@ -66,7 +66,7 @@ async function remove(this: IHookFunctions): Promise<boolean> {
 	const state = subscriptionState.call(this);
 	if (state.subscriptionId) {
 		try {
-			await metabotApiRequest.call(this, { method: 'DELETE', path: subscriptionPath(state) });
+			await metabotApiRequest(this, { operation: 'deleteSubscription', method: 'DELETE', path: subscriptionPath(state) });
 		} catch (error) {
 			if (!isNotFound(error)) return false;
 		}

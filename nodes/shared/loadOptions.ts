@@ -8,7 +8,7 @@ export function toOptions(names: string[]): INodePropertyOptions[] {
 
 /** Aliases of the bot's current endpoint map (`GET /bots/{botId}` → map.aliases). */
 export async function getAliases(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-	const answer = await metabotApiRequest.call(this, { method: 'GET', path: '' });
+	const answer = await metabotApiRequest(this, { operation: 'getBot', method: 'GET', path: '' });
 	const map = answer.map as IDataObject | null;
 	return toOptions(((map?.aliases as string[] | undefined) ?? []).map(String));
 }

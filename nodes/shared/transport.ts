@@ -9,14 +9,35 @@ import type {
 	JsonObject,
 } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
+import type { operations } from './api-types';
 
 export type MetabotContext = IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions;
 
-export interface MetabotRequest {
+/** An operation of the backend's API, named by its operationId in the OpenAPI document. */
+export type OperationId = keyof operations;
+
+type JsonContent<Part> = Part extends { content: { 'application/json': infer Json } } ? Json : never;
+type Responses<Op extends OperationId> = operations[Op]['responses'];
+
+/** The request body the document declares for the operation. */
+export type ApiBody<Op extends OperationId> = JsonContent<NonNullable<operations[Op]['requestBody']>>;
+
+/**
+ * The JSON of the operation's successful answers; a plain object where the document declares no
+ * body for them (the answer is then read field by field, as before the document had types).
+ */
+export type ApiAnswer<Op extends OperationId> =
+	[JsonContent<Responses<Op>[Extract<keyof Responses<Op>, 200 | 201 | 202>]>] extends [never]
+		? IDataObject
+		: JsonContent<Responses<Op>[Extract<keyof Responses<Op>, 200 | 201 | 202>]>;
+
+export interface MetabotRequest<Op extends OperationId> {
+	/** Types the body and the answer; named in the error when the backend gives no message. */
+	operation: Op;
 	method: IHttpRequestMethods;
 	/** Path below /bots/{botId}, starting with a slash ('' for the bot itself). */
 	path: string;
-	body?: IDataObject;
+	body?: ApiBody<Op>;
 	qs?: IDataObject;
 	headers?: Record<string, string>;
 	itemIndex?: number;
@@ -43,17 +64,18 @@ function describeErrors(body: IDataObject): string | undefined {
 }
 
 /**
- * Calls the Metabot backend as the bot of the credential. Answers with `success: false` (any status)
+ * Calls the Metabot backend as the bot of the credential. The answer is JSON, so also a plain
+ * IDataObject: an operation can hand it to n8n as an item. Answers with `success: false` (any status)
  * become a NodeApiError carrying the backend's message; the parsed body is returned otherwise.
  */
-export async function metabotApiRequest(this: MetabotContext, request: MetabotRequest): Promise<IDataObject> {
-	const credentials = await this.getCredentials('metabotApi');
+export async function metabotApiRequest<Op extends OperationId>(context: MetabotContext, request: MetabotRequest<Op>): Promise<ApiAnswer<Op> & IDataObject> {
+	const credentials = await context.getCredentials('metabotApi');
 	const serverUrl = String(credentials.serverUrl).replace(/\/+$/, '');
 	const options: IHttpRequestOptions = {
 		method: request.method,
 		url: `${serverUrl}/bots/${encodeURIComponent(String(credentials.botId))}${request.path}`,
 		qs: request.qs,
-		body: request.body,
+		body: request.body as IDataObject | undefined,
 		headers: { 'X-Source-System': 'n8n', ...request.headers },
 		json: true,
 		returnFullResponse: true,
@@ -61,15 +83,16 @@ export async function metabotApiRequest(this: MetabotContext, request: MetabotRe
 	};
 	let response: FullResponse;
 	try {
-		response = (await this.helpers.httpRequestWithAuthentication.call(this, 'metabotApi', options)) as FullResponse;
+		response = (await context.helpers.httpRequestWithAuthentication.call(context, 'metabotApi', options)) as FullResponse;
 	} catch (error) {
-		throw new NodeApiError(this.getNode(), error as JsonObject, { itemIndex: request.itemIndex });
+		throw new NodeApiError(context.getNode(), error as JsonObject, { itemIndex: request.itemIndex });
 	}
 	const body = isObject(response.body) ? response.body : { value: response.body as IDataObject[keyof IDataObject] };
-	if (response.statusCode < 400 && body.success !== false) return body;
+	// The document describes these answers; the backend is trusted to keep to it (the drills check it does).
+	if (response.statusCode < 400 && body.success !== false) return body as ApiAnswer<Op> & IDataObject;
 	const httpCode = String(body.errorCode ?? response.statusCode);
-	throw new NodeApiError(this.getNode(), body as JsonObject, {
-		message: typeof body.message === 'string' ? body.message : `Metabot answered HTTP ${response.statusCode}`,
+	throw new NodeApiError(context.getNode(), body as JsonObject, {
+		message: typeof body.message === 'string' ? body.message : `Metabot answered HTTP ${response.statusCode} to ${request.operation}`,
 		description: describeErrors(body),
 		httpCode,
 		itemIndex: request.itemIndex,

@@ -1,5 +1,6 @@
 import { userAccountMap } from '../../backend/test/support/maps';
 import { startTestBackend, type TestBackend } from '../../backend/test/support/test-backend';
+import { botApi } from './support/bot-api';
 import { describeWithN8n } from './support/n8n-runtime';
 
 describeWithN8n('Call Communication in the n8n engine', () => {
@@ -70,7 +71,7 @@ describeWithN8n('Call Communication in the n8n engine', () => {
     expect(error!.name).toBe('NodeApiError');
     expect(error!.httpCode).toBe('422');
     expect(error!.description).toContain('script_request_params.role');
-    const direct = await backend.request('POST', `/api/v1/bots/${botId}/call/users/update`, { token, body: { script_request_params: { userId: true } } });
+    const direct = await botApi(backend, botId, token)<'callEndpoint'>('POST', '/call/users/update', { script_request_params: { userId: true } });
     expect(error!.message).toBe(direct.body.message);
     expect(result.run.data.resultData.error?.message).toBe(error!.message);
   });

@@ -1,5 +1,6 @@
 import { userAccountMap } from '../../backend/test/support/maps';
 import { startTestBackend, type TestBackend } from '../../backend/test/support/test-backend';
+import { botApi } from './support/bot-api';
 import { describeWithN8n } from './support/n8n-runtime';
 import { startWebhookServer } from './support/webhook-server';
 
@@ -21,12 +22,13 @@ describeWithN8n('Metabot Trigger activation and delivery in the n8n engine', () 
   let token: string;
   let workflow: any;
   const started: any[] = [];
-  const api = (method: string, path: string, body?: unknown) => backend.request(method, `/api/v1/bots/${botId}${path}`, { token, body });
+  let api: ReturnType<typeof botApi>;
 
   beforeAll(async () => {
     const { N8nEngine } = await import('./support/n8n-engine');
     backend = await startTestBackend();
     ({ botId, token } = await backend.createBot({ map: userAccountMap }));
+    api = botApi(backend, botId, token);
     webhook = await startWebhookServer(async (req, res) => {
       const result = await engine.webhook(workflow, 'Trigger', req, res as any);
       if (result.workflowData) started.push(result.workflowData[0][0].json);
@@ -46,7 +48,7 @@ describeWithN8n('Metabot Trigger activation and delivery in the n8n engine', () 
     expect(await engine.webhookLifecycle(workflow, 'Trigger', 'create')).toBe(true);
     expect(staticData()).toEqual({ subscriptionId: expect.stringMatching(/^sub_/), secret: expect.any(String) });
     expect(await engine.webhookLifecycle(workflow, 'Trigger', 'checkExists')).toBe(true);
-    const { body } = await api('GET', '/subscriptions');
+    const { body } = await api<'listSubscriptions'>('GET', '/subscriptions');
     expect(body.subscriptions).toEqual([
       expect.objectContaining({ id: staticData().subscriptionId, url: engine.webhookUrl(workflow, 'Trigger'), events: ['endpoint.called'], aliases: ['users/*'] }),
     ]);
@@ -54,8 +56,8 @@ describeWithN8n('Metabot Trigger activation and delivery in the n8n engine', () 
 
   it('a CRM call to a matching alias starts the workflow with the params and trace id; other aliases do not', async () => {
     started.length = 0;
-    const call = await api('POST', '/call/users/update', { script_request_params: { userId: 127, role: 'admin' } });
-    await api('POST', '/call/payments/succeeded', { script_request_params: { userId: 127, amount: 5 } });
+    const call = await api<'callEndpoint'>('POST', '/call/users/update', { script_request_params: { userId: 127, role: 'admin' } });
+    await api<'callEndpoint'>('POST', '/call/payments/succeeded', { script_request_params: { userId: 127, amount: 5 } });
     const item = await eventually(async () => started[0], 'the endpoint.called delivery');
     expect(item).toMatchObject({ event: 'endpoint.called', alias: 'users/update', params: { userId: 127, role: 'admin' }, trace_id: call.body.trace_id, userId: '127' });
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -65,11 +67,11 @@ describeWithN8n('Metabot Trigger activation and delivery in the n8n engine', () 
   it('deactivation deletes the subscription; checkExists notices a subscription removed behind its back', async () => {
     expect(await engine.webhookLifecycle(workflow, 'Trigger', 'delete')).toBe(true);
     expect(staticData()).toEqual({});
-    expect((await api('GET', '/subscriptions')).body.subscriptions).toEqual([]);
+    expect((await api<'listSubscriptions'>('GET', '/subscriptions')).body.subscriptions).toEqual([]);
     expect(await engine.webhookLifecycle(workflow, 'Trigger', 'delete')).toBe(true);
 
     await engine.webhookLifecycle(workflow, 'Trigger', 'create');
-    await api('DELETE', `/subscriptions/${staticData().subscriptionId}`);
+    await api<'deleteSubscription'>('DELETE', `/subscriptions/${staticData().subscriptionId}`);
     expect(await engine.webhookLifecycle(workflow, 'Trigger', 'checkExists')).toBe(false);
     expect(staticData()).toEqual({});
   });

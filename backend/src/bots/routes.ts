@@ -27,6 +27,7 @@ function documentRoutes(docs: OpenAPIRegistry): void {
   docs.registerPath({
     method: 'get',
     path: '/api/v1/bots/{botId}',
+    operationId: 'getBot',
     tags: ['Bots'],
     summary: 'The bot, the calling token\'s rights and the current map\'s aliases (used as the credential test)',
     security: [{ bearerAuth: [] }],

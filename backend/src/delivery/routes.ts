@@ -77,6 +77,7 @@ function documentRoutes(docs: OpenAPIRegistry): void {
   docs.registerPath({
     method: 'post',
     path: '/api/v1/bots/{botId}/messages',
+    operationId: 'sendMessage',
     tags: ['Messages'],
     summary: 'Send a message to CRM users (through the identity map) or leads',
     description:
@@ -92,6 +93,7 @@ function documentRoutes(docs: OpenAPIRegistry): void {
   docs.registerPath({
     method: 'get',
     path: '/api/v1/bots/{botId}/messages/{messageId}',
+    operationId: 'getMessageStatus',
     tags: ['Messages'],
     summary: 'A message\'s status: counts and every recipient (up to `limit`, default 1000)',
     security: [{ bearerAuth: [] }],

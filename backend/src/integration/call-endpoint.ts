@@ -137,6 +137,7 @@ function documentRoutes(docs: OpenAPIRegistry): void {
   docs.registerPath({
     method: 'post',
     path: '/api/v1/bots/{botId}/call/{alias}',
+    operationId: 'callEndpoint',
     tags: ['Integration'],
     summary: 'Call an integration endpoint (Metabot-compatible)',
     description:

@@ -64,17 +64,18 @@ const ok = { 200: { description: 'OK' }, ...errorResponses('maps') };
 
 /** The OpenAPI description of these routes, registered when the router is built. */
 function documentRoutes(docs: OpenAPIRegistry): void {
-  docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/maps', tags: ['Communication maps'], summary: 'List map versions (author, date, comment)', security: [{ bearerAuth: [] }], request: { params: botParam }, responses: ok });
+  docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/maps', operationId: 'listMapVersions', tags: ['Communication maps'], summary: 'List map versions (author, date, comment)', security: [{ bearerAuth: [] }], request: { params: botParam }, responses: ok });
   docs.registerPath({
     method: 'post',
     path: '/api/v1/bots/{botId}/maps',
+    operationId: 'importMap',
     tags: ['Communication maps'],
     summary: 'Import a new map version (a bad map is refused with every error listed)',
     security: [{ bearerAuth: [] }],
     request: { params: botParam, body: { content: { 'application/json': { schema: importBodySchema.extend({ document: mapDocumentSchema }) } } } },
     responses: { 201: { description: 'Stored as the new current version' }, ...errorResponses('maps') },
   });
-  docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/maps/{version}', tags: ['Communication maps'], summary: 'Export a map version (`current` for the latest)', security: [{ bearerAuth: [] }], request: { params: botParam.extend({ version: z.string() }) }, responses: ok });
-  docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/maps/diff', tags: ['Communication maps'], summary: 'Diff two versions endpoint by endpoint', security: [{ bearerAuth: [] }], request: { params: botParam, query: diffQuerySchema }, responses: ok });
-  docs.registerPath({ method: 'post', path: '/api/v1/bots/{botId}/maps/rollback', tags: ['Communication maps'], summary: 'Roll back: an old version becomes the new current one', security: [{ bearerAuth: [] }], request: { params: botParam, body: { content: { 'application/json': { schema: rollbackBodySchema } } } }, responses: { 201: { description: 'Rolled back' }, ...errorResponses('maps') } });
+  docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/maps/{version}', operationId: 'getMapVersion', tags: ['Communication maps'], summary: 'Export a map version (`current` for the latest)', security: [{ bearerAuth: [] }], request: { params: botParam.extend({ version: z.string() }) }, responses: ok });
+  docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/maps/diff', operationId: 'diffMapVersions', tags: ['Communication maps'], summary: 'Diff two versions endpoint by endpoint', security: [{ bearerAuth: [] }], request: { params: botParam, query: diffQuerySchema }, responses: ok });
+  docs.registerPath({ method: 'post', path: '/api/v1/bots/{botId}/maps/rollback', operationId: 'rollbackMap', tags: ['Communication maps'], summary: 'Roll back: an old version becomes the new current one', security: [{ bearerAuth: [] }], request: { params: botParam, body: { content: { 'application/json': { schema: rollbackBodySchema } } } }, responses: { 201: { description: 'Rolled back' }, ...errorResponses('maps') } });
 }

@@ -122,11 +122,12 @@ export function tablesRouter(ctx: AppContext, docs: OpenAPIRegistry): Router {
 type Method = 'get' | 'post' | 'patch' | 'delete';
 const tableParams = botPathParams.extend({ name: z.string() });
 
-function register(docs: OpenAPIRegistry, method: Method, path: string, summary: string, options: { body?: z.ZodType; query?: z.ZodObject; params?: z.ZodObject; status?: number; description?: string; bodyType?: string[] } = {}) {
+function register(docs: OpenAPIRegistry, operationId: string, method: Method, path: string, summary: string, options: { body?: z.ZodType; query?: z.ZodObject; params?: z.ZodObject; status?: number; description?: string; bodyType?: string[] } = {}) {
   const content = (schema: z.ZodType) => Object.fromEntries((options.bodyType ?? ['application/json']).map((type) => [type, { schema }]));
   docs.registerPath({
     method,
     path: `/api/v1/bots/{botId}/tables${path}`,
+    operationId,
     tags: ['Data tables'],
     summary,
     description: options.description,
@@ -142,28 +143,28 @@ function register(docs: OpenAPIRegistry, method: Method, path: string, summary: 
 
 /** The OpenAPI description of these routes, registered when the router is built. */
 function documentRoutes(docs: OpenAPIRegistry): void {
-  register(docs, 'post', '', 'Create a table with typed columns and indexes', { body: createTableSchema, status: 201 });
-  register(docs, 'get', '', 'List the bot\'s tables');
-  register(docs, 'get', '/{name}', 'Describe a table (columns, indexes, row count)');
-  register(docs, 'patch', '/{name}', 'Rename a table', { body: renameTableSchema });
-  register(docs, 'delete', '/{name}', 'Delete a table and its rows');
-  register(docs, 'post', '/{name}/columns', 'Add a column (a required column only to an empty table)', { body: addColumnSchema, status: 201 });
-  register(docs, 'post', '/{name}/indexes', 'Add an index, or a unique index (needed for upsert by those columns)', { body: indexInputSchema, status: 201 });
-  register(docs, 'post', '/{name}/rows', 'Insert up to 10,000 rows in one transaction', { body: insertRowsSchema, status: 201 });
-  register(docs, 'post', '/{name}/rows/upsert', 'Insert or update rows by a key column set (which needs a unique index)', { body: upsertRowsSchema });
-  register(docs, 'post', '/{name}/rows/query', 'Query rows: filter, sort, limit/offset or cursor paging', { body: queryRowsSchema, description: 'Empty values sort as the smallest; ties break by id ascending. `nextCursor` continues the same query.' });
-  register(docs, 'patch', '/{name}/rows', 'Update the rows matching a filter (`all: true` for every row)', { body: updateRowsSchema });
-  register(docs, 'post', '/{name}/rows/delete', 'Delete the rows matching a filter (`all: true` for every row)', { body: deleteRowsSchema });
-  register(docs, 'get', '/{name}/rows/{rowId}', 'Read one row', { params: tableParams.extend({ rowId: z.number().int().positive() }) });
-  register(docs, 'post', '/{name}/stats/top', 'TOP-N rows, TOP-N per group, or TOP-N groups by a total', {
+  register(docs, 'createTable', 'post', '', 'Create a table with typed columns and indexes', { body: createTableSchema, status: 201 });
+  register(docs, 'listTables', 'get', '', 'List the bot\'s tables');
+  register(docs, 'getTable', 'get', '/{name}', 'Describe a table (columns, indexes, row count)');
+  register(docs, 'renameTable', 'patch', '/{name}', 'Rename a table', { body: renameTableSchema });
+  register(docs, 'deleteTable', 'delete', '/{name}', 'Delete a table and its rows');
+  register(docs, 'addColumn', 'post', '/{name}/columns', 'Add a column (a required column only to an empty table)', { body: addColumnSchema, status: 201 });
+  register(docs, 'addIndex', 'post', '/{name}/indexes', 'Add an index, or a unique index (needed for upsert by those columns)', { body: indexInputSchema, status: 201 });
+  register(docs, 'insertRows', 'post', '/{name}/rows', 'Insert up to 10,000 rows in one transaction', { body: insertRowsSchema, status: 201 });
+  register(docs, 'upsertRows', 'post', '/{name}/rows/upsert', 'Insert or update rows by a key column set (which needs a unique index)', { body: upsertRowsSchema });
+  register(docs, 'queryRows', 'post', '/{name}/rows/query', 'Query rows: filter, sort, limit/offset or cursor paging', { body: queryRowsSchema, description: 'Empty values sort as the smallest; ties break by id ascending. `nextCursor` continues the same query.' });
+  register(docs, 'updateRows', 'patch', '/{name}/rows', 'Update the rows matching a filter (`all: true` for every row)', { body: updateRowsSchema });
+  register(docs, 'deleteRows', 'post', '/{name}/rows/delete', 'Delete the rows matching a filter (`all: true` for every row)', { body: deleteRowsSchema });
+  register(docs, 'getRow', 'get', '/{name}/rows/{rowId}', 'Read one row', { params: tableParams.extend({ rowId: z.number().int().positive() }) });
+  register(docs, 'topRows', 'post', '/{name}/stats/top', 'TOP-N rows, TOP-N per group, or TOP-N groups by a total', {
     body: topSchema,
     description: 'Equal values keep id order (earlier rows first) and share a competition `rank` (1, 2, 2, 4); `position` is 1..n.',
   });
-  register(docs, 'post', '/{name}/stats/aggregate', 'count/sum/avg/min/max, grouped, over a time window', { body: aggregateSchema });
-  register(docs, 'post', '/{name}/stats/percentile', 'Percentile rank of a value, a row or a group total', {
+  register(docs, 'aggregateRows', 'post', '/{name}/stats/aggregate', 'count/sum/avg/min/max, grouped, over a time window', { body: aggregateSchema });
+  register(docs, 'percentileRank', 'post', '/{name}/stats/percentile', 'Percentile rank of a value, a row or a group total', {
     body: percentileSchema,
     description: '`percentile = below / total * 100`: `below` items have a strictly smaller value, ties are not below. Items are rows, or with groupBy the groups\' fn(column) totals.',
   });
-  register(docs, 'post', '/{name}/import', 'Import rows from CSV or JSON: all rows or none', { query: importQuerySchema, body: z.string(), bodyType: ['text/csv', 'application/json'] });
-  register(docs, 'get', '/{name}/export', 'Export every row as CSV or JSON', { query: exportQuerySchema });
+  register(docs, 'importRows', 'post', '/{name}/import', 'Import rows from CSV or JSON: all rows or none', { query: importQuerySchema, body: z.string(), bodyType: ['text/csv', 'application/json'] });
+  register(docs, 'exportRows', 'get', '/{name}/export', 'Export every row as CSV or JSON', { query: exportQuerySchema });
 }

@@ -35,6 +35,7 @@ function documentRoutes(docs: OpenAPIRegistry): void {
   docs.registerPath({
     method: 'get',
     path: '/api/v1/bots/{botId}/traces/{traceId}',
+    operationId: 'getTrace',
     tags: ['Traces'],
     summary: 'Read a trace: every hop from the business event to the user and back',
     security: [{ bearerAuth: [] }],

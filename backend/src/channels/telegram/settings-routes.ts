@@ -77,15 +77,16 @@ const common = { tags: ['Telegram'], security: [{ bearerAuth: [] }], request: { 
 
 /** The OpenAPI description of these routes, registered when the router is built. */
 function documentRoutes(docs: OpenAPIRegistry): void {
-  docs.registerPath({ ...common, method: 'get', path: '/api/v1/bots/{botId}/telegram', summary: 'Whether the bot has a Telegram token, its username and the mode', responses: { 200: { description: 'The Telegram state', ...answer }, ...errorResponses('admin') } });
+  docs.registerPath({ ...common, method: 'get', path: '/api/v1/bots/{botId}/telegram', operationId: 'getTelegramSettings', summary: 'Whether the bot has a Telegram token, its username and the mode', responses: { 200: { description: 'The Telegram state', ...answer }, ...errorResponses('admin') } });
   docs.registerPath({
     ...common,
     method: 'put',
     path: '/api/v1/bots/{botId}/telegram',
+    operationId: 'setTelegramToken',
     summary: 'Set (or replace) the bot\'s Telegram token from @BotFather',
     description: 'The token is checked with getMe (Telegram\'s username is stored), then stored encrypted; it is never returned. 422 when Telegram refuses it, 502 when Telegram cannot be reached.',
     request: { params: botPathParams, body: json(setTokenSchema) },
     responses: { 200: { description: 'Stored', ...answer }, 502: { description: 'Telegram could not be reached' }, ...errorResponses('admin') },
   });
-  docs.registerPath({ ...common, method: 'delete', path: '/api/v1/bots/{botId}/telegram', summary: 'Remove the bot\'s Telegram token (polling and the webhook stop)', responses: { 200: { description: 'Removed', ...answer }, ...errorResponses('admin') } });
+  docs.registerPath({ ...common, method: 'delete', path: '/api/v1/bots/{botId}/telegram', operationId: 'deleteTelegramToken', summary: 'Remove the bot\'s Telegram token (polling and the webhook stop)', responses: { 200: { description: 'Removed', ...answer }, ...errorResponses('admin') } });
 }

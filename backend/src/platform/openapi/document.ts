@@ -19,6 +19,8 @@ function generate(registry: OpenAPIRegistry): OpenApiDocument {
       version: '1',
       description:
         'Integration endpoints compatible with Metabot (`POST /bots/{botId}/call/{alias}`) and the management API used by the n8n nodes.',
+      // The license of package.json; SPDX identifier rather than a URL (OpenAPI 3.1 allows either).
+      license: { name: 'MIT', identifier: 'MIT' },
     },
   });
 }

@@ -74,5 +74,5 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	if (options.leadId) body.lead_id = options.leadId;
 	if (options.triggerCode) body.trigger_code = options.triggerCode;
 	const headers = optionHeaders(options);
-	return await metabotApiRequest.call(this, { method: 'POST', path: `/call/${encodePath(alias)}`, body, headers, itemIndex });
+	return await metabotApiRequest(this, { operation: 'callEndpoint', method: 'POST', path: `/call/${encodePath(alias)}`, body, headers, itemIndex });
 }

@@ -16,7 +16,8 @@ export const description: INodeProperties[] = [
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const messageId = this.getNodeParameter('messageId', itemIndex) as string;
-	const answer = await metabotApiRequest.call(this, {
+	const answer = await metabotApiRequest(this, {
+		operation: 'getMessageStatus',
 		method: 'GET',
 		path: `/messages/${encodeURIComponent(messageId)}`,
 		itemIndex,

@@ -7,5 +7,5 @@ export const description: INodeProperties[] = [...messageFields('send'), buttons
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const { body, headers } = buildMessageRequest.call(this, itemIndex);
-	return await metabotApiRequest.call(this, { method: 'POST', path: '/messages', body, headers, itemIndex });
+	return await metabotApiRequest(this, { operation: 'sendMessage', method: 'POST', path: '/messages', body, headers, itemIndex });
 }

@@ -54,7 +54,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const timeoutSeconds = Math.round((this.getNodeParameter('timeoutMinutes', 0) as number) * 60);
 	const resumeUrl = this.evaluateExpression('{{ $execution.resumeUrl }}', 0) as string;
 	body.wait = { resumeUrl, mode: responseType === 'text' ? 'text' : 'buttons', timeoutSeconds };
-	await metabotApiRequest.call(this, { method: 'POST', path: '/messages', body, headers, itemIndex: 0 });
+	await metabotApiRequest(this, { operation: 'sendMessage', method: 'POST', path: '/messages', body, headers, itemIndex: 0 });
 	await this.putExecutionToWait(new Date(Date.now() + (timeoutSeconds + RESUME_GRACE_SECONDS) * 1000));
 	return this.getInputData();
 }

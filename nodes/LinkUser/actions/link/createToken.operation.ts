@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { optionsCollection, showFor } from '../../../shared/descriptions';
-import { metabotApiRequest } from '../../../shared/transport';
+import { type ApiBody, metabotApiRequest } from '../../../shared/transport';
 
 export const description: INodeProperties[] = [
 	optionsCollection(showFor('link', ['createToken']), [
@@ -17,7 +17,7 @@ export const description: INodeProperties[] = [
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const body: IDataObject = { userId: String(this.getNodeParameter('userId', itemIndex)) };
-	if (options.ttlSeconds) body.ttlSeconds = options.ttlSeconds;
-	return await metabotApiRequest.call(this, { method: 'POST', path: '/link-tokens', body, itemIndex });
+	const body: ApiBody<'createLinkToken'> = { userId: String(this.getNodeParameter('userId', itemIndex)) };
+	if (options.ttlSeconds) body.ttlSeconds = options.ttlSeconds as number;
+	return await metabotApiRequest(this, { operation: 'createLinkToken', method: 'POST', path: '/link-tokens', body, itemIndex });
 }

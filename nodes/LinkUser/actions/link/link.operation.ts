@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { showFor } from '../../../shared/descriptions';
-import { metabotApiRequest } from '../../../shared/transport';
+import { type ApiBody, metabotApiRequest } from '../../../shared/transport';
 
 export const description: INodeProperties[] = [
 	{
@@ -15,10 +15,10 @@ export const description: INodeProperties[] = [
 ];
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
-	const body: IDataObject = {
+	const body: ApiBody<'linkUser'> = {
 		userId: String(this.getNodeParameter('userId', itemIndex)),
-		leadId: this.getNodeParameter('leadId', itemIndex),
+		leadId: this.getNodeParameter('leadId', itemIndex) as string,
 	};
-	const answer = await metabotApiRequest.call(this, { method: 'POST', path: '/links', body, itemIndex });
+	const answer = await metabotApiRequest(this, { operation: 'linkUser', method: 'POST', path: '/links', body, itemIndex });
 	return { ...(answer.link as IDataObject), trace_id: answer.trace_id };
 }

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { optionsCollection, showFor } from '../../../shared/descriptions';
-import { metabotApiRequest } from '../../../shared/transport';
+import { type ApiBody, metabotApiRequest } from '../../../shared/transport';
 
 export const description: INodeProperties[] = [
 	optionsCollection(showFor('link', ['unlink']), [
@@ -16,7 +16,7 @@ export const description: INodeProperties[] = [
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const body: IDataObject = { userId: String(this.getNodeParameter('userId', itemIndex)) };
-	if (options.leadId) body.leadId = options.leadId;
-	return await metabotApiRequest.call(this, { method: 'DELETE', path: '/links', body, itemIndex });
+	const body: ApiBody<'unlinkUser'> = { userId: String(this.getNodeParameter('userId', itemIndex)) };
+	if (options.leadId) body.leadId = options.leadId as string;
+	return await metabotApiRequest(this, { operation: 'unlinkUser', method: 'DELETE', path: '/links', body, itemIndex });
 }

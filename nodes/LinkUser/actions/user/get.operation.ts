@@ -35,13 +35,13 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const findBy = this.getNodeParameter('findBy', itemIndex) as string;
 	const lookup = String(this.getNodeParameter('lookup', itemIndex)).trim();
 	if (findBy === 'leadId') {
-		const answer = await metabotApiRequest.call(this, { method: 'GET', path: `/leads/${encodeURIComponent(lookup)}`, itemIndex });
+		const answer = await metabotApiRequest(this, { operation: 'getLead', method: 'GET', path: `/leads/${encodeURIComponent(lookup)}`, itemIndex });
 		return answer.lead as IDataObject;
 	}
 	if (findBy === 'phone' || findBy === 'email') {
-		const answer = await metabotApiRequest.call(this, { method: 'GET', path: '/leads', qs: { [findBy]: lookup }, itemIndex });
+		const answer = await metabotApiRequest(this, { operation: 'findLeads', method: 'GET', path: '/leads', qs: { [findBy]: lookup }, itemIndex });
 		return answer.leads as IDataObject[];
 	}
-	const answer = await metabotApiRequest.call(this, { method: 'GET', path: `/users/${encodeURIComponent(lookup)}`, itemIndex });
+	const answer = await metabotApiRequest(this, { operation: 'getUser', method: 'GET', path: `/users/${encodeURIComponent(lookup)}`, itemIndex });
 	return answer.user as IDataObject;
 }

@@ -41,7 +41,7 @@ export const description: INodeProperties[] = [
 async function targetLeadIds(this: IExecuteFunctions, itemIndex: number): Promise<string[]> {
 	if (this.getNodeParameter('target', itemIndex) !== 'user') return [String(this.getNodeParameter('leadId', itemIndex))];
 	const userId = String(this.getNodeParameter('attributesUserId', itemIndex));
-	const answer = await metabotApiRequest.call(this, { method: 'GET', path: `/users/${encodeURIComponent(userId)}`, itemIndex });
+	const answer = await metabotApiRequest(this, { operation: 'getUser', method: 'GET', path: `/users/${encodeURIComponent(userId)}`, itemIndex });
 	return (((answer.user as IDataObject).leads as IDataObject[]) ?? []).map((lead) => String(lead.id));
 }
 
@@ -50,7 +50,8 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const attributes = readFieldsOrJson.call(this, attributesBlock, itemIndex);
 	const leads: IDataObject[] = [];
 	for (const leadId of await targetLeadIds.call(this, itemIndex)) {
-		const answer = await metabotApiRequest.call(this, {
+		const answer = await metabotApiRequest(this, {
+			operation: 'setLeadAttributes',
 			method: 'PATCH',
 			path: `/leads/${encodeURIComponent(leadId)}/attributes`,
 			body: { attributes },

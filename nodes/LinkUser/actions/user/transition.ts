@@ -22,7 +22,8 @@ export function transition(action: string, details?: TransitionDetails) {
 	return async function (this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 		const userId = String(this.getNodeParameter('userId', itemIndex));
 		const body: IDataObject = { notify: this.getNodeParameter('notify', itemIndex, false), ...details?.call(this, itemIndex) };
-		const answer = await metabotApiRequest.call(this, {
+		const answer = await metabotApiRequest(this, {
+			operation: 'transitionUser',
 			method: 'POST',
 			path: `/users/${encodeURIComponent(userId)}/${action}`,
 			body,

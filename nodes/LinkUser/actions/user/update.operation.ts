@@ -30,7 +30,8 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const userId = String(this.getNodeParameter('userId', itemIndex));
 	const fields = parseJsonParameter(this.getNode(), this.getNodeParameter('updateFields', itemIndex), 'Fields (JSON)', itemIndex);
 	const originId = String(this.getNodeParameter('originId', itemIndex, '')).trim();
-	const answer = await metabotApiRequest.call(this, {
+	const answer = await metabotApiRequest(this, {
+		operation: 'updateUser',
 		method: 'POST',
 		path: `/users/${encodeURIComponent(userId)}/update`,
 		body: { fields, ...(originId ? { originId } : {}) },

@@ -8,6 +8,6 @@ export const description: INodeProperties[] = [];
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const body = rowScope.call(this, itemIndex);
-	const answer = await metabotApiRequest.call(this, { method: 'POST', path: `${tablePath.call(this, itemIndex)}/rows/delete`, body, itemIndex });
+	const answer = await metabotApiRequest(this, { operation: 'deleteRows', method: 'POST', path: `${tablePath.call(this, itemIndex)}/rows/delete`, body, itemIndex });
 	return { deleted: answer.deleted };
 }

@@ -27,7 +27,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	do {
 		const body: IDataObject = { ...base, limit: Math.min(PAGE_SIZE, wanted - rows.length) };
 		if (cursor) body.cursor = cursor;
-		const answer = await metabotApiRequest.call(this, { method: 'POST', path, body, itemIndex });
+		const answer = await metabotApiRequest(this, { operation: 'queryRows', method: 'POST', path, body, itemIndex });
 		rows.push(...(answer.rows as IDataObject[]));
 		cursor = (answer.nextCursor as string | null) ?? undefined;
 	} while (cursor && rows.length < wanted);

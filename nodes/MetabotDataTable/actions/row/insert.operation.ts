@@ -10,6 +10,6 @@ export const description: INodeProperties[] = [];
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const row = rowData.call(this, itemIndex);
 	const path = `${tablePath.call(this, itemIndex)}/rows`;
-	const answer = await metabotApiRequest.call(this, { method: 'POST', path, body: { rows: [row] }, itemIndex });
+	const answer = await metabotApiRequest(this, { operation: 'insertRows', method: 'POST', path, body: { rows: [row] }, itemIndex });
 	return { id: (answer.ids as unknown[] | undefined)?.[0] ?? null, ...row };
 }

@@ -18,6 +18,6 @@ export const description: INodeProperties[] = [
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const body = { ...rowScope.call(this, itemIndex), set: assignmentsToObject(this.getNodeParameter('set', itemIndex, {})) };
-	const answer = await metabotApiRequest.call(this, { method: 'PATCH', path: `${tablePath.call(this, itemIndex)}/rows`, body, itemIndex });
+	const answer = await metabotApiRequest(this, { operation: 'updateRows', method: 'PATCH', path: `${tablePath.call(this, itemIndex)}/rows`, body, itemIndex });
 	return { updated: answer.updated };
 }

@@ -21,7 +21,8 @@ export const description: INodeProperties[] = [
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const row = rowData.call(this, itemIndex);
 	const keys = readColumnList.call(this, 'keys', itemIndex);
-	const answer = await metabotApiRequest.call(this, {
+	const answer = await metabotApiRequest(this, {
+		operation: 'upsertRows',
 		method: 'POST',
 		path: `${tablePath.call(this, itemIndex)}/rows/upsert`,
 		body: { keys, rows: [row] },

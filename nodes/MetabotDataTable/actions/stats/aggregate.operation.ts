@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { metabotApiRequest } from '../../../shared/transport';
-import { AGGREGATE_FUNCTIONS, onlyFor, statsPath, statsScope, withGroups } from './fields';
+import { type ApiBody, metabotApiRequest } from '../../../shared/transport';
+import { AGGREGATE_FUNCTIONS, onlyFor, statsPath, groupsOf, statsScope } from './fields';
 
 export const description: INodeProperties[] = [
 	{
@@ -27,10 +27,10 @@ export const description: INodeProperties[] = [
 
 /** One output item, or one per group. */
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
-	const aggregates = ((this.getNodeParameter('aggregates', itemIndex, {}) as { aggregate?: IDataObject[] }).aggregate ?? []).map(
+	const aggregates = ((this.getNodeParameter('aggregates', itemIndex, {}) as { aggregate?: ApiBody<'aggregateRows'>['aggregates'] }).aggregate ?? []).map(
 		({ fn, column, as }) => ({ fn, ...(column ? { column } : {}), ...(as ? { as } : {}) }),
 	);
-	const body = withGroups.call(this, itemIndex, { aggregates, ...statsScope.call(this, itemIndex) });
-	const answer = await metabotApiRequest.call(this, { method: 'POST', path: statsPath.call(this, itemIndex, 'aggregate'), body, itemIndex });
+	const body: ApiBody<'aggregateRows'> = { aggregates, ...statsScope.call(this, itemIndex), ...groupsOf.call(this, itemIndex) };
+	const answer = await metabotApiRequest(this, { operation: 'aggregateRows', method: 'POST', path: statsPath.call(this, itemIndex, 'aggregate'), body, itemIndex });
 	return answer.rows as IDataObject[];
 }

@@ -1,8 +1,12 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { type Show, showFor } from '../../../shared/descriptions';
 import { readColumnList, tablePath } from '../fields';
 import { readFilter } from '../filter';
 import { readWindow } from '../window';
+import type { ApiBody } from '../../../shared/transport';
+
+/** The filter and time window every statistic takes (the same shape in each of them). */
+type StatsScope = Pick<ApiBody<'aggregateRows'>, 'filter' | 'window'>;
 
 export const STATS_OPERATIONS = ['top', 'aggregate', 'percentile'];
 
@@ -53,19 +57,19 @@ export const groupingFields: INodeProperties[] = [
 	},
 ];
 
-/** `body` with `groupBy` when Group By names columns. */
-export function withGroups(this: IExecuteFunctions, itemIndex: number, body: IDataObject): IDataObject {
+/** `groupBy` for a statistic's body when Group By names columns, else nothing. */
+export function groupsOf(this: IExecuteFunctions, itemIndex: number): { groupBy?: string[] } {
 	const groupBy = readColumnList.call(this, 'groupBy', itemIndex);
-	return groupBy.length > 0 ? { ...body, groupBy } : body;
+	return groupBy.length > 0 ? { groupBy } : {};
 }
 
 /** The rows a stat counts: the filter and the time window, each when set. */
-export function statsScope(this: IExecuteFunctions, itemIndex: number): IDataObject {
-	const result: IDataObject = {};
+export function statsScope(this: IExecuteFunctions, itemIndex: number): StatsScope {
+	const result: StatsScope = {};
 	const filter = readFilter.call(this, itemIndex);
 	const window = readWindow.call(this, itemIndex);
-	if (filter) result.filter = filter;
-	if (window) result.window = window;
+	if (filter) result.filter = filter as StatsScope['filter'];
+	if (window) result.window = window as StatsScope['window'];
 	return result;
 }
 

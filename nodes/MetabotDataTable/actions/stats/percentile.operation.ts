@@ -1,8 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { parseJsonParameter } from '../../../shared/parameters';
-import { metabotApiRequest } from '../../../shared/transport';
+import { type ApiBody, metabotApiRequest } from '../../../shared/transport';
+
+type PercentileBody = ApiBody<'percentileRank'>;
 import { columnParameter } from '../fields';
-import { onlyFor, statsPath, statsScope, withGroups } from './fields';
+import { onlyFor, statsPath, groupsOf, statsScope } from './fields';
 
 export const description: INodeProperties[] = [
 	columnParameter(onlyFor('percentile'), 'Column Name or ID', 'column'),
@@ -49,7 +51,7 @@ export const description: INodeProperties[] = [
 ];
 
 /** What is ranked: `value`, `rowId` or `group`, as the backend expects exactly one of them. */
-function percentileSubject(this: IExecuteFunctions, itemIndex: number): IDataObject {
+function percentileSubject(this: IExecuteFunctions, itemIndex: number): Pick<PercentileBody, 'value' | 'rowId' | 'group'> {
 	const subject = this.getNodeParameter('subject', itemIndex, 'value') as string;
 	if (subject === 'rowId') return { rowId: Number(this.getNodeParameter('rowId', itemIndex)) };
 	if (subject === 'group') return { group: parseJsonParameter(this.getNode(), this.getNodeParameter('group', itemIndex), 'Group', itemIndex) };
@@ -58,9 +60,13 @@ function percentileSubject(this: IExecuteFunctions, itemIndex: number): IDataObj
 }
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
-	let body: IDataObject = { column: this.getNodeParameter('column', itemIndex), ...percentileSubject.call(this, itemIndex), ...statsScope.call(this, itemIndex) };
-	body = withGroups.call(this, itemIndex, body);
-	if (body.groupBy) body.fn = this.getNodeParameter('groupFn', itemIndex, 'sum');
-	const answer = await metabotApiRequest.call(this, { method: 'POST', path: statsPath.call(this, itemIndex, 'percentile'), body, itemIndex });
+	const body: PercentileBody = {
+		column: this.getNodeParameter('column', itemIndex) as string,
+		...percentileSubject.call(this, itemIndex),
+		...statsScope.call(this, itemIndex),
+		...groupsOf.call(this, itemIndex),
+	};
+	if (body.groupBy) body.fn = this.getNodeParameter('groupFn', itemIndex, 'sum') as PercentileBody['fn'];
+	const answer = await metabotApiRequest(this, { operation: 'percentileRank', method: 'POST', path: statsPath.call(this, itemIndex, 'percentile'), body, itemIndex });
 	return { percentile: answer.percentile, below: answer.below, total: answer.total, value: answer.value ?? body.value ?? null };
 }

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { metabotApiRequest } from '../../../shared/transport';
+import { type ApiBody, metabotApiRequest } from '../../../shared/transport';
 import { columnParameter } from '../fields';
-import { onlyFor, statsPath, statsScope, withGroups } from './fields';
+import { onlyFor, statsPath, groupsOf, statsScope } from './fields';
 
 const show = onlyFor('top');
 
@@ -23,14 +23,15 @@ export const description: INodeProperties[] = [
 
 /** One output item per row, or per group with a Group Function. */
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
-	const body: IDataObject = withGroups.call(this, itemIndex, {
-		column: this.getNodeParameter('column', itemIndex),
-		n: this.getNodeParameter('n', itemIndex),
-		direction: this.getNodeParameter('direction', itemIndex),
+	const body: ApiBody<'topRows'> = {
+		column: this.getNodeParameter('column', itemIndex) as string,
+		n: this.getNodeParameter('n', itemIndex) as number,
+		direction: this.getNodeParameter('direction', itemIndex) as ApiBody<'topRows'>['direction'],
 		...statsScope.call(this, itemIndex),
-	});
-	const fn = this.getNodeParameter('fn', itemIndex, '') as string;
+		...groupsOf.call(this, itemIndex),
+	};
+	const fn = this.getNodeParameter('fn', itemIndex, '') as ApiBody<'topRows'>['fn'];
 	if (fn) body.fn = fn;
-	const answer = await metabotApiRequest.call(this, { method: 'POST', path: statsPath.call(this, itemIndex, 'top'), body, itemIndex });
+	const answer = await metabotApiRequest(this, { operation: 'topRows', method: 'POST', path: statsPath.call(this, itemIndex, 'top'), body, itemIndex });
 	return answer.rows as IDataObject[];
 }

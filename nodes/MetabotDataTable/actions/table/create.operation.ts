@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { showFor } from '../../../shared/descriptions';
-import { metabotApiRequest } from '../../../shared/transport';
+import { type ApiBody, metabotApiRequest } from '../../../shared/transport';
 
 const show = showFor('table', ['create']);
 
@@ -51,8 +51,8 @@ export const description: INodeProperties[] = [
 ];
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
-	const columns = (this.getNodeParameter('columns', itemIndex, {}) as { column?: IDataObject[] }).column ?? [];
-	const body = { name: this.getNodeParameter('name', itemIndex), columns };
-	const answer = await metabotApiRequest.call(this, { method: 'POST', path: '/tables', body, itemIndex });
+	const columns = (this.getNodeParameter('columns', itemIndex, {}) as { column?: ApiBody<'createTable'>['columns'] }).column ?? [];
+	const body: ApiBody<'createTable'> = { name: this.getNodeParameter('name', itemIndex) as string, columns };
+	const answer = await metabotApiRequest(this, { operation: 'createTable', method: 'POST', path: '/tables', body, itemIndex });
 	return answer.table as IDataObject;
 }

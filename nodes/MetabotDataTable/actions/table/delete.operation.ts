@@ -7,6 +7,6 @@ export const description: INodeProperties[] = [tableField(showFor('table', ['del
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const table = this.getNodeParameter('table', itemIndex) as string;
-	await metabotApiRequest.call(this, { method: 'DELETE', path: `/tables/${encodePath(table)}`, itemIndex });
+	await metabotApiRequest(this, { operation: 'deleteTable', method: 'DELETE', path: `/tables/${encodePath(table)}`, itemIndex });
 	return { deleted: true, table };
 }

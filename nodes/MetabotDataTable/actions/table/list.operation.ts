@@ -5,6 +5,6 @@ export const description: INodeProperties[] = [];
 
 /** One output item per table. */
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
-	const answer = await metabotApiRequest.call(this, { method: 'GET', path: '/tables', itemIndex });
+	const answer = await metabotApiRequest(this, { operation: 'listTables', method: 'GET', path: '/tables', itemIndex });
 	return answer.tables as IDataObject[];
 }
