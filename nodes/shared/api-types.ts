@@ -117,7 +117,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a trace: every hop from the business event to the user and back */
+        /**
+         * Read a trace: every hop from the business event to the user and back
+         * @description A token limited to alias globs sees only traces of calls to those aliases (others answer 404).
+         */
         get: operations["getTrace"];
         put?: never;
         post?: never;
@@ -538,7 +541,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message to CRM users (through the identity map) or leads
-         * @description The text is a LiquidJS template rendered per recipient (`{{ lead.firstName }}`, `{{ lead.attributes.x }}`, `{{ params.x }}`, `{{ user.userId }}`). Accepted means persisted; delivery is rate-limited and retried. Headers: `Idempotency-Key`, `X-Dry-Run: true`, `X-Trace-Id`.
+         * @description The text is a LiquidJS template rendered per recipient (`{{ lead.firstName }}`, `{{ lead.attributes.x }}`, `{{ params.x }}`, `{{ user.userId }}`), also written `[[ lead.firstName ]]` / `[% if … %]`, which n8n expressions leave alone (docs/templates.md). `variants` give a text per language; `template` takes the text from the bot's template library. Accepted means persisted; delivery is rate-limited and retried. Headers: `Idempotency-Key`, `X-Dry-Run: true` (answers a `preview`), `X-Trace-Id`.
          */
         post: operations["sendMessage"];
         delete?: never;
@@ -564,6 +567,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bots/{botId}/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The library: every template at its current version */
+        get: operations["listTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/templates/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A template at its current version, or at `version` */
+        get: operations["getTemplate"];
+        put?: never;
+        /** Save a new version of a template (created with version 1); a template error is a 422 with line and column */
+        post: operations["saveTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/templates/{name}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Version history (author, date, comment), newest first */
+        get: operations["listTemplateVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/templates/{name}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What changed between two versions, field by field */
+        get: operations["diffTemplateVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/templates/{name}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Roll back: an old version becomes the new current one */
+        post: operations["rollbackTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/bots/{botId}/subscriptions": {
         parameters: {
             query?: never;
@@ -576,7 +665,7 @@ export interface paths {
         put?: never;
         /**
          * Subscribe a webhook (an n8n Metabot Trigger) to this bot's events
-         * @description Events of the listed types (`*` for all) are POSTed to `url`, signed with `secret` (shown only here): header `X-Metabot-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. `aliases` (globs) narrow `endpoint.called` events. Events no subscription wanted in the last EVENT_RETENTION_HOURS are delivered to a new matching subscription.
+         * @description Events of the listed types (`*` for all) are POSTed to `url`, signed with `secret` (shown only here): header `X-Metabot-Signature: t=<unix>,v2=<hex HMAC-SHA256(secret, "<X-Metabot-Delivery>.<t>.<body>")>`. `aliases` (globs) narrow `endpoint.called` events. A token limited to alias globs may subscribe to `endpoint.called` only, with its own globs or plain aliases inside them (403 otherwise). Events no subscription wanted in the last EVENT_RETENTION_HOURS are delivered to a new matching subscription.
          */
         post: operations["createSubscription"];
         delete?: never;
@@ -834,13 +923,52 @@ export interface components {
                 reason: string;
             }[];
             dry_run?: boolean;
+            /** @description Dry run only: the message as the first 3 recipients (or `previewFor`) would get it */
+            preview?: {
+                leadId: string;
+                userId: string | null;
+                /** @description The variant rendered; null for the default text */
+                language: string | null;
+                text: string;
+                /** @enum {string|null} */
+                parseMode: "HTML" | "MarkdownV2" | null;
+                buttons?: {
+                    text: string;
+                    data?: string;
+                    url?: string;
+                }[][];
+                /** @description Placeholders with no value for this person, with line and column */
+                unknown: {
+                    path: string;
+                    message: string;
+                    line?: number;
+                    column?: number;
+                    placeholder?: string;
+                }[];
+            }[];
             message?: string;
             trace_id: string;
         };
         SendMessageRequest: {
             userIds?: (string | number)[];
             leadIds?: (string | number)[];
-            text: string;
+            text?: string;
+            template?: {
+                name: string;
+                version?: number;
+            };
+            /** @description Text (and optionally buttons) per language; a person whose language has no variant gets the default text. */
+            variants?: {
+                [key: string]: {
+                    text: string;
+                    buttons?: {
+                        text: string;
+                        data?: string;
+                        /** Format: uri */
+                        url?: string;
+                    }[][];
+                };
+            };
             /** @default {} */
             params?: {
                 [key: string]: unknown;
@@ -872,6 +1000,33 @@ export interface components {
                 /** @enum {string} */
                 mode: "buttons" | "text";
                 timeoutSeconds: number;
+            };
+            previewFor?: {
+                leadId?: string;
+                userId?: string;
+            };
+        };
+        MessageTemplateContent: {
+            text: string;
+            /** @enum {string} */
+            parseMode?: "HTML" | "MarkdownV2";
+            buttons?: {
+                text: string;
+                data?: string;
+                /** Format: uri */
+                url?: string;
+            }[][];
+            /** @description Text (and optionally buttons) per language; a person whose language has no variant gets the default text. */
+            variants?: {
+                [key: string]: {
+                    text: string;
+                    buttons?: {
+                        text: string;
+                        data?: string;
+                        /** Format: uri */
+                        url?: string;
+                    }[][];
+                };
             };
         };
         CreateSubscription: {
@@ -3443,6 +3598,368 @@ export interface operations {
         responses: {
             /** @description OK */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "messages" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "messages" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTemplate: {
+        parameters: {
+            query?: {
+                version?: number;
+            };
+            header?: never;
+            path: {
+                botId: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "messages" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    saveTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    content: components["schemas"]["MessageTemplateContent"];
+                    author?: string;
+                    comment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored as the new current version */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "messages" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTemplateVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "messages" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    diffTemplateVersions: {
+        parameters: {
+            query: {
+                from: number;
+                to: number;
+            };
+            header?: never;
+            path: {
+                botId: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "messages" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rollbackTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    version: number;
+                    author?: string;
+                    comment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored as the new current version */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
