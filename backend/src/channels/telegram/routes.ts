@@ -1,20 +1,13 @@
-import crypto from 'node:crypto';
 import express, { Router } from 'express';
 import type { Update } from 'grammy/types';
 import { botIdSchema } from '../../bots/bots';
 import type { InboundContext } from '../../inbound/hooks';
 import { ApiError } from '../../platform/http/errors';
 import { notFound } from '../../platform/errors';
+import { sameSecret } from '../../platform/secrets/same-secret';
 import { handleTelegramUpdate } from './handle-update';
 import { telegramApi } from './telegram-channel';
 import { getTelegramBot } from './telegram-store';
-
-function sameSecret(given: string | undefined, expected: string): boolean {
-  if (given === undefined) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && crypto.timingSafeEqual(a, b);
-}
 
 /**
  * `POST /telegram/{botId}/webhook`: Telegram's webhook (TELEGRAM_MODE=webhook). Only requests
