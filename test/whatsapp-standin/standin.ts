@@ -44,6 +44,7 @@ export class WhatsappStandin {
   limits: WhatsappLimits;
   readonly numbers = new Map<string, StandinNumber>();
   private offsetMs = 0;
+  private closed = false;
   private server?: http.Server;
   private url = '';
 
@@ -84,7 +85,13 @@ export class WhatsappStandin {
     return number;
   }
 
+  /** How webhooks are delivered again; none once closed. */
+  get retry() {
+    return { retries: this.options.webhookRetries ?? 20, backoffMs: this.options.webhookBackoffMs ?? 50, stopped: () => this.closed };
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -161,7 +168,7 @@ export class StandinNumber {
   async post(value: Record<string, unknown>, sign: boolean | string = true): Promise<Delivery> {
     const raw = JSON.stringify(envelope(this.phoneNumberId, value));
     const header = sign === true ? signature(this.appSecret, raw) : sign === false ? undefined : sign;
-    const delivery = await deliver(this.webhookUrl!, raw, header, this.standin.options.webhookRetries ?? 20, this.standin.options.webhookBackoffMs ?? 50);
+    const delivery = await deliver(this.webhookUrl!, raw, header, this.standin.retry);
     this.deliveries.push(delivery);
     return delivery;
   }

@@ -24,10 +24,17 @@ export function envelope(phoneNumberId: string, value: Record<string, unknown>):
   };
 }
 
+export interface Retry {
+  retries: number;
+  backoffMs: number;
+  /** True once the stand-in closes: a delivery still retrying gives up. */
+  stopped: () => boolean;
+}
+
 /** POSTs until a 2xx (Meta retries for days; here `retries` times, `backoffMs`·n apart). */
-export async function deliver(url: string, raw: string, headerValue: string | undefined, retries: number, backoffMs: number): Promise<Delivery> {
+export async function deliver(url: string, raw: string, headerValue: string | undefined, retry: Retry): Promise<Delivery> {
   let last: Delivery = { status: 0, body: '', attempts: 0 };
-  for (let attempt = 1; attempt <= retries + 1; attempt++) {
+  for (let attempt = 1; attempt <= retry.retries + 1 && !retry.stopped(); attempt++) {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (headerValue !== undefined) headers['x-hub-signature-256'] = headerValue;
     try {
@@ -39,7 +46,7 @@ export async function deliver(url: string, raw: string, headerValue: string | un
     if (last.status >= 200 && last.status < 300) return last;
     // Refusals of a forged or wrong body are final for the caller to see.
     if (last.status === 400 || last.status === 401 || last.status === 403 || last.status === 404) return last;
-    await new Promise((resolve) => setTimeout(resolve, backoffMs * attempt));
+    await new Promise((resolve) => setTimeout(resolve, retry.backoffMs * attempt));
   }
   return last;
 }

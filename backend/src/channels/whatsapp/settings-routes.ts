@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { botAccess } from '../../bots/access';
 import { notFound, parseInput } from '../../platform/errors';
 import type { AppContext } from '../../platform/context';
-import { botPathParams, errorResponses } from '../../platform/openapi/registry';
+import { botPathParams, errorResponses, jsonContent as json } from '../../platform/openapi/registry';
 import { forgetWhatsappAccount, getWhatsappAccount, setWhatsappAccount, whatsappCredentialsSchema, whatsappTemplateSchema } from './whatsapp-store';
 
 const setAccountSchema = whatsappCredentialsSchema.extend({ fallbackTemplate: whatsappTemplateSchema.nullable().default(null) }).meta({ id: 'SetWhatsapp' });
@@ -59,7 +59,6 @@ export function whatsappSettingsRouter(ctx: AppContext, docs: OpenAPIRegistry): 
   return router;
 }
 
-const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
 const answer = json(z.object({ success: z.literal(true), whatsapp: whatsappStateSchema, trace_id: z.string() }));
 const common = { tags: ['WhatsApp'], security: [{ bearerAuth: [] }], request: { params: botPathParams } };
 
