@@ -2,6 +2,8 @@ import type { Clock } from '../../../src/platform/clock';
 import { dialect } from '../../support/test-backend';
 import { waitUntilDone } from '../../support/delivery';
 import { setWhatsappAccount } from '../../../src/channels/whatsapp/whatsapp-store';
+import { eventually } from '../../support/eventually';
+import { startWebhookReceiver } from '../../support/webhook-receiver';
 import { createWhatsappBot, type StandinNumber, useWhatsappBackend } from '../../support/whatsapp';
 
 const DAY = 24 * 3_600_000;
@@ -129,6 +131,25 @@ describe(`WhatsApp delivery (${dialect})`, () => {
       expect(number.sent.map((m) => m.payload.text.body).sort()).toEqual(['one', 'three', 'two']);
     } finally {
       setup.standin.setLimits({ pairBurst: 45, pairIntervalMs: 6_000 });
+    }
+  });
+
+  it('send and wait: a tap on the WhatsApp buttons of that message resumes the execution once', async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      const wait = { resumeUrl: `${receiver.url}/resume/wa`, mode: 'buttons', timeoutSeconds: 3600 };
+      const sent = await sendTo('79180000015', { text: 'Confirm?', buttons: [[{ text: 'Yes', data: 'yes' }, { text: 'No', data: 'no' }]], wait });
+      await eventually(() => setup.backend.ctx.db('message_waits').where({ message_id: sent.messageId }).first());
+      const person = sent.number.user('79180000015');
+      await person.taps(sent.number.sent[0].id, 'yes');
+      await person.taps(sent.number.sent[0].id, 'yes');
+      const [resume] = await receiver.waitFor(1);
+      expect(resume.body).toMatchObject({ status: 'answered', answer: { buttonData: 'yes' }, leadId: sent.lead.id, messageId: sent.messageId });
+      const pressed = await eventually(() => setup.backend.ctx.db('events').where({ bot_id: sent.botId, type: 'button.pressed' }).first());
+      expect(JSON.parse(pressed.payload)).toMatchObject({ channel: 'whatsapp', buttonData: 'yes' });
+      expect(await setup.backend.ctx.db('wait_resumes').where({ message_id: sent.messageId })).toHaveLength(1);
+    } finally {
+      await receiver.close();
     }
   });
 });
