@@ -5,7 +5,7 @@ import { toInboundUpdate, type WhatsappChange } from './updates';
 import { sendWhatsapp } from './whatsapp-channel';
 import { recordInbound, type WhatsappAccount } from './whatsapp-store';
 
-export interface WebhookResult {
+interface WebhookResult {
   /** Some status named a send not recorded yet: answer non-2xx so Meta delivers the webhook again. */
   retry: boolean;
 }

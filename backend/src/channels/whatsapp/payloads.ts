@@ -8,7 +8,7 @@ import type { WhatsappTemplate } from './whatsapp-store';
  * rows, titles of 24). Link buttons have no free-form equivalent: they become lines of the text.
  */
 
-export type Payload = Record<string, unknown>;
+type Payload = Record<string, unknown>;
 
 /** A tap on a quick reply comes back as a button reply with this id prefix and is read as the text typed. */
 export const QUICK_REPLY_PREFIX = 'mb-quick:';

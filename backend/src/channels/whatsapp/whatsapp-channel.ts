@@ -8,18 +8,18 @@ import { getWhatsappAccount, lastInboundAt, type WhatsappAccount } from './whats
 const ACCOUNT_CACHE_MS = 5_000;
 
 /** WhatsApp's customer-service window: free-form messages only within 24 hours of the person's last message. */
-export const SERVICE_WINDOW_MS = 24 * 3_600_000;
+const SERVICE_WINDOW_MS = 24 * 3_600_000;
 
-export const OUTSIDE_WINDOW = 'outside the 24-hour window and no template configured';
+const OUTSIDE_WINDOW = 'outside the 24-hour window and no template configured';
 
 /** Outside the window only an approved template may go: the bot's fallback, or nothing (with the reason). */
 async function sendTemplate(ctx: AppContext, account: WhatsappAccount, to: string, message: RenderedMessage, why: string): Promise<SendOutcome> {
   if (!account.fallbackTemplate) return { kind: 'permanent', reason: `${OUTSIDE_WINDOW} (${why})` };
-  return settled(await postMessage(target(ctx, account), { to, ...templatePayload(account.fallbackTemplate, message) }));
+  return templateOutcome(await postMessage(target(ctx, account), { to, ...templatePayload(account.fallbackTemplate, message) }));
 }
 
-function settled(outcome: GraphOutcome): SendOutcome {
-  // A template refused as outside the window cannot be: Meta answers that only for free-form messages.
+/** A template is never refused for the window (Meta says 131047 only of free-form messages): such an answer is a plain failure. */
+function templateOutcome(outcome: GraphOutcome): SendOutcome {
   return outcome.kind === 'outsideWindow' ? { kind: 'permanent', reason: outcome.reason } : outcome;
 }
 
