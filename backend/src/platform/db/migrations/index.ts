@@ -7,7 +7,7 @@ import * as tables from './0005_tables';
 import * as webchat from './0006_webchat';
 import * as sendAndWait from './0007_send_and_wait';
 import * as phonesAndProfiles from './0008_phones_and_user_profiles';
-import * as whatsapp from './0011_whatsapp';
+import * as whatsapp from './0012_whatsapp';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -27,7 +27,7 @@ const migrations: Array<[string, Migration]> = [
   ['0006_webchat', webchat],
   ['0007_send_and_wait', sendAndWait],
   ['0008_phones_and_user_profiles', phonesAndProfiles],
-  ['0011_whatsapp', whatsapp],
+  ['0012_whatsapp', whatsapp],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
