@@ -8,6 +8,8 @@ import { templatesRouter } from './delivery/template-routes';
 import { telegramWebhookRouter } from './channels/telegram/routes';
 import { telegramSettingsRouter } from './channels/telegram/settings-routes';
 import { webchatRouter } from './channels/webchat/routes';
+import { whatsappWebhookRouter } from './channels/whatsapp/routes';
+import { whatsappSettingsRouter } from './channels/whatsapp/settings-routes';
 import { eventsRouter } from './events/routes';
 import { callEndpointRouter } from './integration/call-endpoint';
 import { identityRouter } from './identity/routes';
@@ -77,6 +79,7 @@ export function createApp(ctx: Runtime): Express {
 
   app.use(telegramWebhookRouter(ctx));
   app.use(webchatRouter(ctx));
+  app.use(whatsappWebhookRouter(ctx));
 
   const api = express.Router();
   api.use(jsonBody({ limit: ctx.config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
@@ -91,6 +94,7 @@ export function createApp(ctx: Runtime): Express {
   api.use(templatesRouter(ctx, ctx.docs));
   api.use(eventsRouter(ctx, ctx.docs));
   api.use(telegramSettingsRouter(ctx, ctx.docs));
+  api.use(whatsappSettingsRouter(ctx, ctx.docs));
   app.use('/api/v1', api);
 
   app.use((_req, res) => sendError(res, new ApiError(404, 'Not found')));

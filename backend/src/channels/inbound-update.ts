@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** The channels the backend delivers to. A new channel adds its name here and a folder beside this file. */
-export const channelNameSchema = z.enum(['telegram', 'webchat']);
+export const channelNameSchema = z.enum(['telegram', 'webchat', 'whatsapp']);
 export type ChannelName = z.infer<typeof channelNameSchema>;
 
 export const profileSchema = z.object({
@@ -33,6 +33,8 @@ export const inboundUpdateSchema = z.discriminatedUnion('kind', [
     /** The channel's own id of this update, used to drop a redelivered update. */
     updateId: z.string().max(100).optional(),
     profile: profileSchema.default({}),
+    /** The number the person writes from, vouched for by the channel (WhatsApp's wa_id): stored without a contact button. */
+    senderPhone: z.string().max(64).optional(),
   }),
 );
 export type InboundUpdate = z.infer<typeof inboundUpdateSchema>;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { createBot, listBots, updateBotSettings } from '../bots/bots';
 import { setTelegramToken, telegramTokenSchema } from '../channels/telegram/telegram-store';
 import { webchatSettingsSchema } from '../channels/webchat/settings';
+import { setWhatsappAccount, whatsappTemplateSchema } from '../channels/whatsapp/whatsapp-store';
 import { deliverySettings, deliverySettingsSchema } from '../delivery/rate';
 import { phoneCountrySchema } from '../platform/config/phone-country';
 import { print, requireBot, withContext } from './command-context';
@@ -11,6 +12,7 @@ export function registerBotCommands(program: Command): void {
   const bot = program.command('bot').description('Manage bots');
   addCreate(bot);
   addSetTelegramToken(bot);
+  addSetWhatsapp(bot);
   addSetDelivery(bot);
   addSetWebchat(bot);
   addSetPhoneCountry(bot);
@@ -48,6 +50,37 @@ function addSetTelegramToken(bot: Command): void {
         const target = await requireBot(ctx, botId);
         await setTelegramToken(ctx, target.id, opts.token);
         print({ botId: target.id, telegram: 'token stored (encrypted); running servers pick it up within a few seconds' });
+      }),
+    );
+}
+
+interface WhatsappOptions {
+  phoneNumberId: string;
+  accessToken: string;
+  appSecret: string;
+  verifyToken: string;
+  template?: string;
+  templateLanguage: string;
+  templateText?: boolean;
+}
+
+function addSetWhatsapp(bot: Command): void {
+  bot
+    .command('set-whatsapp')
+    .argument('<botId>')
+    .requiredOption('--phone-number-id <id>', 'the phone number id from WhatsApp → API Setup')
+    .requiredOption('--access-token <token>', 'a system-user access token (stored encrypted)')
+    .requiredOption('--app-secret <secret>', 'the app secret, to check X-Hub-Signature-256 (stored encrypted)')
+    .requiredOption('--verify-token <token>', 'the verify token you type into the webhook setup (stored encrypted)')
+    .option('--template <name>', 'approved template sent outside the 24-hour window (without one, such sends fail)')
+    .option('--template-language <code>', 'the template language', 'en_US')
+    .option('--template-text', "pass the message text as the template's body parameter {{1}}")
+    .action((botId: string, opts: WhatsappOptions) =>
+      withContext(async (ctx) => {
+        const target = await requireBot(ctx, botId);
+        const template = opts.template === undefined ? null : whatsappTemplateSchema.parse({ name: opts.template, language: opts.templateLanguage, textParameter: opts.templateText === true });
+        await setWhatsappAccount(ctx, target.id, opts, template);
+        print({ botId: target.id, whatsapp: 'credentials stored (encrypted)', webhookUrl: `${ctx.config.publicUrl}/whatsapp/${target.id}/webhook`, fallbackTemplate: template });
       }),
     );
 }

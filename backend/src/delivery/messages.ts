@@ -270,6 +270,8 @@ interface RecipientRow {
   error: string | null;
   sent_at: number | null;
   lease_until: number | null;
+  delivered_at: number | null;
+  read_at: number | null;
 }
 
 export interface MessageStatus {
@@ -282,7 +284,22 @@ export interface MessageStatus {
   counts: Record<'queued' | 'sent' | 'deferred' | 'failed' | 'skipped', number>;
   recipientsTotal: number;
   /** `possibleDuplicate`: sent, but an earlier send's process died before Telegram's answer was recorded. */
-  recipients: Array<{ leadId: string; userId: string | null; status: string; attempts: number; error: string | null; sentAt: number | null; possibleDuplicate?: true }>;
+  recipients: Array<{ leadId: string; userId: string | null; status: string; attempts: number; error: string | null; sentAt: number | null; possibleDuplicate?: true; deliveredAt?: number; readAt?: number }>;
+}
+
+/** One recipient as the status API shows it; receipts (`deliveredAt`, `readAt`) where the channel sends them (WhatsApp). */
+function recipientStatus(r: RecipientRow): MessageStatus['recipients'][number] {
+  return {
+    leadId: r.lead_id,
+    userId: r.user_id,
+    status: r.status === 'sending' ? 'queued' : r.status,
+    attempts: r.attempts,
+    error: r.error,
+    sentAt: r.sent_at === null ? null : Number(r.sent_at),
+    ...(r.status === 'sent' && r.lease_until !== null ? { possibleDuplicate: true as const } : {}),
+    ...(r.delivered_at ? { deliveredAt: Number(r.delivered_at) } : {}),
+    ...(r.read_at ? { readAt: Number(r.read_at) } : {}),
+  };
 }
 
 export async function getMessageStatus(db: Knex, botId: number, messageId: string, limit: number): Promise<MessageStatus | undefined> {
@@ -310,6 +327,6 @@ export async function getMessageStatus(db: Knex, botId: number, messageId: strin
     wait: message.wait ? fromJson(message.wait) : null,
     counts,
     recipientsTotal: pending + finished,
-    recipients: rows.map((r) => ({ leadId: r.lead_id, userId: r.user_id, status: r.status === 'sending' ? 'queued' : r.status, attempts: r.attempts, error: r.error, sentAt: r.sent_at === null ? null : Number(r.sent_at), ...(r.status === 'sent' && r.lease_until !== null ? { possibleDuplicate: true as const } : {}) })),
+    recipients: rows.map(recipientStatus),
   };
 }

@@ -6,7 +6,7 @@ import { botAccess } from '../bots/access';
 import { invalid, notFound, parseInput } from '../platform/errors';
 import { channelNameSchema, profileSchema } from '../channels/inbound-update';
 import type { AppContext } from '../platform/context';
-import { botPathParams, errorResponses } from '../platform/openapi/registry';
+import { botPathParams, errorResponses, jsonContent as json } from '../platform/openapi/registry';
 import { type Account, accountStateSchema, getAccount, userIdSchema } from './accounts';
 import { attributesPatchSchema, leadFiltersSchema, listLeads, lookupPhone, patchLeadAttributes } from './lead-directory';
 import { getLead, type Lead } from './leads';
@@ -155,7 +155,6 @@ export function identityRouter(ctx: AppContext, docs: OpenAPIRegistry): Router {
   return router;
 }
 
-const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
 const answer = <T extends z.ZodRawShape>(shape: T) => z.object({ success: z.literal(true), ...shape, trace_id: z.string() });
 const common = { tags: ['Identity'], security: [{ bearerAuth: [] }] };
 

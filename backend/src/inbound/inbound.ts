@@ -6,7 +6,7 @@ import { type ImmediateReply, type InboundUpdate, inboundUpdateSchema } from '..
 import type { AppContext } from '../platform/context';
 import { recordEvent } from '../events/outbox';
 import { setLeadPhone } from '../identity/lead-directory';
-import { defaultPhoneCountry } from '../identity/phones';
+import { defaultPhoneCountry, toE164 } from '../identity/phones';
 import { ensureLead, type Lead, markLeadReachable, markLeadUnreachable } from '../identity/leads';
 import { linkTokenPattern, redeemLinkToken } from '../identity/link-tokens';
 import { identityText } from '../identity/texts';
@@ -79,6 +79,8 @@ async function dispatch(h: Handling, update: InboundUpdate): Promise<InboundResu
   }
   // Any other activity proves the chat is reachable again (e.g. /start after unblocking).
   if (!h.lead.reachable) await markLeadReachable(h.trx, h.ctx, change);
+  // The person's own contact card is stored (and announced) by the contact flow below.
+  if (update.senderPhone !== undefined && !(update.kind === 'contact' && update.isOwn)) await recordChannelPhone(h, update.senderPhone);
 
   if (update.kind === 'start' && update.payload !== undefined && linkTokenPattern.test(update.payload)) {
     return redeem(h, update.payload);
@@ -125,6 +127,19 @@ async function handleContact(h: Handling, update: Extract<InboundUpdate, { kind:
   // A phone that is not valid is passed on as typed (digits only): the workflow may still ask again.
   await emit(h, 'contact.shared', { contact: { phone: phone ?? update.phone.replace(/\D/g, ''), valid: phone !== undefined, isOwn: true, verified: update.verified } });
   return { reply: { text: identityText(h.bot, 'contact.received'), removeKeyboard: true } };
+}
+
+/**
+ * A channel that knows the number the person writes from (WhatsApp) gives it with every update:
+ * stored as if they had shared their own contact, and announced once as `contact.shared` (source
+ * `channel`), so linking by phone needs no contact button.
+ */
+async function recordChannelPhone(h: Handling, given: string): Promise<void> {
+  const country = defaultPhoneCountry(h.bot, h.ctx.config);
+  const phone = toE164(given, country);
+  if (phone === undefined || phone === h.lead.phone) return;
+  await setLeadPhone(h.trx, h.lead.id, phone, country);
+  await emit(h, 'contact.shared', { contact: { phone, valid: true, isOwn: true, verified: true, source: 'channel' } });
 }
 
 async function redeem(h: Handling, token: string): Promise<InboundResult> {

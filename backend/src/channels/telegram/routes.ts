@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { Router } from 'express';
 import { jsonBody } from '../../platform/http/json-body';
 import type { Update } from 'grammy/types';
@@ -6,16 +5,10 @@ import { botIdSchema } from '../../bots/bots';
 import type { InboundContext } from '../../inbound/hooks';
 import { ApiError } from '../../platform/http/errors';
 import { notFound } from '../../platform/errors';
+import { sameSecret } from '../../platform/secrets/same-secret';
 import { handleTelegramUpdate } from './handle-update';
 import { telegramApi } from './telegram-channel';
 import { getTelegramBot } from './telegram-store';
-
-function sameSecret(given: string | undefined, expected: string): boolean {
-  if (given === undefined) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && crypto.timingSafeEqual(a, b);
-}
 
 /**
  * `POST /telegram/{botId}/webhook`: Telegram's webhook (TELEGRAM_MODE=webhook). Only requests

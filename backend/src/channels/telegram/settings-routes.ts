@@ -7,7 +7,7 @@ import { botAccess } from '../../bots/access';
 import { ApiError } from '../../platform/http/errors';
 import { invalid, notFound, parseInput } from '../../platform/errors';
 import type { AppContext } from '../../platform/context';
-import { botPathParams, errorResponses } from '../../platform/openapi/registry';
+import { botPathParams, errorResponses, jsonContent as json } from '../../platform/openapi/registry';
 import { TELEGRAM_LOOP } from './runtime';
 import { describeTelegramError, telegramApi } from './telegram-channel';
 import { forgetTelegramToken, getTelegramBot, rememberUsername, setTelegramToken, telegramTokenSchema } from './telegram-store';
@@ -71,7 +71,6 @@ export function telegramSettingsRouter(ctx: AppContext, docs: OpenAPIRegistry): 
   return router;
 }
 
-const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
 const answer = json(z.object({ success: z.literal(true), telegram: telegramStateSchema, trace_id: z.string() }));
 const common = { tags: ['Telegram'], security: [{ bearerAuth: [] }], request: { params: botPathParams } };
 

@@ -2,6 +2,7 @@ import { Api, GrammyError, HttpError } from 'grammy';
 import type { InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove } from 'grammy/types';
 import type { AppContext } from '../../platform/context';
 import type { OutboundChannel, RenderedMessage, SendOptions, SendOutcome } from '../channel';
+import { perBotCache } from '../per-bot-cache';
 import { getTelegramBot } from './telegram-store';
 
 const API_CACHE_MS = 5_000;
@@ -74,16 +75,10 @@ export async function sendTelegram(api: Api, chatId: string, message: RenderedMe
 
 /** The Telegram channel for delivery: one grammY client per bot, rebuilt when the token changes. */
 export function telegramChannel(ctx: AppContext): OutboundChannel {
-  // One lookup per bot every few seconds (a token set from the CLI is picked up), shared by concurrent sends.
-  const clients = new Map<number, { api: Promise<Api | undefined>; checkedAt: number }>();
-  const clientFor = (botId: number): Promise<Api | undefined> => {
-    const cached = clients.get(botId);
-    if (cached && Date.now() - cached.checkedAt < API_CACHE_MS) return cached.api;
-    const api = getTelegramBot(ctx, botId).then((record) => (record ? telegramApi(ctx, record.token) : undefined));
-    clients.set(botId, { api, checkedAt: Date.now() });
-    api.catch(() => clients.delete(botId));
-    return api;
-  };
+  const clientFor = perBotCache(async (botId) => {
+    const record = await getTelegramBot(ctx, botId);
+    return record ? telegramApi(ctx, record.token) : undefined;
+  }, API_CACHE_MS);
   return {
     name: 'telegram',
     async send(recipient, message, options) {

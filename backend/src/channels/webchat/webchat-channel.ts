@@ -1,18 +1,7 @@
 import type { OutboundChannel, RenderedMessage } from '../channel';
+import { plainText } from '../plain-text';
 import { appendChatMessage, type ChatMessage, type ChatMessageBody } from './history';
 import type { WebchatContext } from './hub';
-
-const entities: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&amp;': '&' };
-
-/**
- * The web chat shows plain text (set with textContent, never parsed as HTML): Telegram markup is
- * reduced to its text. HTML tags are dropped and entities decoded; MarkdownV2 escapes are removed.
- */
-export function plainText(text: string, parseMode: RenderedMessage['parseMode']): string {
-  if (parseMode === 'HTML') return text.replace(/<[^>]*>/g, '').replace(/&(lt|gt|quot|#39|amp);/g, (entity) => entities[entity]);
-  if (parseMode === 'MarkdownV2') return text.replace(/\\([_*[\]()~`>#+\-=|{}.!\\])/g, '$1');
-  return text;
-}
 
 /** A rendered message (or an immediate reply of the inbound pipeline) as the history stores it. */
 export function chatBody(rendered: RenderedMessage): ChatMessageBody {

@@ -72,6 +72,8 @@ export const configSchema = z.object({
   WORKERS_ENABLED: booleanFromEnv.default(true),
   TELEGRAM_API_ROOT: z.url().transform((url) => url.replace(/\/$/, '')).default('https://api.telegram.org'),
   TELEGRAM_MODE: z.enum(['polling', 'webhook']).default('polling'),
+  // The Graph API with its version: Meta's, or the stand-in in tests.
+  WHATSAPP_API_ROOT: z.url().transform((url) => url.replace(/\/$/, '')).default('https://graph.facebook.com/v23.0'),
   // One under Telegram's 30/s: sends leave a little late under load, and a 429 costs a whole second.
   DELIVERY_RATE_PER_SECOND: z.coerce.number().positive().max(100_000).default(29),
   DELIVERY_PAID_RATE_PER_SECOND: z.coerce.number().positive().max(100_000).default(1000),

@@ -31,3 +31,6 @@ export function errorResponses(scope: string) {
 
 /** The `{botId}` path parameter shared by every bot route. */
 export const botPathParams = z.object({ botId: z.number().int().positive() });
+
+/** A JSON request or response body in OpenAPI's shape. */
+export const jsonContent = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });

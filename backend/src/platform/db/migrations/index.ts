@@ -10,6 +10,7 @@ import * as phonesAndProfiles from './0008_phones_and_user_profiles';
 import * as aliasTokensCallOnly from './0009_alias_tokens_call_only';
 import * as idempotencyKeysPerToken from './0010_idempotency_keys_per_token';
 import * as templates from './0011_templates';
+import * as whatsapp from './0012_whatsapp';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -32,6 +33,7 @@ const migrations: Array<[string, Migration]> = [
   ['0009_alias_tokens_call_only', aliasTokensCallOnly],
   ['0010_idempotency_keys_per_token', idempotencyKeysPerToken],
   ['0011_templates', templates],
+  ['0012_whatsapp', whatsapp],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
