@@ -765,6 +765,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bots/{botId}/whatsapp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the bot has a WhatsApp number, its callback URL and fallback template */
+        get: operations["getWhatsappSettings"];
+        /**
+         * Connect (or replace) the bot's WhatsApp Cloud API number
+         * @description Phone number id, access token, app secret (checks X-Hub-Signature-256) and the verify token you type into Meta's webhook setup; stored encrypted, never returned. `fallbackTemplate` is the approved template sent outside the 24-hour customer-service window; without it such a send fails with the reason. 409 when another bot has this number.
+         */
+        put: operations["setWhatsappNumber"];
+        post?: never;
+        /** Disconnect the bot's WhatsApp number (its webhook is then refused) */
+        delete: operations["deleteWhatsappNumber"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -844,7 +866,7 @@ export interface components {
             id: string;
             botId: number;
             /** @enum {string} */
-            channel: "telegram" | "webchat";
+            channel: "telegram" | "webchat" | "whatsapp";
             chatId: string;
             profile: {
                 firstName?: string;
@@ -1067,6 +1089,26 @@ export interface components {
         };
         SetTelegramToken: {
             token: string;
+        };
+        WhatsappState: {
+            configured: boolean;
+            phoneNumberId: string | null;
+            webhookUrl: string;
+            fallbackTemplate: components["schemas"]["WhatsappTemplate"];
+            updatedAt: string | null;
+        };
+        WhatsappTemplate: {
+            name: string;
+            language: string;
+            /** @default false */
+            textParameter?: boolean;
+        } | null;
+        SetWhatsapp: {
+            phoneNumberId: string;
+            accessToken: string;
+            appSecret: string;
+            verifyToken: string;
+            fallbackTemplate?: components["schemas"]["WhatsappTemplate"];
         };
     };
     responses: never;
@@ -2012,7 +2054,7 @@ export interface operations {
                 userId?: string;
                 phone?: string;
                 email?: string;
-                channel?: "telegram" | "webchat";
+                channel?: "telegram" | "webchat" | "whatsapp";
                 chatId?: string;
                 limit?: number;
                 cursor?: string;
@@ -4636,6 +4678,206 @@ export interface operations {
                         /** @enum {boolean} */
                         success: true;
                         telegram: components["schemas"]["TelegramState"];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "admin" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWhatsappSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The WhatsApp state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        whatsapp: components["schemas"]["WhatsappState"];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "admin" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setWhatsappNumber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SetWhatsapp"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        whatsapp: components["schemas"]["WhatsappState"];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "admin" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Another bot has this phone number id */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteWhatsappNumber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        whatsapp: components["schemas"]["WhatsappState"];
                         trace_id: string;
                     };
                 };

@@ -64,8 +64,9 @@ const common = { tags: ['WhatsApp'], security: [{ bearerAuth: [] }], request: { 
 
 /** The OpenAPI description of these routes, registered when the router is built. */
 function documentRoutes(docs: OpenAPIRegistry): void {
-  docs.registerPath({ ...common, method: 'get', path: '/api/v1/bots/{botId}/whatsapp', summary: 'Whether the bot has a WhatsApp number, its callback URL and fallback template', responses: { 200: { description: 'The WhatsApp state', ...answer }, ...errorResponses('admin') } });
+  docs.registerPath({ ...common, method: 'get', path: '/api/v1/bots/{botId}/whatsapp', operationId: 'getWhatsappSettings', summary: 'Whether the bot has a WhatsApp number, its callback URL and fallback template', responses: { 200: { description: 'The WhatsApp state', ...answer }, ...errorResponses('admin') } });
   docs.registerPath({
+    operationId: 'setWhatsappNumber',
     ...common,
     method: 'put',
     path: '/api/v1/bots/{botId}/whatsapp',
@@ -74,5 +75,5 @@ function documentRoutes(docs: OpenAPIRegistry): void {
     request: { params: botPathParams, body: json(setAccountSchema) },
     responses: { 200: { description: 'Stored', ...answer }, 409: { description: 'Another bot has this phone number id' }, ...errorResponses('admin') },
   });
-  docs.registerPath({ ...common, method: 'delete', path: '/api/v1/bots/{botId}/whatsapp', summary: 'Disconnect the bot\'s WhatsApp number (its webhook is then refused)', responses: { 200: { description: 'Removed', ...answer }, ...errorResponses('admin') } });
+  docs.registerPath({ ...common, method: 'delete', path: '/api/v1/bots/{botId}/whatsapp', operationId: 'deleteWhatsappNumber', summary: 'Disconnect the bot\'s WhatsApp number (its webhook is then refused)', responses: { 200: { description: 'Removed', ...answer }, ...errorResponses('admin') } });
 }
