@@ -16,7 +16,7 @@ export interface BackendPaths {
 
 /** `metabot-backend <args>` (the compiled CLI) with the launcher's environment; answers its JSON. */
 async function cli<T>(paths: BackendPaths, args: string[], schema: z.ZodType<T>): Promise<T> {
-  const { stdout } = await execFileAsync(process.execPath, [path.join(paths.root, 'backend/dist/cli/main.js'), ...args], { env: paths.env, cwd: paths.root });
+  const { stdout } = await execFileAsync(process.execPath, [path.join(paths.root, 'backend/dist/main.js'), ...args], { env: paths.env, cwd: paths.root });
   return schema.parse(JSON.parse(stdout));
 }
 
@@ -76,7 +76,7 @@ export async function ensureDemoBot(paths: BackendPaths, stateFile: StateFile, t
 
 /** `metabot-backend serve`; resolves once /readyz answers. Its log goes to data/logs/backend.log. */
 export async function startBackend(paths: BackendPaths, url: string): Promise<Child> {
-  const child = watchProcess('backend', spawn(process.execPath, [path.join(paths.root, 'backend/dist/cli/main.js'), 'serve'], { env: paths.env, cwd: paths.root, detached: true }), path.join(paths.dataDir, 'logs/backend.log'));
+  const child = watchProcess('backend', spawn(process.execPath, [path.join(paths.root, 'backend/dist/main.js'), 'serve'], { env: paths.env, cwd: paths.root, detached: true }), path.join(paths.dataDir, 'logs/backend.log'));
   await waitForHttp(`${url}/readyz`, child, 60_000);
   return child;
 }

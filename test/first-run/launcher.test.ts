@@ -13,7 +13,7 @@ import { TelegramStandin } from '../telegram-standin';
 
 const root = path.resolve(__dirname, '../..');
 const launcher = path.join(root, 'scripts/first-run/dist/main.js');
-const cli = path.join(root, 'backend/dist/cli/main.js');
+const cli = path.join(root, 'backend/dist/main.js');
 const run = promisify(execFile);
 
 jest.setTimeout(120_000);

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildApiDocument } from '../../backend/src/cli/api-document';
+import { buildApiDocument } from '../../backend/src/api-document';
 
 const root = path.join(__dirname, '../..');
 const committed = path.join(root, 'nodes/shared/api-types.ts');

@@ -1,18 +1,17 @@
-#!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { DomainError } from '../platform/errors';
 import { ConfigError } from '../platform/config/config';
 import { registerBotCommands } from './bot';
 import { registerMapCommands } from './map';
-import { registerServeCommands } from './serve';
+import { registerServeCommands, type StartServer } from './serve';
 import { registerTemplateCommands } from './template';
 import { registerTokenCommands } from './token';
 
-export function buildCli(): Command {
+export function buildCli(startServer: StartServer): Command {
   // exitOverride comes first: the group commands inherit it when they are created.
   const program = new Command('metabot-backend').description('Metabot companion backend for n8n').exitOverride();
-  registerServeCommands(program);
+  registerServeCommands(program, startServer);
   registerBotCommands(program);
   registerTokenCommands(program);
   registerMapCommands(program);
@@ -32,9 +31,9 @@ function explain(error: unknown): string {
   return (error as Error)?.message ?? String(error);
 }
 
-export async function runCli(argv: string[]): Promise<void> {
+export async function runCli(argv: string[], startServer: StartServer): Promise<void> {
   try {
-    await buildCli().parseAsync(argv);
+    await buildCli(startServer).parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       process.exitCode = error.exitCode;
@@ -45,4 +44,3 @@ export async function runCli(argv: string[]): Promise<void> {
   }
 }
 
-if (require.main === module) void runCli(process.argv);

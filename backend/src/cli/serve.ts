@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { migrateToLatest } from '../platform/db/database';
-import { startServer } from '../server';
 import { print, withContext } from './command-context';
 
-export function registerServeCommands(program: Command): void {
+/** What `serve` runs: the composition root's server, handed in by the binary (backend/src/main.ts). */
+export type StartServer = () => Promise<{ close(): Promise<void> }>;
+
+export function registerServeCommands(program: Command, startServer: StartServer): void {
   program.command('serve').description('Migrate the database and start the HTTP server and workers').action(async () => {
     const server = await startServer();
     const stop = () => void server.close().then(() => process.exit(0));

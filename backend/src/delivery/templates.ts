@@ -199,7 +199,7 @@ export function renderTemplate(template: MessageTemplate, scope: TemplateScope):
 }
 
 /** Liquid's size/first/last read through arrays and strings without being own properties. */
-const SPECIAL_PROPERTIES = new Set(['size', 'first', 'last']);
+const SPECIAL_PROPERTIES: readonly string[] = ['size', 'first', 'last'];
 
 function resolves(segments: Variable['segments'], scope: unknown): boolean {
   let value = scope;
@@ -207,7 +207,7 @@ function resolves(segments: Variable['segments'], scope: unknown): boolean {
     // A computed segment (`attributes[params.k]`) is checked as a variable of its own.
     if (segment instanceof Variable) return true;
     if (value !== null && typeof value === 'object' && Object.hasOwn(value, segment)) value = (value as Record<string | number, unknown>)[segment];
-    else return SPECIAL_PROPERTIES.has(String(segment)) && (Array.isArray(value) || typeof value === 'string');
+    else return SPECIAL_PROPERTIES.includes(String(segment)) && (Array.isArray(value) || typeof value === 'string');
   }
   return value !== undefined && value !== null;
 }

@@ -35,8 +35,8 @@ const UNIQUE_ITEMS_WEIGHT = 4;
 /** Beyond this many value checks an invalid request gets its first error, not all of them (each is an object). */
 const MAX_CHECKS_LISTING_ALL_ERRORS = 5_000;
 
-const schemaMaps = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
-const dataKeywords = new Set(['const', 'enum', 'default', 'examples']);
+const schemaMaps: readonly string[] = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'];
+const dataKeywords: readonly string[] = ['const', 'enum', 'default', 'examples'];
 const refKeywords = ['$ref', '$dynamicRef', '$recursiveRef'];
 
 /** Ajv's RegExpEngine on RE2: no backtracking, so `^(a+)+$` costs what `^a+$` costs. */
@@ -120,10 +120,10 @@ function childrenOf({ schema, pointer }: SchemaNode): SchemaNode[] {
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) children.push({ schema: value as Record<string, unknown>, pointer: at });
   };
   for (const [key, value] of Object.entries(schema)) {
-    if (dataKeywords.has(key) || typeof value !== 'object' || value === null) continue;
+    if (dataKeywords.includes(key) || typeof value !== 'object' || value === null) continue;
     const at = `${pointer}/${key}`;
     if (Array.isArray(value)) value.forEach((item, index) => add(item, `${at}/${index}`));
-    else if (schemaMaps.has(key)) Object.entries(value).forEach(([name, item]) => add(item, `${at}/${name}`));
+    else if (schemaMaps.includes(key)) Object.entries(value).forEach(([name, item]) => add(item, `${at}/${name}`));
     else add(value, at);
   }
   return children;

@@ -10,7 +10,7 @@ import type { ResumeBody, ResumeRow, WaitRow } from './rows';
 const RESUME_BATCH = 50;
 const RESUME_LEASE_MS = 60_000;
 /** n8n answers these when the execution is gone (finished, timed out, deleted): retrying cannot help. */
-const FINAL_STATUSES = new Set([404, 409, 410]);
+const FINAL_STATUSES: readonly number[] = [404, 409, 410];
 
 /** Waits past their timeout: a message none of whose recipients answered in time resumes with `timeout`. */
 export async function expireWaits(ctx: AppContext): Promise<number> {
@@ -43,7 +43,7 @@ export async function deliverDueResumes(ctx: AppContext): Promise<number> {
     for (const { row, ok, statusCode, error } of outcomes) {
       const attempts = row.attempts + 1;
       const scheduled = scheduledAttempt(now, attempts);
-      const final = ok || scheduled === undefined || (statusCode !== null && FINAL_STATUSES.has(statusCode));
+      const final = ok || scheduled === undefined || (statusCode !== null && FINAL_STATUSES.includes(statusCode));
       const status = ok ? 'delivered' : final ? 'exhausted' : 'pending';
       const nextAttemptAt = final ? now : scheduled;
       await trx('wait_resumes')

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const backendDir = path.resolve(__dirname, '../..');
-const cliPath = path.join(backendDir, 'dist/cli/main.js');
+const cliPath = path.join(backendDir, 'dist/main.js');
 
 /** The compiled CLI, built once if this checkout has not been built yet. */
 export function ensureBuiltCli(): string {

@@ -16,9 +16,9 @@ const errorSchema = z.object({
 });
 
 /** Throughput: 130429 (the number's messages per second), 80007 (the business account's call rate), 4 (the app's call rate). */
-const RATE_CODES = new Set([4, 80007, 130429]);
+const RATE_CODES: readonly number[] = [4, 80007, 130429];
 /** Meta's "try again later": 1, 2 (temporary), 131000 (something went wrong), 131016 (service unavailable). */
-const TEMPORARY_CODES = new Set([1, 2, 131000, 131016]);
+const TEMPORARY_CODES: readonly number[] = [1, 2, 131000, 131016];
 /** Meta asks to wait before retrying a throughput error; it gives no retry-after. */
 const RATE_PAUSE_MS = 1_000;
 
@@ -27,13 +27,13 @@ export function classifyGraphError(httpStatus: number, body: unknown): GraphOutc
   if (!parsed.success) return httpStatus >= 500 ? { kind: 'transient', reason: `HTTP ${httpStatus}` } : { kind: 'permanent', reason: `HTTP ${httpStatus}` };
   const { code, message, error_data } = parsed.data.error;
   const reason = `${code} ${error_data?.details ?? message}`.slice(0, 500);
-  if (RATE_CODES.has(code)) return { kind: 'rateLimited', retryAfterMs: RATE_PAUSE_MS };
+  if (RATE_CODES.includes(code)) return { kind: 'rateLimited', retryAfterMs: RATE_PAUSE_MS };
   // The pair rate is one person's limit: backing this row off keeps the bot sending to everyone else.
   if (code === 131056) return { kind: 'transient', reason };
   if (code === 131047) return { kind: 'outsideWindow', reason };
   // Not a WhatsApp number, or one that cannot receive now: unreachable until the person writes again.
   if (code === 131026) return { kind: 'blocked', reason };
-  if (TEMPORARY_CODES.has(code) || httpStatus >= 500) return { kind: 'transient', reason };
+  if (TEMPORARY_CODES.includes(code) || httpStatus >= 500) return { kind: 'transient', reason };
   return { kind: 'permanent', reason };
 }
 

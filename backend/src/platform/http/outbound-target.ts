@@ -17,12 +17,12 @@ export type TargetConfig = Pick<Config, 'WEBHOOK_ALLOW_PRIVATE' | 'WEBHOOK_ALLOW
 type AddressKind = 'public' | 'private' | 'forbidden';
 
 /** ipaddr.js's names of the ranges an operator may open (loopback, RFC 1918, ULA, CGNAT, 0.0.0.0). */
-const PRIVATE_RANGES = new Set(['loopback', 'private', 'uniqueLocal', 'carrierGradeNat', 'unspecified']);
+const PRIVATE_RANGES: readonly string[] = ['loopback', 'private', 'uniqueLocal', 'carrierGradeNat', 'unspecified'];
 /** Metadata services inside ranges otherwise counted as private: AWS's IPv6 one, Alibaba's. */
 const METADATA_ADDRESSES = [ipaddr.parseCIDR('fd00:ec2::254/128'), ipaddr.parseCIDR('100.100.100.200/32')];
 /** IPv4-compatible IPv6 (deprecated): ipaddr.js calls it unicast, yet it embeds an IPv4 address. */
 const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
-const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata.goog']);
+const METADATA_NAMES: readonly string[] = ['metadata.google.internal', 'metadata.goog'];
 
 /** A request refused before any byte left: the target (or what its name resolved to) is not allowed. */
 export class TargetNotAllowedError extends Error {
@@ -42,7 +42,7 @@ export function addressKind(address: string): AddressKind {
   if (METADATA_ADDRESSES.some(([range, bits]) => ip.kind() === range.kind() && ip.match(range, bits))) return 'forbidden';
   const range = ip.range();
   if (range === 'unicast') return ip.kind() === 'ipv6' && ip.match(IPV4_COMPATIBLE) ? 'forbidden' : 'public';
-  return PRIVATE_RANGES.has(range) ? 'private' : 'forbidden';
+  return PRIVATE_RANGES.includes(range) ? 'private' : 'forbidden';
 }
 
 /** What the host part says on its own: an IP literal (the URL parser already turned 2130706433 or 0x7f.1 into 127.0.0.1) or a name. */
@@ -50,7 +50,7 @@ function hostKind(hostname: string): AddressKind {
   const host = hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
   // net.isIP, not ipaddr.js, decides what is a literal: a literal is exactly what net connects to without a lookup.
   if (net.isIP(host) !== 0) return addressKind(host);
-  if (METADATA_NAMES.has(host)) return 'forbidden';
+  if (METADATA_NAMES.includes(host)) return 'forbidden';
   if (host === 'localhost' || host.endsWith('.localhost')) return 'private';
   return 'public'; // a name: its addresses are checked when it is resolved, at every connection
 }

@@ -2,11 +2,11 @@ import type { Request } from 'express';
 import { ApiError } from './errors';
 import { idempotencyKeySchema } from './once-per-key';
 
-const truthy = new Set(['1', 'true', 'yes']);
+const truthy: readonly string[] = ['1', 'true', 'yes'];
 
 /** `?dry_run=` or `X-Dry-Run:` with 1/true/yes: validate everything, write nothing. */
 export function isDryRun(req: Request): boolean {
-  return truthy.has(String(req.query.dry_run ?? req.get('x-dry-run') ?? '').toLowerCase());
+  return truthy.includes(String(req.query.dry_run ?? req.get('x-dry-run') ?? '').toLowerCase());
 }
 
 /** The `Idempotency-Key` header, if given; 400 when it is not 1-200 printable ASCII characters. */

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createApp } from '../app';
-import { loadConfig } from '../platform/config/config';
-import { closeAppContext, createAppContext } from '../platform/context';
-import { createLogger } from '../platform/logging/logger';
-import { apiDocumentOf, type OpenApiDocument } from '../platform/openapi/document';
-import { createRuntime } from '../runtime';
+import { createApp } from './app';
+import { loadConfig } from './platform/config/config';
+import { closeAppContext, createAppContext } from './platform/context';
+import { createLogger } from './platform/logging/logger';
+import { apiDocumentOf, type OpenApiDocument } from './platform/openapi/document';
+import { createRuntime } from './runtime';
 
 /** The server URL of a document built offline: the default address, so the output is stable. */
 const OFFLINE_SERVER_URL = 'http://127.0.0.1:3000';
