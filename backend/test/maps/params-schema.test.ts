@@ -29,7 +29,7 @@ function fastestCheckMs(schema: Record<string, unknown>, params: unknown): { ms:
  * server has them: under jest's module sandbox Ajv's generated code runs ~500 times slower.
  */
 function timeInNode(cases: Array<[string, Record<string, unknown>, unknown]>): Array<{ name: string; ms: number; errors: number }> {
-  const compiled = path.resolve(path.dirname(ensureBuiltCli()), '../maps/params-schema.js');
+  const compiled = path.resolve(path.dirname(ensureBuiltCli()), 'maps/params-schema.js');
   const harness = `const { compileParamsValidator } = require(${JSON.stringify(compiled)});
     const time = (schema, params) => {
       const validator = compileParamsValidator(schema);
