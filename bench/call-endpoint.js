@@ -70,7 +70,9 @@ async function main() {
   const pg = process.env.BENCH_POSTGRES_URL ? await throwawayPostgres(process.env.BENCH_POSTGRES_URL) : undefined;
   const results = [];
   try {
-    for (let i = 0; i < rounds; i++) results.push(await round(pg ? { DATABASE_URL: pg.url } : {}));
+    // BENCH_BACKEND_ENV: extra settings for the backend, e.g. '{"READ_CACHE_TTL_MS":"0"}' for the run without the read cache.
+    const extra = JSON.parse(process.env.BENCH_BACKEND_ENV ?? '{}');
+    for (let i = 0; i < rounds; i++) results.push(await round({ ...extra, ...(pg ? { DATABASE_URL: pg.url } : {}) }));
   } finally {
     await pg?.drop();
   }
@@ -78,6 +80,7 @@ async function main() {
     machine: `${os.cpus().length} × ${os.cpus()[0].model}, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
     date: new Date().toISOString().slice(0, 10),
     database: pg ? 'postgresql' : 'sqlite',
+    backendEnv: process.env.BENCH_BACKEND_ENV ?? null,
     rounds: results,
     summary: {
       ratio: spread(results.map((r) => r.ratio)),

@@ -10,7 +10,7 @@ export class MetabotApi implements ICredentialType {
 
   displayName = 'Metabot API';
 
-  icon = 'file:metabot.svg' as const;
+  icon = { light: 'file:metabot.svg', dark: 'file:metabot.dark.svg' } as const;
 
   documentationUrl = 'https://github.com/metabot-n8n/n8n-nodes-metabot';
 

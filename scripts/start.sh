@@ -11,7 +11,7 @@ if [ ! -d node_modules/knex ] || [ ! -f node_modules/better-sqlite3/build/Releas
   npm rebuild better-sqlite3 --loglevel=error
 fi
 built=scripts/first-run/dist/main.js
-if [ ! -f "$built" ] || [ -n "$(find backend/src nodes credentials scripts/first-run package.json -newer "$built" -type f -not -path '*/dist/*' | head -1)" ]; then
+if [ ! -f "$built" ] || [ ! -f console/dist/index.html ] || [ -n "$(find backend/src console/src console/index.html nodes credentials scripts/first-run package.json -newer "$built" -type f -not -path '*/dist/*' | head -1)" ]; then
   echo "building..."
   npm run build --silent >/dev/null
 fi

@@ -1,18 +1,31 @@
 import express, { type Express } from 'express';
 import pinoHttp from 'pino-http';
+import { analyticsRouter } from './analytics/routes';
+import { audiencesRouter } from './audiences/routes';
 import { botsRouter } from './bots/routes';
+import { consoleApiRouter } from './console/routes';
+import { conversationsRouter } from './conversations/routes';
+import { consoleHeaders, consolePagesRouter } from './console/pages';
 import { checkDatabase } from './platform/db/database';
 import { redactRequest } from './platform/logging/logger';
-import { messagesRouter } from './delivery/routes';
+import { cancelRouter } from './delivery/cancel-routes';
+import { conversationRouter } from './delivery/conversation-routes';
+import { isSendRequest, messagesRouter } from './delivery/routes';
 import { templatesRouter } from './delivery/template-routes';
+import { telegramFilesRouter } from './channels/telegram/file-routes';
+import { paymentsRouter } from './channels/telegram/payment-routes';
 import { telegramWebhookRouter } from './channels/telegram/routes';
 import { telegramSettingsRouter } from './channels/telegram/settings-routes';
+import { webchatDownloadRouter } from './channels/webchat/file-routes';
 import { webchatRouter } from './channels/webchat/routes';
+import { vkCallbackRouter } from './channels/vk/routes';
+import { vkSettingsRouter } from './channels/vk/settings-routes';
 import { whatsappWebhookRouter } from './channels/whatsapp/routes';
 import { whatsappSettingsRouter } from './channels/whatsapp/settings-routes';
 import { eventsRouter } from './events/routes';
 import { callEndpointRouter } from './integration/call-endpoint';
 import { identityRouter } from './identity/routes';
+import { verificationRouter } from './identity/verification-routes';
 import { mapsRouter } from './maps/routes';
 import { tablesRouter } from './tables/routes';
 import { getMapVersion } from './maps/maps';
@@ -31,7 +44,8 @@ import './platform/http/locals';
 
 /**
  * The HTTP surface. Public: health, the API's OpenAPI document and Swagger UI. A bot's document
- * (its map) and everything under /api/v1 need a bearer token, `/metrics` METRICS_TOKEN; each capability's router is mounted here and registers its OpenAPI description
+ * (its map) and everything under /api/v1 need a bearer token, `/metrics` METRICS_TOKEN, the console
+ * (/console) a session; each capability's router is mounted here and registers its OpenAPI description
  * into the runtime's registry as it is built.
  */
 export function createApp(ctx: Runtime): Express {
@@ -80,22 +94,40 @@ export function createApp(ctx: Runtime): Express {
   app.use(telegramWebhookRouter(ctx));
   app.use(webchatRouter(ctx));
   app.use(whatsappWebhookRouter(ctx));
+  app.use(vkCallbackRouter(ctx));
 
   const api = express.Router();
-  api.use(jsonBody({ limit: ctx.config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  // A send may carry files (MESSAGE_BODY_LIMIT): its body is read by its route, after the token and scope are checked.
+  const body = jsonBody({ limit: ctx.config.BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+  api.use((req, res, next) => (isSendRequest(req) ? next() : body(req, res, next)));
   api.use(authenticate(ctx));
   api.use(botsRouter(ctx, ctx.docs));
   api.use(callEndpointRouter(ctx, ctx.docs));
   api.use(mapsRouter(ctx, ctx.docs));
   api.use(tracesRouter(ctx, ctx.docs));
   api.use(identityRouter(ctx, ctx.docs));
+  api.use(verificationRouter(ctx, ctx.docs));
   api.use(tablesRouter(ctx, ctx.docs));
   api.use(messagesRouter(ctx, ctx.docs));
+  api.use(conversationRouter(ctx, ctx.docs));
+  api.use(conversationsRouter(ctx, ctx.docs));
+  api.use(cancelRouter(ctx, ctx.docs));
   api.use(templatesRouter(ctx, ctx.docs));
   api.use(eventsRouter(ctx, ctx.docs));
   api.use(telegramSettingsRouter(ctx, ctx.docs));
+  api.use(webchatDownloadRouter(ctx));
+  api.use(telegramFilesRouter(ctx, ctx.docs));
+  api.use(paymentsRouter(ctx, ctx.docs));
   api.use(whatsappSettingsRouter(ctx, ctx.docs));
+  api.use(analyticsRouter(ctx, ctx.docs));
+  api.use(audiencesRouter(ctx, ctx.docs));
+  api.use(vkSettingsRouter(ctx, ctx.docs));
   app.use('/api/v1', api);
+
+  // The console: a person's session, not a token (docs/console.md).
+  app.use('/console', consoleHeaders);
+  app.use('/console/api', consoleApiRouter(ctx));
+  app.use('/console', consolePagesRouter());
 
   app.use((_req, res) => sendError(res, new ApiError(404, 'Not found')));
   app.use(errorHandler(ctx.logger));

@@ -1,10 +1,19 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { countAnswers } from './analytics/answers';
+import { topicChatCommands } from './audiences/chat-commands';
+import { CommunicationLabels } from './analytics/communication-metrics';
+import { countWebhookOutcomes } from './analytics/outcomes';
+import { type AnalyticsContext, rollUpEvents } from './analytics/rollup';
 import { createChannelRegistry } from './channels/registry';
 import { TelegramPollers, type TelegramContext } from './channels/telegram/runtime';
+import { VkRuntime, type VkContext } from './channels/vk/vk-runtime';
 import { VisitorHub, type WebchatContext } from './channels/webchat/hub';
 import { WebchatLimits } from './channels/webchat/limits';
 import { DeliveryEngine, type DeliveryContext } from './delivery/engine';
+import { AnsweringDeliveries, type AnswersContext } from './events/answering-delivery';
 import type { EventsContext } from './events/fanout';
+import { CallAnswerWaiters } from './events/call-answer-waiters';
+import type { IntegrationContext } from './integration/call-endpoint';
 import { CompiledMaps, type MapsContext } from './maps/maps';
 import type { AppContext } from './platform/context';
 import { createApiRegistry } from './platform/openapi/registry';
@@ -13,24 +22,34 @@ import { registerWaits } from './waits/registration';
 
 /**
  * Everything this process holds, in one explicit object built once per server (tests start several
- * in one process): the platform, the inbound hooks, the fan-out observers, the channel registry,
- * the web chat's connections and rate limits, the Telegram pollers, the delivery engine, the
- * compiled maps and the OpenAPI registry.
+ * in one process): the platform, the inbound hooks, the fan-out and delivery observers (analytics
+ * among them), the alias labels of the per-communication metrics, the channel registry,
+ * the web chat's connections and rate limits, the Telegram pollers, VK's pacer and Long Poll readers, the delivery engine, the
+ * compiled maps, the OpenAPI registry, the answering deliveries in flight and the calls waiting
+ * for their answer.
  * Capabilities take the part they need through their own context types; none imports this file.
  */
-export interface Runtime extends DeliveryContext, EventsContext, MapsContext, TelegramContext, WebchatContext {
+export interface Runtime extends DeliveryContext, EventsContext, AnswersContext, IntegrationContext, MapsContext, TelegramContext, WebchatContext, AnalyticsContext, VkContext {
   docs: OpenAPIRegistry;
 }
 
 export function createRuntime(platform: AppContext): Runtime {
   // Each step adds to the same object, so a later change (the public URL once the port is known)
   // is seen by every part that holds it.
+  const analytics = { communicationLabels: new CommunicationLabels() };
   const base = Object.assign(platform, {
-    inboundHooks: [resumeWaitingExecution],
-    fanoutObservers: [registerWaits],
+    ...analytics,
+    // Analytics first: it counts every answer, and send and wait may consume one; a topic command
+    // (`/stop news`) is never the answer a wait expects.
+    inboundHooks: [countAnswers(analytics), topicChatCommands, resumeWaitingExecution],
+    fanoutObservers: [registerWaits, rollUpEvents(analytics)],
+    deliveryObservers: [countWebhookOutcomes(analytics)],
     telegram: new TelegramPollers(),
+    vk: new VkRuntime(platform.config),
     compiledMaps: new CompiledMaps(),
     docs: createApiRegistry(),
+    answering: new AnsweringDeliveries(),
+    callAnswers: new CallAnswerWaiters(platform),
   });
   const withHub = Object.assign(base, { webchatHub: new VisitorHub(base), webchatLimits: new WebchatLimits(base.config, base.clock) });
   const withChannels = Object.assign(withHub, { channels: createChannelRegistry(withHub) });

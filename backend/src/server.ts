@@ -54,6 +54,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     async close() {
       await workers?.stop();
       await metrics?.close();
+      ctx.callAnswers.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await closeAppContext(ctx);

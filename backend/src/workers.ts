@@ -1,10 +1,14 @@
+import { purgeAnalyticsState } from './analytics/retention';
 import { stopTelegram, syncTelegram, TELEGRAM_LOOP } from './channels/telegram/runtime';
+import { stopVk, syncVk } from './channels/vk/long-poll';
+import { VK_LOOP } from './channels/vk/vk-runtime';
 import { DELIVERY_LOOP } from './delivery/messages';
 import { purgeFinishedRecipients } from './delivery/retention';
 import { deliverDue } from './delivery/worker';
-import { EVENTS_LOOP } from './events/outbox';
+import { purgeCallAnswers } from './events/call-answers';
+import { ANSWERS_LOOP, EVENTS_LOOP } from './events/outbox';
 import { purgeDeliveredEvents } from './events/retention';
-import { runEventsOnce } from './events/worker';
+import { runAnswersOnce, runEventsOnce } from './events/worker';
 import { resumeExpiredPauses } from './identity/lifecycle';
 import { purgeInboundUpdates } from './inbound/inbound';
 import { purgeExpiredKeys } from './platform/http/once-per-key';
@@ -37,10 +41,14 @@ const loops: Loop[] = [
   { name: 'identity-auto-resume', intervalMs: 30_000, run: resumeExpiredPauses },
   { name: 'inbound-dedupe-purge', intervalMs: 60 * 60_000, run: purgeInboundUpdates },
   { name: 'events-purge', intervalMs: 60 * 60_000, run: purgeDeliveredEvents },
+  { name: 'call-answers-purge', intervalMs: 60 * 60_000, run: purgeCallAnswers },
   { name: 'delivery-purge', intervalMs: 60 * 60_000, run: purgeFinishedRecipients },
+  { name: 'analytics-purge', intervalMs: 60 * 60_000, run: purgeAnalyticsState },
   { name: DELIVERY_LOOP, intervalMs: (runtime) => runtime.config.DELIVERY_POLL_MS, run: deliverDue, runAtStart: true },
   { name: TELEGRAM_LOOP, intervalMs: 5_000, run: syncTelegram, runAtStart: true, stop: stopTelegram },
+  { name: VK_LOOP, intervalMs: 5_000, run: syncVk, runAtStart: true, stop: stopVk },
   { name: EVENTS_LOOP, intervalMs: 500, run: runEventsOnce, runAtStart: true },
+  { name: ANSWERS_LOOP, intervalMs: 500, run: runAnswersOnce, runAtStart: true, stop: (runtime) => runtime.answering.stop() },
   { name: WAITS_LOOP, intervalMs: 500, run: runWaitsOnce, runAtStart: true },
 ];
 

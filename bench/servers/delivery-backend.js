@@ -1,6 +1,9 @@
 // The real backend (compiled) for the delivery benchmark: a fresh SQLite file (or BENCH_DATABASE_URL),
-// one bot whose Telegram token points at the stand-in, an API token, and BENCH_LEADS linked leads
-// (users u<chatId>, chat ids from 100000). Prints one JSON line: { url, botId, token }.
+// one bot whose Telegram token points at the stand-in (or, with BENCH_CHANNEL=vk, whose VK community
+// BENCH_VK_GROUP_ID / BENCH_VK_TOKEN does), an API token, and BENCH_LEADS linked leads
+// (users u<chatId>, chat ids from 100000), plus BENCH_GROUPS group chats the bot is in (users g<i>,
+// chat ids -1001000000000 - i: a group that wrote to the bot is a lead like any chat).
+// Prints one JSON line: { url, botId, token }.
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -9,18 +12,24 @@ const { loadConfig } = require('../../backend/dist/platform/config/config');
 const { createBot } = require('../../backend/dist/bots/bots');
 const { createToken } = require('../../backend/dist/bots/tokens');
 const { setTelegramToken } = require('../../backend/dist/channels/telegram/telegram-store');
+const { setVkAccount } = require('../../backend/dist/channels/vk/vk-store');
 
-async function seed(db, botId, count) {
+const channel = process.env.BENCH_CHANNEL ?? 'telegram';
+
+const FIRST_GROUP_CHAT = -1_001_000_000_000;
+
+async function seed(db, botId, count, groups) {
   const now = Date.now();
   const leads = [];
   const links = [];
   const accounts = [];
-  for (let i = 0; i < count; i += 1) {
-    const chatId = 100_000 + i;
-    leads.push({ id: `ld_bench${i}`, bot_id: botId, channel: 'telegram', chat_id: String(chatId), first_name: `Name${i}`, attributes: '{"plan":"gold"}', reachable: true, last_activity_at: now, created_at: now });
-    links.push({ lead_id: `ld_bench${i}`, bot_id: botId, user_id: `u${chatId}`, source: 'api', status: 'connected', connected_at: now });
-    accounts.push({ bot_id: botId, user_id: `u${chatId}`, state: 'active', paused_until: null, block_reason: null, created_at: now, updated_at: now });
-  }
+  const add = (leadId, chatId, userId, firstName) => {
+    leads.push({ id: leadId, bot_id: botId, channel, chat_id: String(chatId), first_name: firstName, attributes: '{"plan":"gold"}', reachable: true, last_activity_at: now, created_at: now });
+    links.push({ lead_id: leadId, bot_id: botId, user_id: userId, source: 'api', status: 'connected', connected_at: now });
+    accounts.push({ bot_id: botId, user_id: userId, state: 'active', paused_until: null, block_reason: null, created_at: now, updated_at: now });
+  };
+  for (let i = 0; i < count; i += 1) add(`ld_bench${i}`, 100_000 + i, `u${100_000 + i}`, `Name${i}`);
+  for (let i = 0; i < groups; i += 1) add(`ld_group${i}`, FIRST_GROUP_CHAT - i, `g${i}`, `Group${i}`);
   await db.batchInsert('leads', leads, 500);
   await db.batchInsert('links', links, 500);
   await db.batchInsert('user_accounts', accounts, 500);
@@ -43,8 +52,9 @@ async function main() {
     process.stdout.write(`${JSON.stringify({ url: server.url, botId: existing.id, dataDir })}\n`);
   } else {
     const bot = await createBot(server.ctx, { name: 'Bench' });
-    await setTelegramToken(server.ctx, bot.id, process.env.BENCH_TELEGRAM_TOKEN);
-    await seed(server.ctx.db, bot.id, Number(process.env.BENCH_LEADS ?? 10_000));
+    if (channel === 'vk') await setVkAccount(server.ctx, bot.id, { groupId: process.env.BENCH_VK_GROUP_ID, accessToken: process.env.BENCH_VK_TOKEN });
+    else await setTelegramToken(server.ctx, bot.id, process.env.BENCH_TELEGRAM_TOKEN);
+    await seed(server.ctx.db, bot.id, Number(process.env.BENCH_LEADS ?? 10_000), Number(process.env.BENCH_GROUPS ?? 0));
     const { token } = await createToken(server.ctx, { botId: bot.id });
     process.stdout.write(`${JSON.stringify({ url: server.url, botId: bot.id, token, dataDir })}\n`);
   }

@@ -1,6 +1,7 @@
 import type { IDataObject, IHookFunctions, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 import { type ApiBody, metabotApiRequest } from '../shared/transport';
+import { RESPOND_WITH_NODE } from './properties';
 
 /** Kept in the workflow's static data between activation and the deliveries it signs. */
 export interface SubscriptionState {
@@ -28,9 +29,15 @@ function subscriptionPath(state: SubscriptionState): string {
 	return `/subscriptions/${encodeURIComponent(String(state.subscriptionId))}`;
 }
 
+/** Whether the workflow answers endpoint calls (the trigger responds through Answer Call). */
+function answersCalls(this: IHookFunctions): boolean {
+	return this.getNodeParameter('responseMode', 'onReceived') === RESPOND_WITH_NODE;
+}
+
 /**
- * Whether this workflow's subscription still exists with this webhook URL. A subscription deleted
- * in the backend, or pointing elsewhere (the n8n URL changed), is forgotten so n8n creates a new one.
+ * Whether this workflow's subscription still exists with this webhook URL and answer setting. A
+ * subscription deleted in the backend, or pointing elsewhere (the n8n URL changed), is forgotten so
+ * n8n creates a new one; one whose answer setting changed is deleted first (the URL is ours).
  */
 async function checkExists(this: IHookFunctions): Promise<boolean> {
 	const state = subscriptionState.call(this);
@@ -38,7 +45,11 @@ async function checkExists(this: IHookFunctions): Promise<boolean> {
 	try {
 		const answer = await metabotApiRequest(this, { operation: 'getSubscription', method: 'GET', path: subscriptionPath(state) });
 		const subscription = answer.subscription as IDataObject;
-		if (subscription.url === this.getNodeWebhookUrl('default')) return true;
+		if (subscription.url === this.getNodeWebhookUrl('default')) {
+			if (Boolean(subscription.answers) === answersCalls.call(this)) return true;
+			await remove.call(this);
+			return false;
+		}
 	} catch (error) {
 		if (!isNotFound(error)) throw new NodeApiError(this.getNode(), error as JsonObject);
 	}
@@ -50,7 +61,7 @@ async function checkExists(this: IHookFunctions): Promise<boolean> {
 async function create(this: IHookFunctions): Promise<boolean> {
 	const events = this.getNodeParameter('events') as ApiBody<'createSubscription'>['events'];
 	const aliases = this.getNodeParameter('aliases', []) as string[];
-	const body: ApiBody<'createSubscription'> = { url: this.getNodeWebhookUrl('default') as string, events };
+	const body: ApiBody<'createSubscription'> = { url: this.getNodeWebhookUrl('default') as string, events, answers: answersCalls.call(this) };
 	const filtersAliases = events.includes('endpoint.called') || events.includes('*');
 	if (filtersAliases && aliases.length > 0) body.aliases = aliases;
 	const answer = await metabotApiRequest(this, { operation: 'createSubscription', method: 'POST', path: '/subscriptions', body });

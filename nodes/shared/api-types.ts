@@ -33,6 +33,8 @@ export interface paths {
         /**
          * Call an integration endpoint (Metabot-compatible)
          * @description Starts the communication declared for `alias` in the bot's communication map. Business failures answer 200 with `success: false`. Headers: `Idempotency-Key`, `X-Dry-Run: true` (or `?dry_run=true`), `X-Source-System`, `X-Trace-Id`.
+         *
+         *     An endpoint with `answer: "accepted"` (the default) answers `{success: true, message: "Accepted", queued: true, event_id}` once the call is stored. An endpoint with `answer: "workflow"` keeps the request open until the answering workflow responds (at most the endpoint's `answerTimeoutMs`, 100-30000 ms, default 10000) and answers with the workflow's `success`, `message`, `errorCode` and other fields, plus `answered_by: "workflow"`, `event_id` and `trace_id`; with no usable answer in time it sends the endpoint's `fallback` with `answered_by: "fallback"`. Either way the event is delivered to every subscriber. A retry with the same `Idempotency-Key` gets the same answer. A dry run validates only and answers as for any endpoint.
          */
         post: operations["callEndpoint"];
         delete?: never;
@@ -141,7 +143,7 @@ export interface paths {
         put?: never;
         /**
          * Issue a one-time deep link that links the chat that opens it to userId
-         * @description `telegramUrl` is null until the bot has a Telegram username (settings.telegram.username).
+         * @description `telegramUrl` is null until the bot has a Telegram username (settings.telegram.username); `vkUrl` until its VK community's short name is known (settings.vk.screenName); `whatsappUrl` until its WhatsApp number's displayed phone is set (PUT …/whatsapp displayPhoneNumber).
          */
         post: operations["createLinkToken"];
         delete?: never;
@@ -277,6 +279,46 @@ export interface paths {
         head?: never;
         /** Merge attributes into a lead (null deletes a key); templates read them as lead.attributes.x */
         patch: operations["setLeadAttributes"];
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/verifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a one-time code for a CRM user: 6 digits, valid 5 minutes, 5 attempts; the workflow sends it by SMS or email
+         * @description The code is in the answer only: the backend stores its salted HMAC and never logs it. A new code replaces the user's earlier one. At most 3 codes in any hour per user (429, `errors[0].path` = userId).
+         */
+        post: operations["startVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/verifications/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check the code the person typed; a right one links their lead to the user
+         * @description Checks against the user's newest code. A right code is used up and links `leadId` to `userId` (source `code`; a lead linked to another user moves, as with a deep link). Failures are told apart by status and `errorCode`: 422 wrong code (`errors[0].message` says how many attempts are left), 410 expired, 429 too many attempts, 404 no pending code.
+         */
+        post: operations["verifyCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/bots/{botId}/tables": {
@@ -541,7 +583,7 @@ export interface paths {
         put?: never;
         /**
          * Send a message to CRM users (through the identity map) or leads
-         * @description The text is a LiquidJS template rendered per recipient (`{{ lead.firstName }}`, `{{ lead.attributes.x }}`, `{{ params.x }}`, `{{ user.userId }}`), also written `[[ lead.firstName ]]` / `[% if … %]`, which n8n expressions leave alone (docs/templates.md). `variants` give a text per language; `template` takes the text from the bot's template library. Accepted means persisted; delivery is rate-limited and retried. Headers: `Idempotency-Key`, `X-Dry-Run: true` (answers a `preview`), `X-Trace-Id`.
+         * @description The text is a LiquidJS template rendered per recipient (`{{ lead.firstName }}`, `{{ lead.attributes.x }}`, `{{ params.x }}`, `{{ user.userId }}`), also written `[[ lead.firstName ]]` / `[% if … %]`, which n8n expressions leave alone (docs/templates.md). `variants` give a text per language; `template` takes the text from the bot's template library. `sendAt`, `delaySeconds` and `localTime` schedule it (each person's state is checked when it leaves; the bot's quiet hours hold non-critical messages); `cancelKey` names it for `cancelMessageByKey`. Accepted means persisted; delivery is rate-limited and retried. Headers: `Idempotency-Key`, `X-Dry-Run: true` (answers a `preview`), `X-Trace-Id`.
          */
         post: operations["sendMessage"];
         delete?: never;
@@ -559,6 +601,378 @@ export interface paths {
         };
         /** A message's status: counts and every recipient (up to `limit`, default 1000) */
         get: operations["getMessageStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/messages/{messageId}/edit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Edit a sent message (its text or caption, its buttons) for the people it reached
+         * @description The text is literal (not a template) and checked against Telegram's limits (4096, or 1024 for a caption). At most 100 recipients per call (`leadIds` names them). Telegram only; other channels answer the reason per person.
+         */
+        post: operations["editMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/messages/{messageId}/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete a sent message (every message of an album) for the people it reached
+         * @description Telegram deletes a bot's message in a private chat up to 48 hours after it was sent. At most 100 recipients per call.
+         */
+        post: operations["deleteMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/chat-actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Show "typing" (or another chat action) to people while a workflow works
+         * @description Telegram shows it for 5 seconds or until the bot's next message. The web chat shows typing on its own while a workflow handles a visitor's message.
+         */
+        post: operations["sendChatAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/buttons/{callbackId}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer a pressed button with a toast or an alert
+         * @description The `callbackId` of a `button.pressed` event. The backend answers a press itself after `TELEGRAM_BUTTON_ANSWER_DELAY_MS` (2 s) unless a workflow did; Telegram takes one answer per press, so a later one is a 409.
+         */
+        post: operations["answerButton"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/leads/{leadId}/conversation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The person's conversation: who owns it, the session and its context
+         * @description A linked person's chats share one conversation. A hold found expired is released first (`conversation.released`, reason `expired`).
+         */
+        get: operations["getConversation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/leads/{leadId}/conversation/hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A workflow holds the dialog: only its subscription gets the person's messages, taps and contacts
+         * @description From `bot`, or to extend the same subscription's hold. 409 while another subscription holds it or an operator has it.
+         */
+        post: operations["holdConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/leads/{leadId}/conversation/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The holding workflow releases the dialog back to the bot
+         * @description 409 unless held by this subscription.
+         */
+        post: operations["releaseConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/leads/{leadId}/conversation/handover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hand the conversation to the operators' queue (reason, team, priority)
+         * @description No workflow gets the person's messages while it waits or is assigned; they are kept for the operator. 409 when already waiting.
+         */
+        post: operations["handOverConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/leads/{leadId}/conversation/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An operator takes the conversation
+         * @description Of two operators taking it at once exactly one wins; the other gets 409.
+         */
+        post: operations["assignConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/leads/{leadId}/conversation/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Return the conversation from the operators to the bot
+         * @description 409 unless it is waiting or assigned.
+         */
+        post: operations["returnConversationToBot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/leads/{leadId}/conversation/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close the session: back to the bot, with a new session id and empty context
+         * @description Emits `conversation.closed` with the closed session id.
+         */
+        post: operations["closeConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/leads/{leadId}/conversation/context": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set session variables (kept apart from the lead's attributes)
+         * @description Merged into the context (null removes a key) or, with `replace`, instead of it. At most 16 KiB as JSON.
+         */
+        patch: operations["setConversationContext"];
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/leads/{leadId}/conversation/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An operator's reply, sent to the person's latest chat
+         * @description A waiting conversation is taken by the operator who answers; 409 when another operator has it. Emits `operator.replied`.
+         */
+        post: operations["replyAsOperator"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The operators' queues: conversations by state, team or operator, the longest waiting first
+         * @description Without `state`: every conversation waiting for or assigned to an operator.
+         */
+        get: operations["listConversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/leads/{leadId}/conversation/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the person wrote while a human had the conversation, and the operators' replies, across their chats */
+        get: operations["listConversationMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/conversation-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The handover keyword and the reply to it */
+        get: operations["getConversationSettings"];
+        /** Set the handover keyword (default "operator") and the reply to it */
+        put: operations["setConversationSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/messages/{messageId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a message (scheduled or still being sent) by its id
+         * @description Recipients whose message has not left (queued, scheduled, deferred, or claimed but not started) are cancelled and never sent; a send already on the wire is not recalled and is listed in `inFlight`. Records one `message.cancelled` event. Cancelling again changes nothing.
+         */
+        post: operations["cancelMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/messages/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel the message a send named with `cancelKey`
+         * @description Recipients whose message has not left (queued, scheduled, deferred, or claimed but not started) are cancelled and never sent; a send already on the wire is not recalled and is listed in `inFlight`. Records one `message.cancelled` event. Cancelling again changes nothing.
+         */
+        post: operations["cancelMessageByKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/template-placeholders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a template may use: profile fields, the attribute names the bot's leads carry, the user (params are the send's own) */
+        get: operations["listTemplatePlaceholders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -665,7 +1079,7 @@ export interface paths {
         put?: never;
         /**
          * Subscribe a webhook (an n8n Metabot Trigger) to this bot's events
-         * @description Events of the listed types (`*` for all) are POSTed to `url`, signed with `secret` (shown only here): header `X-Metabot-Signature: t=<unix>,v2=<hex HMAC-SHA256(secret, "<X-Metabot-Delivery>.<t>.<body>")>`. `aliases` (globs) narrow `endpoint.called` events. A token limited to alias globs may subscribe to `endpoint.called` only, with its own globs or plain aliases inside them (403 otherwise). Events no subscription wanted in the last EVENT_RETENTION_HOURS are delivered to a new matching subscription.
+         * @description Events of the listed types (`*` for all) are POSTed to `url`, signed with `secret` (shown only here): header `X-Metabot-Signature: t=<unix>,v2=<hex HMAC-SHA256(secret, "<X-Metabot-Delivery>.<t>.<body>")>`. `aliases` (globs) narrow `endpoint.called` events. `answers: true` makes this subscriber answer calls of endpoints with `answer: "workflow"`: their delivery is made at once and held open until the workflow responds, and the response body becomes the caller's answer (the first answering subscriber to respond decides). A token limited to alias globs may subscribe to `endpoint.called` only, with its own globs or plain aliases inside them (403 otherwise). Events no subscription wanted in the last EVENT_RETENTION_HOURS are delivered to a new matching subscription.
          */
         post: operations["createSubscription"];
         delete?: never;
@@ -765,6 +1179,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bots/{botId}/telegram/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How the bot answers Telegram pre-checkout queries */
+        get: operations["getPaymentSettings"];
+        /**
+         * Set how the bot answers Telegram pre-checkout queries: by a rule, or by the workflow within a time
+         * @description preCheckout "rule" answers every pre-checkout at once with answer; "workflow" waits up to workflowTimeoutMs (500–8000 ms, inside Telegram's 10 s) for Answer Pre-Checkout and sends answer otherwise.
+         */
+        put: operations["setPaymentSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/files/{fileId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a file a person sent (the file id of a message.received event)
+         * @description A Telegram file id: streamed from Telegram (getFile; files up to 20 MB), never stored. A web-chat file id (`wcf_…`): the file the visitor sent, kept by the backend. Either is served as an attachment with `X-Content-Type-Options: nosniff`.
+         */
+        get: operations["downloadFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/payments/pre-checkouts/{eventId}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer a Telegram pre-checkout the workflow decides
+         * @description For a bot whose settings.payments.preCheckout is "workflow": the answer to the payment.pre_checkout event (its id). The first answer wins; one after the bot's workflowTimeoutMs, when the default was sent, is refused with 409.
+         */
+        post: operations["answerPreCheckout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/payments/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refund a Telegram Stars payment */
+        post: operations["refundPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/bots/{botId}/whatsapp": {
         parameters: {
             query?: never;
@@ -776,12 +1268,254 @@ export interface paths {
         get: operations["getWhatsappSettings"];
         /**
          * Connect (or replace) the bot's WhatsApp Cloud API number
-         * @description Phone number id, access token, app secret (checks X-Hub-Signature-256) and the verify token you type into Meta's webhook setup; stored encrypted, never returned. `fallbackTemplate` is the approved template sent outside the 24-hour customer-service window; without it such a send fails with the reason. 409 when another bot has this number.
+         * @description Phone number id, access token, app secret (checks X-Hub-Signature-256) and the verify token you type into Meta's webhook setup; stored encrypted, never returned. `fallbackTemplate` is the approved template sent outside the 24-hour customer-service window; without it such a send fails with the reason. `displayPhoneNumber` (the number people write to) makes link tokens come with a `whatsappUrl`. 409 when another bot has this number.
          */
         put: operations["setWhatsappNumber"];
         post?: never;
         /** Disconnect the bot's WhatsApp number (its webhook is then refused) */
         delete: operations["deleteWhatsappNumber"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Delivery, engagement, response time, conversion, CSAT and error rate of a bot over a window */
+        get: operations["getAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/analytics/communications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The figures per communication (the alias that started each trace), most sends first */
+        get: operations["getAnalyticsByCommunication"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/analytics/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The figures per channel, most sends first */
+        get: operations["getAnalyticsByChannel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/analytics/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The figures per hour, day or week in the bot's time zone (buckets with nothing in them are left out) */
+        get: operations["getAnalyticsSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/analytics/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream the events, messages (one row per recipient) or trace hops of a window as CSV or NDJSON, for BI
+         * @description Streamed in id order, page by page, so any size is sent in constant memory. CSV: RFC 4180, a header row, text a spreadsheet would run as a formula prefixed with an apostrophe. A cut connection before the end means the export is incomplete.
+         */
+        get: operations["exportAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/segments/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dry run of a segment: how many people match, how many a send would reach now, and the first ten
+         * @description The filter is the data tables' (`match`, `conditions: [{column, op, value}]`) over the bot's people, one per lead. Columns: leadId, channel, linked, userId, state, reachable, language, lastActivityAt, createdAt, `attributes.<name>`, `profile.<name>` (compared as the value's type), `topic.<key>` (isTrue: a member). A send takes the same `segment: {filter}`.
+         */
+        post: operations["previewSegment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/topics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The bot's topics with their member counts */
+        get: operations["listTopics"];
+        put?: never;
+        /** Create a topic: a named list of people a send can address by its key */
+        post: operations["createTopic"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/topics/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a topic and its memberships (messages already accepted keep their recipients) */
+        delete: operations["deleteTopic"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/topics/{key}/subscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Subscribe CRM users and/or leads to a topic
+         * @description At most 1000 of each per call. Each change records a `topic.subscribed` event (`userId` or `leadId` set; payload `{topic: {key, name}, member: {kind, id}}`). A user is reached through their linked chats; a lead, that chat only.
+         */
+        post: operations["subscribeToTopic"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/topics/{key}/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unsubscribe CRM users and/or leads from a topic
+         * @description At most 1000 of each per call. Each change records a `topic.unsubscribed` event (`userId` or `leadId` set; payload `{topic: {key, name}, member: {kind, id}}`). A user is reached through their linked chats; a lead, that chat only.
+         */
+        post: operations["unsubscribeFromTopic"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/topics/{key}/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop (or take back) a topic's non-critical messages for members, as the person would with /stop <key> in the chat
+         * @description The members stay in the topic. A stopped member's copy of a non-critical send to the topic is skipped when it leaves, with `error: topic_stopped: …`; critical messages pass, as with a pause.
+         */
+        post: operations["setTopicPreference"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/topics/{key}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A topic's members, one page at a time (pass `nextCursor` back as `cursor`) */
+        get: operations["listTopicMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/vk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the bot has a VK community, its short name, the mode and the Callback API address */
+        get: operations["getVkSettings"];
+        /**
+         * Connect (or replace) the bot's VK community
+         * @description The community id and a community token with the messages right, checked with groups.getById; for the Callback API also its secret key and confirmation string. Stored encrypted, never returned. 422 when VK refuses the token or it is another community's, 502 when VK cannot be reached, 409 when another bot has the community.
+         */
+        put: operations["setVkCommunity"];
+        post?: never;
+        /** Disconnect the bot's VK community (Long Poll stops, the Callback API is refused) */
+        delete: operations["deleteVkCommunity"];
         options?: never;
         head?: never;
         patch?: never;
@@ -808,6 +1542,11 @@ export interface components {
             trace_id: string;
             event_id?: number;
             queued?: boolean;
+            /**
+             * @description Only for an endpoint with `answer: "workflow"`: whether the workflow answered, or the endpoint's fallback was sent (no answer in time, or an unusable one). The rest of the answer is then the workflow's or the fallback's own fields.
+             * @enum {string}
+             */
+            answered_by?: "workflow" | "fallback";
             dry_run?: boolean;
             errorCode?: number;
             errors?: {
@@ -849,7 +1588,36 @@ export interface components {
                 };
                 /** @default false */
                 requiresLinkedUser?: boolean;
+                /** @enum {string} */
+                answer?: "accepted" | "workflow";
+                answerTimeoutMs?: number;
+                fallback?: {
+                    success: boolean;
+                    /** @default  */
+                    message?: string;
+                    errorCode?: number;
+                    errors?: {
+                        path: string;
+                        message: string;
+                    }[];
+                } & {
+                    [key: string]: unknown;
+                };
+                goal?: components["schemas"]["CommunicationGoal"];
             }[];
+        };
+        CommunicationGoal: {
+            alias: string;
+            /** @description The goal counts when it happens within this many hours of the send (at most 90 days) */
+            withinHours: number;
+        } | {
+            event: string;
+            /** @description The goal counts when it happens within this many hours of the send (at most 90 days) */
+            withinHours: number;
+        } | {
+            button: string;
+            /** @description The goal counts when it happens within this many hours of the send (at most 90 days) */
+            withinHours: number;
         };
         User: {
             userId: string;
@@ -866,7 +1634,7 @@ export interface components {
             id: string;
             botId: number;
             /** @enum {string} */
-            channel: "telegram" | "webchat" | "whatsapp";
+            channel: "telegram" | "webchat" | "whatsapp" | "vk";
             chatId: string;
             profile: {
                 firstName?: string;
@@ -939,6 +1707,11 @@ export interface components {
             messageId?: string | null;
             queued?: number;
             deferred?: number;
+            /** @description A scheduled send: recipients waiting for their time */
+            scheduled?: number;
+            /** @description A scheduled send: the first recipient's time (ISO) */
+            sendAt?: string | null;
+            cancelKey?: string;
             unknown: string[];
             inactive: {
                 id: string;
@@ -974,6 +1747,23 @@ export interface components {
         SendMessageRequest: {
             userIds?: (string | number)[];
             leadIds?: (string | number)[];
+            /** @description Topic keys: every member gets one copy (a CRM user member through `channel`, a lead member in its chat); instead of userIds/leadIds */
+            topics?: string[];
+            /** @description Everyone the filter matches (docs/audiences.md, "Segments"); instead of userIds/leadIds or topics */
+            segment?: {
+                filter: components["schemas"]["DataTableFilter"];
+            };
+            /**
+             * @description CRM users left out of a send to topics or a segment
+             * @default []
+             */
+            excludeUserIds?: string[];
+            /**
+             * @description Leads left out of a send to topics or a segment
+             * @default []
+             */
+            excludeLeadIds?: string[];
+            /** @description A template. Rendered for each person, it must fit Telegram: 4096 characters, or 1024 as the caption of media (checked for the first recipients when accepted, and for each person before sending) */
             text?: string;
             template?: {
                 name: string;
@@ -1003,8 +1793,15 @@ export interface components {
                 /** Format: uri */
                 url?: string;
             }[][];
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description A photo by URL (the same as `media: {kind: photo, url}`)
+             */
             imageUrl?: string;
+            media?: components["schemas"]["MessageMedia"];
+            album?: components["schemas"]["MessageAlbum"];
+            location?: components["schemas"]["MessageLocation"];
+            invoice?: components["schemas"]["MessageInvoice"];
             quickReplies?: string[];
             requestContact?: {
                 buttonText: string;
@@ -1012,10 +1809,21 @@ export interface components {
             /** @default false */
             critical?: boolean;
             /**
+             * Format: date-time
+             * @description Send at this instant (ISO 8601 with Z or an offset); with `localTime`: the first such local time at or after it
+             */
+            sendAt?: string;
+            /** @description Send this many seconds after acceptance; with `localTime`: the first such local time after the delay */
+            delaySeconds?: number;
+            /** @description Send at HH:MM in each recipient's time zone (the CRM profile's `timeZone`, else the bot's), the next time that comes */
+            localTime?: string;
+            /** @description A name to cancel the message by (POST …/messages/cancel); unique per bot among messages not yet finished */
+            cancelKey?: string;
+            /**
              * @default last
              * @enum {string}
              */
-            channel?: "last" | "all";
+            channel?: "last" | "all" | "telegram" | "webchat" | "whatsapp" | "vk";
             wait?: {
                 /** Format: uri */
                 resumeUrl: string;
@@ -1028,7 +1836,238 @@ export interface components {
                 userId?: string;
             };
         };
+        /** @description One file; the message text becomes its caption (at most 1024 characters) */
+        MessageMedia: {
+            /** @enum {string} */
+            kind: "photo" | "document" | "video" | "audio" | "voice" | "animation";
+            /**
+             * Format: uri
+             * @description The channel fetches the file from here (Telegram: up to 5 MB for a photo, 20 MB for other files)
+             */
+            url?: string;
+            /** @description A file id the channel issued (Telegram's file_id, of this bot) */
+            fileId?: string;
+            /** @description The bytes, sent with the request (10 MB for a photo, 50 MB for other files); uploaded once, reused for every recipient */
+            upload?: {
+                /** @description The file, base64 */
+                data: string;
+                fileName: string;
+                mimeType?: string;
+            };
+        };
+        /** @description 2–10 items shown together; the message text is the first item's caption */
+        MessageAlbum: {
+            /** @enum {string} */
+            kind: "photo" | "video" | "document" | "audio";
+            /**
+             * Format: uri
+             * @description The channel fetches the file from here (Telegram: up to 5 MB for a photo, 20 MB for other files)
+             */
+            url?: string;
+            /** @description A file id the channel issued (Telegram's file_id, of this bot) */
+            fileId?: string;
+            /** @description The bytes, sent with the request (10 MB for a photo, 50 MB for other files); uploaded once, reused for every recipient */
+            upload?: {
+                /** @description The file, base64 */
+                data: string;
+                fileName: string;
+                mimeType?: string;
+            };
+            caption?: string;
+        }[];
+        MessageLocation: {
+            latitude: number;
+            longitude: number;
+        };
+        MessageInvoice: {
+            title: string;
+            description: string;
+            payload: string;
+            currency: string;
+            prices: {
+                label: string;
+                /** @description In the smallest unit (kopecks, cents; whole Stars for XTR) */
+                amount: number;
+            }[];
+            /** @description The payment provider's token; none for Telegram Stars */
+            providerToken?: string;
+        };
+        ConversationResults: {
+            /** @description Whether it was done for every person */
+            success: boolean;
+            results: {
+                leadId: string;
+                ok: boolean;
+                error?: string;
+            }[];
+            trace_id: string;
+        };
+        EditMessageRequest: {
+            text?: string;
+            /** @enum {string} */
+            parseMode?: "HTML" | "MarkdownV2";
+            buttons?: {
+                text: string;
+                data?: string;
+                /** Format: uri */
+                url?: string;
+            }[][];
+            /** @description Only these recipients (lead ids); without it every recipient the message reached, at most 100 */
+            leadIds?: string[];
+        };
+        DeleteMessageRequest: {
+            /** @description Only these recipients (lead ids); without it every recipient the message reached, at most 100 */
+            leadIds?: string[];
+        };
+        ChatActionRequest: {
+            leadIds?: string[];
+            userIds?: string[];
+            /**
+             * @default typing
+             * @enum {string}
+             */
+            action?: "typing" | "upload_photo" | "upload_video" | "upload_voice" | "upload_document" | "find_location" | "record_voice" | "record_video";
+        };
+        AnswerButtonRequest: {
+            /** @description The toast (or alert) text, at most 200 characters (Telegram) */
+            text?: string;
+            /**
+             * @description An alert the person closes instead of a toast
+             * @default false
+             */
+            showAlert?: boolean;
+        };
+        ConversationAnswer: {
+            /** @enum {boolean} */
+            success: true;
+            conversation: components["schemas"]["Conversation"];
+            messageId?: string;
+            trace_id: string;
+        };
+        Conversation: {
+            leadId: string;
+            userId: string | null;
+            /** @enum {string} */
+            state: "bot" | "held" | "waiting" | "assigned";
+            sessionId: string;
+            context: {
+                [key: string]: unknown;
+            };
+            hold: {
+                subscriptionId: string;
+                expiresAt: string;
+            } | null;
+            handover: {
+                reason: string | null;
+                team: string | null;
+                priority: string;
+                waitingSince: string;
+            } | null;
+            operator: {
+                id: string;
+                assignedAt: string | null;
+                lastReplyAt: string | null;
+            } | null;
+            openedAt: string;
+            updatedAt: string;
+        };
+        ConversationHold: {
+            /** @description The subscription (Metabot Trigger) that alone receives the person's messages, taps and contacts */
+            subscriptionId: string;
+            /**
+             * @description The hold ends by itself after this long (the conversation falls back to the bot)
+             * @default 600
+             */
+            ttlSeconds?: number;
+        };
+        ConversationRelease: {
+            subscriptionId: string;
+        };
+        ConversationHandover: {
+            reason?: string;
+            team?: string;
+            /**
+             * @default normal
+             * @enum {string}
+             */
+            priority?: "low" | "normal" | "high" | "urgent";
+        };
+        ConversationAssign: {
+            /** @description The operator: the console user's email */
+            operator: string;
+        };
+        ConversationContextChange: {
+            /** @description Keys to set; a null value removes the key */
+            context: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Replace the whole context instead of merging into it
+             * @default false
+             */
+            replace?: boolean;
+        };
+        OperatorReply: {
+            /** @description The operator: the console user's email */
+            operator: string;
+            /** @description Sent as written (not a template) */
+            text: string;
+        };
+        ConversationSettings: {
+            /**
+             * @description What a person writes (the whole message, any case) to ask for a human
+             * @default operator
+             */
+            handoverKeyword?: string;
+            /**
+             * @description Told to the person at once when they ask for a human
+             * @default An operator will answer you here soon.
+             */
+            handoverReply?: string;
+        };
+        CancelMessageAnswer: {
+            success: boolean;
+            messageId: string;
+            cancelKey: string | null;
+            /** @description Recipients whose message had not left: it never will */
+            cancelled: number;
+            /** @description Sends already on the wire when the cancel arrived: they may reach the person; their status shows the outcome with `leftBeforeCancel` */
+            inFlight: {
+                leadId: string;
+                userId: string | null;
+            }[];
+            /** @description Recipients whose delivery had ended before (sent, failed, skipped, cancelled) */
+            finished: number;
+            trace_id: string;
+        };
+        CancelMessageByKeyRequest: {
+            cancelKey: string;
+        };
+        TemplatePlaceholders: {
+            success: boolean;
+            placeholders: {
+                /** @description What goes between the delimiters: `[[ lead.firstName ]]` */
+                path: string;
+                /** @enum {string} */
+                source: "lead" | "attribute" | "user" | "profile";
+                description: string;
+            }[];
+            /** @description false when the attribute scan reached its bound (1,000 leads with attributes, 200 names): a name may be missing */
+            complete: boolean;
+        };
+        TemplateList: {
+            success: boolean;
+            templates: {
+                name: string;
+                version: number;
+                author: string;
+                comment: string;
+                rolledBackFrom: number | null;
+                createdAt: number;
+            }[];
+        };
         MessageTemplateContent: {
+            /** @description A template; what counts against Telegram's 4096 (or 1024 for a caption) is the text rendered for each person, checked when a send is accepted */
             text: string;
             /** @enum {string} */
             parseMode?: "HTML" | "MarkdownV2";
@@ -1054,15 +2093,18 @@ export interface components {
         CreateSubscription: {
             /** Format: uri */
             url: string;
-            events: ("message.received" | "button.pressed" | "contact.shared" | "bot.started" | "bot.blocked" | "bot.unblocked" | "user.linked" | "user.unlinked" | "user.paused" | "user.resumed" | "user.blocked" | "user.unblocked" | "user.deleted" | "user.updated" | "endpoint.called" | "message.sent" | "message.failed" | "*")[];
+            events: ("message.received" | "button.pressed" | "contact.shared" | "bot.started" | "bot.blocked" | "bot.unblocked" | "user.linked" | "user.unlinked" | "user.paused" | "user.resumed" | "user.blocked" | "user.unblocked" | "user.deleted" | "user.updated" | "endpoint.called" | "message.sent" | "message.failed" | "message.cancelled" | "payment.pre_checkout" | "payment.succeeded" | "payment.refunded" | "topic.subscribed" | "topic.unsubscribed" | "conversation.held" | "conversation.released" | "conversation.handover_requested" | "conversation.assigned" | "conversation.returned" | "conversation.closed" | "operator.replied" | "*")[];
             /** @default [] */
             aliases?: string[];
+            /** @default false */
+            answers?: boolean;
         };
         Subscription: {
             id: string;
             url: string;
             events: string[];
             aliases: string[];
+            answers: boolean;
             createdAt: string;
         };
         EventDelivery: {
@@ -1090,9 +2132,43 @@ export interface components {
         SetTelegramToken: {
             token: string;
         };
+        PaymentSettings: {
+            /**
+             * @default rule
+             * @enum {string}
+             */
+            preCheckout?: "rule" | "workflow";
+            /** @default 5000 */
+            workflowTimeoutMs?: number;
+            /**
+             * @description The rule's answer, and the default when the workflow does not answer in time
+             * @default {
+             *       "ok": true
+             *     }
+             */
+            answer?: {
+                /** @description true: the payment goes on; false: it is refused with errorMessage */
+                ok: boolean;
+                /** @description Shown to the person when ok is false (required then) */
+                errorMessage?: string;
+            };
+        };
+        PreCheckoutAnswer: {
+            /** @description true: the payment goes on; false: it is refused with errorMessage */
+            ok: boolean;
+            /** @description Shown to the person when ok is false (required then) */
+            errorMessage?: string;
+        };
+        RefundRequest: {
+            /** @description Who paid (the lead of the payment.succeeded event) */
+            leadId: string;
+            /** @description From the payment.succeeded event */
+            telegramPaymentChargeId: string;
+        };
         WhatsappState: {
             configured: boolean;
             phoneNumberId: string | null;
+            displayPhoneNumber: string | null;
             webhookUrl: string;
             fallbackTemplate: components["schemas"]["WhatsappTemplate"];
             updatedAt: string | null;
@@ -1109,6 +2185,113 @@ export interface components {
             appSecret: string;
             verifyToken: string;
             fallbackTemplate?: components["schemas"]["WhatsappTemplate"];
+            /** @default null */
+            displayPhoneNumber?: string | null;
+        };
+        /** @description Every figure is defined in docs/analytics.md */
+        AnalyticsFigures: {
+            delivery: {
+                sent: number;
+                failed: number;
+                /** @description null when the denominator is 0 */
+                rate: number | null;
+                sentWithReceipts: number;
+                delivered: number;
+                read: number;
+                /** @description null when the denominator is 0 */
+                deliveredRate: number | null;
+                /** @description null when the denominator is 0 */
+                readRate: number | null;
+            };
+            engagement: {
+                hours: number;
+                recipients: number;
+                engaged: number;
+                /** @description null when the denominator is 0 */
+                rate: number | null;
+                answeredEver: number;
+            };
+            responseTime: {
+                answers: number;
+                medianSeconds: number | null;
+                p90Seconds: number | null;
+                histogram: {
+                    upToSeconds: number | null;
+                    count: number;
+                }[];
+            };
+            conversion: {
+                recipients: number;
+                converted: number;
+                /** @description null when the denominator is 0 */
+                rate: number | null;
+            };
+            csat: {
+                ratings: number;
+                average: number | null;
+                distribution: {
+                    1: number;
+                    2: number;
+                    3: number;
+                    4: number;
+                    5: number;
+                };
+            };
+            errors: {
+                messagesFailed: number;
+                webhooksExhausted: number;
+                calls: number;
+                webhooks: number;
+                all: number;
+                /** @description null when the denominator is 0 */
+                rate: number | null;
+            };
+        };
+        Segment: {
+            filter: components["schemas"]["DataTableFilter"];
+        };
+        Topic: {
+            key: string;
+            name: string;
+            createdAt: string;
+        };
+        CreateTopic: {
+            key: string;
+            name: string;
+        };
+        TopicMembers: {
+            userIds?: string[];
+            leadIds?: string[];
+        };
+        TopicPreference: {
+            userIds?: string[];
+            leadIds?: string[];
+            /** @description true: stop the topic's non-critical messages; false: take them back */
+            stopped: boolean;
+        };
+        TopicMember: {
+            /** @enum {string} */
+            kind: "user" | "lead";
+            id: string;
+            /** @description The person stopped this topic's non-critical messages */
+            stopped: boolean;
+            subscribedAt: string;
+        };
+        VkState: {
+            configured: boolean;
+            groupId: number | null;
+            screenName: string | null;
+            /** @enum {string} */
+            mode: "longpoll" | "callback";
+            callbackUrl: string;
+            callbackConfigured: boolean;
+            updatedAt: string | null;
+        };
+        SetVkCommunity: {
+            groupId: number;
+            accessToken: string;
+            secretKey?: string;
+            confirmationCode?: string;
         };
     };
     responses: never;
@@ -1191,7 +2374,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Accepted, or a business failure (`success: false`) */
+            /** @description Accepted, the workflow's answer or the fallback (`answer: "workflow"`), or a business failure (`success: false`) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1634,6 +2817,8 @@ export interface operations {
                         token: string;
                         expiresAt: string;
                         telegramUrl: string | null;
+                        vkUrl: string | null;
+                        whatsappUrl: string | null;
                         webchatUrl: string;
                         trace_id: string;
                     };
@@ -2054,7 +3239,7 @@ export interface operations {
                 userId?: string;
                 phone?: string;
                 email?: string;
-                channel?: "telegram" | "webchat" | "whatsapp";
+                channel?: "telegram" | "webchat" | "whatsapp" | "vk";
                 chatId?: string;
                 limit?: number;
                 cursor?: string;
@@ -2247,6 +3432,183 @@ export interface operations {
             };
             /** @description Invalid input; `errors` lists every problem */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    startVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    userId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The code to send */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        verificationId: string;
+                        code: string;
+                        expiresAt: string;
+                        attemptsLeft: number;
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "verification" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The user had 3 codes in the last hour; the message says from when the next one may start */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    verifyCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    userId: string;
+                    leadId: string;
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Verified and linked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        /** @enum {boolean} */
+                        verified: true;
+                        link: {
+                            userId: string;
+                            leadId: string;
+                            source: string;
+                            connectedAt: string;
+                        };
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "verification" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or lead, or no verification pending for the user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The code has expired */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input, or a wrong code (`errorCode` 422, `errors[0].path` = code) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The code had its 5 attempts */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3613,6 +4975,13 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The `cancelKey` belongs to a message that has not finished */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Invalid input; `errors` lists every problem */
             422: {
                 headers: {
@@ -3683,6 +5052,1355 @@ export interface operations {
             };
         };
     };
+    editMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EditMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description Done, or refused, per person */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationResults"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "messages" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DeleteMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description Done, or refused, per person */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationResults"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "messages" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    sendChatAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ChatActionRequest"];
+            };
+        };
+        responses: {
+            /** @description Done, or refused, per person */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationResults"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "messages" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    answerButton: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                callbackId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AnswerButtonRequest"];
+            };
+        };
+        responses: {
+            /** @description Answered */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "messages" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Telegram did not take it: already answered, too old, or Telegram unreachable (the reason is in the message) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                leadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The conversation after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationAnswer"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "conversations" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The conversation is in a state that does not allow it, or another change won the race */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    holdConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                leadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ConversationHold"];
+            };
+        };
+        responses: {
+            /** @description The conversation after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationAnswer"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "conversations" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The conversation is in a state that does not allow it, or another change won the race */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    releaseConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                leadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ConversationRelease"];
+            };
+        };
+        responses: {
+            /** @description The conversation after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationAnswer"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "conversations" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The conversation is in a state that does not allow it, or another change won the race */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    handOverConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                leadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ConversationHandover"];
+            };
+        };
+        responses: {
+            /** @description The conversation after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationAnswer"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "conversations" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The conversation is in a state that does not allow it, or another change won the race */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    assignConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                leadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ConversationAssign"];
+            };
+        };
+        responses: {
+            /** @description The conversation after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationAnswer"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "conversations" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The conversation is in a state that does not allow it, or another change won the race */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    returnConversationToBot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                leadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The conversation after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationAnswer"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "conversations" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The conversation is in a state that does not allow it, or another change won the race */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    closeConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                leadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The conversation after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationAnswer"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "conversations" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The conversation is in a state that does not allow it, or another change won the race */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setConversationContext: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                leadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ConversationContextChange"];
+            };
+        };
+        responses: {
+            /** @description The conversation after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationAnswer"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "conversations" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The conversation is in a state that does not allow it, or another change won the race */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    replyAsOperator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                leadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["OperatorReply"];
+            };
+        };
+        responses: {
+            /** @description The conversation after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationAnswer"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "conversations" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The conversation is in a state that does not allow it, or another change won the race */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listConversations: {
+        parameters: {
+            query?: {
+                state?: "bot" | "held" | "waiting" | "assigned";
+                team?: string;
+                operator?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The conversations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        conversations: components["schemas"]["Conversation"][];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "conversations" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listConversationMessages: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                botId: number;
+                leadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The latest messages, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        messages: {
+                            id: number;
+                            sessionId: string;
+                            /** @enum {string} */
+                            direction: "in" | "out";
+                            leadId: string;
+                            channel: string;
+                            kind: string;
+                            body: {
+                                [key: string]: unknown;
+                            };
+                            operator: string | null;
+                            messageId: string | null;
+                            at: string;
+                        }[];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "conversations" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getConversationSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        settings: components["schemas"]["ConversationSettings"];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "admin" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setConversationSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ConversationSettings"];
+            };
+        };
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        settings: components["schemas"]["ConversationSettings"];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "admin" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cancelMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancelled what had not left */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CancelMessageAnswer"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "messages" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cancelMessageByKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CancelMessageByKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description Cancelled what had not left */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CancelMessageAnswer"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "messages" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTemplatePlaceholders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePlaceholders"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "messages" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listTemplates: {
         parameters: {
             query?: never;
@@ -3699,7 +6417,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TemplateList"];
+                };
             };
             /** @description Missing or invalid token */
             401: {
@@ -4137,6 +6857,7 @@ export interface operations {
                             url: string;
                             events: string[];
                             aliases: string[];
+                            answers: boolean;
                             createdAt: string;
                             secret: string;
                         };
@@ -4720,6 +7441,338 @@ export interface operations {
             };
         };
     };
+    getPaymentSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payment settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        payments: components["schemas"]["PaymentSettings"];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "admin" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setPaymentSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PaymentSettings"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        payments: components["schemas"]["PaymentSettings"];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "admin" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    downloadFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                fileId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "messages" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Telegram did not give the file (too big, unreachable; the reason is in the message) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    answerPreCheckout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                /** @description The id of the payment.pre_checkout event */
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PreCheckoutAnswer"];
+            };
+        };
+        responses: {
+            /** @description The answer is taken; Telegram gets it at once */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "messages" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Decided already: the default was sent (too late), another answer won, or the bot's rule answered */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    refundPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RefundRequest"];
+            };
+        };
+        responses: {
+            /** @description Refunded; payment.refunded recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "messages" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Telegram did not refund (already refunded, unknown charge, unreachable; the reason is in the message) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getWhatsappSettings: {
         parameters: {
             query?: never;
@@ -4878,6 +7931,1164 @@ export interface operations {
                         /** @enum {boolean} */
                         success: true;
                         whatsapp: components["schemas"]["WhatsappState"];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "admin" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAnalytics: {
+        parameters: {
+            query?: {
+                /** @description Window start (inclusive, rounded down to the hour); default: 7 days before `to` */
+                from?: string;
+                /** @description Window end (exclusive, rounded up to the hour); default: now */
+                to?: string;
+                /** @description Only this communication (`""` is messages of traces no call started) */
+                alias?: string;
+                /** @description Only this channel (telegram, webchat, whatsapp) */
+                channel?: string;
+                /** @description Engagement counts answers within this many hours of the send */
+                engagementHours?: number;
+            };
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        window: {
+                            from: string;
+                            to: string;
+                            timezone: string;
+                        };
+                        figures: components["schemas"]["AnalyticsFigures"];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "analytics" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAnalyticsByCommunication: {
+        parameters: {
+            query?: {
+                /** @description Window start (inclusive, rounded down to the hour); default: 7 days before `to` */
+                from?: string;
+                /** @description Window end (exclusive, rounded up to the hour); default: now */
+                to?: string;
+                /** @description Only this communication (`""` is messages of traces no call started) */
+                alias?: string;
+                /** @description Only this channel (telegram, webchat, whatsapp) */
+                channel?: string;
+                /** @description Engagement counts answers within this many hours of the send */
+                engagementHours?: number;
+            };
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        window: {
+                            from: string;
+                            to: string;
+                            timezone: string;
+                        };
+                        communications: {
+                            alias: string;
+                            figures: components["schemas"]["AnalyticsFigures"];
+                        }[];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "analytics" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAnalyticsByChannel: {
+        parameters: {
+            query?: {
+                /** @description Window start (inclusive, rounded down to the hour); default: 7 days before `to` */
+                from?: string;
+                /** @description Window end (exclusive, rounded up to the hour); default: now */
+                to?: string;
+                /** @description Only this communication (`""` is messages of traces no call started) */
+                alias?: string;
+                /** @description Engagement counts answers within this many hours of the send */
+                engagementHours?: number;
+            };
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        window: {
+                            from: string;
+                            to: string;
+                            timezone: string;
+                        };
+                        channels: {
+                            channel: string;
+                            figures: components["schemas"]["AnalyticsFigures"];
+                        }[];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "analytics" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAnalyticsSeries: {
+        parameters: {
+            query?: {
+                /** @description Window start (inclusive, rounded down to the hour); default: 7 days before `to` */
+                from?: string;
+                /** @description Window end (exclusive, rounded up to the hour); default: now */
+                to?: string;
+                /** @description Only this communication (`""` is messages of traces no call started) */
+                alias?: string;
+                /** @description Only this channel (telegram, webchat, whatsapp) */
+                channel?: string;
+                /** @description Engagement counts answers within this many hours of the send */
+                engagementHours?: number;
+                bucket?: "hour" | "day" | "week";
+            };
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        window: {
+                            from: string;
+                            to: string;
+                            timezone: string;
+                        };
+                        /** @enum {string} */
+                        bucket: "hour" | "day" | "week";
+                        series: {
+                            start: string;
+                            figures: components["schemas"]["AnalyticsFigures"];
+                        }[];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "analytics" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportAnalytics: {
+        parameters: {
+            query: {
+                /** @description events: the outbox; messages: one row per recipient; traces: every trace hop */
+                kind: "events" | "messages" | "traces";
+                format?: "csv" | "ndjson";
+                /** @description Rows created at or after this instant */
+                from: string;
+                /** @description Rows created before this instant */
+                to: string;
+            };
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "analytics" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    previewSegment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Segment"];
+            };
+        };
+        responses: {
+            /** @description The count and a sample */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        count: number;
+                        /** @description Of those, reachable with an active account (or none): whom a send reaches */
+                        deliverable: number;
+                        sample: {
+                            leadId: string;
+                            userId: string | null;
+                            channel: string;
+                            lastActivityAt: string;
+                        }[];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "audiences" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTopics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The topics, by key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        topics: {
+                            key: string;
+                            name: string;
+                            createdAt: string;
+                            members: number;
+                        }[];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "audiences" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createTopic: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CreateTopic"];
+            };
+        };
+        responses: {
+            /** @description The topic */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        topic: components["schemas"]["Topic"];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "audiences" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key exists, or the bot has 1000 topics */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteTopic: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "audiences" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    subscribeToTopic: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TopicMembers"];
+            };
+        };
+        responses: {
+            /** @description How many changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        /** @description Members added (or removed); one already in (or out) is not counted and gets no event */
+                        changed: number;
+                        /** @description Lead ids that are not leads of this bot */
+                        unknown: string[];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "audiences" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    unsubscribeFromTopic: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TopicMembers"];
+            };
+        };
+        responses: {
+            /** @description How many changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        /** @description Members added (or removed); one already in (or out) is not counted and gets no event */
+                        changed: number;
+                        /** @description Lead ids that are not leads of this bot */
+                        unknown: string[];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "audiences" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setTopicPreference: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TopicPreference"];
+            };
+        };
+        responses: {
+            /** @description How many memberships changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        changed: number;
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "audiences" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTopicMembers: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                botId: number;
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of members */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        members: components["schemas"]["TopicMember"][];
+                        nextCursor: string | null;
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "audiences" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getVkSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The VK state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        vk: components["schemas"]["VkState"];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "admin" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setVkCommunity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SetVkCommunity"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        vk: components["schemas"]["VkState"];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "admin" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Another bot has this community */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description VK could not be reached */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    deleteVkCommunity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        vk: components["schemas"]["VkState"];
                         trace_id: string;
                     };
                 };

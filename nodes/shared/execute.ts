@@ -1,8 +1,21 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
+import type { IBinaryKeyData, IDataObject, IExecuteFunctions, INode, INodeExecutionData, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+/** An output item that carries binary data beside its JSON (Download File), made by `binaryItem`. */
+export interface BinaryItem {
+	readonly binaryItem: INodeExecutionData;
+}
+
+export function binaryItem(json: IDataObject, binary: IBinaryKeyData): BinaryItem {
+	return { binaryItem: { json, binary } };
+}
+
+function isBinaryItem(result: IDataObject | IDataObject[] | BinaryItem): result is BinaryItem {
+	return !Array.isArray(result) && Object.keys(result).length === 1 && typeof result.binaryItem === 'object' && result.binaryItem !== null && 'binary' in result.binaryItem;
+}
+
 /** One operation on one input item; an array answer becomes several output items. */
-export type ItemOperation = (this: IExecuteFunctions, itemIndex: number) => Promise<IDataObject | IDataObject[]>;
+export type ItemOperation = (this: IExecuteFunctions, itemIndex: number) => Promise<IDataObject | IDataObject[] | BinaryItem>;
 
 /**
  * Runs the operation for every input item, pairs each output item with its input item, and turns a
@@ -14,23 +27,29 @@ export async function executePerItem(this: IExecuteFunctions, operation: ItemOpe
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
 			const result = await operation.call(this, itemIndex);
-			const executionData = this.helpers.constructExecutionMetaData(this.helpers.returnJsonArray(result), {
+			const output = isBinaryItem(result) ? [result.binaryItem] : this.helpers.returnJsonArray(result);
+			const executionData = this.helpers.constructExecutionMetaData(output, {
 				itemData: { item: itemIndex },
 			});
 			returnData.push(...executionData);
 		} catch (error) {
-			if (!this.continueOnFail()) {
-				if (error instanceof NodeApiError) throw new NodeApiError(this.getNode(), error as unknown as JsonObject);
-				throw new NodeOperationError(this.getNode(), error as Error, { itemIndex });
-			}
-			const failure = error as Error & { description?: string; httpCode?: string };
-			returnData.push({
-				json: { error: failure.message, description: failure.description, httpCode: failure.httpCode },
-				pairedItem: { item: itemIndex },
-			});
+			if (!this.continueOnFail()) throw asNodeError(this.getNode(), error, itemIndex);
+			returnData.push(errorItem(error, itemIndex));
 		}
 	}
 	return returnData;
+}
+
+/** The error as n8n shows it: a NodeApiError stays as it is (re-wrapping hands back the original). */
+export function asNodeError(node: INode, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+	if (error instanceof NodeApiError) return new NodeApiError(node, error as unknown as JsonObject);
+	return new NodeOperationError(node, error as Error, { itemIndex });
+}
+
+/** What Continue On Fail outputs for a failed item: the error's message, description and HTTP code. */
+export function errorItem(error: unknown, itemIndex: number): INodeExecutionData {
+	const failure = error as Error & { description?: string; httpCode?: string };
+	return { json: { error: failure.message, description: failure.description, httpCode: failure.httpCode }, pairedItem: { item: itemIndex } };
 }
 
 /** A node's operation modules by resource and operation name: what its router dispatches to. */

@@ -41,6 +41,13 @@ export interface MetabotRequest<Op extends OperationId> {
 	qs?: IDataObject;
 	headers?: Record<string, string>;
 	itemIndex?: number;
+	/** The node's name for a field the backend's errors point at (`text` → "Text"); the path itself otherwise. */
+	fieldLabel?: (path: string) => string;
+	/**
+	 * A failure answer that is one of the operation's results rather than an error (a wrong code is
+	 * something the workflow branches on): the item to output, or undefined to throw as usual.
+	 */
+	failureAsResult?: (body: IDataObject, statusCode: number) => IDataObject | undefined;
 }
 
 interface FullResponse {
@@ -52,26 +59,31 @@ function isObject(value: unknown): value is IDataObject {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** One problem as "where: what", e.g. `Text, line 2, column 1: there is no filter "shout"`. */
+function describeProblem(error: IDataObject, fieldLabel: (path: string) => string): string {
+	const where = [
+		error.path ? fieldLabel(String(error.path)) : undefined,
+		typeof error.line === 'number' ? `line ${error.line}` : undefined,
+		typeof error.column === 'number' ? `column ${error.column}` : undefined,
+	].filter((part) => part !== undefined);
+	return where.length > 0 ? `${where.join(', ')}: ${String(error.message)}` : String(error.message);
+}
+
 /**
- * The backend explains every problem in `message` and, for validation, in `errors[]`; its trace id
- * lets the user follow the failed call in the trace log.
+ * The backend explains every problem in `message` and, for validation, in `errors[]` (with line
+ * and column for a template); its trace id lets the user follow the failed call in the trace log.
  */
-function describeErrors(body: IDataObject): string | undefined {
+function describeErrors(body: IDataObject, fieldLabel: (path: string) => string = (path) => path): string | undefined {
 	const errors = Array.isArray(body.errors) ? (body.errors as IDataObject[]) : [];
-	const parts = errors.map((error) => (error.path ? `${String(error.path)}: ${String(error.message)}` : String(error.message)));
+	const parts = errors.map((error) => describeProblem(error, fieldLabel));
 	if (typeof body.trace_id === 'string') parts.push(`Trace ID: ${body.trace_id}`);
 	return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
-/**
- * Calls the Metabot backend as the bot of the credential. The answer is JSON, so also a plain
- * IDataObject: an operation can hand it to n8n as an item. Answers with `success: false` (any status)
- * become a NodeApiError carrying the backend's message; the parsed body is returned otherwise.
- */
-export async function metabotApiRequest<Op extends OperationId>(context: MetabotContext, request: MetabotRequest<Op>): Promise<ApiAnswer<Op> & IDataObject> {
+async function requestOptions(context: MetabotContext, request: MetabotRequest<OperationId>): Promise<IHttpRequestOptions> {
 	const credentials = await context.getCredentials('metabotApi');
 	const serverUrl = String(credentials.serverUrl).replace(/\/+$/, '');
-	const options: IHttpRequestOptions = {
+	return {
 		method: request.method,
 		url: `${serverUrl}/bots/${encodeURIComponent(String(credentials.botId))}${request.path}`,
 		qs: request.qs,
@@ -81,22 +93,65 @@ export async function metabotApiRequest<Op extends OperationId>(context: Metabot
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
 	};
-	let response: FullResponse;
+}
+
+async function send(context: MetabotContext, request: MetabotRequest<OperationId>, options: IHttpRequestOptions): Promise<FullResponse> {
 	try {
-		response = (await context.helpers.httpRequestWithAuthentication.call(context, 'metabotApi', options)) as FullResponse;
+		return (await context.helpers.httpRequestWithAuthentication.call(context, 'metabotApi', options)) as FullResponse;
 	} catch (error) {
 		throw new NodeApiError(context.getNode(), error as JsonObject, { itemIndex: request.itemIndex });
 	}
+}
+
+/** The backend's refusal as n8n shows it: its message, every problem of `errors[]`, its trace id. */
+function refusal(context: MetabotContext, request: MetabotRequest<OperationId>, statusCode: number, body: IDataObject): NodeApiError {
+	return new NodeApiError(context.getNode(), body as JsonObject, {
+		message: typeof body.message === 'string' ? body.message : `Metabot answered HTTP ${statusCode} to ${request.operation}`,
+		description: describeErrors(body, request.fieldLabel),
+		httpCode: String(body.errorCode ?? statusCode),
+		itemIndex: request.itemIndex,
+	});
+}
+
+/**
+ * Calls the Metabot backend as the bot of the credential. The answer is JSON, so also a plain
+ * IDataObject: an operation can hand it to n8n as an item. Answers with `success: false` (any status)
+ * become a NodeApiError carrying the backend's message; the parsed body is returned otherwise.
+ */
+export async function metabotApiRequest<Op extends OperationId>(context: MetabotContext, request: MetabotRequest<Op>): Promise<ApiAnswer<Op> & IDataObject> {
+	const response = await send(context, request, await requestOptions(context, request));
 	const body = isObject(response.body) ? response.body : { value: response.body as IDataObject[keyof IDataObject] };
 	// The document describes these answers; the backend is trusted to keep to it (the drills check it does).
 	if (response.statusCode < 400 && body.success !== false) return body as ApiAnswer<Op> & IDataObject;
-	const httpCode = String(body.errorCode ?? response.statusCode);
-	throw new NodeApiError(context.getNode(), body as JsonObject, {
-		message: typeof body.message === 'string' ? body.message : `Metabot answered HTTP ${response.statusCode} to ${request.operation}`,
-		description: describeErrors(body),
-		httpCode,
-		itemIndex: request.itemIndex,
-	});
+	const result = request.failureAsResult?.(body, response.statusCode);
+	if (result) return result as ApiAnswer<Op> & IDataObject;
+	throw refusal(context, request, response.statusCode, body);
+}
+
+/** A file the backend streams (downloadFile): its bytes and the name of its Content-Disposition. */
+export interface DownloadedFile {
+	data: Buffer;
+	fileName: string | undefined;
+}
+
+/** Like metabotApiRequest, for an answer that is a file: the bytes as they came; a refusal is still the backend's JSON. */
+export async function metabotFileRequest<Op extends OperationId>(context: MetabotContext, request: MetabotRequest<Op>): Promise<DownloadedFile> {
+	const options = { ...(await requestOptions(context, request)), json: false, encoding: 'arraybuffer' as const };
+	const response = (await send(context, request, options)) as FullResponse & { headers?: Record<string, string | undefined> };
+	const data = Buffer.isBuffer(response.body) ? response.body : Buffer.from(response.body as ArrayBuffer);
+	if (response.statusCode >= 400) throw refusal(context, request, response.statusCode, parseRefusal(data));
+	const disposition = String(response.headers?.['content-disposition'] ?? '');
+	const fileName = /filename="([^"]+)"/.exec(disposition)?.[1];
+	return { data, fileName };
+}
+
+function parseRefusal(data: Buffer): IDataObject {
+	try {
+		const parsed: unknown = JSON.parse(data.toString('utf8'));
+		return isObject(parsed) ? parsed : {};
+	} catch {
+		return {};
+	}
 }
 
 /** Encodes each segment of a slash-separated name (aliases like order/thank-you keep their slashes). */

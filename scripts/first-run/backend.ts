@@ -74,6 +74,17 @@ export async function ensureDemoBot(paths: BackendPaths, stateFile: StateFile, t
   return { botId, token: fs.readFileSync(tokenFile, 'utf8').trim() };
 }
 
+const CONSOLE_EMAIL = 'admin@example.com';
+
+/** The demo's console account: an admin, created once through the CLI, its generated password kept in the state file (0600). */
+export async function ensureConsoleLogin(paths: BackendPaths, stateFile: StateFile): Promise<{ email: string; password: string }> {
+  if (stateFile.state.consoleLogin) return stateFile.state.consoleLogin;
+  const created = await cli(paths, ['console-user', 'create', '--email', CONSOLE_EMAIL, '--role', 'admin'], z.object({ email: z.string(), password: z.string() }));
+  stateFile.update({ consoleLogin: { email: created.email, password: created.password } });
+  console.log(`created the console account ${created.email} (admin)`);
+  return stateFile.state.consoleLogin!;
+}
+
 /** `metabot-backend serve`; resolves once /readyz answers. Its log goes to data/logs/backend.log. */
 export async function startBackend(paths: BackendPaths, url: string): Promise<Child> {
   const child = watchProcess('backend', spawn(process.execPath, [path.join(paths.root, 'backend/dist/main.js'), 'serve'], { env: paths.env, cwd: paths.root, detached: true }), path.join(paths.dataDir, 'logs/backend.log'));

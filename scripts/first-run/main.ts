@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { type DemoBot, ensureDemoBot, startBackend } from './backend';
+import { type DemoBot, ensureConsoleLogin, ensureDemoBot, startBackend } from './backend';
 import { roundTrip } from './check';
 import { startN8n } from './n8n';
 import { type Options, parseOptions, usage } from './options';
@@ -49,6 +49,7 @@ async function run(options: Options): Promise<void> {
   // The local n8n listens on 127.0.0.1: webhooks and resume calls must be allowed to reach it.
   const paths = { root, dataDir: options.dataDir, env: { WEBHOOK_ALLOW_PRIVATE: 'true', ...process.env, PORT: String(ports.backend), HOST: '127.0.0.1', DATA_DIR: options.dataDir } };
   const bot: DemoBot = await ensureDemoBot(paths, stateFile, options.telegramToken);
+  const consoleLogin = await ensureConsoleLogin(paths, stateFile);
 
   children.push(await startBackend(paths, backendUrl));
   const lines = [
@@ -56,6 +57,7 @@ async function run(options: Options): Promise<void> {
     `Swagger:      ${backendUrl}/docs   ·   the demo bot's endpoints: ${backendUrl}/docs/${bot.botId}`,
     await webChatLine(backendUrl, bot.botId),
     `API token:    ${shown(path.join(options.dataDir, 'demo-token.txt'))} (bot ${bot.botId})`,
+    `console:      ${backendUrl}/console   login ${consoleLogin.email} / ${consoleLogin.password}`,
   ];
   if (options.telegramToken) lines.push('Telegram:     the demo bot answers in Telegram: send it /start');
   if (!options.backendOnly) {

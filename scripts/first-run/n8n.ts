@@ -1,9 +1,9 @@
 /**
  * How a real n8n runs here (shared/n8n-on-this-machine.md): the version scripts/install-n8n.sh
- * caches outside the repository, on its own Node 24, with this package as a custom extension.
- * Used by the first-run launcher and by the end-to-end tests (test/e2e/support/n8n-server.ts).
+ * caches outside the repository, on its own Node 24, with this package installed as a community
+ * package. Used by the first-run launcher and by the end-to-end tests (test/e2e/support/n8n-server.ts).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,8 +23,6 @@ export interface N8nEnvOptions {
   userFolder: string;
   port: number;
   brokerPort: number;
-  /** The folder N8N_CUSTOM_EXTENSIONS points at (see installExtension). */
-  extensions: string;
   /** Extra variables, e.g. a fixed N8N_ENCRYPTION_KEY for throwaway test instances. */
   extra?: NodeJS.ProcessEnv;
 }
@@ -43,7 +41,6 @@ export function n8nEnv(options: N8nEnvOptions): NodeJS.ProcessEnv {
     N8N_SECURE_COOKIE: 'false',
     N8N_PERSONALIZATION_ENABLED: 'false',
     N8N_TEMPLATES_ENABLED: 'false',
-    N8N_CUSTOM_EXTENSIONS: options.extensions,
     WEBHOOK_URL: `http://127.0.0.1:${options.port}/`,
     N8N_LOG_LEVEL: 'info',
     DB_SQLITE_POOL_SIZE: '2',
@@ -52,18 +49,55 @@ export function n8nEnv(options: N8nEnvOptions): NodeJS.ProcessEnv {
   };
 }
 
+/** `npm pack` of a built package folder into outDir, as `npm publish` would upload it; answers the tarball's path. */
+export function packPackage(packageDir: string, outDir: string): string {
+  fs.mkdirSync(outDir, { recursive: true });
+  const answer = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', outDir], { cwd: packageDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const [{ filename }] = JSON.parse(answer) as Array<{ filename: string }>;
+  return path.join(outDir, filename);
+}
+
+/** n8n's community packages live here: `<N8N_USER_FOLDER>/.n8n/nodes` (InstanceSettings.nodesDownloadDir). */
+export const communityNodesDir = (userFolder: string): string => path.join(userFolder, '.n8n', 'nodes');
+
+const fieldsDroppedOnInstall = ['devDependencies', 'peerDependencies', 'optionalDependencies'];
+
+interface PackageManifest {
+  name: string;
+  version: string;
+  dependencies?: Record<string, string>;
+  [field: string]: unknown;
+}
+
 /**
- * Copies the built package (dist/ and package.json) into `<root>/extensions`, the folder for
- * N8N_CUSTOM_EXTENSIONS. No node_modules there: n8n scans the folder for nodes, and resolves
- * n8n-workflow for them itself.
+ * Installs a packed package the way Settings → Community nodes does (n8n's
+ * CommunityPackagesService.downloadPackage, which `npm pack`s the package from the registry): the
+ * tarball unpacked into `nodes/node_modules/<name>`, its package.json stripped of dev, peer and
+ * optional dependencies, and the package listed in `nodes/package.json`. n8n then runs `npm install`
+ * there for the runtime dependencies; a community package that n8n can verify has none, so one that
+ * has any is refused here instead. At startup n8n loads every `nodes/node_modules/n8n-nodes-*` folder,
+ * and its node types are `<package name>.<node name>`. Answers the installed package's folder.
  */
-export function installExtension(packageDir: string, root: string): string {
-  const target = path.join(root, 'extensions', 'n8n-nodes-metabot');
+export function installCommunityPackage(tarball: string, userFolder: string): string {
+  const manifest = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' })) as PackageManifest;
+  if (Object.keys(manifest.dependencies ?? {}).length > 0) throw new Error(`${manifest.name} has runtime dependencies; a community package must have none`);
+  const nodesDir = communityNodesDir(userFolder);
+  const target = path.join(nodesDir, 'node_modules', manifest.name);
   fs.rmSync(target, { recursive: true, force: true });
   fs.mkdirSync(target, { recursive: true });
-  fs.cpSync(path.join(packageDir, 'dist'), path.join(target, 'dist'), { recursive: true });
-  fs.copyFileSync(path.join(packageDir, 'package.json'), path.join(target, 'package.json'));
-  return path.dirname(target);
+  execFileSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1']);
+  const installed = Object.fromEntries(Object.entries(manifest).filter(([field]) => !fieldsDroppedOnInstall.includes(field)));
+  fs.writeFileSync(path.join(target, 'package.json'), JSON.stringify(installed, null, 2));
+  listInNodesPackageJson(nodesDir, manifest);
+  return target;
+}
+
+/** `nodes/package.json` is n8n's ledger of installed packages (`installed-nodes`, one dependency each). */
+function listInNodesPackageJson(nodesDir: string, manifest: PackageManifest): void {
+  const file = path.join(nodesDir, 'package.json');
+  const ledger = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { dependencies?: Record<string, string> }) : {};
+  const next = { name: 'installed-nodes', private: true, ...ledger, dependencies: { ...ledger.dependencies, [manifest.name]: manifest.version } };
+  fs.writeFileSync(file, JSON.stringify(next, null, 2));
 }
 
 /** One n8n CLI command (import:…, publish:workflow, …); rejects with its output when it fails. */
@@ -101,6 +135,19 @@ export async function startN8n(env: NodeJS.ProcessEnv, options: { timeoutMs?: nu
   throw new Error(`n8n did not start in time:\n${child.output()}`);
 }
 
+/** `n8n worker` (queue mode: EXECUTIONS_MODE=queue and the main's database, Redis and encryption key); resolves once it takes jobs. */
+export async function startN8nWorker(env: NodeJS.ProcessEnv, options: { timeoutMs?: number } = {}): Promise<Child> {
+  const child = watchProcess('n8n worker', spawn(path.join(node24Bin, 'node'), [n8nBin, 'worker'], { env, cwd: env.N8N_USER_FOLDER }));
+  const deadline = Date.now() + (options.timeoutMs ?? 180_000);
+  while (Date.now() < deadline) {
+    if (child.process.exitCode !== null) throw new Error(`n8n worker exited with ${child.process.exitCode}:\n${child.output()}`);
+    if (/n8n worker is now ready/.test(child.output())) return child;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await child.stop();
+  throw new Error(`n8n worker did not start in time:\n${child.output()}`);
+}
+
 export interface N8nOwner {
   email: string;
   password: string;
@@ -133,6 +180,29 @@ export class N8nOwnerSession {
 
   private static cookieOf(answer: Response): string {
     return (answer.headers.get('set-cookie') ?? '').split(';')[0];
+  }
+
+  /** The node types this n8n loaded, as its editor gets them (`/types/nodes.json`, tool variants included). */
+  async nodeTypes(): Promise<Array<{ name: string; displayName: string; outputs?: unknown }>> {
+    const answer = await fetch(`${this.url}/types/nodes.json`, { headers: { ...N8nOwnerSession.headers, cookie: this.cookie } });
+    if (!answer.ok) throw new Error(`n8n did not list its node types: ${answer.status}`);
+    return (await answer.json()) as Array<{ name: string; displayName: string; outputs?: unknown }>;
+  }
+
+  /** Whether the workflow is published (active). */
+  async isActive(workflowId: string): Promise<boolean> {
+    const answer = await fetch(`${this.url}/rest/workflows/${workflowId}`, { headers: { ...N8nOwnerSession.headers, cookie: this.cookie } });
+    if (!answer.ok) throw new Error(`n8n has no workflow ${workflowId}: ${answer.status}`);
+    return ((await answer.json()) as { data: { active: boolean } }).data.active;
+  }
+
+  /** One call to n8n's REST API (`/rest/...`) as the owner; the answer's JSON, or an error with its status. */
+  async rest(method: 'GET' | 'POST', restPath: string, body?: unknown): Promise<unknown> {
+    const headers = { ...N8nOwnerSession.headers, cookie: this.cookie };
+    const answer = await fetch(`${this.url}/rest${restPath}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const text = await answer.text();
+    if (!answer.ok) throw new Error(`n8n answered ${method} ${restPath} with ${answer.status}: ${text.slice(0, 300)}`);
+    return text ? JSON.parse(text) : undefined;
   }
 
   /** Publishes (activates) the workflow's current version; its triggers register at once. */

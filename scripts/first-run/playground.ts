@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DemoBot } from './backend';
-import { installExtension, n8nEnv, type N8nOwner, N8nOwnerSession, runN8nCli } from './n8n';
+import { communityNodesDir, installCommunityPackage, n8nEnv, type N8nOwner, N8nOwnerSession, packPackage, runN8nCli } from './n8n';
 import { fingerprint, type StateFile } from './state';
 
 /** The credential every example workflow references by id, so an import resolves it. */
@@ -21,14 +21,15 @@ export interface PlaygroundOptions {
 }
 
 /**
- * n8n's user folder under data/n8n with this package as an extension, the demo bot's credential
- * and the example workflows imported with n8n's CLI (again only when they changed). Answers n8n's
- * environment.
+ * n8n's user folder under data/n8n with this package installed as a community package, the demo
+ * bot's credential and the example workflows imported with n8n's CLI (again only when they changed).
+ * Answers n8n's environment.
  */
 export async function prepareN8n(o: PlaygroundOptions): Promise<NodeJS.ProcessEnv> {
   const userFolder = path.join(o.dataDir, 'n8n');
   fs.mkdirSync(userFolder, { recursive: true });
-  const env = n8nEnv({ userFolder, port: o.port, brokerPort: o.brokerPort, extensions: installExtension(o.root, userFolder) });
+  installPackedPackage(o.root, userFolder, o.stateFile);
+  const env = n8nEnv({ userFolder, port: o.port, brokerPort: o.brokerPort });
 
   const credential = { ...EXAMPLE_CREDENTIAL, type: 'metabotApi', data: { serverUrl: `${o.backendUrl}/api/v1`, botId: o.bot.botId, token: o.bot.token } };
   if (o.stateFile.state.credentialHash !== fingerprint(credential)) {
@@ -48,6 +49,28 @@ export async function prepareN8n(o: PlaygroundOptions): Promise<NodeJS.ProcessEn
   o.stateFile.update({ workflowsHash });
   console.log(`imported ${files.length} example workflows into n8n`);
   return env;
+}
+
+/** The build's files: the package is packed and installed again only when one of them changed. */
+function buildFingerprint(root: string): string {
+  const files = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? files(path.join(dir, entry.name)) : [path.join(dir, entry.name)]));
+  const inputs = [path.join(root, 'package.json'), ...files(path.join(root, 'dist')).sort()];
+  return fingerprint(inputs.map((file) => `${path.relative(root, file)}\n${fs.readFileSync(file, 'base64')}`));
+}
+
+/** `npm pack` of the checkout's build, installed the way Settings → Community nodes installs it. */
+function installPackedPackage(root: string, userFolder: string, stateFile: StateFile): void {
+  // The launcher used to load a copy from extensions/ (N8N_CUSTOM_EXTENSIONS); n8n no longer reads it.
+  fs.rmSync(path.join(userFolder, 'extensions'), { recursive: true, force: true });
+  const packageHash = buildFingerprint(root);
+  const installed = path.join(communityNodesDir(userFolder), 'node_modules', 'n8n-nodes-metabot', 'package.json');
+  if (stateFile.state.packageHash === packageHash && fs.existsSync(installed)) return;
+  const packDir = path.join(userFolder, 'packed');
+  fs.rmSync(packDir, { recursive: true, force: true });
+  installCommunityPackage(packPackage(root, packDir), userFolder);
+  stateFile.update({ packageHash });
+  console.log('installed the packed n8n-nodes-metabot into n8n\'s community nodes folder');
 }
 
 /**

@@ -11,7 +11,11 @@ const stateSchema = z.object({
   telegramTokenHash: z.string().optional(),
   credentialHash: z.string().optional(),
   workflowsHash: z.string().optional(),
+  /** The build of the package last packed and installed into n8n's community nodes folder. */
+  packageHash: z.string().optional(),
   n8nOwner: z.object({ email: z.string(), password: z.string() }).optional(),
+  /** The demo's console account (an admin), created once. */
+  consoleLogin: z.object({ email: z.string(), password: z.string() }).optional(),
 });
 export type State = z.infer<typeof stateSchema>;
 

@@ -65,7 +65,7 @@ describe.each(cases)('kill -9 during a 5,000-recipient fan-out', ({ name, rate, 
       const perChat = countPerChat(telegram.messages);
       const duplicated = [...perChat].filter(([, n]) => n > 1).map(([chatId]) => `u${chatId}`);
       const flagged = status.recipients.filter((r: { possibleDuplicate?: boolean }) => r.possibleDuplicate).map((r: { userId: string }) => r.userId);
-      expect(status.counts).toEqual({ queued: 0, sent: RECIPIENTS, deferred: 0, failed: 0, skipped: 0 });
+      expect(status.counts).toEqual({ queued: 0, scheduled: 0, sent: RECIPIENTS, deferred: 0, failed: 0, skipped: 0, cancelled: 0 });
       expect(userIds.filter((u) => !perChat.has(Number(u.slice(1))))).toEqual([]);
       expect(duplicated.filter((u) => !flagged.includes(u))).toEqual([]);
       expect([...perChat.values()].every((n) => n <= 2)).toBe(true);

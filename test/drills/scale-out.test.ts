@@ -37,7 +37,7 @@ describe.each(cases)('two backend processes on one PostgreSQL', ({ recipients, r
       expect(accepted.status).toBe(202);
       const status = await waitUntilDone({ request: jsonRequest(first.url) }, first.botId, token, accepted.body.messageId, (recipients / 29) * 3000 + 60_000);
 
-      expect(status.counts).toEqual({ queued: 0, sent: recipients, deferred: 0, failed: 0, skipped: 0 });
+      expect(status.counts).toEqual({ queued: 0, scheduled: 0, sent: recipients, deferred: 0, failed: 0, skipped: 0, cancelled: 0 });
       const perChat = countPerChat(telegram.messages);
       expect(perChat.size).toBe(recipients);
       expect([...perChat.values()].every((n) => n === 1)).toBe(true);

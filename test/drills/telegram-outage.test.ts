@@ -52,7 +52,7 @@ describe(`Telegram failing under load (${dialect})`, () => {
         drill.telegram.failFor(outageMs, { status: 502, description: 'Bad Gateway' });
         const status = await waitUntilDone(drill.backend, drill.botId, drill.token, messageId, outageMs + 120_000);
 
-        expect(status.counts).toEqual({ queued: 0, sent: RECIPIENTS, deferred: 0, failed: 0, skipped: 0 });
+        expect(status.counts).toEqual({ queued: 0, scheduled: 0, sent: RECIPIENTS, deferred: 0, failed: 0, skipped: 0, cancelled: 0 });
         const perChat = countPerChat(drill.telegram.messages);
         expect(drill.leads.filter((l) => perChat.get(l.chatId) !== 1)).toEqual([]);
         const refused = drill.telegram.requests.filter((r) => r.code === 502);
@@ -101,7 +101,7 @@ describe(`Telegram failing under load (${dialect})`, () => {
       burst();
       const status = await waitUntilDone(drill.backend, drill.botId, drill.token, messageId, 300_000);
 
-      expect(status.counts).toEqual({ queued: 0, sent: RECIPIENTS, deferred: 0, failed: 0, skipped: 0 });
+      expect(status.counts).toEqual({ queued: 0, scheduled: 0, sent: RECIPIENTS, deferred: 0, failed: 0, skipped: 0, cancelled: 0 });
       const perChat = countPerChat(drill.telegram.messages);
       expect(drill.leads.filter((l) => perChat.get(l.chatId) !== 1)).toEqual([]);
       const refused = drill.telegram.requests.filter((r) => r.code === 429);

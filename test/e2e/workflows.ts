@@ -1,4 +1,4 @@
-/** Workflows and the credential the end-to-end suite imports into n8n (node types of a custom extension are CUSTOM.*). */
+/** Workflows and the credential the end-to-end suite imports into n8n (the package is installed as a community package, so node types are n8n-nodes-metabot.*). */
 export const CREDENTIAL_ID = 'metabotE2eCred01';
 
 export function metabotCredential(serverUrl: string, botId: number, token: string) {
@@ -28,7 +28,7 @@ export function crmCallWorkflow() {
       {
         id: 'n2',
         name: 'Call Endpoint',
-        type: 'CUSTOM.callCommunication',
+        type: 'n8n-nodes-metabot.callCommunication',
         typeVersion: 1,
         position: [200, 0],
         credentials,
@@ -60,7 +60,7 @@ export function triggerChainWorkflow() {
       {
         id: 't1',
         name: 'Metabot Trigger',
-        type: 'CUSTOM.metabotTrigger',
+        type: 'n8n-nodes-metabot.metabotTrigger',
         typeVersion: 1,
         position: [0, 0],
         webhookId: 'metabot-trigger-chain',
@@ -70,7 +70,7 @@ export function triggerChainWorkflow() {
       {
         id: 't2',
         name: 'Connect Bot',
-        type: 'CUSTOM.callCommunication',
+        type: 'n8n-nodes-metabot.callCommunication',
         typeVersion: 1,
         position: [200, 0],
         credentials,
@@ -109,7 +109,7 @@ function askNode(fields: { recipients: string; params: string; traceId?: string 
   return {
     id: `ask-${position[0]}`,
     name: 'Ask Rating',
-    type: 'CUSTOM.callCommunication',
+    type: 'n8n-nodes-metabot.callCommunication',
     typeVersion: 1,
     position,
     credentials,
@@ -164,7 +164,7 @@ export function thankYouWorkflow(crmUrl: string) {
   const trigger = {
     id: 'o1',
     name: 'Order Paid',
-    type: 'CUSTOM.metabotTrigger',
+    type: 'n8n-nodes-metabot.metabotTrigger',
     typeVersion: 1,
     position: [0, 0],
     webhookId: 'metabot-order-thank-you',
@@ -173,4 +173,79 @@ export function thankYouWorkflow(crmUrl: string) {
   };
   const ask = { recipients: '={{ $json.userId }}', params: '={{ JSON.stringify($json.params) }}', traceId: '={{ $json.trace_id }}' };
   return askAndTellCrmWorkflow({ id: 'wfThankYou00001', name: 'Order thank-you with rating' }, trigger, ask, crmUrl);
+}
+
+/** An endpoint whose answer the workflow decides (20 s to answer, "Accepted" as the fallback). */
+export const answeringEndpoint = (alias: string) => ({
+  alias,
+  purpose: `Check ${alias}`,
+  owner: 'Family site team',
+  params: { type: 'object', required: ['postId'], properties: { postId: { type: 'integer' } } },
+  answer: 'workflow',
+  answerTimeoutMs: 20_000,
+  fallback: { success: true, message: 'Accepted' },
+});
+/** A Metabot Trigger on endpoint.called of one alias that responds "Using 'Answer Call' Operation". */
+export function answeringTrigger(alias: string, webhookId: string) {
+  return {
+    id: `${webhookId}-t`,
+    name: 'Metabot Trigger',
+    type: 'n8n-nodes-metabot.metabotTrigger',
+    typeVersion: 1,
+    position: [0, 0],
+    webhookId,
+    credentials,
+    parameters: { events: ['endpoint.called'], aliases: [alias], responseMode: 'responseNode' },
+  };
+}
+
+const answerCall = (name: string, success: boolean, message: string, extra: Array<{ name: string; value: string; type: string }> = []) => ({
+  id: name,
+  name,
+  type: 'n8n-nodes-metabot.callCommunication',
+  typeVersion: 1,
+  position: [400, success ? -100 : 100],
+  credentials,
+  parameters: {
+    resource: 'endpoint',
+    operation: 'answer',
+    answerSuccess: success,
+    answerMessage: message,
+    answerDataMode: 'fields',
+    answerDataFields: { assignments: extra.map((field, i) => ({ id: `f${i}`, ...field })) },
+  },
+});
+
+/** Trigger → If postId is 42 → Answer Call "found" (with the title), else Answer Call "Пост не найден". */
+export function answerCallWorkflow() {
+  return {
+    id: 'wfAnswerCall0001',
+    name: 'post/new answers from the workflow',
+    active: true,
+    settings: { executionOrder: 'v1' },
+    connections: {
+      'Metabot Trigger': { main: [[{ node: 'Known post?', type: 'main', index: 0 }]] },
+      'Known post?': { main: [[{ node: 'Found', type: 'main', index: 0 }], [{ node: 'Not found', type: 'main', index: 0 }]] },
+    },
+    nodes: [
+      answeringTrigger('post/new', 'answer-call-trigger'),
+      {
+        id: 'if1',
+        name: 'Known post?',
+        type: 'n8n-nodes-base.if',
+        typeVersion: 2.2,
+        position: [200, 0],
+        parameters: {
+          conditions: {
+            options: { caseSensitive: true, leftValue: '', typeValidation: 'loose', version: 2 },
+            conditions: [{ id: 'c1', leftValue: '={{ $json.params.postId }}', rightValue: 42, operator: { type: 'number', operation: 'equals' } }],
+            combinator: 'and',
+          },
+          options: {},
+        },
+      },
+      answerCall('Found', true, 'Found', [{ name: 'title', value: 'Summer at the lake', type: 'string' }]),
+      answerCall('Not found', false, 'Пост не найден'),
+    ],
+  };
 }

@@ -41,6 +41,8 @@ describe('npm start (scripts/first-run), backend only', () => {
     expect(stdout).toContain('created the demo bot (id 1)');
     expect(stdout).toMatch(/imported the examples' communication map \(\d+ endpoints\)/);
     expect(stdout).toMatch(/Swagger: +http:\/\/127\.0\.0\.1:\d+\/docs/);
+    expect(stdout).toMatch(/created the console account admin@example\.com \(admin\)/);
+    expect(stdout).toMatch(/console: +http:\/\/127\.0\.0\.1:\d+\/console +login admin@example\.com \/ \S{12,}/);
     expect(stdout).toContain('check passed');
     expect(fs.readFileSync(path.join(dataDir, 'demo-token.txt'), 'utf8')).toMatch(/^mbt_/);
     expect(fs.statSync(path.join(dataDir, 'demo-token.txt')).mode & 0o077).toBe(0);

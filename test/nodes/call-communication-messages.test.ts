@@ -57,6 +57,24 @@ describeWithN8n('Call Communication messages in the n8n engine', () => {
     expect(status.output('Status')[0].json).toMatchObject({ id: sent.json.messageId, status: 'done', counts: expect.objectContaining({ sent: 2 }) });
   });
 
+  it('schedules a send (Delay, Local Time, Cancel Key) and cancels it by Cancel Key or Message ID before it leaves', async () => {
+    const scheduled = await engine.run([
+      messageNode({ operation: 'send', recipients: leads[0].userId, text: 'later', options: { delaySeconds: 3600, cancelKey: 'reminder:order:1' } }),
+    ]);
+    expect(scheduled.output('Message')[0].json).toMatchObject({ success: true, queued: 0, scheduled: 1, cancelKey: 'reminder:order:1' });
+    const messageId = String(scheduled.output('Message')[0].json.messageId);
+    // The bot's zone is UTC and the person has none: the next 10:00 UTC, tomorrow's if today's has passed.
+    const local = await engine.run([messageNode({ operation: 'send', recipients: leads[1].userId, text: 'at ten', options: { localTime: '10:00', delaySeconds: 60 } })]);
+    expect(local.output('Message')[0].json).toMatchObject({ scheduled: 1, sendAt: expect.stringMatching(/T10:00:00\.000Z$/) });
+    await engine.run([{ name: 'Cancel', type: 'callCommunication', parameters: { resource: 'message', operation: 'cancel', cancelBy: 'messageId', messageId: String(local.output('Message')[0].json.messageId) } }]);
+
+    const byKey = await engine.run([{ name: 'Cancel', type: 'callCommunication', parameters: { resource: 'message', operation: 'cancel', cancelBy: 'cancelKey', cancelKey: 'reminder:order:1' } }]);
+    expect(byKey.output('Cancel')[0].json).toMatchObject({ success: true, messageId, cancelled: 1, inFlight: [], finished: 0 });
+    const byId = await engine.run([{ name: 'Cancel', type: 'callCommunication', parameters: { resource: 'message', operation: 'cancel', cancelBy: 'messageId', messageId } }]);
+    expect(byId.output('Cancel')[0].json).toMatchObject({ cancelled: 0, finished: 1 });
+    expect(telegram.messagesTo(leads[0].chatId).filter((m) => m.text === 'later')).toEqual([]);
+  });
+
   it('offers quick replies (one per line) as Telegram\'s reply keyboard', async () => {
     const result = await engine.run([messageNode({ operation: 'send', recipients: leads[1].userId, text: 'Rate us', options: { quickReplies: 'Great\n\n Fine \n' } })]);
     await waitUntilDone(backend, botId, token, String(result.output('Message')[0].json.messageId));

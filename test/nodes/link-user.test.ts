@@ -102,4 +102,20 @@ describeWithN8n('Link User in the n8n engine', () => {
     expect(output[0].json).toMatchObject({ error: expect.any(String), httpCode: '404' });
     expect(output[1].json).toMatchObject({ userId: 'u-30' });
   });
+
+  it('starts a verification and verifies the code: a wrong one is an item with the reason, the right one links', async () => {
+    const lead = await newLead();
+    const [started] = await runOne({ resource: 'link', operation: 'startVerification', userId: 'u-50' });
+    expect(started.json).toMatchObject({ success: true, code: expect.stringMatching(/^\d{6}$/), expiresAt: expect.any(String), attemptsLeft: 5 });
+    const code = started.json.code as string;
+    const wrongCode = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+    const [wrong] = await runOne({ resource: 'link', operation: 'verifyCode', userId: 'u-50', leadId: lead.id, code: wrongCode });
+    expect(wrong.json).toEqual({ verified: false, reason: 'wrong', message: 'Wrong code', detail: 'wrong; 4 attempts left', trace_id: expect.any(String) });
+    const [right] = await runOne({ resource: 'link', operation: 'verifyCode', userId: 'u-50', leadId: '={{ $json.leadId }}', code: '={{ $json.text }}' }, [{ leadId: lead.id, text: code }]);
+    expect(right.json).toMatchObject({ verified: true, userId: 'u-50', leadId: lead.id, source: 'code' });
+    const [used] = await runOne({ resource: 'link', operation: 'verifyCode', userId: 'u-50', leadId: lead.id, code });
+    expect(used.json).toMatchObject({ verified: false, reason: 'none' });
+    const badInput = await engine.run([linkUser({ resource: 'link', operation: 'verifyCode', userId: 'u-50', leadId: lead.id, code: 'abc' })]);
+    expect(badInput.error('Link User')).toMatchObject({ name: 'NodeApiError', httpCode: '422' });
+  });
 });

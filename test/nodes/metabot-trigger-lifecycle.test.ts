@@ -75,4 +75,24 @@ describeWithN8n('Metabot Trigger activation and delivery in the n8n engine', () 
     expect(await engine.webhookLifecycle(workflow, 'Trigger', 'checkExists')).toBe(false);
     expect(staticData()).toEqual({});
   });
+
+  it('responding through Answer Call subscribes as an answering subscriber; changing Respond replaces the subscription', async () => {
+    const trigger = workflow.getNode('Trigger');
+    await engine.webhookLifecycle(workflow, 'Trigger', 'create');
+    const plain = staticData().subscriptionId;
+    expect((await api<'getSubscription'>('GET', `/subscriptions/${plain}`)).body.subscription.answers).toBe(false);
+
+    trigger.parameters.responseMode = 'responseNode';
+    try {
+      expect(await engine.webhookLifecycle(workflow, 'Trigger', 'checkExists')).toBe(false);
+      expect(await engine.webhookLifecycle(workflow, 'Trigger', 'create')).toBe(true);
+      const { body } = await api<'listSubscriptions'>('GET', '/subscriptions');
+      expect(body.subscriptions).toEqual([expect.objectContaining({ id: staticData().subscriptionId, answers: true })]);
+      expect(staticData().subscriptionId).not.toBe(plain);
+      expect(await engine.webhookLifecycle(workflow, 'Trigger', 'checkExists')).toBe(true);
+    } finally {
+      trigger.parameters.responseMode = 'onReceived';
+      await engine.webhookLifecycle(workflow, 'Trigger', 'delete');
+    }
+  });
 });

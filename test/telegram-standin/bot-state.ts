@@ -21,7 +21,7 @@ export interface RecordedMessage {
   botId: number;
   chatId: number;
   messageId: number;
-  method: 'sendMessage' | 'sendPhoto';
+  method: 'sendMessage' | 'sendPhoto' | 'sendDocument' | 'sendVideo' | 'sendAudio' | 'sendVoice' | 'sendAnimation' | 'sendLocation' | 'sendMediaGroup' | 'sendInvoice';
   text?: string;
   caption?: string;
   photo?: string;
@@ -29,7 +29,34 @@ export interface RecordedMessage {
   replyMarkup?: Record<string, unknown>;
   paidBroadcast: boolean;
   at: number;
+  /** The file a media message carries (media.ts). */
+  file?: SentFile;
+  location?: { latitude: number; longitude: number };
+  mediaGroupId?: string;
+  /** An invoice (payments.ts). */
+  invoice?: Record<string, unknown>;
+  deleted?: boolean;
   edits: Array<{ at: number; text?: string; replyMarkup?: Record<string, unknown> }>;
+}
+
+/** A file the stand-in holds for a bot: uploaded, fetched by URL (not really: the URL is kept), or sent by a user. */
+export interface StandinFile {
+  fileId: string;
+  fileUniqueId: string;
+  kind: string;
+  size: number;
+  fileName?: string;
+  mimeType?: string;
+  bytes?: Buffer;
+  url?: string;
+  filePath: string;
+}
+
+/** How a message's file reached the stand-in: `upload` (multipart bytes), `url`, or `file_id` reuse. */
+export interface SentFile {
+  kind: string;
+  fileId: string;
+  via: 'upload' | 'url' | 'file_id';
 }
 
 export interface Failure {
@@ -65,8 +92,11 @@ export class BotState {
   readonly blockedBy = new Set<number>();
   readonly users = new Map<number, StandinUser>();
   readonly failures: Array<Failure & { remaining: number; until?: number }> = [];
-  readonly callbackQueries = new Map<string, { chatId: number; answered?: { text?: string; at: number } }>();
+  readonly callbackQueries = new Map<string, { chatId: number; answered?: { text?: string; showAlert?: boolean; at: number } }>();
   readonly chatActions: Array<{ chatId: number; action: string; at: number }> = [];
+  /** Files by file_id: what the bot may send again by id, and what getFile serves. */
+  readonly files = new Map<string, StandinFile>();
+  nextFileNumber = 1;
   commands: unknown[] = [];
   webhook?: WebhookConfig;
   /** Rejections by kind, for assertions ("the backend hit 429 n times"). */

@@ -1,8 +1,13 @@
 /**
  * Telegram's flood limits as sliding windows: at most `max` sends in any `windowMs`. Telegram does
- * not publish exact algorithms; these follow its documented guidance (about 30 messages/s per bot,
- * about 1/s per private chat with short bursts, 20/min per group) and answer like Telegram does:
- * 429 with `retry_after` in whole seconds.
+ * not publish exact algorithms; these follow its documented guidance, the Bot FAQ "My bot is
+ * hitting limits, how do I avoid this?" (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
+ * - in one chat, no more than one message per second, short bursts allowed ("eventually you'll
+ *   begin receiving 429 errors"): here 3 in any 3 s per private chat;
+ * - bulk notifications to many users: no more than about 30 messages per second per bot;
+ * - no more than 20 messages per minute to the same group: here 20 in any 60 s for a chat id < 0
+ *   (groups, supergroups and channels have negative ids), counted on top of the bot's 30/s.
+ * Refusals answer like Telegram does: 429 with `retry_after` in whole seconds.
  */
 export interface StandinLimits {
   /** false turns every limit off (engine capacity benchmarks). */

@@ -1,4 +1,6 @@
 import type { BotState, InlineButton, RecordedMessage, Update } from './bot-state';
+import { CHAT_ACTIONS, mediaFields } from './media';
+import { checkKeyboardSize, richMethods, visibleLength } from './media-methods';
 
 /** What a method answers: Telegram's envelope, with the HTTP status Telegram would use. */
 export type MethodResult =
@@ -15,23 +17,23 @@ export class TelegramError extends Error {
   }
 }
 
-const badRequest = (what: string) => new TelegramError(400, `Bad Request: ${what}`);
+export const badRequest = (what: string) => new TelegramError(400, `Bad Request: ${what}`);
 
-type Params = Record<string, unknown>;
+export type Params = Record<string, unknown>;
 
-function chatIdOf(params: Params): number {
+export function chatIdOf(params: Params): number {
   const value = Number(params.chat_id);
   if (!Number.isSafeInteger(value) || value === 0) throw badRequest('chat not found');
   return value;
 }
 
-function stringParam(params: Params, name: string): string | undefined {
+export function stringParam(params: Params, name: string): string | undefined {
   const value = params[name];
   if (value === undefined || value === null) return undefined;
   return String(value);
 }
 
-function jsonParam(params: Params, name: string): Record<string, unknown> | undefined {
+export function jsonParam(params: Params, name: string): Record<string, unknown> | undefined {
   const value = params[name];
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value === 'string') {
@@ -48,7 +50,7 @@ const HTML_TAGS = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 
 const MARKDOWN_V2_RESERVED = /(^|[^\\])([.!\-=+#|{}])/;
 
 /** Telegram refuses text its parser cannot read; the stand-in checks the common mistakes. */
-function checkEntities(text: string, parseMode: string | undefined): void {
+export function checkEntities(text: string, parseMode: string | undefined): void {
   if (parseMode === 'HTML') {
     const stack: string[] = [];
     for (const match of text.matchAll(/<(\/?)([a-zA-Z-]+)[^>]*>/g)) {
@@ -66,10 +68,11 @@ function checkEntities(text: string, parseMode: string | undefined): void {
   }
 }
 
-function checkReplyMarkup(markup: Record<string, unknown> | undefined): void {
+export function checkReplyMarkup(markup: Record<string, unknown> | undefined): void {
   const rows = markup?.inline_keyboard;
   if (!rows) return;
   if (!Array.isArray(rows)) throw badRequest('field "inline_keyboard" of the InlineKeyboardMarkup should be an Array');
+  checkKeyboardSize(rows as InlineButton[][]);
   for (const row of rows as InlineButton[][]) {
     for (const button of row) {
       if (!button.text) throw badRequest('text buttons are unallowed in the inline keyboard');
@@ -79,7 +82,7 @@ function checkReplyMarkup(markup: Record<string, unknown> | undefined): void {
   }
 }
 
-function checkNotBlocked(bot: BotState, chatId: number): void {
+export function checkNotBlocked(bot: BotState, chatId: number): void {
   if (bot.blockedBy.has(chatId)) {
     bot.rejected.blocked += 1;
     throw new TelegramError(403, 'Forbidden: bot was blocked by the user');
@@ -91,7 +94,7 @@ function checkNotBlocked(bot: BotState, chatId: number): void {
  * of the message carries: the limiter and anyone counting the recorded messages then see the same
  * instant (two readings of the clock could straddle a millisecond and put 31 in a 1 s window).
  */
-function admit(bot: BotState, chatId: number, params: Params): { paid: boolean; at: number } {
+export function admit(bot: BotState, chatId: number, params: Params): { paid: boolean; at: number } {
   const paid = params.allow_paid_broadcast === true || params.allow_paid_broadcast === 'true';
   const at = Date.now();
   const retryAfter = bot.limiter.admit(chatId, paid, at);
@@ -112,24 +115,21 @@ export function messageObject(bot: BotState, record: RecordedMessage): Record<st
     chat,
     date: Math.floor(record.at / 1000),
     ...(record.text !== undefined ? { text: record.text } : {}),
-    ...(record.photo !== undefined ? { photo: [{ file_id: `photo-${record.messageId}`, file_unique_id: `u${record.messageId}`, width: 800, height: 600 }] } : {}),
+    ...(record.photo !== undefined && !record.file ? { photo: [{ file_id: `photo-${record.messageId}`, file_unique_id: `u${record.messageId}`, width: 800, height: 600 }] } : {}),
+    ...mediaFields(bot, record),
     ...(record.caption !== undefined ? { caption: record.caption } : {}),
     ...(record.replyMarkup?.inline_keyboard ? { reply_markup: { inline_keyboard: record.replyMarkup.inline_keyboard } } : {}),
     ...(record.edits.length > 0 ? { edit_date: Math.floor(record.edits[record.edits.length - 1].at / 1000) } : {}),
   };
 }
 
-function send(bot: BotState, method: 'sendMessage' | 'sendPhoto', params: Params): unknown {
+function send(bot: BotState, method: 'sendMessage', params: Params): unknown {
   const chatId = chatIdOf(params);
-  const text = method === 'sendMessage' ? stringParam(params, 'text') : undefined;
-  const caption = method === 'sendPhoto' ? stringParam(params, 'caption') : undefined;
-  const photo = method === 'sendPhoto' ? stringParam(params, 'photo') : undefined;
-  if (method === 'sendMessage' && !text?.trim()) throw badRequest('message text is empty');
-  if (text !== undefined && text.length > 4096) throw badRequest('message is too long');
-  if (method === 'sendPhoto' && !photo) throw badRequest('there is no photo in the request');
-  if (caption !== undefined && caption.length > 1024) throw badRequest('message caption is too long');
+  const text = stringParam(params, 'text');
+  if (!text?.trim()) throw badRequest('message text is empty');
+  if (visibleLength(text, stringParam(params, 'parse_mode')) > 4096) throw badRequest('message is too long');
   const parseMode = stringParam(params, 'parse_mode');
-  checkEntities(text ?? caption ?? '', parseMode);
+  checkEntities(text, parseMode);
   const replyMarkup = jsonParam(params, 'reply_markup');
   checkReplyMarkup(replyMarkup);
   checkNotBlocked(bot, chatId);
@@ -140,8 +140,6 @@ function send(bot: BotState, method: 'sendMessage' | 'sendPhoto', params: Params
     messageId: bot.newMessageId(chatId),
     method,
     text,
-    caption,
-    photo,
     parseMode,
     replyMarkup,
     paidBroadcast: admitted.paid,
@@ -153,10 +151,10 @@ function send(bot: BotState, method: 'sendMessage' | 'sendPhoto', params: Params
   return messageObject(bot, record);
 }
 
-function findMessage(bot: BotState, params: Params): RecordedMessage {
+export function findMessage(bot: BotState, params: Params): RecordedMessage {
   const chatId = chatIdOf(params);
   const messageId = Number(params.message_id);
-  const record = bot.messages.find((m) => m.chatId === chatId && m.messageId === messageId);
+  const record = bot.messages.find((m) => m.chatId === chatId && m.messageId === messageId && !m.deleted);
   if (!record) throw badRequest('message to edit not found');
   return record;
 }
@@ -165,6 +163,8 @@ function editText(bot: BotState, params: Params): unknown {
   const record = findMessage(bot, params);
   const text = stringParam(params, 'text');
   if (!text?.trim()) throw badRequest('message text is empty');
+  if (record.text === undefined) throw badRequest('there is no text in the message to edit');
+  if (visibleLength(text, stringParam(params, 'parse_mode')) > 4096) throw badRequest('MESSAGE_TOO_LONG');
   checkEntities(text, stringParam(params, 'parse_mode'));
   const replyMarkup = jsonParam(params, 'reply_markup');
   checkReplyMarkup(replyMarkup);
@@ -189,7 +189,9 @@ function editReplyMarkup(bot: BotState, params: Params): unknown {
 function answerCallbackQuery(bot: BotState, params: Params): true {
   const query = bot.callbackQueries.get(String(params.callback_query_id));
   if (!query || query.answered) throw badRequest('query is too old and response timeout expired or query ID is invalid');
-  query.answered = { text: stringParam(params, 'text'), at: Date.now() };
+  const text = stringParam(params, 'text');
+  if (text !== undefined && text.length > 200) throw badRequest('MESSAGE_TOO_LONG');
+  query.answered = { text, showAlert: params.show_alert === true || params.show_alert === 'true', at: Date.now() };
   return true;
 }
 
@@ -235,7 +237,6 @@ export async function runMethod(method: string, params: Params, ctx: MethodConte
         ...(bot.webhook?.lastErrorDate ? { last_error_date: bot.webhook.lastErrorDate, last_error_message: bot.webhook.lastErrorMessage } : {}),
       };
     case 'sendMessage':
-    case 'sendPhoto':
       return send(bot, method, params);
     case 'editMessageText':
       return editText(bot, params);
@@ -245,6 +246,7 @@ export async function runMethod(method: string, params: Params, ctx: MethodConte
       return answerCallbackQuery(bot, params);
     case 'sendChatAction':
       checkNotBlocked(bot, chatIdOf(params));
+      if (!CHAT_ACTIONS.includes(String(params.action))) throw badRequest('wrong parameter action in request');
       bot.chatActions.push({ chatId: chatIdOf(params), action: String(params.action), at: Date.now() });
       return true;
     case 'setMyCommands':
@@ -255,8 +257,11 @@ export async function runMethod(method: string, params: Params, ctx: MethodConte
     case 'close':
     case 'logOut':
       return true;
-    default:
+    default: {
+      const rich = richMethods[method];
+      if (rich) return rich(ctx.bot, params);
       throw new TelegramError(404, 'Not Found: method not found');
+    }
   }
 }
 

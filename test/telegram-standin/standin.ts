@@ -3,6 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BotState, type Failure, type RecordedMessage, type StandinUser, type Update } from './bot-state';
 import { type StandinLimits, telegramLimits } from './limits';
+import { downloadFile, readMultipart, userFile } from './media';
+import { payInvoice, paymentsOf } from './payments';
 import { TelegramError, messageObject, runMethod } from './methods';
 
 export interface StandinOptions {
@@ -78,6 +80,14 @@ export class TelegramStandin {
     return state;
   }
 
+  /** A file getFile named, as Telegram serves it: the bytes, or 404. */
+  private serveFile(token: string, filePath: string, res: http.ServerResponse): void {
+    const file = this.stateFor(token) && downloadFile(this.stateFor(token)!, filePath);
+    if (!file?.bytes) return void res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error_code: 404, description: 'Not Found' }));
+    res.writeHead(200, { 'content-type': file.mimeType || 'application/octet-stream', 'content-length': file.bytes.length });
+    res.end(file.bytes);
+  }
+
   private stateFor(token: string): BotState | undefined {
     return this.bots.get(token);
   }
@@ -89,6 +99,8 @@ export class TelegramStandin {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const download = /^\/file\/bot([^/]+)\/(.+)$/.exec(req.url ?? '');
+    if (download) return this.serveFile(download[1], decodeURIComponent(download[2]), res);
     const match = /^\/bot([^/]+)\/([A-Za-z]+)(\?.*)?$/.exec(req.url ?? '');
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -141,9 +153,10 @@ export class TelegramStandin {
 async function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
+  const type = req.headers['content-type'] ?? '';
+  if (type.includes('multipart/form-data')) return readMultipart(Buffer.concat(chunks), type);
   const raw = Buffer.concat(chunks).toString('utf8');
   if (!raw) return {};
-  const type = req.headers['content-type'] ?? '';
   if (type.includes('application/json')) return JSON.parse(raw) as Record<string, unknown>;
   if (type.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw));
   return {};
@@ -243,6 +256,39 @@ export class StandinBot {
       ...(own ? { user_id: chatId } : {}),
     };
     return this.state.enqueue({ message: { ...this.incoming(chatId), contact } });
+  }
+
+  /** The user sends a file (photo, document, voice, video, audio): its file id reaches the bot, getFile serves the bytes. */
+  userSendsFile(chatId: number, kind: 'photo' | 'document' | 'voice' | 'video' | 'audio', bytes: Buffer, options: { fileName?: string; mimeType?: string; caption?: string } = {}): Update & { fileId: string } {
+    const file = userFile(this.state, kind, bytes, options.fileName, options.mimeType);
+    const named = { file_id: file.fileId, file_unique_id: file.fileUniqueId, file_size: file.size, ...(options.fileName ? { file_name: options.fileName } : {}), ...(options.mimeType ? { mime_type: options.mimeType } : {}) };
+    const body = kind === 'photo' ? { photo: [{ ...named, width: 640, height: 480 }] } : kind === 'voice' ? { voice: { ...named, duration: 3 } } : { [kind]: named };
+    const update = this.state.enqueue({ message: { ...this.incoming(chatId), ...body, ...(options.caption ? { caption: options.caption } : {}) } });
+    return { ...update, fileId: file.fileId };
+  }
+
+  userSendsLocation(chatId: number, latitude: number, longitude: number): Update {
+    return this.state.enqueue({ message: { ...this.incoming(chatId), location: { latitude, longitude } } });
+  }
+
+  /** The person pays the latest invoice sent to them (payments.ts): pre-checkout, then the payment if the bot agreed in time. */
+  payInvoice(chatId: number) {
+    return payInvoice(this.state, chatId, (body) => this.state.enqueue(body), () => this.incoming(chatId));
+  }
+
+  /** Changes the pre-checkout deadline (10 s, Telegram's) to test a late answer quickly. */
+  setPreCheckoutDeadline(ms: number): void {
+    paymentsOf(this.state).deadlineMs = ms;
+  }
+
+  /** A Stars charge: who paid and whether it was refunded. */
+  charge(chargeId: string) {
+    return paymentsOf(this.state).charges.get(chargeId);
+  }
+
+  /** Files the bot holds (uploaded, by URL, or from users), by file id. */
+  file(fileId: string) {
+    return this.state.files.get(fileId);
   }
 
   /** The user blocks the bot: sends fail with 403 and Telegram sends a my_chat_member update. */

@@ -90,7 +90,7 @@ describeNeeding(chromiumInstalled(), `no chromium at ${chromiumPath}: apt-get in
     expect(noted.status).toBe(202);
     const chip = page.getByRole('group', { name: 'Quick replies' }).getByRole('button', { name: 'Track my order' });
     await chip.waitFor();
-    await page.waitForFunction(`document.querySelector('#log .image')?.naturalWidth > 0`);
+    await eventually(() => page.locator('#log .image').first().evaluate((image) => (image as unknown as { naturalWidth: number }).naturalWidth > 0));
     if (process.env.WEBCHAT_SCREENSHOT === '1') await page.screenshot({ path: path.resolve(__dirname, '../../docs/webchat.png') });
     await chip.click();
     await eventually(() => eventsOf('message.received').find((e) => e.data.text === 'Track my order'));
@@ -182,9 +182,15 @@ describeNeeding(chromiumInstalled(), `no chromium at ${chromiumPath}: apt-get in
       await launcher.click();
       expect(await launcher.getAttribute('aria-expanded')).toBe('true');
       const chat = page.frameLocator('iframe[title="Chat"]');
+      // The chat is ready once its live stream is open (the "Connecting…" line clears); a person
+      // types after the chat shows, and a slow CI machine may take seconds to get there.
+      // Read through the locator: the chat's CSP forbids eval, so a page-side polling function would fail.
+      await eventually(async () => (await chat.locator('#connection').textContent()) === '', 30_000);
       await chat.getByLabel('Message').fill('Hello from the shop page');
       await chat.getByLabel('Message').press('Enter');
-      await chat.locator('.message.me', { hasText: 'Hello from the shop page' }).waitFor();
+      await chat.locator('.message.me', { hasText: 'Hello from the shop page' }).waitFor({ timeout: 20_000 }).catch(async (error: Error) => {
+        throw new Error(`${error.message}\nthe chat's problem line: ${await chat.locator('#problem').textContent()}`);
+      });
       await eventually(() => eventsOf('message.received').find((e) => e.data.text === 'Hello from the shop page'));
 
       await updateBotSettings(backend.ctx, botId, { webchat: { allowedOrigins: [] } });

@@ -5,6 +5,7 @@
   const root = document.querySelector('.chat');
   const botId = root.dataset.botId;
   const maxText = Number(root.dataset.maxText) || 2000;
+  const maxUpload = Number(root.dataset.maxUpload) || 10 * 1024 * 1024;
   const api = `${location.pathname.replace(/\/[^/]*\/?$/, '/')}${botId}/api`;
   const storageKey = `metabot-webchat:${botId}`;
   const $ = (id) => document.getElementById(id);
@@ -17,6 +18,8 @@
   const phone = $('phone');
   const problem = $('problem');
   const connection = $('connection');
+  const attach = $('attach');
+  const uploadStatus = $('upload-status');
   text.maxLength = maxText;
 
   const rendered = new Set();
@@ -59,6 +62,104 @@
     if (content !== undefined) node.textContent = content;
     return node;
   };
+
+  const formatSize = (bytes) => {
+    if (!Number.isFinite(bytes) || bytes < 0) return '';
+    if (bytes < 1024) return `${bytes} B`;
+    if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} kB`;
+    return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  };
+  // Only these types become a blob the browser may show; any other file is an opaque download.
+  const inlineTypes = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'video/mp4', 'video/webm', 'audio/ogg', 'audio/mpeg', 'audio/wav'];
+
+  /** A file kept by the backend, fetched with the token (never in a URL) and shown from memory as a blob: URL. */
+  async function storedFileUrl(messageId, index, download) {
+    const res = await fetch(`${api}/files/${messageId}/${index}`, { headers: { authorization: `Bearer ${visitor.token}` } });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const type = (res.headers.get('content-type') || '').split(';')[0].trim();
+    const blob = await res.blob();
+    return URL.createObjectURL(new Blob([blob], { type: !download && inlineTypes.includes(type) ? type : 'application/octet-stream' }));
+  }
+
+  const tagOfKind = { photo: 'img', animation: 'video', video: 'video', audio: 'audio', voice: 'audio' };
+
+  /** A picture, a player or (for a document, or a file that cannot be shown) a file card; null for a URL that is not http(s). */
+  function renderFile(message, file, index) {
+    const byUrl = typeof file.url === 'string';
+    if (byUrl && !isWebUrl(file.url)) return null;
+    if (!byUrl && !file.ref) return null;
+    const tag = tagOfKind[file.kind];
+    if (!tag) return fileCard(message, file, index);
+    const node = element(tag, `media ${file.kind}`);
+    if (tag === 'img') {
+      node.alt = file.caption || file.name || 'Picture';
+      node.loading = 'lazy';
+    } else {
+      node.controls = file.kind !== 'animation';
+      node.preload = 'metadata';
+      if (file.kind === 'animation') Object.assign(node, { autoplay: true, loop: true, muted: true, playsInline: true });
+      node.setAttribute('aria-label', file.caption || file.name || file.kind);
+    }
+    if (byUrl) node.src = file.url;
+    else storedFileUrl(message.id, index, false).then((url) => (node.src = url), () => node.replaceWith(fileCard(message, file, index)));
+    return node;
+  }
+
+  function fileCard(message, file, index) {
+    const card = element('div', 'file-card');
+    card.append(element('span', 'file-icon', '📄'));
+    const about = element('span', 'file-about');
+    about.append(element('span', 'file-name', file.name || 'File'));
+    if (file.size !== undefined) about.append(element('span', 'file-size', formatSize(file.size)));
+    card.append(about);
+    if (file.url) {
+      const link = element('a', 'file-download', 'Download');
+      link.href = file.url;
+      link.target = '_blank';
+      link.rel = 'noopener noreferrer';
+      card.append(link);
+    } else {
+      const get = element('button', 'file-download', 'Download');
+      get.type = 'button';
+      get.addEventListener('click', async () => {
+        try {
+          const save = element('a');
+          save.href = await storedFileUrl(message.id, index, true);
+          save.download = file.name || 'file';
+          save.click();
+          setTimeout(() => URL.revokeObjectURL(save.href), 60000);
+        } catch {
+          showProblem('The file could not be downloaded. Please try again.');
+        }
+      });
+      card.append(get);
+    }
+    return card;
+  }
+
+  function renderAlbum(message) {
+    const grid = element('div', 'album');
+    message.album.forEach((file, index) => {
+      const node = renderFile(message, file, index);
+      if (!node) return;
+      const cell = element('figure', 'album-item');
+      cell.append(node);
+      if (file.caption) cell.append(element('figcaption', 'caption', file.caption));
+      grid.append(cell);
+    });
+    return grid;
+  }
+
+  /** A map link built from the two numbers alone (no third-party embed). */
+  function renderLocation({ latitude, longitude }) {
+    if (!Number.isFinite(latitude) || !Number.isFinite(longitude) || Math.abs(latitude) > 90 || Math.abs(longitude) > 180) return null;
+    const link = element('a', 'location', `📍 ${latitude.toFixed(5)}, ${longitude.toFixed(5)}`);
+    link.href = `https://www.openstreetmap.org/?mlat=${latitude}&mlon=${longitude}#map=16/${latitude}/${longitude}`;
+    link.target = '_blank';
+    link.rel = 'noopener noreferrer';
+    link.setAttribute('aria-label', `Location on a map: ${latitude}, ${longitude}`);
+    return link;
+  }
 
   function showProblem(message) {
     problem.textContent = message || '';
@@ -135,7 +236,7 @@
     const fromBot = message.direction === 'out';
     if (fromBot) showTyping(false);
     if (message.id === lastId) renderChips(message);
-    if (!message.text && !message.imageUrl && !message.buttons) return;
+    if (!message.text && !message.imageUrl && !message.buttons && !message.media && !message.album && !message.location) return;
     const item = element('div', `message ${fromBot ? 'bot' : 'me'}`);
     item.dataset.id = String(message.id);
     item.append(element('span', 'visually-hidden', fromBot ? 'Bot: ' : 'You: '));
@@ -146,6 +247,8 @@
       image.loading = 'lazy';
       item.append(image);
     }
+    const files = [message.media && renderFile(message, message.media, 0), message.album && renderAlbum(message), message.location && renderLocation(message.location)];
+    for (const node of files) if (node) item.append(node);
     if (message.text) item.append(element('p', 'text', message.text));
     if (message.buttons) item.append(renderButtons(message));
     const time = element('time', 'time', new Date(message.createdAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
@@ -166,9 +269,7 @@
         const res = await fetch(`${api}/updates`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${visitor.token}` }, body });
         const answer = await res.json().catch(() => ({}));
         if (res.ok) {
-          render(answer.message);
-          if (answer.reply) render(answer.reply);
-          if (answer.typing) showTyping(true);
+          showAnswer(answer);
           return true;
         }
         if (res.status < 500) {
@@ -182,6 +283,46 @@
     }
     showProblem('Not sent: no connection to the chat. Please try again.');
     return false;
+  }
+
+  function showAnswer(answer) {
+    render(answer.message);
+    if (answer.reply) render(answer.reply);
+    if (answer.typing) showTyping(true);
+  }
+
+  /** Sends a picture or PDF (XMLHttpRequest: fetch cannot report upload progress); the server checks its type by content. */
+  function upload(file) {
+    showProblem('');
+    if (file.size > maxUpload) {
+      showProblem(`The file is larger than ${formatSize(maxUpload)}.`);
+      return;
+    }
+    const request = new XMLHttpRequest();
+    request.open('POST', `${api}/uploads?id=${randomId()}&name=${encodeURIComponent(file.name || 'file')}`);
+    request.setRequestHeader('authorization', `Bearer ${visitor.token}`);
+    request.setRequestHeader('content-type', 'application/octet-stream');
+    request.upload.addEventListener('progress', (event) => {
+      if (event.lengthComputable) uploadStatus.textContent = `Sending ${file.name}: ${Math.round((100 * event.loaded) / event.total)}%`;
+    });
+    request.addEventListener('load', () => {
+      uploadStatus.textContent = '';
+      let answer = {};
+      try {
+        answer = JSON.parse(request.responseText);
+      } catch {
+        // not JSON: the status says enough
+      }
+      if (request.status >= 200 && request.status < 300) return showAnswer(answer);
+      const detail = answer.errors && answer.errors[0] ? `: ${answer.errors[0].message}` : '';
+      showProblem(request.status === 429 ? 'You are sending messages too fast. Please wait a moment.' : `${answer.message || `Not sent (HTTP ${request.status})`}${detail}`);
+    });
+    request.addEventListener('error', () => {
+      uploadStatus.textContent = '';
+      showProblem('Not sent: no connection to the chat. Please try again.');
+    });
+    uploadStatus.textContent = `Sending ${file.name}…`;
+    request.send(file);
   }
 
   function handleEvent(chunk) {
@@ -240,6 +381,11 @@
       event.preventDefault();
       composer.requestSubmit();
     }
+  });
+  attach.addEventListener('change', () => {
+    const file = attach.files && attach.files[0];
+    attach.value = '';
+    if (file) upload(file);
   });
   phoneForm.addEventListener('submit', async (event) => {
     event.preventDefault();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AppContext } from '../platform/context';
-import { fromJson, toJson } from '../platform/db/database';
+import { fromJson, isPostgres, toJson } from '../platform/db/database';
 
 export const botIdSchema = z.coerce.number().int().positive();
 
@@ -57,7 +57,7 @@ export async function createBot(ctx: AppContext, input: CreateBotInput): Promise
 }
 
 export async function getBot(ctx: AppContext, id: number): Promise<Bot | undefined> {
-  const row = await ctx.reads.row<BotRow>('select * from bots where id = ?', [id]);
+  const row = await ctx.reads.cachedRow<BotRow>('bots', 'select * from bots where id = ?', [id]);
   return row ? toBot(row) : undefined;
 }
 
@@ -66,12 +66,28 @@ export async function listBots(ctx: AppContext): Promise<Bot[]> {
   return rows.map(toBot);
 }
 
-/** Merges keys into a bot's settings (used by channels to keep their per-bot configuration). */
-export async function updateBotSettings(ctx: AppContext, id: number, patch: Record<string, unknown>): Promise<Bot> {
+/**
+ * Merges keys into a bot's settings (used by channels to keep their per-bot configuration). The row
+ * is locked for the read-modify-write: on PostgreSQL two merges at once (a channel remembering its
+ * username while an API call sets payments) would otherwise each write the other's keys back old.
+ */
+export function updateBotSettings(ctx: AppContext, id: number, patch: Record<string, unknown>): Promise<Bot> {
+  return mergeBotSettings(ctx, id, () => patch);
+}
+
+/** Changes one section of a bot's settings (`telegram`, `vk`, …) from its current value, under the same lock. */
+export function updateBotSettingsSection(ctx: AppContext, id: number, key: string, change: (section: Record<string, unknown>) => Record<string, unknown>): Promise<Bot> {
+  return mergeBotSettings(ctx, id, (settings) => ({ [key]: change((settings[key] ?? {}) as Record<string, unknown>) }));
+}
+
+async function mergeBotSettings(ctx: AppContext, id: number, patchOf: (settings: Record<string, unknown>) => Record<string, unknown>): Promise<Bot> {
   return ctx.db.transaction(async (trx) => {
-    const row = await trx<BotRow>('bots').where({ id }).first();
+    const query = trx<BotRow>('bots').where({ id }).first();
+    if (isPostgres(trx)) query.forUpdate();
+    const row = await query;
     if (!row) throw new Error(`bot ${id} does not exist`);
-    const settings = { ...fromJson<Record<string, unknown>>(row.settings), ...patch };
+    const current = fromJson<Record<string, unknown>>(row.settings);
+    const settings = { ...current, ...patchOf(current) };
     await trx('bots').where({ id }).update({ settings: toJson(settings) });
     return toBot({ ...row, settings: toJson(settings) });
   });

@@ -32,13 +32,14 @@ export type CreateTokenInput = z.input<typeof createTokenSchema>;
 /** What a verified token allows. `botId: null` is an all-bots token. */
 export interface TokenGrant {
   tokenId: string;
+  /** The label given at creation (may be empty). */
+  name: string;
   botId: number | null;
   aliases: string[];
   scopes: Scope[];
 }
 
 export interface TokenInfo extends TokenGrant {
-  name: string;
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
@@ -114,13 +115,13 @@ export async function createToken(ctx: AppContext, input: CreateTokenInput): Pro
 export async function verifyToken(ctx: AppContext, token: string): Promise<TokenGrant | undefined> {
   const match = TOKEN_PATTERN.exec(token);
   if (!match) return undefined;
-  const row = await ctx.reads.row<TokenRow>('select * from api_tokens where id = ?', [match[1]]);
+  const row = await ctx.reads.cachedRow<TokenRow>('api_tokens', 'select * from api_tokens where id = ?', [match[1]]);
   if (!row || row.revoked_at !== null) return undefined;
   const expected = Buffer.from(row.hash, 'hex');
   const actual = Buffer.from(hashSecret(match[2]), 'hex');
   if (!crypto.timingSafeEqual(expected, actual)) return undefined;
-  const { tokenId, botId, aliases, scopes } = toInfo(row);
-  return { tokenId, botId, aliases, scopes };
+  const { tokenId, name, botId, aliases, scopes } = toInfo(row);
+  return { tokenId, name, botId, aliases, scopes };
 }
 
 export async function listTokens(ctx: AppContext, botId?: number): Promise<TokenInfo[]> {

@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { createBot, listBots, updateBotSettings } from '../bots/bots';
 import { setTelegramToken, telegramTokenSchema } from '../channels/telegram/telegram-store';
+import { setVkAccount } from '../channels/vk/vk-store';
 import { webchatSettingsSchema } from '../channels/webchat/settings';
-import { setWhatsappAccount, whatsappTemplateSchema } from '../channels/whatsapp/whatsapp-store';
+import { displayPhoneSchema, rememberDisplayPhone, setWhatsappAccount, whatsappTemplateSchema } from '../channels/whatsapp/whatsapp-store';
 import { deliverySettings, deliverySettingsSchema } from '../delivery/rate';
 import { phoneCountrySchema } from '../platform/config/phone-country';
 import { print, requireBot, withContext } from './command-context';
@@ -13,6 +14,7 @@ export function registerBotCommands(program: Command): void {
   addCreate(bot);
   addSetTelegramToken(bot);
   addSetWhatsapp(bot);
+  addSetVk(bot);
   addSetDelivery(bot);
   addSetWebchat(bot);
   addSetPhoneCountry(bot);
@@ -62,6 +64,7 @@ interface WhatsappOptions {
   template?: string;
   templateLanguage: string;
   templateText?: boolean;
+  displayPhone?: string;
 }
 
 function addSetWhatsapp(bot: Command): void {
@@ -75,12 +78,39 @@ function addSetWhatsapp(bot: Command): void {
     .option('--template <name>', 'approved template sent outside the 24-hour window (without one, such sends fail)')
     .option('--template-language <code>', 'the template language', 'en_US')
     .option('--template-text', "pass the message text as the template's body parameter {{1}}")
+    .option('--display-phone <number>', 'the number people write to: link tokens then come with a wa.me link')
     .action((botId: string, opts: WhatsappOptions) =>
       withContext(async (ctx) => {
         const target = await requireBot(ctx, botId);
         const template = opts.template === undefined ? null : whatsappTemplateSchema.parse({ name: opts.template, language: opts.templateLanguage, textParameter: opts.templateText === true });
+        const displayPhone = opts.displayPhone === undefined ? null : displayPhoneSchema.parse(opts.displayPhone);
         await setWhatsappAccount(ctx, target.id, opts, template);
-        print({ botId: target.id, whatsapp: 'credentials stored (encrypted)', webhookUrl: `${ctx.config.publicUrl}/whatsapp/${target.id}/webhook`, fallbackTemplate: template });
+        await rememberDisplayPhone(ctx, target.id, displayPhone);
+        print({ botId: target.id, whatsapp: 'credentials stored (encrypted)', webhookUrl: `${ctx.config.publicUrl}/whatsapp/${target.id}/webhook`, fallbackTemplate: template, displayPhone });
+      }),
+    );
+}
+
+interface VkOptions {
+  groupId: string;
+  accessToken: string;
+  secretKey?: string;
+  confirmationCode?: string;
+}
+
+function addSetVk(bot: Command): void {
+  bot
+    .command('set-vk')
+    .argument('<botId>')
+    .requiredOption('--group-id <id>', 'the community id (digits)')
+    .requiredOption('--access-token <token>', 'a community token with the messages right (stored encrypted)')
+    .option('--secret-key <key>', 'the Callback API secret key (stored encrypted); needed for the Callback API')
+    .option('--confirmation-code <code>', 'the string the Callback API confirmation expects; needed for the Callback API')
+    .action((botId: string, opts: VkOptions) =>
+      withContext(async (ctx) => {
+        const target = await requireBot(ctx, botId);
+        await setVkAccount(ctx, target.id, opts);
+        print({ botId: target.id, vk: 'credentials stored (encrypted); running servers pick them up within a few seconds', mode: ctx.config.VK_MODE, callbackUrl: `${ctx.config.publicUrl}/vk/${target.id}/callback` });
       }),
     );
 }
@@ -91,7 +121,8 @@ function addSetDelivery(bot: Command): void {
     .argument('<botId>')
     .option('--rate <perSecond>', 'messages per second for this bot (default: DELIVERY_RATE_PER_SECOND)')
     .option('--paid-broadcast <on|off>', "Telegram's allow_paid_broadcast: up to DELIVERY_PAID_RATE_PER_SECOND, paid in Stars")
-    .action((botId: string, opts: { rate?: string; paidBroadcast?: string }) =>
+    .option('--quiet-hours <HH:MM-HH:MM|off>', "hold non-critical messages in this local window (the person's time zone, else the bot's), e.g. 21:00-08:00")
+    .action((botId: string, opts: { rate?: string; paidBroadcast?: string; quietHours?: string }) =>
       withContext(async (ctx) => {
         const target = await requireBot(ctx, botId);
         // An option left out keeps the bot's current value.
@@ -99,10 +130,18 @@ function addSetDelivery(bot: Command): void {
           ...deliverySettings(target),
           ...(opts.rate !== undefined ? { ratePerSecond: Number(opts.rate) } : {}),
           ...(opts.paidBroadcast !== undefined ? { allowPaidBroadcast: z.enum(['on', 'off']).parse(opts.paidBroadcast) === 'on' } : {}),
+          ...(opts.quietHours !== undefined ? { quietHours: quietHoursOption(opts.quietHours) } : {}),
         });
         print((await updateBotSettings(ctx, target.id, { delivery })).settings.delivery);
       }),
     );
+}
+
+/** `21:00-08:00` as quiet hours; `off` removes them. */
+function quietHoursOption(text: string): { from: string; to: string } | undefined {
+  if (text === 'off') return undefined;
+  const [from, to] = text.split('-');
+  return { from, to };
 }
 
 function addSetWebchat(bot: Command): void {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DomainError } from '../platform/errors';
 import { ConfigError } from '../platform/config/config';
 import { registerBotCommands } from './bot';
+import { registerConsoleUserCommands } from './console-user';
 import { registerMapCommands } from './map';
 import { registerServeCommands, type StartServer } from './serve';
 import { registerTemplateCommands } from './template';
@@ -16,6 +17,7 @@ export function buildCli(startServer: StartServer): Command {
   registerTokenCommands(program);
   registerMapCommands(program);
   registerTemplateCommands(program);
+  registerConsoleUserCommands(program);
   return program;
 }
 

@@ -30,7 +30,7 @@ function addImport(map: Command): void {
       withContext(async (ctx) => {
         const bot = await requireBot(ctx, opts.bot);
         const document: unknown = JSON.parse(fs.readFileSync(opts.file, 'utf8'));
-        const stored = await importMap(ctx, bot.id, document, { author: opts.author, comment: opts.comment });
+        const stored = await importMap(ctx, bot.id, document, { author: opts.author, authorKind: 'cli', comment: opts.comment });
         print({ version: stored.version, endpoints: stored.endpointCount });
       }),
     );
@@ -74,7 +74,7 @@ function addRollback(map: Command): void {
     .action((opts: { bot: string; version: string; author: string }) =>
       withContext(async (ctx) => {
         const bot = await requireBot(ctx, opts.bot);
-        const stored = await rollbackMap(ctx, bot.id, versionSchema.parse(opts.version), { author: opts.author });
+        const stored = await rollbackMap(ctx, bot.id, versionSchema.parse(opts.version), { author: opts.author, authorKind: 'cli' });
         print({ version: stored.version, rolledBackFrom: stored.rolledBackFrom });
       }),
     );

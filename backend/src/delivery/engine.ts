@@ -29,7 +29,7 @@ export const gatherMsAt = (rate: number) => (rate > GATHER_ABOVE_RATE ? GATHER_M
  */
 export class DeliveryEngine {
   readonly outcomes: GroupCommit<Pending>;
-  readonly starts: GroupCommit<number>;
+  readonly starts: GroupCommit<number, boolean>;
   private readonly messages = new Map<string, LoadedMessage>();
   private readonly startWindows = new Map<number, StartWindow>();
 

@@ -7,11 +7,42 @@ import type { MessageButton } from '../channels/channel';
 import type { AppContext } from '../platform/context';
 import { fromJson, isPostgres, toJson } from '../platform/db/database';
 import { assertCallableTarget, callableUrlSchema } from '../platform/http/outbound-target';
-import { noticeRecipients, type Recipient, type Resolution, resolveRecipients } from '../identity/recipients';
+import { userProfiles } from '../identity/accounts';
+import { type DeliveryChannel, deliveryChannelSchema, noticeRecipients, type Recipient, type Resolution, resolveRecipients } from '../identity/recipients';
 import { appendTraceHop } from '../traces/traces';
+import { type AudienceSql, audienceSample, deliverable, exclusionsSchema, insertAudience, topicPeople } from '../audiences/audience';
+import { segmentPeople, segmentSchema } from '../audiences/segments';
+import { topicKeySchema, topicsByKeys } from '../audiences/topics';
 import { buttonsSchema, parseModeSchema, templateNameSchema, variantsSchema } from './content-schema';
+import { albumSchema, type AlbumItemInput, invoiceSchema, type InvoiceInput, locationSchema, type MediaInput, mediaSchema, type StoredAlbumItem, type StoredMedia, type StoredSource } from './media-schema';
+import { megabytes, MESSAGE_LIMITS, renderedLimitProblems, uploadLimitOf } from './message-limits';
+import { scheduleFields } from './schedule';
+import { dueTimes, takeCancelKey } from './scheduled-sends';
 import { findTemplate } from './template-library';
 import { compileTemplate, literalText, type MessageTemplate, renderTemplate, TemplateError, type TemplateProblem, type TemplateScope, type TemplateSource, unknownPlaceholders } from './templates';
+
+/** Bytes a base64 string decodes to, without decoding it. */
+function decodedSize(data: string): number {
+  return Math.floor((data.length * 3) / 4) - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0);
+}
+
+/** Telegram's upload limit per kind, on the decoded size: a 422 naming the field, not a failure at send time. */
+function checkUploadSizes(m: { media?: MediaInput; album?: AlbumItemInput[] }, issues: z.RefinementCtx): void {
+  const uploads = [
+    ...(m.media?.upload ? [{ item: m.media, path: ['media', 'upload', 'data'] }] : []),
+    ...(m.album ?? []).flatMap((item, i) => (item.upload ? [{ item, path: ['album', i, 'upload', 'data'] }] : [])),
+  ];
+  for (const { item, path } of uploads) {
+    const size = decodedSize(item.upload!.data);
+    const limit = uploadLimitOf(item.kind);
+    if (size > limit) issues.addIssue({ code: 'custom', path, message: `a ${item.kind} uploaded is at most ${megabytes(limit)}; this one is ${megabytes(size)}` });
+  }
+}
+
+/** A send to an audience (topics or a segment) rather than to listed ids: resolved set-based in SQL. */
+function isAudienceSend(m: { topics?: string[]; segment?: unknown }): boolean {
+  return m.topics !== undefined || m.segment !== undefined;
+}
 
 const idList = z.array(z.union([z.string().trim().min(1).max(200), z.number().int()]).transform(String)).max(100_000);
 
@@ -19,19 +50,29 @@ export const sendMessageSchema = z
   .object({
     userIds: idList.optional(),
     leadIds: idList.optional(),
-    text: z.string().max(4096).optional(),
+    /** Everyone in these topics (a person in several gets one copy), resolved in SQL when the send is accepted. */
+    topics: z.array(topicKeySchema).min(1).max(20).optional().meta({ description: 'Topic keys: every member gets one copy (a CRM user member through `channel`, a lead member in its chat); instead of userIds/leadIds' }),
+    segment: segmentSchema.optional().meta({ description: 'Everyone the filter matches (docs/audiences.md, "Segments"); instead of userIds/leadIds or topics' }),
+    ...exclusionsSchema,
+    text: z.string().max(MESSAGE_LIMITS.templateSource).optional().meta({ description: 'A template. Rendered for each person, it must fit Telegram: 4096 characters, or 1024 as the caption of media (checked for the first recipients when accepted, and for each person before sending)' }),
     /** A library template (template-library.ts) instead of `text` and `variants`; its text is resolved and stored when the send is accepted. */
     template: z.object({ name: templateNameSchema, version: z.number().int().positive().optional() }).optional(),
     variants: variantsSchema.optional(),
     params: z.record(z.string(), z.unknown()).default({}),
     parseMode: parseModeSchema.optional(),
     buttons: buttonsSchema.optional(),
-    imageUrl: z.url().optional(),
+    imageUrl: z.url().optional().meta({ description: 'A photo by URL (the same as `media: {kind: photo, url}`)' }),
+    media: mediaSchema.optional(),
+    album: albumSchema.optional(),
+    location: locationSchema.optional(),
+    invoice: invoiceSchema.optional(),
     quickReplies: z.array(z.string().trim().min(1).max(100)).min(1).max(12).optional(),
     /** A one-button keyboard asking for the person's phone (Telegram's contact button); the answer is a `contact.shared` event. */
     requestContact: z.object({ buttonText: z.string().trim().min(1).max(200) }).optional(),
     critical: z.boolean().default(false),
-    channel: z.enum(['last', 'all']).default('last'),
+    ...scheduleFields,
+    /** `last`: the user's most recently active chat; `all`: every chat; a channel name: the user's chat in that channel only. */
+    channel: deliveryChannelSchema.default('last'),
     wait: z
       .object({ resumeUrl: callableUrlSchema, mode: z.enum(['buttons', 'text']), timeoutSeconds: z.number().int().positive().max(30 * 86_400) })
       .optional(),
@@ -41,13 +82,24 @@ export const sendMessageSchema = z
       .refine((p) => (p.leadId === undefined) !== (p.userId === undefined), 'give leadId or userId')
       .optional(),
   })
-  .refine((m) => (m.userIds?.length ?? 0) + (m.leadIds?.length ?? 0) > 0, { message: 'give userIds or leadIds', path: ['userIds'] })
+  .refine((m) => (m.userIds?.length ?? 0) + (m.leadIds?.length ?? 0) > 0 || isAudienceSend(m), { message: 'give userIds, leadIds or topics', path: ['userIds'] })
+  .refine((m) => !(isAudienceSend(m) && (m.userIds?.length || m.leadIds?.length)), { message: 'a send names its people by userIds/leadIds, by topics or by a segment, one of them', path: ['topics'] })
+  .refine((m) => !(m.topics && m.segment), { message: 'a send names its people by topics or by a segment, not both', path: ['segment'] })
+  .refine((m) => !(isAudienceSend(m) && (m.localTime !== undefined || m.previewFor !== undefined)), { message: 'localTime and previewFor are not available for a send to topics or a segment', path: ['topics'] })
+  .refine((m) => isAudienceSend(m) || (m.excludeUserIds.length === 0 && m.excludeLeadIds.length === 0), { message: 'exclusions apply to a send to topics', path: ['excludeUserIds'] })
   .refine((m) => !(m.template && (m.text !== undefined || m.variants)), { message: 'a message gives a template or its own text and variants, not both', path: ['template'] })
-  .refine((m) => m.template || (m.text ?? '').trim() !== '' || m.imageUrl, { message: 'text is empty (allowed only with imageUrl)', path: ['text'] })
+  .refine((m) => m.template || (m.text ?? '').trim() !== '' || m.imageUrl || m.media || m.album || m.location || m.invoice, { message: 'text is empty (allowed only with imageUrl, media, album, location or invoice)', path: ['text'] })
+  .refine((m) => [m.imageUrl, m.media, m.album, m.location, m.invoice].filter((x) => x !== undefined).length <= 1, { message: 'a message carries one of imageUrl, media, album, location, invoice', path: ['media'] })
+  .refine((m) => !(m.invoice && (m.template || (m.text ?? '').trim() !== '' || m.quickReplies || m.requestContact)), { message: 'an invoice carries its title and description, no text, quick replies or contact button', path: ['invoice'] })
+  .refine((m) => !(m.location && (m.template || (m.text ?? '').trim() !== '')), { message: 'a location carries no text (Telegram\'s sendLocation has no caption): send the text as a message of its own', path: ['text'] })
+  .refine((m) => !(m.album && (m.buttons || m.quickReplies || m.requestContact)), { message: 'an album carries no buttons, quick replies or contact button (Telegram\'s sendMediaGroup has no keyboard)', path: ['album'] })
   .refine((m) => !(m.buttons && m.quickReplies), { message: 'a message has buttons or quick replies, not both (Telegram shows one keyboard)', path: ['quickReplies'] })
   .refine((m) => !(m.requestContact && (m.buttons?.length || m.quickReplies?.length)), { message: 'the contact button goes without inline buttons or quick replies', path: ['requestContact'] })
+  .refine((m) => !(m.sendAt !== undefined && m.delaySeconds !== undefined), { message: 'give sendAt or delaySeconds, not both', path: ['delaySeconds'] })
+  .superRefine(checkUploadSizes)
   .meta({ id: 'SendMessageRequest' });
 export type SendMessageRequest = z.output<typeof sendMessageSchema>;
+
 
 /** What the worker needs of a message: stored as accepted, so a retry renders the same text. */
 export interface MessageContent {
@@ -56,12 +108,16 @@ export interface MessageContent {
   parseMode?: 'HTML' | 'MarkdownV2';
   buttons?: Array<Array<{ text: string; data?: string; url?: string }>>;
   imageUrl?: string;
+  media?: StoredMedia;
+  album?: StoredAlbumItem[];
+  location?: { latitude: number; longitude: number };
+  invoice?: InvoiceInput;
   quickReplies?: string[];
   requestContact?: { buttonText: string };
   variants?: TemplateSource['variants'];
   /** The library template the text came from, for the record; the text itself is what gets rendered. */
   template?: { name: string; version: number };
-  channel: 'last' | 'all';
+  channel: DeliveryChannel;
   /** An identity notice (identity/lifecycle.ts): literal text that reaches the person whatever their account state. */
   notice?: true;
 }
@@ -70,10 +126,13 @@ export function newMessageId(): string {
   return `msg_${crypto.randomBytes(12).toString('base64url')}`;
 }
 
-export function templateScope(recipient: Pick<Recipient, 'leadId' | 'userId' | 'channel' | 'chatId' | 'profile' | 'attributes'>, params: Record<string, unknown>): TemplateScope {
+/** The CRM profiles of the users a batch renders for, by user id (`userProfiles`, one query per batch). */
+export type UserProfiles = Map<string, Record<string, unknown>>;
+
+export function templateScope(recipient: Pick<Recipient, 'leadId' | 'userId' | 'channel' | 'chatId' | 'profile' | 'attributes'>, params: Record<string, unknown>, profiles: UserProfiles): TemplateScope {
   return {
     lead: { id: recipient.leadId, channel: recipient.channel, chatId: recipient.chatId, ...recipient.profile, attributes: recipient.attributes },
-    user: { userId: recipient.userId },
+    user: { userId: recipient.userId, profile: (recipient.userId !== null && profiles.get(recipient.userId)) || {} },
     params,
   };
 }
@@ -84,11 +143,11 @@ function templateError(error: unknown): never {
 }
 
 /** Parses the template, then renders it for one recipient, so both syntax and runtime errors are a 422 before anything is queued. */
-export function checkTemplate(content: TemplateSource & { params: Record<string, unknown> }, sample: Recipient | undefined): MessageTemplate {
+export function checkTemplate(content: TemplateSource & { params: Record<string, unknown> }, sample: Recipient | undefined, profiles: UserProfiles): MessageTemplate {
   let template: MessageTemplate;
   try {
     template = compileTemplate(content);
-    if (sample) renderTemplate(template, templateScope(sample, content.params));
+    if (sample) renderTemplate(template, templateScope(sample, content.params, profiles));
   } catch (error) {
     templateError(error);
   }
@@ -107,8 +166,8 @@ export interface PreviewEntry {
   unknown: TemplateProblem[];
 }
 
-function previewOne(template: MessageTemplate, content: MessageContent, recipient: Recipient): PreviewEntry {
-  const scope = templateScope(recipient, content.params);
+function previewOne(template: MessageTemplate, content: MessageContent, recipient: Recipient, profiles: UserProfiles): PreviewEntry {
+  const scope = templateScope(recipient, content.params, profiles);
   const rendered = renderTemplate(template, scope);
   return {
     leadId: recipient.leadId,
@@ -134,15 +193,41 @@ async function previewRecipients(trx: Knex, ctx: AppContext, bot: Bot, request: 
   return [recipient];
 }
 
+/** A file uploaded with the request, stored once beside its message (message_files). */
+export interface UploadedFile {
+  position: number;
+  kind: string;
+  fileName: string;
+  mimeType?: string;
+  bytes: Buffer;
+}
+
+/** The request's files as the message stores them: uploads become references to their stored rows. */
+function storedFiles(request: SendMessageRequest): { media?: StoredMedia; album?: StoredAlbumItem[]; files: UploadedFile[] } {
+  const files: UploadedFile[] = [];
+  const sourceOf = (item: MediaInput | AlbumItemInput, position: number): StoredSource => {
+    if (item.url !== undefined) return { url: item.url };
+    if (item.fileId !== undefined) return { fileId: item.fileId };
+    const upload = item.upload!;
+    const bytes = Buffer.from(upload.data, 'base64');
+    files.push({ position, kind: item.kind, fileName: upload.fileName, mimeType: upload.mimeType, bytes });
+    return { upload: { position, fileName: upload.fileName, ...(upload.mimeType ? { mimeType: upload.mimeType } : {}), size: bytes.length } };
+  };
+  const media = request.media ? { kind: request.media.kind, source: sourceOf(request.media, 0) } : undefined;
+  const album = request.album?.map((item, i) => ({ kind: item.kind, source: sourceOf(item, i), ...(item.caption ? { caption: item.caption } : {}) }));
+  return { ...(media ? { media } : {}), ...(album ? { album } : {}), files };
+}
+
 /** The content to store: the request's own, or a library template's (current or named version) resolved now. */
-async function contentOf(trx: Knex, bot: Bot, request: SendMessageRequest): Promise<MessageContent> {
-  const { params, parseMode, buttons, imageUrl, quickReplies, requestContact, channel } = request;
-  const shared = { params, imageUrl, quickReplies, requestContact, channel };
-  if (!request.template) return { ...shared, text: request.text ?? '', parseMode, buttons, variants: request.variants };
+async function contentOf(trx: Knex, bot: Bot, request: SendMessageRequest): Promise<{ content: MessageContent; files: UploadedFile[] }> {
+  const { params, parseMode, buttons, imageUrl, location, invoice, quickReplies, requestContact, channel } = request;
+  const { files, ...media } = storedFiles(request);
+  const shared = { params, imageUrl, ...media, location, invoice, quickReplies, requestContact, channel };
+  if (!request.template) return { content: { ...shared, text: request.text ?? '', parseMode, buttons, variants: request.variants }, files };
   const { name, version } = request.template;
   const stored = await findTemplate(trx, bot.id, name, version);
   if (!stored) throw invalid('Invalid message', [{ path: 'template', message: version ? `template "${name}" has no version ${version}` : `there is no template "${name}"` }]);
-  return {
+  const content = {
     ...shared,
     text: stored.content.text,
     variants: stored.content.variants,
@@ -150,6 +235,36 @@ async function contentOf(trx: Knex, bot: Bot, request: SendMessageRequest): Prom
     buttons: buttons ?? stored.content.buttons,
     template: { name: stored.name, version: stored.version },
   };
+  return { content, files };
+}
+
+/** Whether the message's text is shown as a caption (it carries a photo, a file or an album). */
+export function textIsCaption(content: Pick<MessageContent, 'imageUrl' | 'media' | 'album'>): boolean {
+  return Boolean(content.imageUrl || content.media || content.album);
+}
+
+/** How many recipients the limits are checked for when a send is accepted; the worker checks every person before sending. */
+const LIMIT_CHECK_RECIPIENTS = 20;
+
+/**
+ * The rendered text of the first recipients against Telegram's limits: a template that expands
+ * past 4096 (1024 as a caption) is a 422 now, not a failure at send time. A person further down
+ * the list for whom it renders longer fails with the limit as the reason (worker.ts).
+ */
+function checkRenderedLimits(template: MessageTemplate, content: MessageContent, recipients: Recipient[], profiles: UserProfiles): void {
+  const isCaption = textIsCaption(content);
+  const samples = recipients.length > 0 ? recipients : [undefined];
+  for (const recipient of samples) {
+    let rendered: { text: string; language?: string };
+    try {
+      rendered = recipient ? renderTemplate(template, templateScope(recipient, content.params, profiles)) : { text: content.text };
+    } catch (error) {
+      templateError(error);
+    }
+    const prefix = rendered.language ? `variants.${rendered.language}.` : '';
+    const problems = renderedLimitProblems({ text: rendered.text, parseMode: content.parseMode, isCaption }, prefix);
+    if (problems.length > 0) throw invalid(`Message too long for Telegram${recipient ? ` (rendered for lead ${recipient.leadId})` : ''}`, problems);
+  }
 }
 
 /**
@@ -169,11 +284,59 @@ async function insertRecipients(trx: Knex, messageId: string, botId: number, tup
 
 interface NewMessage {
   content: MessageContent;
+  files?: UploadedFile[];
   critical: boolean;
   wait?: SendMessageRequest['wait'];
+  /** A scheduled send: each recipient's due time (its state is checked when it leaves, not now). */
+  dueAt?: (r: Recipient) => number;
+  cancelKey?: string;
+  /** A send to topics: their keys, for the record. */
+  topics?: string[];
 }
 
-async function persist(trx: Knex, ctx: AppContext, bot: Bot, message: NewMessage, resolution: Resolution, traceId: string): Promise<string> {
+type RecipientTuple = [string, string | null, string, string, string, number];
+
+/** The rows to insert: at once (queued), deferred for a pause, or scheduled for their time. */
+function recipientTuples(resolution: Resolution, dueAt: NewMessage['dueAt'], now: number): RecipientTuple[] {
+  const tuple = (r: Recipient, status: string, at: number): RecipientTuple => [r.leadId, r.userId, r.channel, r.chatId, status, at];
+  if (dueAt) {
+    return [...resolution.deliverable, ...resolution.deferred].map((r) => {
+      const at = dueAt(r);
+      return tuple(r, at > now ? 'scheduled' : 'queued', Math.max(at, now));
+    });
+  }
+  return [...resolution.deliverable.map((r) => tuple(r, 'queued', now)), ...resolution.deferred.map((r) => tuple(r, 'deferred', r.until))];
+}
+
+/** What writing a message's recipient rows came to, for the answer and the `message.queued` hop. */
+interface WrittenRecipients {
+  counts: { queued: number; deferred: number; unknown: number; inactive: number };
+  scheduled: number;
+  firstDueAt?: number;
+  /** The one person of a send to one person (named on the trace hop). */
+  single?: { userId: string | null; leadId: string };
+}
+
+type RecipientsWriter = (trx: Knex, messageId: string, now: number) => Promise<WrittenRecipients>;
+
+/** The listed recipients of a resolution, in one statement (`insertRecipients`). */
+function listedRecipients(botId: number, resolution: Resolution, dueAt: NewMessage['dueAt']): RecipientsWriter {
+  return async (trx, messageId, now) => {
+    const tuples = recipientTuples(resolution, dueAt, now);
+    await insertRecipients(trx, messageId, botId, tuples, now);
+    const scheduled = tuples.filter((t) => t[4] === 'scheduled');
+    // A loop, not Math.min(...): a spread of 100,000 due times overflows the call stack.
+    const firstDueAt = scheduled.reduce<number | undefined>((first, t) => (first === undefined || t[5] < first ? t[5] : first), undefined);
+    return {
+      counts: { queued: resolution.deliverable.length, deferred: resolution.deferred.length, unknown: resolution.unknown.length, inactive: resolution.inactive.length },
+      scheduled: scheduled.length,
+      firstDueAt,
+      ...(tuples.length === 1 ? { single: { userId: tuples[0][1], leadId: tuples[0][0] } } : {}),
+    };
+  };
+}
+
+async function persist(trx: Knex, ctx: AppContext, bot: Bot, message: NewMessage, writeRecipients: RecipientsWriter, traceId: string): Promise<{ messageId: string; written: WrittenRecipients }> {
   const now = ctx.clock.now();
   const messageId = newMessageId();
   await trx('messages').insert({
@@ -185,21 +348,36 @@ async function persist(trx: Knex, ctx: AppContext, bot: Bot, message: NewMessage
     wait: message.wait ? toJson(message.wait) : null,
     created_at: now,
   });
-  const tuples = [
-    ...resolution.deliverable.map((r) => [r.leadId, r.userId, r.channel, r.chatId, 'queued', now]),
-    ...resolution.deferred.map((r) => [r.leadId, r.userId, r.channel, r.chatId, 'deferred', r.until]),
-  ];
-  await insertRecipients(trx, messageId, bot.id, tuples, now);
-  const single = tuples.length === 1 ? { userId: tuples[0][1] as string | null, leadId: tuples[0][0] as string } : {};
+  for (const file of message.files ?? []) {
+    await trx('message_files').insert({
+      bot_id: bot.id,
+      message_id: messageId,
+      position: file.position,
+      kind: file.kind,
+      file_name: file.fileName,
+      mime_type: file.mimeType ?? null,
+      size: file.bytes.length,
+      data: file.bytes,
+    });
+  }
+  const written = await writeRecipients(trx, messageId, now);
+  if (message.cancelKey) await takeCancelKey(trx, bot.id, message.cancelKey, messageId);
+  const { firstDueAt, scheduled } = written;
   await appendTraceHop(trx, ctx.clock, {
     botId: bot.id,
     traceId,
     hop: 'message.queued',
     status: 'queued',
-    ...single,
-    detail: { messageId, queued: resolution.deliverable.length, deferred: resolution.deferred.length, unknown: resolution.unknown.length, inactive: resolution.inactive.length },
+    ...(written.single ?? {}),
+    detail: {
+      messageId,
+      ...written.counts,
+      ...(firstDueAt !== undefined ? { scheduled, firstDueAt } : {}),
+      ...(message.cancelKey ? { cancelKey: message.cancelKey } : {}),
+      ...(message.topics ? { topics: message.topics } : {}),
+    },
   });
-  return messageId;
+  return { messageId, written };
 }
 
 /** What accepting a send came to: queued, a dry run, or nobody to reach; the body is the caller's answer. */
@@ -220,24 +398,79 @@ export async function acceptMessage(
   options: { traceId: string; dryRun: boolean },
 ): Promise<AcceptedSend> {
   if (request.wait) assertCallableTarget(ctx.config, request.wait.resumeUrl, 'wait.resumeUrl', 'message');
+  if (isAudienceSend(request)) return acceptAudienceSend(trx, ctx, bot, request, options);
   const resolution = await resolveRecipients(trx, bot.id, { userIds: request.userIds, leadIds: request.leadIds }, {
     critical: request.critical,
     now: ctx.clock.now(),
     channel: request.channel,
   });
-  const content = await contentOf(trx, bot, request);
-  const template = checkTemplate(content, resolution.deliverable[0] ?? resolution.deferred[0]);
+  const { content, files } = await contentOf(trx, bot, request);
+  const samples = [...resolution.deliverable, ...resolution.deferred].slice(0, LIMIT_CHECK_RECIPIENTS);
+  const sampleProfiles = await userProfiles(trx, bot.id, samples.map((r) => r.userId));
+  const template = checkTemplate(content, samples[0], sampleProfiles);
+  checkRenderedLimits(template, content, samples, sampleProfiles);
   const summary = { unknown: resolution.unknown, inactive: resolution.inactive, trace_id: options.traceId };
   if (resolution.deliverable.length + resolution.deferred.length === 0) {
     return { outcome: 'nobody', body: { success: false, message: 'User not found', ...summary } };
   }
+  const dueAt = await dueTimes(trx, bot, request, [...resolution.deliverable, ...resolution.deferred], ctx.clock.now());
   const counts = { queued: resolution.deliverable.length, deferred: resolution.deferred.length };
   if (options.dryRun) {
-    const preview = (await previewRecipients(trx, ctx, bot, request, resolution)).map((r) => previewOne(template, content, r));
+    const previewed = await previewRecipients(trx, ctx, bot, request, resolution);
+    const profiles = await userProfiles(trx, bot.id, previewed.map((r) => r.userId));
+    const preview = previewed.map((r) => previewOne(template, content, r, profiles));
     return { outcome: 'dry_run', body: { success: true, dry_run: true, messageId: null, ...counts, ...summary, preview } };
   }
-  const messageId = await persist(trx, ctx, bot, { content, critical: request.critical, wait: request.wait }, resolution, options.traceId);
-  return { outcome: 'queued', body: { success: true, messageId, ...counts, ...summary } };
+  const message = { content, files, critical: request.critical, wait: request.wait, dueAt, cancelKey: request.cancelKey };
+  const { messageId, written: { scheduled, firstDueAt } } = await persist(trx, ctx, bot, message, listedRecipients(bot.id, resolution, dueAt), options.traceId);
+  if (firstDueAt !== undefined) ctx.wakeups.wakeLaterAfterCommit(trx, DELIVERY_LOOP, firstDueAt - ctx.clock.now());
+  const timing = dueAt ? { queued: counts.queued + counts.deferred - scheduled, deferred: 0, scheduled, sendAt: firstDueAt === undefined ? null : new Date(firstDueAt).toISOString() } : counts;
+  return { outcome: 'queued', body: { success: true, messageId, ...timing, ...(request.cancelKey ? { cancelKey: request.cancelKey } : {}), ...summary } };
+}
+
+/** The people of a send to topics or a segment, as SQL (audiences/audience.ts): no query per person whatever their number. */
+async function audienceOf(trx: Knex, bot: Bot, request: SendMessageRequest): Promise<AudienceSql> {
+  const target = { botId: bot.id, channel: request.channel, excludeUserIds: request.excludeUserIds, excludeLeadIds: request.excludeLeadIds };
+  if (request.segment) return deliverable(trx, target, await segmentPeople(trx, bot.id, request.segment));
+  const topics = await topicsByKeys(trx, bot.id, request.topics!, 'topics');
+  return deliverable(trx, target, topicPeople(trx, target, topics.map((t) => t.id)));
+}
+
+/**
+ * A send to topics: the audience is counted and sampled (the template is checked for the first
+ * people), then written by one INSERT … SELECT in the caller's transaction. `unknown` and
+ * `inactive` stay empty: members who cannot be reached are not written at all.
+ */
+async function acceptAudienceSend(trx: Knex, ctx: AppContext, bot: Bot, request: SendMessageRequest, options: { traceId: string; dryRun: boolean }): Promise<AcceptedSend> {
+  const now = ctx.clock.now();
+  const audience = await audienceOf(trx, bot, request);
+  const { count, leadIds } = await audienceSample(trx, audience, LIMIT_CHECK_RECIPIENTS);
+  const sampled = await resolveRecipients(trx, bot.id, { leadIds }, { critical: true, now, channel: 'all' });
+  const samples = sampled.deliverable;
+  const { content, files } = await contentOf(trx, bot, request);
+  const sampleProfiles = await userProfiles(trx, bot.id, samples.map((r) => r.userId));
+  const template = checkTemplate(content, samples[0], sampleProfiles);
+  checkRenderedLimits(template, content, samples, sampleProfiles);
+  const summary = { unknown: [], inactive: [], trace_id: options.traceId };
+  if (count === 0) return { outcome: 'nobody', body: { success: false, message: request.segment ? 'Nobody to reach in this segment' : 'Nobody to reach in these topics', ...summary } };
+  const due = await dueTimes(trx, bot, request, [], now);
+  const dueAt = due?.({ userId: null } as Recipient);
+  if (options.dryRun) {
+    const profiles = await userProfiles(trx, bot.id, samples.slice(0, PREVIEW_RECIPIENTS).map((r) => r.userId));
+    const preview = samples.slice(0, PREVIEW_RECIPIENTS).map((r) => previewOne(template, content, r, profiles));
+    return { outcome: 'dry_run', body: { success: true, dry_run: true, messageId: null, queued: count, deferred: 0, ...summary, preview } };
+  }
+  const timing = dueAt === undefined ? { kind: 'now' as const, critical: request.critical } : { kind: 'at' as const, dueAt };
+  const writer: RecipientsWriter = async (w, messageId) => {
+    const byStatus = await insertAudience(w, audience, { messageId, botId: bot.id, now, timing });
+    const scheduled = byStatus.scheduled ?? 0;
+    return { counts: { queued: byStatus.queued ?? 0, deferred: byStatus.deferred ?? 0, unknown: 0, inactive: 0 }, scheduled, ...(scheduled > 0 ? { firstDueAt: dueAt } : {}) };
+  };
+  const message = { content, files, critical: request.critical, wait: request.wait, cancelKey: request.cancelKey, topics: request.topics };
+  const { messageId, written } = await persist(trx, ctx, bot, message, writer, options.traceId);
+  if (written.firstDueAt !== undefined) ctx.wakeups.wakeLaterAfterCommit(trx, DELIVERY_LOOP, written.firstDueAt - now);
+  const when = dueAt === undefined ? {} : { scheduled: written.scheduled, sendAt: written.firstDueAt === undefined ? null : new Date(written.firstDueAt).toISOString() };
+  return { outcome: 'queued', body: { success: true, messageId, queued: written.counts.queued, deferred: written.counts.deferred, ...when, ...(request.cancelKey ? { cancelKey: request.cancelKey } : {}), ...summary } };
 }
 
 /** The background loop that sends accepted messages (workers.ts); an accepted send wakes it. */
@@ -254,12 +487,12 @@ export async function queueNotice(trx: Knex, ctx: AppContext, bot: Bot, notice: 
   if (deliverable.length === 0) return null;
   const variants = notice.variants && Object.fromEntries(Object.entries(notice.variants).map(([language, text]) => [language, { text: literalText(text) }]));
   const content: MessageContent = { text: literalText(notice.text), variants, params: {}, channel: 'all', notice: true };
-  const messageId = await persist(trx, ctx, bot, { content, critical: true }, { deliverable, deferred: [], unknown: [], inactive: [] }, notice.traceId);
+  const { messageId } = await persist(trx, ctx, bot, { content, critical: true }, listedRecipients(bot.id, { deliverable, deferred: [], unknown: [], inactive: [] }, undefined), notice.traceId);
   ctx.wakeups.wakeAfterCommit(trx, DELIVERY_LOOP);
   return messageId;
 }
 
-export const recipientStatuses = ['queued', 'sending', 'sent', 'deferred', 'failed', 'skipped'] as const;
+export const recipientStatuses = ['queued', 'scheduled', 'sending', 'sent', 'deferred', 'failed', 'skipped', 'cancelled'] as const;
 export type RecipientStatus = (typeof recipientStatuses)[number];
 
 interface RecipientRow {
@@ -270,21 +503,24 @@ interface RecipientRow {
   error: string | null;
   sent_at: number | null;
   lease_until: number | null;
+  due_at: number;
+  started_at: number | null;
+  cancelled_at: number | null;
   delivered_at: number | null;
   read_at: number | null;
 }
 
 export interface MessageStatus {
   id: string;
-  status: 'queued' | 'sending' | 'done';
+  status: 'queued' | 'scheduled' | 'sending' | 'done';
   critical: boolean;
   traceId: string;
   createdAt: number;
   wait: unknown;
-  counts: Record<'queued' | 'sent' | 'deferred' | 'failed' | 'skipped', number>;
+  counts: Record<'queued' | 'scheduled' | 'sent' | 'deferred' | 'failed' | 'skipped' | 'cancelled', number>;
   recipientsTotal: number;
   /** `possibleDuplicate`: sent, but an earlier send's process died before Telegram's answer was recorded. */
-  recipients: Array<{ leadId: string; userId: string | null; status: string; attempts: number; error: string | null; sentAt: number | null; possibleDuplicate?: true; deliveredAt?: number; readAt?: number }>;
+  recipients: Array<{ leadId: string; userId: string | null; status: string; attempts: number; error: string | null; sentAt: number | null; dueAt?: number; possibleDuplicate?: true; leftBeforeCancel?: true; deliveredAt?: number; readAt?: number }>;
 }
 
 /** One recipient as the status API shows it; receipts (`deliveredAt`, `readAt`) where the channel sends them (WhatsApp). */
@@ -292,35 +528,56 @@ function recipientStatus(r: RecipientRow): MessageStatus['recipients'][number] {
   return {
     leadId: r.lead_id,
     userId: r.user_id,
-    status: r.status === 'sending' ? 'queued' : r.status,
+    status: shownStatus(r),
     attempts: r.attempts,
     error: r.error,
     sentAt: r.sent_at === null ? null : Number(r.sent_at),
+    ...(r.status === 'scheduled' || r.status === 'deferred' ? { dueAt: Number(r.due_at) } : {}),
     ...(r.status === 'sent' && r.lease_until !== null ? { possibleDuplicate: true as const } : {}),
+    ...(r.cancelled_at !== null && ['sent', 'failed', 'sending'].includes(r.status) && !cancelledUnstarted(r) ? { leftBeforeCancel: true as const } : {}),
     ...(r.delivered_at ? { deliveredAt: Number(r.delivered_at) } : {}),
     ...(r.read_at ? { readAt: Number(r.read_at) } : {}),
   };
 }
 
+/** A claimed row a cancel reached before its send started: the worker will record it cancelled. */
+const cancelledUnstarted = (r: Pick<RecipientRow, 'status' | 'cancelled_at' | 'started_at'>) => r.status === 'sending' && r.cancelled_at !== null && r.started_at === null;
+
+/** A row being sent is still queued from the caller's point of view, unless a cancel already decided it. */
+function shownStatus(r: RecipientRow): string {
+  if (cancelledUnstarted(r)) return 'cancelled';
+  return r.status === 'sending' ? 'queued' : r.status;
+}
+
 export async function getMessageStatus(db: Knex, botId: number, messageId: string, limit: number): Promise<MessageStatus | undefined> {
   const message = await db('messages').where({ bot_id: botId, id: messageId }).first();
   if (!message) return undefined;
-  const grouped = (await db('message_recipients').where({ message_id: messageId }).select('status').count({ n: '*' }).groupBy('status')) as Array<{ status: RecipientStatus; n: number | string }>;
-  const byStatus = Object.fromEntries(grouped.map((g) => [g.status, Number(g.n)])) as Partial<Record<RecipientStatus, number>>;
+  const grouped = (await db('message_recipients')
+    .where({ message_id: messageId })
+    .select('status', db.raw("case when status = 'sending' and cancelled_at is not null and started_at is null then 1 else 0 end as decided"))
+    .count({ n: '*' })
+    .groupBy('status', 'decided')) as Array<{ status: RecipientStatus; decided: number | string; n: number | string }>;
+  const byStatus: Partial<Record<RecipientStatus, number>> = {};
+  for (const g of grouped) {
+    const status = Number(g.decided) === 1 ? 'cancelled' : g.status;
+    byStatus[status] = (byStatus[status] ?? 0) + Number(g.n);
+  }
   const counts = {
     // A row being sent right now is still queued from the caller's point of view.
     queued: (byStatus.queued ?? 0) + (byStatus.sending ?? 0),
+    scheduled: byStatus.scheduled ?? 0,
     sent: byStatus.sent ?? 0,
     deferred: byStatus.deferred ?? 0,
     failed: byStatus.failed ?? 0,
     skipped: byStatus.skipped ?? 0,
+    cancelled: byStatus.cancelled ?? 0,
   };
-  const pending = counts.queued + counts.deferred;
-  const finished = counts.sent + counts.failed + counts.skipped;
+  const pending = counts.queued + counts.scheduled + counts.deferred;
+  const finished = counts.sent + counts.failed + counts.skipped + counts.cancelled;
   const rows = (await db('message_recipients').where({ message_id: messageId }).orderBy('id').limit(limit)) as RecipientRow[];
   return {
     id: messageId,
-    status: pending === 0 ? 'done' : finished === 0 && !byStatus.sending ? 'queued' : 'sending',
+    status: pending === 0 ? 'done' : finished > 0 || byStatus.sending ? 'sending' : counts.scheduled === pending ? 'scheduled' : 'queued',
     critical: Boolean(message.critical),
     traceId: message.trace_id,
     createdAt: Number(message.created_at),

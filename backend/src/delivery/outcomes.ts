@@ -5,11 +5,12 @@ import type { LoadedMessage } from './statements/load-messages';
 
 /** What happens to a row once its send (or the decision not to send) is known. */
 export type RowOutcome =
-  | { kind: 'sent'; externalId: string; latencyMs: number }
+  | { kind: 'sent'; externalId: string; latencyMs: number; repeatSafe?: true }
   | { kind: 'failed'; reason: string; blocked?: boolean }
   | { kind: 'retry'; reason: string; dueAt: number }
   | { kind: 'release'; dueAt: number }
-  | { kind: 'deferred'; dueAt: number }
+  | { kind: 'deferred'; dueAt: number; reason?: string }
+  | { kind: 'cancelled' }
   | { kind: 'skipped'; reason: string };
 
 /** A claimed row with its outcome, waiting for its group commit. */
@@ -25,10 +26,11 @@ export interface Pending {
 export function rowAfter({ row, outcome, attempted }: Pending, now: number): RecipientRow {
   // `lease_until` goes back to its value at the claim: the start mark of this attempt is resolved
   // by this outcome, an earlier attempt's unknown outcome is not.
-  const next: RecipientRow = { ...row, attempts: row.attempts + (attempted ? 1 : 0), updated_at: now };
+  const next: RecipientRow = { ...row, attempts: row.attempts + (attempted ? 1 : 0), started_at: null, updated_at: now };
   switch (outcome.kind) {
     case 'sent':
-      return { ...next, status: 'sent', external_id: outcome.externalId, sent_at: now, error: null };
+      // A repeat-safe send (VK's random_id) settles an earlier attempt's unknown outcome too: at most one copy exists.
+      return { ...next, status: 'sent', external_id: outcome.externalId, sent_at: now, error: null, ...(outcome.repeatSafe ? { lease_until: null } : {}) };
     case 'failed':
       return { ...next, status: 'failed', error: outcome.reason.slice(0, 1000) };
     case 'retry':
@@ -36,7 +38,9 @@ export function rowAfter({ row, outcome, attempted }: Pending, now: number): Rec
     case 'release':
       return { ...next, status: 'queued', due_at: outcome.dueAt };
     case 'deferred':
-      return { ...next, status: 'deferred', due_at: outcome.dueAt };
+      return { ...next, status: 'deferred', due_at: outcome.dueAt, error: outcome.reason ?? next.error };
+    case 'cancelled':
+      return { ...next, status: 'cancelled', error: 'cancelled before it left' };
     case 'skipped':
       return { ...next, status: 'skipped', error: outcome.reason };
   }

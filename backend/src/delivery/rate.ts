@@ -3,11 +3,13 @@ import { z } from 'zod';
 import type { Bot } from '../bots/bots';
 import type { Config } from '../platform/config/config';
 import { isPostgres } from '../platform/db/database';
+import { quietHoursSchema } from './schedule';
 
 /** Per-bot delivery settings (bot settings key `delivery`). */
 export const deliverySettingsSchema = z.object({
   ratePerSecond: z.number().positive().max(100_000).optional(),
   allowPaidBroadcast: z.boolean().optional(),
+  quietHours: quietHoursSchema.optional(),
 });
 export type DeliverySettings = z.infer<typeof deliverySettingsSchema>;
 

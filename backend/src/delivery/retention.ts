@@ -1,10 +1,10 @@
 import type { AppContext } from '../platform/context';
 
 const BATCH = 5000;
-const FINISHED = ['sent', 'failed', 'skipped'];
+const FINISHED = ['sent', 'failed', 'skipped', 'cancelled'];
 
 /**
- * Deletes recipients whose delivery finished (sent, failed, skipped) more than
+ * Deletes recipients whose delivery finished (sent, failed, skipped, cancelled) more than
  * HISTORY_RETENTION_DAYS ago, then messages with no recipient left (their status is then a 404).
  * A queued or deferred recipient is never purged. Resolves true when a batch was full.
  */

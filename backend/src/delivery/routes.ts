@@ -1,9 +1,10 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { Router } from 'express';
+import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { botAccess } from '../bots/access';
 import { notFound, parseInput } from '../platform/errors';
 import type { AppContext } from '../platform/context';
+import { jsonBody } from '../platform/http/json-body';
 import { oncePerKey, requestHash, type StoredAnswer } from '../platform/http/once-per-key';
 import { idempotencyKeyOf, isDryRun } from '../platform/http/request-options';
 import { botPathParams, errorResponses } from '../platform/openapi/registry';
@@ -29,6 +30,9 @@ const sendAnswerSchema = z
     messageId: z.string().nullable().optional(),
     queued: z.number().int().optional(),
     deferred: z.number().int().optional(),
+    scheduled: z.number().int().optional().meta({ description: 'A scheduled send: recipients waiting for their time' }),
+    sendAt: z.string().nullable().optional().meta({ description: 'A scheduled send: the first recipient\'s time (ISO)' }),
+    cancelKey: z.string().optional(),
     unknown: z.array(z.string()),
     inactive: z.array(z.object({ id: z.string(), reason: z.string() })),
     dry_run: z.boolean().optional(),
@@ -37,6 +41,11 @@ const sendAnswerSchema = z
     trace_id: z.string(),
   })
   .meta({ id: 'SendMessageAnswer' });
+
+/** `POST /bots/{botId}/messages` reads its own body (files in base64 make it larger than others), after the token is checked. */
+export function isSendRequest(req: Request): boolean {
+  return req.method === 'POST' && /^\/bots\/[^/]+\/messages\/?$/.test(req.path);
+}
 
 /** 202 when something was queued; a dry run, or nobody to reach, is a 200 (with `success: false` for nobody). */
 function asAnswer(send: AcceptedSend): StoredAnswer {
@@ -47,7 +56,7 @@ function asAnswer(send: AcceptedSend): StoredAnswer {
 export function messagesRouter(ctx: AppContext, docs: OpenAPIRegistry): Router {
   documentRoutes(docs);
   const router = Router();
-  router.post('/bots/:botId/messages', botAccess(ctx, 'messages'), async (req, res) => {
+  router.post('/bots/:botId/messages', botAccess(ctx, 'messages'), jsonBody({ limit: ctx.config.MESSAGE_BODY_LIMIT, type: ['application/json', 'application/*+json'] }), async (req, res) => {
     const { bot, grant, traceId } = res.locals;
     const key = idempotencyKeyOf(req);
     const dryRun = isDryRun(req);
@@ -81,12 +90,13 @@ function documentRoutes(docs: OpenAPIRegistry): void {
     tags: ['Messages'],
     summary: 'Send a message to CRM users (through the identity map) or leads',
     description:
-      'The text is a LiquidJS template rendered per recipient (`{{ lead.firstName }}`, `{{ lead.attributes.x }}`, `{{ params.x }}`, `{{ user.userId }}`), also written `[[ lead.firstName ]]` / `[% if … %]`, which n8n expressions leave alone (docs/templates.md). `variants` give a text per language; `template` takes the text from the bot\'s template library. Accepted means persisted; delivery is rate-limited and retried. Headers: `Idempotency-Key`, `X-Dry-Run: true` (answers a `preview`), `X-Trace-Id`.',
+      'The text is a LiquidJS template rendered per recipient (`{{ lead.firstName }}`, `{{ lead.attributes.x }}`, `{{ params.x }}`, `{{ user.userId }}`), also written `[[ lead.firstName ]]` / `[% if … %]`, which n8n expressions leave alone (docs/templates.md). `variants` give a text per language; `template` takes the text from the bot\'s template library. `sendAt`, `delaySeconds` and `localTime` schedule it (each person\'s state is checked when it leaves; the bot\'s quiet hours hold non-critical messages); `cancelKey` names it for `cancelMessageByKey`. Accepted means persisted; delivery is rate-limited and retried. Headers: `Idempotency-Key`, `X-Dry-Run: true` (answers a `preview`), `X-Trace-Id`.',
     security: [{ bearerAuth: [] }],
     request: { params: botPathParams, body: { content: { 'application/json': { schema: sendMessageSchema } } } },
     responses: {
       202: { description: 'Queued', content: { 'application/json': { schema: sendAnswerSchema } } },
       200: { description: 'Dry run, or nobody reachable (`success: false`, message "User not found")', content: { 'application/json': { schema: sendAnswerSchema } } },
+      409: { description: 'The `cancelKey` belongs to a message that has not finished' },
       ...errorResponses('messages'),
     },
   });

@@ -6,6 +6,7 @@ import { parseInput } from '../platform/errors';
 import type { AppContext } from '../platform/context';
 import { botPathParams, errorResponses } from '../platform/openapi/registry';
 import { templateContentSchema, templateNameSchema } from './content-schema';
+import { listPlaceholders, placeholderSchema } from './placeholders';
 import { diffTemplateVersions, listTemplates, listTemplateVersions, requireTemplate, rollbackTemplate, saveTemplate } from './template-library';
 
 const versionSchema = z.coerce.number().int().positive();
@@ -30,6 +31,9 @@ export function templatesRouter(ctx: AppContext, docs: OpenAPIRegistry): Router 
   const author = (given: string | undefined, tokenId: string) => given ?? `token:${tokenId}`;
   const nameOf = (value: unknown) => parseInput(templateNameSchema, value, 'template name');
 
+  router.get('/bots/:botId/template-placeholders', access, async (_req, res) => {
+    res.json({ success: true, ...(await listPlaceholders(ctx.db, res.locals.bot.id)) });
+  });
   router.get('/bots/:botId/templates', access, async (_req, res) => {
     res.json({ success: true, templates: await listTemplates(ctx.db, res.locals.bot.id) });
   });
@@ -61,12 +65,26 @@ export function templatesRouter(ctx: AppContext, docs: OpenAPIRegistry): Router 
 const ok = { 200: { description: 'OK' }, ...errorResponses('messages') };
 const created = { 201: { description: 'Stored as the new current version' }, ...errorResponses('messages') };
 const tags = ['Message templates'];
+const listAnswerSchema = z
+  .object({
+    success: z.boolean(),
+    templates: z.array(z.object({ name: z.string(), version: z.number().int(), author: z.string(), comment: z.string(), rolledBackFrom: z.number().int().nullable(), createdAt: z.number().int() })),
+  })
+  .meta({ id: 'TemplateList' });
+const placeholdersAnswerSchema = z
+  .object({
+    success: z.boolean(),
+    placeholders: z.array(placeholderSchema),
+    complete: z.boolean().meta({ description: 'false when the attribute scan reached its bound (1,000 leads with attributes, 200 names): a name may be missing' }),
+  })
+  .meta({ id: 'TemplatePlaceholders' });
 const security = [{ bearerAuth: [] }];
 
 /** The OpenAPI description of these routes, registered when the router is built. */
 function documentRoutes(docs: OpenAPIRegistry): void {
   const json = <S extends z.ZodType>(schema: S) => ({ content: { 'application/json': { schema } } });
-  docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/templates', operationId: 'listTemplates', tags, security, summary: 'The library: every template at its current version', request: { params: botPathParams }, responses: ok });
+  docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/template-placeholders', operationId: 'listTemplatePlaceholders', tags, security, summary: 'What a template may use: profile fields, the attribute names the bot\'s leads carry, the user (params are the send\'s own)', request: { params: botPathParams }, responses: { 200: { description: 'OK', ...json(placeholdersAnswerSchema) }, ...errorResponses('messages') } });
+  docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/templates', operationId: 'listTemplates', tags, security, summary: 'The library: every template at its current version', request: { params: botPathParams }, responses: { 200: { description: 'OK', ...json(listAnswerSchema) }, ...errorResponses('messages') } });
   docs.registerPath({ method: 'post', path: '/api/v1/bots/{botId}/templates/{name}', operationId: 'saveTemplate', tags, security, summary: 'Save a new version of a template (created with version 1); a template error is a 422 with line and column', request: { params: namePathParams, body: json(saveBodySchema) }, responses: created });
   docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/templates/{name}', operationId: 'getTemplate', tags, security, summary: 'A template at its current version, or at `version`', request: { params: namePathParams, query: getQuerySchema }, responses: ok });
   docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/templates/{name}/versions', operationId: 'listTemplateVersions', tags, security, summary: 'Version history (author, date, comment), newest first', request: { params: namePathParams }, responses: ok });

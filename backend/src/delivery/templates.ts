@@ -147,7 +147,8 @@ export function renderString(source: string, variables: Record<string, unknown>)
 
 export interface TemplateScope {
   lead: { id: string; channel: string; chatId: string; attributes: Record<string, unknown> } & Profile;
-  user: { userId: string | null };
+  /** The linked CRM user; `profile` is their stored fields (`users/update`), empty for a lead no user is linked to. */
+  user: { userId: string | null; profile: Record<string, unknown> };
   params: Record<string, unknown>;
 }
 

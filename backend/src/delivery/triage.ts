@@ -16,12 +16,20 @@ export function chatFreeAt(earlierInBatch: number, busyUntil: number | undefined
   return earlierInBatch > 0 ? now + earlierInBatch * spacingMs : busyUntil;
 }
 
-/** Before any send: undefined to send now, else wait for the chat, defer for a pause, or skip. */
-export function beforeSend(lead: DeliveryLeadState | undefined, message: LoadedMessage, now: number, freeAt: number | undefined): RowOutcome | undefined {
+/** Why a row refused for its topic is skipped: the person stopped the topic's non-critical messages. */
+export const TOPIC_STOPPED = 'topic_stopped: the person stopped this topic\'s messages';
+
+/**
+ * Before any send: undefined to send now, else wait for the chat, defer for a pause, or skip.
+ * `topicStopped`: the row came through a topic whose messages the person stopped; like a pause, a
+ * critical message passes it.
+ */
+export function beforeSend(lead: DeliveryLeadState | undefined, message: LoadedMessage, now: number, freeAt: number | undefined, topicStopped = false): RowOutcome | undefined {
   if (!lead) return { kind: 'skipped', reason: 'the lead no longer exists' };
   if (!lead.reachable) return { kind: 'skipped', reason: 'the person blocked the bot' };
   if (lead.state && lead.state !== 'active' && !message.notice) return { kind: 'skipped', reason: `the user is ${lead.state}` };
-  if (isPaused(lead, now) && !message.critical) return { kind: 'deferred', dueAt: lead.pausedUntil! };
+  if (topicStopped && !message.critical && !message.notice) return { kind: 'skipped', reason: TOPIC_STOPPED };
+  if (isPaused(lead, now) && !message.critical) return { kind: 'deferred', dueAt: lead.pausedUntil!, reason: `the user is paused until ${new Date(lead.pausedUntil!).toISOString()}` };
   if (freeAt !== undefined && freeAt > now) return { kind: 'release', dueAt: freeAt };
   return undefined;
 }
@@ -38,7 +46,7 @@ export function afterSend(row: RecipientRow, { result, latencyMs }: SendResult, 
   const attempts = row.attempts + 1;
   switch (result.kind) {
     case 'ok':
-      return { kind: 'sent', externalId: result.externalId, latencyMs };
+      return { kind: 'sent', externalId: result.externalId, latencyMs, ...(result.repeatSafe ? { repeatSafe: true as const } : {}) };
     case 'blocked':
       return { kind: 'failed', reason: result.reason, blocked: true };
     case 'permanent':

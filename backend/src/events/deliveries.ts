@@ -60,9 +60,17 @@ function withEvent(ctx: AppContext, botId: number) {
     .where('d.bot_id', botId);
 }
 
+/** The subscriptions whose deliveries a caller may see: all of the bot's, or only these ids. */
+export type VisibleSubscriptions = 'all' | readonly string[];
+
+function withVisibleEvent(ctx: AppContext, botId: number, visible: VisibleSubscriptions) {
+  const rows = withEvent(ctx, botId);
+  return visible === 'all' ? rows : rows.whereIn('d.subscription_id', [...visible]);
+}
+
 /** Newest first; the cursor is the position after the last row of the previous page. */
-export async function listDeliveries(ctx: AppContext, botId: number, query: ListDeliveriesQuery): Promise<{ deliveries: Delivery[]; nextCursor: string | null }> {
-  const rows = withEvent(ctx, botId).orderBy('d.event_id', 'desc').orderBy('d.id', 'desc').limit(query.limit + 1);
+export async function listDeliveries(ctx: AppContext, botId: number, query: ListDeliveriesQuery, visible: VisibleSubscriptions): Promise<{ deliveries: Delivery[]; nextCursor: string | null }> {
+  const rows = withVisibleEvent(ctx, botId, visible).orderBy('d.event_id', 'desc').orderBy('d.id', 'desc').limit(query.limit + 1);
   if (query.status) rows.where('d.status', query.status);
   if (query.subscriptionId) rows.where('d.subscription_id', query.subscriptionId);
   const after = query.cursor;
@@ -83,20 +91,21 @@ function decodeCursor(cursor: string): { eventId: number; id: string } | undefin
   return match ? { eventId: Number(match[1]), id: match[2] } : undefined;
 }
 
-export async function getDelivery(ctx: AppContext, botId: number, id: string): Promise<Delivery | undefined> {
-  const row = await withEvent(ctx, botId).where('d.id', id).first();
+export async function getDelivery(ctx: AppContext, botId: number, id: string, visible: VisibleSubscriptions): Promise<Delivery | undefined> {
+  const row = await withVisibleEvent(ctx, botId, visible).where('d.id', id).first();
   return row && toDelivery(row);
 }
 
 export type RedeliverResult = { delivery: Delivery } | { notFound: true } | { pending: true };
 
 /** Puts a delivered or exhausted delivery back in the queue with a fresh retry schedule. */
-export async function redeliver(ctx: AppContext, botId: number, id: string): Promise<RedeliverResult> {
+export async function redeliver(ctx: AppContext, botId: number, id: string, visible: VisibleSubscriptions): Promise<RedeliverResult> {
+  if (!(await getDelivery(ctx, botId, id, visible))) return { notFound: true };
   const changed = await ctx.db('event_deliveries')
     .where({ bot_id: botId, id })
     .whereNot('status', 'pending')
     .update({ status: 'pending', attempts: 0, next_attempt_at: ctx.clock.now(), delivered_at: null, last_error: null, last_status_code: null });
-  const delivery = await getDelivery(ctx, botId, id);
+  const delivery = await getDelivery(ctx, botId, id, visible);
   if (!delivery) return { notFound: true };
   if (changed === 0) return { pending: true };
   ctx.wakeups.wake(EVENTS_LOOP);

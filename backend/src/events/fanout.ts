@@ -1,8 +1,10 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import type { AppContext } from '../platform/context';
 import { isPostgres } from '../platform/db/database';
+import { type AnswerDecision, decideCallAnswer } from './call-answers';
 import type { EventRow } from './event-row';
+import { ANSWERS_LOOP } from './outbox';
+import type { DeliveryObserversContext } from './webhook-delivery';
 import { type EventFacts, type SubscriptionRow, subscriptionMatcher, toSubscription } from './subscriptions';
 
 export const FANOUT_BATCH = 500;
@@ -17,11 +19,11 @@ const FANOUT_LOCK_KEY = 5_040_417;
  */
 export type FanoutObserver = (trx: Knex, events: EventRow[]) => Promise<void>;
 
-export interface EventsContext extends AppContext {
+export interface EventsContext extends DeliveryObserversContext {
   fanoutObservers: readonly FanoutObserver[];
 }
 
-type Matcher = { id: string; wants: (event: EventFacts) => boolean };
+type Matcher = { id: string; answers: boolean; wants: (event: EventFacts) => boolean };
 
 /** Deliveries with the same key reach one subscription in event order: per lead, else per user, else per alias. */
 export function orderKey(event: Pick<EventRow, 'lead_id' | 'user_id' | 'alias'>): string | null {
@@ -47,15 +49,54 @@ export async function fanOutEvents(ctx: EventsContext): Promise<number> {
     const botIds = [...new Set(events.map((e) => e.bot_id))];
     const subscriptions = await trx<SubscriptionRow>('subscriptions').whereIn('bot_id', botIds).orderBy('created_at');
     const matchersByBot = groupMatchers(subscriptions);
+    const awaitingAnswer = await callsAwaitingAnswer(trx, events);
     const deliveries = events.flatMap((event) =>
-      (matchersByBot.get(event.bot_id) ?? []).filter((m) => m.wants(event)).map((m) => deliveryRow(event, m.id, now)),
+      (matchersByBot.get(event.bot_id) ?? [])
+        .filter((m) => m.wants(event))
+        .map((m) => deliveryRow(event, m.id, now, m.answers && awaitingAnswer.has(event.id))),
     );
     await insertDeliveries(trx, deliveries);
+    await answerUnansweredCalls(trx, ctx, awaitingAnswer, deliveries);
+    await answerUnwantedPreCheckouts(trx, ctx, events, deliveries);
     const matchedIds = new Set(deliveries.map((d) => d.event_id));
     await markEvents(trx, events.filter((e) => matchedIds.has(e.id)).map((e) => e.id), 'matched');
     await markEvents(trx, events.filter((e) => !matchedIds.has(e.id)).map((e) => e.id), 'unmatched');
     return events.length;
   });
+}
+
+/** The endpoint calls of this batch that wait for a workflow's answer. */
+async function callsAwaitingAnswer(trx: Knex.Transaction, events: EventRow[]): Promise<Set<number>> {
+  const calls = events.filter((e) => e.type === 'endpoint.called').map((e) => e.id);
+  if (calls.length === 0) return new Set();
+  const rows: Array<{ event_id: number }> = await trx('call_answers').whereIn('event_id', calls).where({ status: 'waiting' }).select('event_id');
+  return new Set(rows.map((row) => Number(row.event_id)));
+}
+
+/**
+ * A waiting call no answering subscription wants gets its fallback now rather than at its timeout;
+ * one that has an answering delivery wakes the answers loop once this fan-out commits.
+ */
+async function answerUnansweredCalls(trx: Knex.Transaction, ctx: EventsContext, awaiting: Set<number>, deliveries: Array<ReturnType<typeof deliveryRow>>) {
+  if (awaiting.size === 0) return;
+  const answered = new Set(deliveries.filter((d) => d.answering).map((d) => d.event_id));
+  const noAnswerer: AnswerDecision = { status: 'fallback', reason: 'no active workflow answers this endpoint' };
+  for (const eventId of awaiting) {
+    if (!answered.has(eventId)) await decideCallAnswer(trx, ctx, eventId, noAnswerer);
+  }
+  if (answered.size > 0) ctx.wakeups.wakeAfterCommit(trx, ANSWERS_LOOP);
+}
+
+/**
+ * A pre-checkout waiting for its workflow's answer (settings.payments.preCheckout "workflow") that
+ * no subscription wants gets the bot's default now: Telegram's seconds are not spent waiting for nobody.
+ */
+async function answerUnwantedPreCheckouts(trx: Knex.Transaction, ctx: EventsContext, events: EventRow[], deliveries: Array<ReturnType<typeof deliveryRow>>) {
+  const delivered = new Set(deliveries.map((d) => d.event_id));
+  const unwanted = events.filter((e) => e.type === 'payment.pre_checkout' && !delivered.has(e.id)).map((e) => e.id);
+  if (unwanted.length === 0) return;
+  const rows: Array<{ event_id: number }> = await trx('call_answers').whereIn('event_id', unwanted).where({ status: 'waiting' }).select('event_id');
+  for (const row of rows) await decideCallAnswer(trx, ctx, Number(row.event_id), { status: 'fallback', reason: 'no workflow subscribes to payment.pre_checkout' }, 'payment.pre_checkout_answered');
 }
 
 /** PostgreSQL: the fan-out lock, and the worker's asynchronous commit (see worker-transaction.ts), in one round trip. */
@@ -90,19 +131,21 @@ function groupMatchers(subscriptions: SubscriptionRow[]): Map<number, Matcher[]>
   const byBot = new Map<number, Matcher[]>();
   for (const row of subscriptions) {
     const list = byBot.get(row.bot_id) ?? [];
-    list.push({ id: row.id, wants: subscriptionMatcher(toSubscription(row)) });
+    list.push({ id: row.id, answers: Boolean(row.answers), wants: subscriptionMatcher(toSubscription(row)) });
     byBot.set(row.bot_id, list);
   }
   return byBot;
 }
 
-function deliveryRow(event: EventRow, subscriptionId: string, now: number) {
+/** An answering delivery is unordered: a caller waiting for its answer cannot wait behind a retry of an earlier event. */
+function deliveryRow(event: EventRow, subscriptionId: string, now: number, answering = false) {
   return {
     id: `dlv_${crypto.randomBytes(12).toString('hex')}`,
     bot_id: event.bot_id,
     subscription_id: subscriptionId,
     event_id: event.id,
-    order_key: orderKey(event),
+    order_key: answering ? null : orderKey(event),
+    answering,
     status: 'pending',
     attempts: 0,
     next_attempt_at: now,

@@ -5,6 +5,12 @@ import { toJson } from '../platform/db/database';
 /** The background loop that fans events out to subscriptions and delivers them (workers.ts). */
 export const EVENTS_LOOP = 'events';
 
+/**
+ * The loop that makes the deliveries of calls waiting for a workflow's answer (answering-delivery.ts):
+ * at once, each in flight on its own, never behind a batch of the events loop.
+ */
+export const ANSWERS_LOOP = 'event-answers';
+
 /** What recording an event needs: the time, and the wake-up of the events loop after commit. */
 export type OutboxContext = Pick<AppContext, 'clock' | 'wakeups'>;
 
@@ -16,6 +22,8 @@ export interface NewEvent {
   leadId?: string | null;
   userId?: string | null;
   alias?: string | null;
+  /** Who may receive it: every matching subscription (null), one subscription (its id), or no workflow (`operator`). */
+  audience?: string | null;
   payload: Record<string, unknown>;
 }
 
@@ -27,6 +35,7 @@ function eventRow(event: NewEvent, now: number) {
     lead_id: event.leadId ?? null,
     user_id: event.userId ?? null,
     alias: event.alias ?? null,
+    audience: event.audience ?? null,
     payload: toJson(event.payload),
     created_at: now,
   };

@@ -3,9 +3,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../platform/context';
 import { botAccess } from '../bots/access';
+import { isAliasScoped } from '../bots/tokens';
 import { conflict, invalid, notFound, parseInput } from '../platform/errors';
 import { botPathParams, errorResponses } from '../platform/openapi/registry';
-import { getDelivery, listDeliveries, listDeliveriesQuerySchema, redeliver } from './deliveries';
+import { getDelivery, listDeliveries, listDeliveriesQuerySchema, redeliver, type VisibleSubscriptions } from './deliveries';
 import {
   MAX_SUBSCRIPTIONS_PER_BOT,
   type Subscription,
@@ -16,6 +17,7 @@ import {
   deleteSubscription,
   getSubscription,
   listSubscriptions,
+  visibleToToken,
 } from './subscriptions';
 
 const subscriptionIdSchema = z.string().regex(/^sub_[0-9a-f]{24}$/, 'is not a subscription id');
@@ -31,6 +33,12 @@ function pathId(schema: z.ZodString, value: unknown, what: string): string {
 function publicSubscription(subscription: Subscription) {
   const { botId: _botId, createdAt, ...rest } = subscription;
   return { ...rest, createdAt: new Date(createdAt).toISOString() };
+}
+
+/** The subscriptions this request's token may see (visibleToToken), as the delivery queries take them. */
+async function visibleSubscriptions(ctx: AppContext, botId: number, tokenAliases: string[]): Promise<{ subscriptions: Subscription[]; visible: VisibleSubscriptions }> {
+  const subscriptions = (await listSubscriptions(ctx, botId)).filter((subscription) => visibleToToken(subscription, tokenAliases));
+  return { subscriptions, visible: isAliasScoped(tokenAliases) ? subscriptions.map((subscription) => subscription.id) : 'all' };
 }
 
 /** Subscriptions of n8n workflows to this bot's events, and the deliveries made to them. */
@@ -51,38 +59,41 @@ export function eventsRouter(ctx: AppContext, docs: OpenAPIRegistry): Router {
   });
 
   router.get('/bots/:botId/subscriptions', access, async (_req, res) => {
-    const subscriptions = await listSubscriptions(ctx, res.locals.bot.id);
+    const { subscriptions } = await visibleSubscriptions(ctx, res.locals.bot.id, res.locals.grant.aliases);
     res.json({ success: true, subscriptions: subscriptions.map(publicSubscription), trace_id: res.locals.traceId });
   });
 
   router.get('/bots/:botId/subscriptions/:subscriptionId', access, async (req, res) => {
     const id = pathId(subscriptionIdSchema, req.params.subscriptionId, 'subscription');
     const subscription = await getSubscription(ctx, res.locals.bot.id, id);
-    if (!subscription) throw notFound('No subscription with this id for this bot');
+    if (!subscription || !visibleToToken(subscription, res.locals.grant.aliases)) throw notFound('No subscription with this id for this bot');
     res.json({ success: true, subscription: publicSubscription(subscription), trace_id: res.locals.traceId });
   });
 
   router.delete('/bots/:botId/subscriptions/:subscriptionId', access, async (req, res) => {
     const id = pathId(subscriptionIdSchema, req.params.subscriptionId, 'subscription');
+    const subscription = await getSubscription(ctx, res.locals.bot.id, id);
+    if (!subscription || !visibleToToken(subscription, res.locals.grant.aliases)) throw notFound('No subscription with this id for this bot');
     if (!(await deleteSubscription(ctx, res.locals.bot.id, id))) throw notFound('No subscription with this id for this bot');
     res.json({ success: true, trace_id: res.locals.traceId });
   });
 
   router.get('/bots/:botId/events/deliveries', access, async (req, res) => {
     const query = parseInput(listDeliveriesQuerySchema, req.query, 'query');
-    res.json({ success: true, ...(await listDeliveries(ctx, res.locals.bot.id, query)), trace_id: res.locals.traceId });
+    const { visible } = await visibleSubscriptions(ctx, res.locals.bot.id, res.locals.grant.aliases);
+    res.json({ success: true, ...(await listDeliveries(ctx, res.locals.bot.id, query, visible)), trace_id: res.locals.traceId });
   });
 
   router.get('/bots/:botId/events/deliveries/:deliveryId', access, async (req, res) => {
     const id = pathId(deliveryIdSchema, req.params.deliveryId, 'delivery');
-    const delivery = await getDelivery(ctx, res.locals.bot.id, id);
+    const delivery = await getDelivery(ctx, res.locals.bot.id, id, (await visibleSubscriptions(ctx, res.locals.bot.id, res.locals.grant.aliases)).visible);
     if (!delivery) throw notFound('No delivery with this id for this bot');
     res.json({ success: true, delivery, trace_id: res.locals.traceId });
   });
 
   router.post('/bots/:botId/events/deliveries/:deliveryId/redeliver', access, async (req, res) => {
     const id = pathId(deliveryIdSchema, req.params.deliveryId, 'delivery');
-    const result = await redeliver(ctx, res.locals.bot.id, id);
+    const result = await redeliver(ctx, res.locals.bot.id, id, (await visibleSubscriptions(ctx, res.locals.bot.id, res.locals.grant.aliases)).visible);
     if ('notFound' in result) throw notFound('No delivery with this id for this bot');
     if ('pending' in result) throw conflict('This delivery is still pending; it will be attempted on its schedule');
     res.json({ success: true, delivery: result.delivery, trace_id: res.locals.traceId });
@@ -92,7 +103,7 @@ export function eventsRouter(ctx: AppContext, docs: OpenAPIRegistry): Router {
 }
 
 const subscriptionSchema = z
-  .object({ id: z.string(), url: z.string(), events: z.array(z.string()), aliases: z.array(z.string()), createdAt: z.string() })
+  .object({ id: z.string(), url: z.string(), events: z.array(z.string()), aliases: z.array(z.string()), answers: z.boolean(), createdAt: z.string() })
   .meta({ id: 'Subscription' });
 const deliverySchema = z
   .object({
@@ -125,7 +136,7 @@ function documentRoutes(docs: OpenAPIRegistry): void {
     operationId: 'createSubscription',
     summary: 'Subscribe a webhook (an n8n Metabot Trigger) to this bot\'s events',
     description:
-      'Events of the listed types (`*` for all) are POSTed to `url`, signed with `secret` (shown only here): header `X-Metabot-Signature: t=<unix>,v2=<hex HMAC-SHA256(secret, "<X-Metabot-Delivery>.<t>.<body>")>`. `aliases` (globs) narrow `endpoint.called` events. A token limited to alias globs may subscribe to `endpoint.called` only, with its own globs or plain aliases inside them (403 otherwise). Events no subscription wanted in the last EVENT_RETENTION_HOURS are delivered to a new matching subscription.',
+      'Events of the listed types (`*` for all) are POSTed to `url`, signed with `secret` (shown only here): header `X-Metabot-Signature: t=<unix>,v2=<hex HMAC-SHA256(secret, "<X-Metabot-Delivery>.<t>.<body>")>`. `aliases` (globs) narrow `endpoint.called` events. `answers: true` makes this subscriber answer calls of endpoints with `answer: "workflow"`: their delivery is made at once and held open until the workflow responds, and the response body becomes the caller\'s answer (the first answering subscriber to respond decides). A token limited to alias globs may subscribe to `endpoint.called` only, with its own globs or plain aliases inside them (403 otherwise). Events no subscription wanted in the last EVENT_RETENTION_HOURS are delivered to a new matching subscription.',
     request: { params: botPathParams, body: { content: json(createSubscriptionSchema) } },
     responses: { 201: { description: 'Created', content: ok({ subscription: subscriptionSchema.extend({ secret: z.string() }) }) }, ...errorResponses('subscriptions') },
   });

@@ -13,7 +13,10 @@ import { EVENTS_LOOP } from './outbox';
 export const EVENT_TYPES = [
   'message.received', 'button.pressed', 'contact.shared', 'bot.started', 'bot.blocked', 'bot.unblocked',
   'user.linked', 'user.unlinked', 'user.paused', 'user.resumed', 'user.blocked', 'user.unblocked',
-  'user.deleted', 'user.updated', 'endpoint.called', 'message.sent', 'message.failed',
+  'user.deleted', 'user.updated', 'endpoint.called', 'message.sent', 'message.failed', 'message.cancelled',
+  'payment.pre_checkout', 'payment.succeeded', 'payment.refunded', 'topic.subscribed', 'topic.unsubscribed',
+  'conversation.held', 'conversation.released', 'conversation.handover_requested', 'conversation.assigned',
+  'conversation.returned', 'conversation.closed', 'operator.replied',
 ] as const;
 
 export const MAX_SUBSCRIPTIONS_PER_BOT = 100;
@@ -29,6 +32,12 @@ export const createSubscriptionSchema = z
     url: callableUrlSchema,
     events: z.array(z.enum([...EVENT_TYPES, '*'])).min(1).max(EVENT_TYPES.length + 1),
     aliases: z.array(aliasGlobSchema).max(50).default([]),
+    /**
+     * This subscriber answers endpoint calls: for an endpoint with `answer: "workflow"`, its delivery
+     * is made at once and its response body becomes the caller's answer (a Metabot Trigger that
+     * responds with Answer Call).
+     */
+    answers: z.boolean().default(false),
   })
   .meta({ id: 'CreateSubscription' });
 export type CreateSubscriptionInput = z.output<typeof createSubscriptionSchema>;
@@ -48,10 +57,22 @@ export function boundByTokenAliases(input: CreateSubscriptionInput, tokenAliases
   if (input.events.some((type) => type !== 'endpoint.called')) {
     throw forbidden('A token limited to aliases may only subscribe to endpoint.called');
   }
-  const inside = (glob: string) => tokenAliases.includes(glob) || (plainAliasSchema.safeParse(glob).success && picomatch.isMatch(glob, tokenAliases));
-  const outside = input.aliases.filter((glob) => !inside(glob));
+  const outside = input.aliases.filter((glob) => !insideTokenAliases(glob, tokenAliases));
   if (outside.length > 0) throw forbidden(`Outside this token's aliases: ${outside.join(', ')}`);
   return { ...input, aliases: input.aliases.length > 0 ? input.aliases : tokenAliases };
+}
+
+const insideTokenAliases = (glob: string, tokenAliases: string[]) =>
+  tokenAliases.includes(glob) || (plainAliasSchema.safeParse(glob).success && picomatch.isMatch(glob, tokenAliases));
+
+/**
+ * Whether a token sees a subscription (lists, reads, deletes it and its deliveries): one limited to
+ * alias globs sees only what it could have created itself — `endpoint.called` of aliases inside its
+ * globs — so a payments integration cannot read or remove the CRM's or another team's workflows.
+ */
+export function visibleToToken(subscription: Subscription, tokenAliases: string[]): boolean {
+  if (!isAliasScoped(tokenAliases)) return true;
+  return subscription.events.every((type) => type === 'endpoint.called') && subscription.aliases.length > 0 && subscription.aliases.every((glob) => insideTokenAliases(glob, tokenAliases));
 }
 
 export interface Subscription {
@@ -60,6 +81,7 @@ export interface Subscription {
   url: string;
   events: string[];
   aliases: string[];
+  answers: boolean;
   createdAt: number;
 }
 
@@ -70,12 +92,13 @@ export interface SubscriptionRow {
   events: string;
   aliases: string;
   secret: string;
+  answers: boolean | number;
   adopted_at: number | null;
   created_at: number;
 }
 
 export function toSubscription(row: SubscriptionRow): Subscription {
-  return { id: row.id, botId: row.bot_id, url: row.url, events: fromJson(row.events), aliases: fromJson(row.aliases), createdAt: row.created_at };
+  return { id: row.id, botId: row.bot_id, url: row.url, events: fromJson(row.events), aliases: fromJson(row.aliases), answers: Boolean(row.answers), createdAt: row.created_at };
 }
 
 const SECRET_PREFIX = 'whsec_';
@@ -89,14 +112,17 @@ export function subscriptionSecret(ctx: AppContext, row: SubscriptionRow): strin
 export interface EventFacts {
   type: string;
   alias: string | null;
+  /** Null: anyone who wants the type; else only the subscription of that id (conversations: a workflow holding the dialog, or `operator`). */
+  audience?: string | null;
 }
 
 /** Compiled once per fan-out pass: does this subscription want this event? */
-export function subscriptionMatcher(subscription: Pick<Subscription, 'events' | 'aliases'>): (event: EventFacts) => boolean {
+export function subscriptionMatcher(subscription: Pick<Subscription, 'id' | 'events' | 'aliases'>): (event: EventFacts) => boolean {
   const wantsAll = subscription.events.includes('*');
   const types = new Set(subscription.events);
   const aliasMatches = subscription.aliases.length > 0 ? picomatch(subscription.aliases) : () => true;
   return (event) => {
+    if (event.audience != null && event.audience !== subscription.id) return false;
     if (!wantsAll && !types.has(event.type)) return false;
     if (event.type !== 'endpoint.called') return true;
     return aliasMatches(event.alias ?? '');
@@ -120,6 +146,7 @@ export async function createSubscription(
     events: toJson([...new Set(input.events)]),
     aliases: toJson([...new Set(input.aliases)]),
     secret: encryptSecret(secretKey(ctx), secret),
+    answers: input.answers,
     adopted_at: null,
     created_at: ctx.clock.now(),
   };

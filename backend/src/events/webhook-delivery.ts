@@ -31,10 +31,28 @@ export interface DeliveryRow {
   created_at: number;
 }
 
-interface Attempt {
+/**
+ * Work another capability does inside the transaction that records finished deliveries (analytics
+ * counts them and the exhausted ones); listed by the composition root, as the fan-out observers.
+ */
+export type DeliveryObserver = (trx: Knex, finished: Array<{ event: EventRow; exhausted: boolean }>, now: number) => Promise<void>;
+
+export interface DeliveryObserversContext extends AppContext {
+  deliveryObservers: readonly DeliveryObserver[];
+}
+
+export interface Attempt {
   delivery: DeliveryRow;
   event: EventRow;
   outcome: PostOutcome;
+}
+
+/** A claimed delivery with what its POST needs. */
+export interface PreparedDelivery {
+  delivery: DeliveryRow;
+  event: EventRow;
+  subscription: SubscriptionRow;
+  body: string;
 }
 
 const attemptsTotal = new Counter({
@@ -54,26 +72,30 @@ const receiptSeconds = new Histogram({
  * Attempts every due delivery whose predecessors (same subscription, same order key, earlier event)
  * are done. Returns how many were claimed and how many succeeded.
  */
-export async function deliverDueEvents(ctx: AppContext): Promise<{ claimed: number; delivered: number }> {
+export async function deliverDueEvents(ctx: DeliveryObserversContext): Promise<{ claimed: number; delivered: number }> {
   const claimed = await claimDueDeliveries(ctx);
   if (claimed.length === 0) return { claimed: 0, delivered: 0 };
+  const prepared = await prepareDeliveries(ctx, claimed);
+  const done = await Promise.all(
+    prepared.map(async ({ delivery, event, subscription, body }): Promise<Attempt> => ({ delivery, event, outcome: await attempt(ctx, delivery, event, subscription, body) })),
+  );
+  await recordOutcomes(ctx, done);
+  return { claimed: claimed.length, delivered: done.filter((a) => a.outcome.ok).length };
+}
+
+/** The events, subscriptions and leads of claimed deliveries, and each one's webhook body; a delivery whose event or subscription is gone is skipped. */
+export async function prepareDeliveries(ctx: AppContext, claimed: DeliveryRow[]): Promise<PreparedDelivery[]> {
   const events = await ctx.db<EventRow>('events').whereIn('id', [...new Set(claimed.map((d) => d.event_id))]);
   const subscriptions = await ctx.db<SubscriptionRow>('subscriptions').whereIn('id', [...new Set(claimed.map((d) => d.subscription_id))]);
   const leads = await leadSnapshots(ctx.db, events.map((e) => e.lead_id));
   const eventById = new Map(events.map((e) => [e.id, e]));
   const subscriptionById = new Map(subscriptions.map((s) => [s.id, s]));
-  const attempts = await Promise.all(
-    claimed.map(async (delivery): Promise<Attempt | undefined> => {
-      const event = eventById.get(delivery.event_id);
-      const subscription = subscriptionById.get(delivery.subscription_id);
-      if (!event || !subscription) return undefined;
-      const body = JSON.stringify(webhookBody(event, leads.get(event.lead_id ?? '') ?? null));
-      return { delivery, event, outcome: await attempt(ctx, delivery, event, subscription, body) };
-    }),
-  );
-  const done = attempts.filter((a): a is Attempt => a !== undefined);
-  await recordOutcomes(ctx, done);
-  return { claimed: claimed.length, delivered: done.filter((a) => a.outcome.ok).length };
+  return claimed.flatMap((delivery) => {
+    const event = eventById.get(delivery.event_id);
+    const subscription = subscriptionById.get(delivery.subscription_id);
+    if (!event || !subscription) return [];
+    return [{ delivery, event, subscription, body: JSON.stringify(webhookBody(event, leads.get(event.lead_id ?? '') ?? null)) }];
+  });
 }
 
 async function claimDueDeliveries(ctx: AppContext): Promise<DeliveryRow[]> {
@@ -83,6 +105,8 @@ async function claimDueDeliveries(ctx: AppContext): Promise<DeliveryRow[]> {
       .select('d.*')
       // Literal 'pending' (not a bound value): SQLite uses a partial index only for a literal term.
       .whereRaw("d.status = 'pending'")
+      // Answering deliveries are the answers loop's (answering-delivery.ts).
+      .whereRaw('not d.answering')
       .where('d.next_attempt_at', '<=', now)
       // The head of its chain: no earlier pending delivery of the same order key. A correlated min()
       // (not NOT EXISTS) so PostgreSQL always probes the chain index, even without statistics.
@@ -94,12 +118,17 @@ async function claimDueDeliveries(ctx: AppContext): Promise<DeliveryRow[]> {
       .orderBy('d.next_attempt_at')
       .orderBy('d.event_id')
       .limit(CLAIM_BATCH);
-    const rows: DeliveryRow[] = isPostgres(trx) ? await query.forUpdate().skipLocked() : await query;
-    if (rows.length > 0) {
-      await trx('event_deliveries').whereIn('id', rows.map((r) => r.id)).update({ next_attempt_at: now + CLAIM_LEASE_MS });
-    }
-    return rows;
+    return leaseClaimed(trx, query, now);
   });
+}
+
+/** Locks the rows `query` selects (SKIP LOCKED on PostgreSQL) and leases them for CLAIM_LEASE_MS. */
+export async function leaseClaimed(trx: Knex.Transaction, query: Knex.QueryBuilder<DeliveryRow, DeliveryRow[]>, now: number): Promise<DeliveryRow[]> {
+  const rows: DeliveryRow[] = isPostgres(trx) ? await query.forUpdate().skipLocked() : await query;
+  if (rows.length > 0) {
+    await trx('event_deliveries').whereIn('id', rows.map((r) => r.id)).update({ next_attempt_at: now + CLAIM_LEASE_MS });
+  }
+  return rows;
 }
 
 /** The webhook body (docs/ARCHITECTURE.md, "Webhook body"), with the lead as it is now. */
@@ -116,25 +145,38 @@ export function webhookBody(event: EventRow, lead: LeadSnapshot | null): Record<
   };
 }
 
-function attempt(ctx: AppContext, delivery: DeliveryRow, event: EventRow, subscription: SubscriptionRow, body: string): Promise<PostOutcome> {
-  return postToTarget(ctx, subscription.url, body, {
+export function attempt(
+  ctx: AppContext,
+  delivery: DeliveryRow,
+  event: EventRow,
+  subscription: SubscriptionRow,
+  body: string,
+  options: Parameters<typeof postToTarget>[4] = {},
+): Promise<PostOutcome> {
+  const headers = {
     'x-metabot-event': event.type,
     'x-metabot-delivery': delivery.id,
     'x-metabot-signature': signWebhook(subscriptionSecret(ctx, subscription), delivery.id, body, Math.floor(ctx.clock.now() / 1000)),
-  });
+  };
+  return postToTarget(ctx, subscription.url, body, headers, options);
 }
 
 /** Records a batch of attempts in one transaction: the final states with their trace hops, or the next retry. */
-async function recordOutcomes(ctx: AppContext, attempts: Attempt[]): Promise<void> {
+async function recordOutcomes(ctx: DeliveryObserversContext, attempts: Attempt[]): Promise<void> {
   if (attempts.length === 0) return;
+  await workerTransaction(ctx, (trx) => recordOutcomesIn(trx, ctx, attempts));
+}
+
+/** `recordOutcomes` inside a transaction of the caller's. */
+export async function recordOutcomesIn(trx: Knex.Transaction, ctx: DeliveryObserversContext, attempts: Attempt[]): Promise<void> {
   const now = ctx.clock.now();
-  await workerTransaction(ctx, async (trx) => {
-    const finals = [...(await recordSuccesses(trx, now, attempts.filter((a) => a.outcome.ok)))];
-    for (const failure of attempts.filter((a) => !a.outcome.ok)) {
-      if (await recordFailure(trx, now, failure)) finals.push(failure);
-    }
-    await appendTraceHops(trx, ctx.clock, finals.map((a) => deliveredHop(a, now)));
-  });
+  const finals = [...(await recordSuccesses(trx, now, attempts.filter((a) => a.outcome.ok)))];
+  for (const failure of attempts.filter((a) => !a.outcome.ok)) {
+    if (await recordFailure(trx, now, failure)) finals.push(failure);
+  }
+  await appendTraceHops(trx, ctx.clock, finals.map((a) => deliveredHop(a, now)));
+  const finished = finals.map((a) => ({ event: a.event, exhausted: !a.outcome.ok }));
+  for (const observe of ctx.deliveryObservers) await observe(trx, finished, now);
 }
 
 /** One update per answer status (usually one); returns the attempts whose row was still pending. */

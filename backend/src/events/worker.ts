@@ -1,3 +1,4 @@
+import { type AnswersContext, deliverAnsweringEvents } from './answering-delivery';
 import { type EventsContext, FANOUT_BATCH, fanOutEvents } from './fanout';
 import { CLAIM_BATCH, deliverDueEvents } from './webhook-delivery';
 
@@ -10,4 +11,14 @@ export async function runEventsOnce(ctx: EventsContext): Promise<boolean> {
   const fannedOut = await fanOutEvents(ctx);
   const { claimed, delivered } = await deliverDueEvents(ctx);
   return fannedOut === FANOUT_BATCH || claimed === CLAIM_BATCH || delivered > 0;
+}
+
+/**
+ * One pass of the answers loop: fan out (a call waiting for its answer must not wait for the
+ * events loop's current batch), then launch the due answering deliveries without waiting for them.
+ */
+export async function runAnswersOnce(ctx: EventsContext & AnswersContext): Promise<boolean> {
+  const fannedOut = await fanOutEvents(ctx);
+  const { claimed, room } = await deliverAnsweringEvents(ctx);
+  return fannedOut === FANOUT_BATCH || (claimed > 0 && claimed === room);
 }

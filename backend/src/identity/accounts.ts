@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Knex } from 'knex';
 import type { Clock } from '../platform/clock';
 import { fromJson } from '../platform/db/database';
+import { namesInUse } from './names-in-use';
 
 /**
  * A CRM user's standing with the bot (the account map of the integration contract: active, disconnected, blocked, deleted). Pause is not a state: it is
@@ -47,6 +48,22 @@ export function toAccount(row: AccountRow): Account {
     profile: fromJson<Record<string, unknown>>(row.profile),
     updatedAt: row.updated_at,
   };
+}
+
+/**
+ * The stored CRM profiles of these users, for rendering a batch of messages: one query for any
+ * number of users (a user without an account, or without fields, is absent).
+ */
+export async function userProfiles(db: Knex, botId: number, userIds: Array<string | null>): Promise<Map<string, Record<string, unknown>>> {
+  const wanted = [...new Set(userIds.filter((id): id is string => id !== null))];
+  if (wanted.length === 0) return new Map();
+  const rows = (await db('user_accounts').where({ bot_id: botId }).whereIn('user_id', wanted).whereNot('profile', '{}').select('user_id', 'profile')) as Array<Pick<AccountRow, 'user_id' | 'profile'>>;
+  return new Map(rows.map((row) => [row.user_id, fromJson<Record<string, unknown>>(row.profile)]));
+}
+
+/** Profile field names in use on the bot's users (bounded as `namesInUse` says). */
+export function profileFieldNamesInUse(db: Knex, botId: number, bounds: { accountsRead: number; maxNames: number }): Promise<{ names: string[]; complete: boolean }> {
+  return namesInUse(db, { table: 'user_accounts', column: 'profile' }, botId, { rowsRead: bounds.accountsRead, maxNames: bounds.maxNames });
 }
 
 export async function getAccount(db: Knex, botId: number, userId: string): Promise<Account | undefined> {

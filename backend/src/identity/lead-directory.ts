@@ -5,6 +5,7 @@ import { isPostgres, toJson, fromJson } from '../platform/db/database';
 import type { CountryCode } from 'libphonenumber-js';
 import { invalid } from '../platform/errors';
 import { type Lead, type LeadRow, normalizeEmail, toLead } from './leads';
+import { namesInUse } from './names-in-use';
 import { toE164 } from './phones';
 
 export const leadFiltersSchema = z.object({
@@ -97,4 +98,9 @@ export async function setLeadPhone(db: Knex, leadId: string, phone: string, coun
   const normalized = toE164(phone, country);
   if (normalized !== undefined) await db('leads').where({ id: leadId }).update({ phone: normalized });
   return normalized;
+}
+
+/** Attribute names in use on the bot's leads (bounded as `namesInUse` says). */
+export function attributeNamesInUse(db: Knex, botId: number, bounds: { leadsRead: number; maxNames: number }): Promise<{ names: string[]; complete: boolean }> {
+  return namesInUse(db, { table: 'leads', column: 'attributes' }, botId, { rowsRead: bounds.leadsRead, maxNames: bounds.maxNames });
 }

@@ -28,6 +28,10 @@ export interface IssuedLinkToken {
   token: string;
   expiresAt: number;
   telegramUrl: string | null;
+  /** vk.me/<community>?ref=<token>: the first message after the link carries the ref. */
+  vkUrl: string | null;
+  /** wa.me/<number>?text=/start <token>: the person sends the prefilled text, as Telegram's /start. */
+  whatsappUrl: string | null;
   webchatUrl: string;
 }
 
@@ -43,10 +47,16 @@ export async function issueLinkToken(
   await ctx.db('link_tokens').insert({ hash: hashToken(token), bot_id: bot.id, user_id: input.userId, expires_at: expiresAt, used_at: null, used_by_lead_id: null, created_at: now });
   const telegram = bot.settings.telegram as { username?: unknown } | undefined;
   const username = typeof telegram?.username === 'string' ? telegram.username.replace(/^@/, '') : null;
+  const vk = bot.settings.vk as { screenName?: unknown } | undefined;
+  const screenName = typeof vk?.screenName === 'string' ? vk.screenName : null;
+  const whatsapp = bot.settings.whatsapp as { displayPhone?: unknown } | undefined;
+  const displayPhone = typeof whatsapp?.displayPhone === 'string' ? whatsapp.displayPhone : null;
   return {
     token,
     expiresAt,
     telegramUrl: username ? `https://t.me/${encodeURIComponent(username)}?start=${token}` : null,
+    vkUrl: screenName ? `https://vk.me/${encodeURIComponent(screenName)}?ref=${token}` : null,
+    whatsappUrl: displayPhone ? `https://wa.me/${displayPhone}?text=${encodeURIComponent(`/start ${token}`)}` : null,
     webchatUrl: `${ctx.config.publicUrl}/chat/${bot.id}?link=${token}`,
   };
 }

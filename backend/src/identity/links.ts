@@ -6,9 +6,10 @@ import { recordEvent } from '../events/outbox';
 import { appendTraceHop } from '../traces/traces';
 import { activateOnLink } from './accounts';
 
-/** How a link came to be: a one-time deep link, a shared phone matched by a workflow, or the API. */
+/** How a link came to be that the links API may name: a one-time deep link, a shared phone matched by a workflow, or the API. */
 export const linkSourceSchema = z.enum(['deep_link', 'phone', 'api', 'webchat']);
-export type LinkSource = z.infer<typeof linkSourceSchema>;
+/** Every source: `code` is a verified one-time code (verification.ts), never claimed through the links API. */
+export type LinkSource = z.infer<typeof linkSourceSchema> | 'code';
 
 export interface Link {
   userId: string;

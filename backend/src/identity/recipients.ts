@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import type { ChannelName, Profile } from '../channels/inbound-update';
+import { z } from 'zod';
+import { type ChannelName, channelNameSchema, type Profile } from '../channels/inbound-update';
 import { fromJson, isPostgres } from '../platform/db/database';
 import type { AccountState } from './accounts';
 import { type LeadRow, profileFromRow } from './leads';
@@ -26,12 +27,16 @@ export interface Resolution {
 
 export type InactiveReason = Exclude<AccountState, 'active'> | 'bot_blocked';
 
+/** Which of a user's chats a message goes to: the last active, all, or the one in a named channel. */
+export const deliveryChannelSchema = z.enum(['last', 'all', ...channelNameSchema.options]);
+export type DeliveryChannel = z.infer<typeof deliveryChannelSchema>;
+
 export interface ResolveOptions {
   /** Critical messages pass a pause (a paused user still gets critically important messages). */
   critical: boolean;
   now: number;
-  /** `last` (default): the user's most recently active reachable lead; `all`: every reachable lead. */
-  channel?: 'last' | 'all';
+  /** `last` (default): the user's most recently active reachable lead; `all`: every reachable lead; a channel name: the lead in that channel. */
+  channel?: DeliveryChannel;
 }
 
 /**
@@ -56,6 +61,7 @@ type Candidate = [
 ];
 const WANTED = 0;
 const LEAD_ID = 1;
+const CHANNEL = 2;
 const REACHABLE = 9;
 const LAST_ACTIVITY = 10;
 const STATE = 12;
@@ -132,12 +138,15 @@ function classify(id: string, candidates: Candidate[], options: ResolveOptions, 
   const state = candidates[0][STATE];
   const pausedUntil = candidates[0][PAUSED_UNTIL];
   if (state && state !== 'active') return void into.inactive.push({ id, reason: state });
-  const leads = candidates.filter((candidate) => candidate[LEAD_ID] !== null);
+  const wanted = options.channel ?? 'last';
+  const inChannel = wanted === 'last' || wanted === 'all' ? undefined : wanted;
+  // A channel asked for by name: the user's (or the lead's) chat there, else nobody is known to reach.
+  const leads = candidates.filter((candidate) => candidate[LEAD_ID] !== null && (inChannel === undefined || candidate[CHANNEL] === inChannel));
   if (leads.length === 0) return void into.unknown.push(id);
   const reachable = leads.filter((candidate) => Boolean(candidate[REACHABLE]));
   if (reachable.length === 0) return void into.inactive.push({ id, reason: 'bot_blocked' });
   if (reachable.length > 1) reachable.sort((a, b) => b[LAST_ACTIVITY]! - a[LAST_ACTIVITY]!);
-  const chosen = (options.channel ?? 'last') === 'all' ? reachable : reachable.slice(0, 1);
+  const chosen = wanted === 'all' ? reachable : reachable.slice(0, 1);
   const paused = pausedUntil !== null && pausedUntil > options.now && !options.critical;
   for (const candidate of chosen) {
     if (paused) into.deferred.push({ ...toRecipient(candidate), until: pausedUntil });

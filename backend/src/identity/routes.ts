@@ -16,7 +16,7 @@ import { applyLifecycle, lifecycleActionSchema } from './lifecycle';
 import { defaultPhoneCountry } from './phones';
 import { updateUser, userUpdateSchema } from './user-updates';
 
-const leadIdSchema = z.string().regex(/^ld_[A-Za-z0-9_-]{1,37}$/, 'a lead id such as ld_…');
+export const leadIdSchema = z.string().regex(/^ld_[A-Za-z0-9_-]{1,37}$/, 'a lead id such as ld_…');
 
 const leadSchema = z
   .object({
@@ -168,10 +168,10 @@ function documentRoutes(docs: OpenAPIRegistry): void {
     path: '/api/v1/bots/{botId}/link-tokens',
     operationId: 'createLinkToken',
     summary: 'Issue a one-time deep link that links the chat that opens it to userId',
-    description: '`telegramUrl` is null until the bot has a Telegram username (settings.telegram.username).',
+    description: '`telegramUrl` is null until the bot has a Telegram username (settings.telegram.username); `vkUrl` until its VK community\'s short name is known (settings.vk.screenName); `whatsappUrl` until its WhatsApp number\'s displayed phone is set (PUT …/whatsapp displayPhoneNumber).',
     request: { params: botPathParams, body: json(linkTokenBodySchema) },
     responses: {
-      200: { description: 'The token and its links', ...json(answer({ token: z.string(), expiresAt: z.string(), telegramUrl: z.string().nullable(), webchatUrl: z.string() })) },
+      200: { description: 'The token and its links', ...json(answer({ token: z.string(), expiresAt: z.string(), telegramUrl: z.string().nullable(), vkUrl: z.string().nullable(), whatsappUrl: z.string().nullable(), webchatUrl: z.string() })) },
       ...errorResponses('identity'),
     },
   });

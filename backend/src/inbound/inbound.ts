@@ -4,7 +4,9 @@ import { Counter } from 'prom-client';
 import { type Bot, getBot } from '../bots/bots';
 import { type ImmediateReply, type InboundUpdate, inboundUpdateSchema } from '../channels/inbound-update';
 import type { AppContext } from '../platform/context';
+import { openCallAnswers } from '../events/call-answers';
 import { recordEvent } from '../events/outbox';
+import { OPERATOR_AUDIENCE, routePersonActivity } from '../conversations/routing';
 import { setLeadPhone } from '../identity/lead-directory';
 import { defaultPhoneCountry, toE164 } from '../identity/phones';
 import { ensureLead, type Lead, markLeadReachable, markLeadUnreachable } from '../identity/leads';
@@ -26,6 +28,8 @@ export interface InboundResult {
   reply?: ImmediateReply;
   /** The update was a redelivery of one already handled: nothing was done. */
   duplicate?: boolean;
+  /** A pre-checkout the workflow decides: its `call_answers` row (by event id) is decided by this time. */
+  awaitingAnswer?: { eventId: number; deadline: number };
   traceId?: string;
 }
 
@@ -97,17 +101,44 @@ async function handleActivity(h: Handling, update: InboundUpdate): Promise<Inbou
       return {};
     case 'contact':
       return handleContact(h, update);
+    case 'pre_checkout':
+      return preCheckout(h, update);
+    case 'payment': {
+      const charges = { telegramPaymentChargeId: update.telegramPaymentChargeId, providerPaymentChargeId: update.providerPaymentChargeId ?? null };
+      await emit(h, 'payment.succeeded', { payload: update.payload, currency: update.currency, totalAmount: update.totalAmount, ...charges }, charges);
+      return {};
+    }
     case 'message':
     case 'button': {
-      const consumed = await runHooks(h, update);
+      const data = update.kind === 'message'
+        ? { text: update.text ?? null, media: update.media ?? null }
+        : { buttonData: update.data, callbackId: update.callbackId ?? null, messageRef: update.messageRef ?? null };
+      const routing = await routePersonActivity(h.trx, h.ctx, h.bot, h.lead, h.traceId, { kind: update.kind, text: update.kind === 'message' ? update.text : undefined, body: data });
+      // While a human has the conversation no workflow takes the update, a waiting send-and-wait neither.
+      const consumed = routing.audience === OPERATOR_AUDIENCE ? undefined : await runHooks(h, update);
       if (consumed) return { reply: consumed.reply };
-      if (update.kind === 'message') await emit(h, 'message.received', { text: update.text ?? null, media: update.media ?? null });
-      else await emit(h, 'button.pressed', { buttonData: update.data, callbackId: update.callbackId ?? null, messageRef: update.messageRef ?? null });
-      return {};
+      await emit(h, update.kind === 'message' ? 'message.received' : 'button.pressed', data, undefined, routing.audience);
+      return routing.reply ? { reply: { text: routing.reply } } : {};
     }
     default:
       return {};
   }
+}
+
+/**
+ * A pre-checkout is recorded for workflows; when the workflow decides its answer, the event opens
+ * a `call_answers` row in the same transaction (the mechanism endpoint calls wait on), with the
+ * bot's default as its fallback.
+ */
+async function preCheckout(h: Handling, update: Extract<InboundUpdate, { kind: 'pre_checkout' }>): Promise<InboundResult> {
+  const { awaitWorkflow } = update;
+  const data = { queryId: update.queryId, payload: update.payload, currency: update.currency, totalAmount: update.totalAmount, approved: update.approved };
+  const eventId = await emit(h, 'payment.pre_checkout', awaitWorkflow ? { ...data, answer: 'workflow', answerWithinMs: awaitWorkflow.timeoutMs } : data);
+  if (!awaitWorkflow) return {};
+  const now = h.ctx.clock.now();
+  const fallback = { success: awaitWorkflow.fallback.ok, message: awaitWorkflow.fallback.errorMessage ?? '' };
+  await openCallAnswers(h.trx, now, [{ eventId, botId: h.bot.id, traceId: h.traceId, timeoutMs: awaitWorkflow.timeoutMs, fallback }]);
+  return { awaitingAnswer: { eventId, deadline: now + awaitWorkflow.timeoutMs } };
 }
 
 async function runHooks(h: Handling, update: Extract<InboundUpdate, { kind: 'message' } | { kind: 'button' }>) {
@@ -125,7 +156,9 @@ async function handleContact(h: Handling, update: Extract<InboundUpdate, { kind:
   }
   const phone = await setLeadPhone(h.trx, h.lead.id, update.phone, defaultPhoneCountry(h.bot, h.ctx.config));
   // A phone that is not valid is passed on as typed (digits only): the workflow may still ask again.
-  await emit(h, 'contact.shared', { contact: { phone: phone ?? update.phone.replace(/\D/g, ''), valid: phone !== undefined, isOwn: true, verified: update.verified } });
+  const contact = { phone: phone ?? update.phone.replace(/\D/g, ''), valid: phone !== undefined, isOwn: true, verified: update.verified };
+  const routing = await routePersonActivity(h.trx, h.ctx, h.bot, h.lead, h.traceId, { kind: 'contact', body: { contact } });
+  await emit(h, 'contact.shared', { contact }, undefined, routing.audience);
   return { reply: { text: identityText(h.bot, 'contact.received'), removeKeyboard: true } };
 }
 
@@ -167,10 +200,12 @@ async function deletedAccountNotice(h: Handling): Promise<ImmediateReply | undef
   return { text: identityText(h.bot, 'account.deleted') };
 }
 
-async function emit(h: Handling, type: string, data: Record<string, unknown>): Promise<void> {
+/** `detail` goes on the trace hop too (a payment's charge ids); `audience` narrows who receives it (conversations/routing.ts). */
+async function emit(h: Handling, type: string, data: Record<string, unknown>, detail?: Record<string, unknown>, audience: string | null = null): Promise<number> {
   const { lead } = h;
-  await recordEvent(h.trx, h.ctx, { botId: h.bot.id, type, traceId: h.traceId, leadId: lead.id, userId: lead.userId, payload: { channel: lead.channel, ...data } });
-  await appendTraceHop(h.trx, h.ctx.clock, { botId: h.bot.id, traceId: h.traceId, hop: type, status: 'received', sourceSystem: lead.channel, leadId: lead.id, userId: lead.userId });
+  const eventId = await recordEvent(h.trx, h.ctx, { botId: h.bot.id, type, traceId: h.traceId, leadId: lead.id, userId: lead.userId, audience, payload: { channel: lead.channel, ...data } });
+  await appendTraceHop(h.trx, h.ctx.clock, { botId: h.bot.id, traceId: h.traceId, hop: type, status: 'received', sourceSystem: lead.channel, leadId: lead.id, userId: lead.userId, ...(detail ? { detail } : {}) });
+  return eventId;
 }
 
 /** Channels redeliver within minutes (Telegram: up to a day); ids older than two days are forgotten. */

@@ -6,12 +6,20 @@ import { botAccess } from '../bots/access';
 import { ApiError, errorBodySchema } from '../platform/http/errors';
 import { forbidden, notFound } from '../platform/errors';
 import { grantAllowsAlias } from '../bots/tokens';
-import { aliasSchema } from '../maps/map-document';
+import { answerOf, type CallAnswerRow, readCallAnswer } from '../events/call-answers';
+import { aliasSchema, answerTimeoutOf } from '../maps/map-document';
 import { type MapsContext, type ResolvedEndpoint, resolveEndpoint } from '../maps/maps';
+import type { AnalyticsContext } from '../analytics/rollup';
 import { resolveRecipients } from '../identity/recipients';
 import { type AcceptedCall, callWriter, writeCalls } from './accepted-calls';
 import { oncePerKey, requestHash, type StoredAnswer } from '../platform/http/once-per-key';
 import { idempotencyKeyOf, isDryRun } from '../platform/http/request-options';
+import type { CallAnswerWaiters } from '../events/call-answer-waiters';
+
+/** What the call endpoint needs beyond maps: the runtime's waiting calls. */
+export interface IntegrationContext extends MapsContext {
+  callAnswers: CallAnswerWaiters;
+}
 
 /** Metabot's request body: everything for the endpoint is in script_request_params; the rest is kept. */
 export const callBodySchema = z
@@ -31,6 +39,9 @@ export const callAnswerSchema = z
     trace_id: z.string(),
     event_id: z.number().int().optional(),
     queued: z.boolean().optional(),
+    answered_by: z.enum(['workflow', 'fallback']).optional().meta({
+      description: 'Only for an endpoint with `answer: "workflow"`: whether the workflow answered, or the endpoint\'s fallback was sent (no answer in time, or an unusable one). The rest of the answer is then the workflow\'s or the fallback\'s own fields.',
+    }),
     dry_run: z.boolean().optional(),
     errorCode: z.number().int().optional(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
@@ -64,7 +75,26 @@ async function unreachableUsers(ctx: AppContext, botId: number, endpoint: Resolv
   return { unknown: resolution.unknown, inactive: resolution.inactive };
 }
 
-export function callEndpointRouter(ctx: MapsContext, docs: OpenAPIRegistry): Router {
+/** Marks a stored answer (Idempotency-Key) that stands for the workflow's answer, read from call_answers. */
+const AWAITING_ANSWER = 'awaiting_answer';
+
+/** The answer of a decided call in the answer contract: the workflow's (or the fallback's) fields, then ours. */
+function decidedAnswer(row: CallAnswerRow): StoredAnswer {
+  const { answeredBy, answer } = answerOf(row);
+  return { statusCode: 200, body: { ...answer, answered_by: answeredBy, event_id: Number(row.event_id), trace_id: row.trace_id } };
+}
+
+/** A call's answer: as stored, or — for a call that awaits the workflow — the decided one, waiting for it if need be. */
+async function finalAnswer(ctx: IntegrationContext, stored: StoredAnswer): Promise<StoredAnswer> {
+  if (stored.body[AWAITING_ANSWER] !== true) return stored;
+  const eventId = Number(stored.body.event_id);
+  const row = await readCallAnswer(ctx.db, eventId);
+  // Purged with its key's time to live: what was stored is all there is.
+  if (!row) return { statusCode: stored.statusCode, body: Object.fromEntries(Object.entries(stored.body).filter(([key]) => key !== AWAITING_ANSWER)) };
+  return decidedAnswer(row.status === 'waiting' ? await ctx.callAnswers.wait(eventId, row.deadline) : row);
+}
+
+export function callEndpointRouter(ctx: IntegrationContext & AnalyticsContext, docs: OpenAPIRegistry): Router {
   documentRoutes(docs);
   const router = Router();
   const writeCall = callWriter(ctx);
@@ -86,16 +116,20 @@ export function callEndpointRouter(ctx: MapsContext, docs: OpenAPIRegistry): Rou
     if (!resolved) throw notFound(`Unknown alias "${alias.data}": it is not in this bot's communication map`);
 
     const body = callBodySchema.safeParse(req.body);
+    const refuse = (failure: StoredAnswer) => {
+      if (!dryRun) ctx.communicationLabels.countRefusedCall(alias.data);
+      res.json(failure.body);
+    };
     if (!body.success) {
-      return void res.json(businessFailure('Invalid request body', traceId, { errorCode: 422, errors: body.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) }).body);
+      return refuse(businessFailure('Invalid request body', traceId, { errorCode: 422, errors: body.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) }));
     }
     const params = body.data.script_request_params;
     const errors = resolved.params.check(params, 'script_request_params');
     if (errors.length) {
-      return void res.json(businessFailure('Invalid script_request_params', traceId, { errorCode: 422, errors }).body);
+      return refuse(businessFailure('Invalid script_request_params', traceId, { errorCode: 422, errors }));
     }
     const unreachable = await unreachableUsers(ctx, bot.id, resolved.endpoint, params);
-    if (unreachable) return void res.json(businessFailure('User not found', traceId, unreachable).body);
+    if (unreachable) return refuse(businessFailure('User not found', traceId, unreachable));
     if (dryRun) {
       return void res.json({ success: true, message: 'Valid request; dry run, nothing was queued', dry_run: true, trace_id: traceId });
     }
@@ -103,6 +137,9 @@ export function callEndpointRouter(ctx: MapsContext, docs: OpenAPIRegistry): Rou
     const { script_request_params: _params, ...metabotFields } = body.data;
     const sourceSystem = source?.data ?? null;
     const userId = userIdFrom(params);
+    const { endpoint } = resolved;
+    const awaitsAnswer =
+      endpoint.answer === 'workflow' && endpoint.fallback ? { timeoutMs: answerTimeoutOf(endpoint), fallback: endpoint.fallback } : undefined;
     const call: AcceptedCall = {
       event: {
         botId: bot.id,
@@ -110,14 +147,23 @@ export function callEndpointRouter(ctx: MapsContext, docs: OpenAPIRegistry): Rou
         traceId,
         userId,
         alias: alias.data,
-        payload: { alias: alias.data, params, ...metabotFields, source_system: sourceSystem, critical: resolved.endpoint.critical, map_version: resolved.mapVersion },
+        payload: {
+          alias: alias.data,
+          params,
+          ...metabotFields,
+          source_system: sourceSystem,
+          critical: resolved.endpoint.critical,
+          map_version: resolved.mapVersion,
+          ...(awaitsAnswer ? { answer: 'workflow' } : {}),
+        },
       },
       hop: { botId: bot.id, traceId, hop: 'endpoint.called', status: 'accepted', sourceSystem, alias: alias.data, userId, detail: { map_version: resolved.mapVersion } },
       started,
+      ...(awaitsAnswer ? { awaitsAnswer } : {}),
     };
     const accepted = (eventId: number): StoredAnswer => ({
       statusCode: 200,
-      body: { success: true, message: 'Accepted', queued: true, event_id: eventId, trace_id: traceId },
+      body: { success: true, message: 'Accepted', queued: true, event_id: eventId, trace_id: traceId, ...(awaitsAnswer ? { [AWAITING_ANSWER]: true } : {}) },
     });
 
     const answer = key
@@ -127,7 +173,8 @@ export function callEndpointRouter(ctx: MapsContext, docs: OpenAPIRegistry): Rou
           async (trx) => accepted((await writeCalls(trx, ctx, [call]))[0]),
         )
       : accepted(await writeCall(call));
-    res.status(answer.statusCode).json(answer.body);
+    const final = await finalAnswer(ctx, answer);
+    res.status(final.statusCode).json(final.body);
   });
   return router;
 }
@@ -141,14 +188,15 @@ function documentRoutes(docs: OpenAPIRegistry): void {
     tags: ['Integration'],
     summary: 'Call an integration endpoint (Metabot-compatible)',
     description:
-      'Starts the communication declared for `alias` in the bot\'s communication map. Business failures answer 200 with `success: false`. Headers: `Idempotency-Key`, `X-Dry-Run: true` (or `?dry_run=true`), `X-Source-System`, `X-Trace-Id`.',
+      'Starts the communication declared for `alias` in the bot\'s communication map. Business failures answer 200 with `success: false`. Headers: `Idempotency-Key`, `X-Dry-Run: true` (or `?dry_run=true`), `X-Source-System`, `X-Trace-Id`.\n\n' +
+      'An endpoint with `answer: "accepted"` (the default) answers `{success: true, message: "Accepted", queued: true, event_id}` once the call is stored. An endpoint with `answer: "workflow"` keeps the request open until the answering workflow responds (at most the endpoint\'s `answerTimeoutMs`, 100-30000 ms, default 10000) and answers with the workflow\'s `success`, `message`, `errorCode` and other fields, plus `answered_by: "workflow"`, `event_id` and `trace_id`; with no usable answer in time it sends the endpoint\'s `fallback` with `answered_by: "fallback"`. Either way the event is delivered to every subscriber. A retry with the same `Idempotency-Key` gets the same answer. A dry run validates only and answers as for any endpoint.',
     security: [{ bearerAuth: [] }],
     request: {
       params: z.object({ botId: z.number().int(), alias: z.string().meta({ example: 'users/update' }) }),
       body: { content: { 'application/json': { schema: callBodySchema } } },
     },
     responses: {
-      200: { description: 'Accepted, or a business failure (`success: false`)', content: { 'application/json': { schema: callAnswerSchema } } },
+      200: { description: 'Accepted, the workflow\'s answer or the fallback (`answer: "workflow"`), or a business failure (`success: false`)', content: { 'application/json': { schema: callAnswerSchema } } },
       401: { description: 'Missing or invalid token', content: { 'application/json': { schema: errorBodySchema } } },
       403: { description: 'The token has no rights for this bot or alias, or lacks the "call" scope', content: { 'application/json': { schema: errorBodySchema } } },
       404: { description: 'Unknown bot or alias', content: { 'application/json': { schema: errorBodySchema } } },

@@ -5,9 +5,18 @@ import { fromJson, isUniqueViolation, toJson } from '../platform/db/database';
 import { type MapDocument, type MapEndpoint, validateMapDocument } from './map-document';
 import { compileParamsValidator, type ParamsValidator } from './params-schema';
 
+/** Who wrote a version: a console user, an API token (by name) or the CLI; `ref` is the user's or token's id. */
+export interface MapAuthor {
+  author: string;
+  authorKind?: 'console' | 'token' | 'cli';
+  authorRef?: string;
+}
+
 export interface MapVersion {
   version: number;
   author: string;
+  authorKind: 'console' | 'token' | 'cli' | null;
+  authorRef: string | null;
   comment: string;
   rolledBackFrom: number | null;
   createdAt: number;
@@ -23,6 +32,8 @@ interface MapRow {
   version: number;
   document: string;
   author: string;
+  author_kind: MapVersion['authorKind'];
+  author_ref: string | null;
   comment: string;
   rolled_back_from: number | null;
   created_at: number;
@@ -33,6 +44,8 @@ function toStored(row: MapRow): StoredMap {
   return {
     version: row.version,
     author: row.author,
+    authorKind: row.author_kind ?? null,
+    authorRef: row.author_ref ?? null,
     comment: row.comment,
     rolledBackFrom: row.rolled_back_from,
     createdAt: row.created_at,
@@ -45,7 +58,7 @@ async function insertVersion(
   ctx: AppContext,
   botId: number,
   document: MapDocument,
-  meta: { author: string; comment?: string; rolledBackFrom?: number },
+  meta: MapAuthor & { comment?: string; rolledBackFrom?: number },
 ): Promise<StoredMap> {
   try {
     return await ctx.db.transaction(async (trx) => {
@@ -55,6 +68,8 @@ async function insertVersion(
         version: Number(latest?.version ?? 0) + 1,
         document: toJson(document),
         author: meta.author,
+        author_kind: meta.authorKind ?? null,
+        author_ref: meta.authorRef ?? null,
         comment: meta.comment ?? '',
         rolled_back_from: meta.rolledBackFrom ?? null,
         created_at: ctx.clock.now(),
@@ -73,7 +88,7 @@ export async function importMap(
   ctx: AppContext,
   botId: number,
   input: unknown,
-  meta: { author: string; comment?: string },
+  meta: MapAuthor & { comment?: string },
 ): Promise<StoredMap> {
   const { map, errors } = validateMapDocument(input);
   if (!map) throw invalid('Invalid communication map', errors);
@@ -105,11 +120,11 @@ export async function rollbackMap(
   ctx: AppContext,
   botId: number,
   toVersion: number,
-  meta: { author: string; comment?: string },
+  meta: MapAuthor & { comment?: string },
 ): Promise<StoredMap> {
   const target = await requireVersion(ctx, botId, toVersion);
   return insertVersion(ctx, botId, target.document, {
-    author: meta.author,
+    ...meta,
     comment: meta.comment || `Rollback to version ${toVersion}`,
     rolledBackFrom: toVersion,
   });
@@ -195,7 +210,8 @@ function compileMap(stored: StoredMap): Map<string, ResolvedEndpoint> {
 
 /** The endpoint an alias names in the bot's current map, with its compiled params validator. */
 export async function resolveEndpoint(ctx: MapsContext, botId: number, alias: string): Promise<ResolvedEndpoint | undefined> {
-  const latest = await ctx.reads.row<Pick<MapRow, 'version' | 'created_at'>>(
+  const latest = await ctx.reads.cachedRow<Pick<MapRow, 'version' | 'created_at'>>(
+    'communication_maps',
     'select version, created_at from communication_maps where bot_id = ? order by version desc limit 1',
     [botId],
   );

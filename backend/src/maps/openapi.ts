@@ -1,6 +1,13 @@
 import type { Bot } from '../bots/bots';
 import type { OpenApiDocument } from '../platform/openapi/document';
+import { answerTimeoutOf, type MapEndpoint } from './map-document';
 import type { StoredMap } from './maps';
+
+/** How the endpoint answers, for the developers of the calling system. */
+function answerNote(endpoint: MapEndpoint): string {
+  if (endpoint.answer !== 'workflow') return '';
+  return `Answered by the workflow within ${answerTimeoutOf(endpoint)} ms (\`answered_by: "workflow"\`); otherwise \`answered_by: "fallback"\` with ${JSON.stringify(endpoint.fallback)}.`;
+}
 
 /**
  * One bot's integration endpoints, each alias of its communication map that `shows` lets through an
@@ -13,7 +20,7 @@ export function botDocument(base: OpenApiDocument, bot: Bot, map: StoredMap | un
       post: {
         tags: [endpoint.alias.split('/')[0]],
         summary: endpoint.purpose,
-        description: [endpoint.description, `Owner: ${endpoint.owner}.`, endpoint.critical ? 'Critical: delivered even to paused users.' : '']
+        description: [endpoint.description, `Owner: ${endpoint.owner}.`, endpoint.critical ? 'Critical: delivered even to paused users.' : '', answerNote(endpoint)]
           .filter(Boolean)
           .join('\n\n'),
         operationId: `call_${endpoint.alias.replace(/[^A-Za-z0-9]/g, '_')}`,

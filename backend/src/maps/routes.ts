@@ -5,7 +5,8 @@ import type { AppContext } from '../platform/context';
 import { botAccess } from '../bots/access';
 import { notFound, parseInput } from '../platform/errors';
 import { botPathParams, errorResponses } from '../platform/openapi/registry';
-import { diffMapVersions, getMapVersion, importMap, listMapVersions, rollbackMap } from './maps';
+import { diffMapVersions, getMapVersion, importMap, listMapVersions, type MapAuthor, rollbackMap } from './maps';
+import type { TokenGrant } from '../bots/tokens';
 import { mapDocumentSchema } from './map-document';
 
 const versionSchema = z.coerce.number().int().positive();
@@ -25,17 +26,19 @@ export function mapsRouter(ctx: AppContext, docs: OpenAPIRegistry): Router {
   documentRoutes(docs);
   const router = Router();
   const access = botAccess(ctx, 'maps');
-  const author = (given: string | undefined, tokenId: string) => given ?? `token:${tokenId}`;
+  // The version records the token that wrote it whatever author the body names.
+  const author = (given: string | undefined, grant: TokenGrant): MapAuthor => ({
+    author: given ?? (grant.name || `token ${grant.tokenId}`),
+    authorKind: 'token',
+    authorRef: grant.tokenId,
+  });
 
   router.get('/bots/:botId/maps', access, async (_req, res) => {
     res.json({ success: true, versions: await listMapVersions(ctx, res.locals.bot.id) });
   });
   router.post('/bots/:botId/maps', access, async (req, res) => {
     const body = parseInput(importBodySchema, req.body);
-    const stored = await importMap(ctx, res.locals.bot.id, body.document, {
-      author: author(body.author, res.locals.grant.tokenId),
-      comment: body.comment,
-    });
+    const stored = await importMap(ctx, res.locals.bot.id, body.document, { ...author(body.author, res.locals.grant), comment: body.comment });
     res.status(201).json({ success: true, map: stored });
   });
   router.get('/bots/:botId/maps/diff', access, async (req, res) => {
@@ -44,10 +47,7 @@ export function mapsRouter(ctx: AppContext, docs: OpenAPIRegistry): Router {
   });
   router.post('/bots/:botId/maps/rollback', access, async (req, res) => {
     const body = parseInput(rollbackBodySchema, req.body);
-    const stored = await rollbackMap(ctx, res.locals.bot.id, body.version, {
-      author: author(body.author, res.locals.grant.tokenId),
-      comment: body.comment,
-    });
+    const stored = await rollbackMap(ctx, res.locals.bot.id, body.version, { ...author(body.author, res.locals.grant), comment: body.comment });
     res.status(201).json({ success: true, map: stored });
   });
   router.get('/bots/:botId/maps/:version', access, async (req, res) => {

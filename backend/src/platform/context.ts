@@ -23,10 +23,10 @@ export interface AppContext {
 /** Opens the platform for one process (a server, or one CLI command): the database, its committed reads, the wake-ups. */
 export function createAppContext(config: Config, options: { logger: Logger; clock?: Clock }): AppContext {
   const db = createDatabase(config);
-  return { config, db, reads: new CommittedReads(db), logger: options.logger, clock: options.clock ?? systemClock, wakeups: new Wakeups() };
+  return { config, db, reads: new CommittedReads(db, { cacheTtlMs: config.READ_CACHE_TTL_MS }), logger: options.logger, clock: options.clock ?? systemClock, wakeups: new Wakeups() };
 }
 
 export async function closeAppContext(ctx: AppContext): Promise<void> {
-  ctx.reads.close();
+  await ctx.reads.close();
   await ctx.db.destroy();
 }

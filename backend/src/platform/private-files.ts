@@ -22,3 +22,9 @@ export function makePrivateFile(file: string): void {
 export function restrictExisting(files: string[]): void {
   for (const file of files) if (fs.existsSync(file)) fs.chmodSync(file, 0o600);
 }
+
+/** Writes a new file readable and writable by the owner only; an existing file of that name is an error, never overwritten. */
+export async function writePrivateFile(file: string, bytes: Uint8Array): Promise<void> {
+  await fs.promises.writeFile(file, bytes, { mode: 0o600, flag: 'wx' });
+  await fs.promises.chmod(file, 0o600);
+}

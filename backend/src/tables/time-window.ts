@@ -58,13 +58,13 @@ export function isTimeZone(zone: string): boolean {
 }
 
 /** The wall-clock fields of an instant in a zone. */
-function wallClock(ms: number, timeZone: string) {
+export function wallClock(ms: number, timeZone: string) {
   const parts = Object.fromEntries(formatter(timeZone).formatToParts(new Date(ms)).map((p) => [p.type, Number(p.value)]));
   return { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour, minute: parts.minute, second: parts.second };
 }
 
 /** Offset of the zone from UTC at an instant, in milliseconds (local − UTC). */
-function offsetAt(ms: number, timeZone: string): number {
+export function offsetAt(ms: number, timeZone: string): number {
   const w = wallClock(ms, timeZone);
   const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
   return asUtc - Math.floor(ms / 1000) * 1000;

@@ -71,8 +71,11 @@ export async function appendTraceHops(db: Knex, clock: Clock, hops: TraceHop[]):
   );
 }
 
-export async function readTrace(db: Knex, botId: number, traceId: string): Promise<StoredTraceHop[]> {
-  const rows = await db<TraceRow>('trace_hops').where({ bot_id: botId, trace_id: traceId }).orderBy('id');
+/** A trace's hops in order; `limit` keeps the first ones (a broadcast's trace has a hop per recipient). */
+export async function readTrace(db: Knex, botId: number, traceId: string, limit?: number): Promise<StoredTraceHop[]> {
+  const query = db<TraceRow>('trace_hops').where({ bot_id: botId, trace_id: traceId }).orderBy('id');
+  if (limit !== undefined) query.limit(limit);
+  const rows = await query;
   return rows.map((row) => ({
     id: row.id,
     botId: row.bot_id,

@@ -1,5 +1,6 @@
 import { SCOPES } from '../../src/bots/scopes';
 import { createToken } from '../../src/bots/tokens';
+import { fanOutEvents } from '../../src/events/fanout';
 import { userAccountMap } from '../support/maps';
 import { dialect, startTestBackend, type TestBackend } from '../support/test-backend';
 
@@ -40,6 +41,30 @@ describe(`tokens limited to alias globs (${dialect})`, () => {
     expect([own.status, own.body.subscription.aliases]).toEqual([201, ['payments/*']]);
     const one = await subscribe({ events: ['endpoint.called'], aliases: ['payments/succeeded'] });
     expect([one.status, one.body.subscription.aliases]).toEqual([201, ['payments/succeeded']]);
+  });
+
+  it("see, read and delete only subscriptions they could have made, and only those subscriptions' deliveries", async () => {
+    const { token } = await mint(['orders/*'], ['call', 'subscriptions']);
+    const as = (who: string, method: string, path: string, body?: object) => backend.request(method, `/api/v1/bots/${botId}${path}`, { token: who, body });
+    const crm = (await as(admin, 'POST', '/subscriptions', { url: 'https://n8n.example/crm', events: ['message.received', 'endpoint.called'] })).body.subscription.id as string;
+    const wide = (await as(admin, 'POST', '/subscriptions', { url: 'https://n8n.example/wide', events: ['endpoint.called'], aliases: ['orders/*', 'users/*'] })).body.subscription.id as string;
+    const own = (await as(token, 'POST', '/subscriptions', { url: 'https://n8n.example/orders', events: ['endpoint.called'] })).body.subscription.id as string;
+
+    expect((await as(token, 'GET', '/subscriptions')).body.subscriptions.map((s: { id: string }) => s.id)).toEqual([own]);
+    for (const other of [crm, wide]) {
+      expect((await as(token, 'GET', `/subscriptions/${other}`)).status).toBe(404);
+      expect((await as(token, 'DELETE', `/subscriptions/${other}`)).status).toBe(404);
+      expect((await as(admin, 'GET', `/subscriptions/${other}`)).status).toBe(200);
+    }
+    expect((await call(admin, 'users/connect-bot', { userId: 1 })).body.success).toBe(true);
+    while ((await fanOutEvents(backend.ctx)) > 0);
+    const [crmDelivery] = (await as(admin, 'GET', `/events/deliveries?subscriptionId=${crm}`)).body.deliveries as Array<{ id: string }>;
+    expect(crmDelivery).toBeDefined();
+    expect((await as(token, 'GET', '/events/deliveries')).body.deliveries).toEqual([]);
+    expect((await as(token, 'GET', `/events/deliveries/${crmDelivery.id}`)).status).toBe(404);
+    expect((await as(token, 'POST', `/events/deliveries/${crmDelivery.id}/redeliver`)).status).toBe(404);
+    expect((await as(admin, 'GET', `/events/deliveries/${crmDelivery.id}`)).body.delivery).toMatchObject({ subscriptionId: crm, status: 'pending' });
+    expect((await as(token, 'DELETE', `/subscriptions/${own}`)).status).toBe(200);
   });
 
   it('read only the traces of calls to their aliases; other traces are not found', async () => {

@@ -25,7 +25,7 @@ describe(`POST /api/v1/bots/{botId}/messages against the Telegram stand-in (${di
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ success: true, messageId: expect.stringMatching(/^msg_/), queued: 2, deferred: 0, unknown: ['nobody'], inactive: [], trace_id: expect.any(String) });
     const status = await waitUntilDone(backend, botId, token, res.body.messageId);
-    expect(status.counts).toEqual({ queued: 0, sent: 2, deferred: 0, failed: 0, skipped: 0 });
+    expect(status.counts).toEqual({ queued: 0, scheduled: 0, sent: 2, deferred: 0, failed: 0, skipped: 0, cancelled: 0 });
     expect(status.recipients).toEqual(expect.arrayContaining([expect.objectContaining({ userId: 'u100', status: 'sent', attempts: 1, error: null, sentAt: expect.any(Number) })]));
     expect(telegram.messagesTo(100).map((m) => m.text)).toEqual(['Hi Name100, 10% off for silver (u100)']);
     expect(telegram.messagesTo(101).map((m) => m.text)).toEqual(['Hi Name101, 10% off for gold (u101)']);

@@ -1,6 +1,6 @@
 import { setTelegramToken } from '../../src/channels/telegram/telegram-store';
 import { fromJson } from '../../src/platform/db/database';
-import { range, seedLinkedLeads, type SeededLead, type StandinBot, startDeliveryBackend, TelegramStandin, waitUntilDone } from '../support/delivery';
+import { range, sameDatabaseAs, seedLinkedLeads, type SeededLead, type StandinBot, startDeliveryBackend, TelegramStandin, waitUntilDone } from '../support/delivery';
 import { dialect, type TestBackend } from '../support/test-backend';
 
 /**
@@ -15,8 +15,7 @@ describe(`delivery across restarts and processes on one database (${dialect})`, 
   let token: string;
   let telegram: StandinBot;
   let leads: SeededLead[];
-  const sameDatabase = (): Record<string, string> => (owner.ctx.config.DATABASE_URL ? { DATABASE_URL: owner.ctx.config.DATABASE_URL } : { DATA_DIR: owner.dataDir });
-  const workerBackend = (env: Record<string, string> = {}) => startDeliveryBackend(standin, { ...sameDatabase(), ...env });
+  const workerBackend = (env: Record<string, string> = {}) => startDeliveryBackend(standin, { ...sameDatabaseAs(owner), ...env });
   const queue = async (targets: SeededLead[], text: string) => {
     const res = await owner.request('POST', `/api/v1/bots/${botId}/messages`, { token, body: { userIds: targets.map((l) => l.userId), text } });
     expect(res.status).toBe(202);
@@ -61,7 +60,7 @@ describe(`delivery across restarts and processes on one database (${dialect})`, 
     const second = await workerBackend({ DELIVERY_RATE_PER_SECOND: '250' });
     try {
       const status = await waitUntilDone(owner, botId, token, messageId);
-      expect(status.counts).toEqual({ queued: 0, sent: 500, deferred: 0, failed: 0, skipped: 0 });
+      expect(status.counts).toEqual({ queued: 0, scheduled: 0, sent: 500, deferred: 0, failed: 0, skipped: 0, cancelled: 0 });
       expectEachExactlyOnce(targets, 'restart');
       const startedUsers = await owner.ctx.db('message_recipients').whereIn('id', started).pluck('user_id');
       const flagged = status.recipients.filter((r: { possibleDuplicate?: boolean }) => r.possibleDuplicate).map((r: { userId: string }) => r.userId);

@@ -1,4 +1,7 @@
 import { createTelegramBot, range, seedLinkedLeads, type SeededLead, type StandinBot, startDeliveryBackend, TelegramStandin, waitUntilDone } from '../support/delivery';
+import { createToken } from '../../src/bots/tokens';
+import { profileFieldNamesInUse } from '../../src/identity/accounts';
+import { attributeNamesInUse } from '../../src/identity/lead-directory';
 import { dialect, type TestBackend } from '../support/test-backend';
 
 describe(`message previews, language variants and the template library (${dialect})`, () => {
@@ -129,5 +132,65 @@ describe(`message previews, language variants and the template library (${dialec
     expect(unknown.body.errors).toEqual([{ path: 'template', message: 'there is no template "missing"' }]);
     const both = await send({ userIds: ['u305'], template: { name: 'promo' }, text: 'x' });
     expect(both.status).toBe(422);
+  });
+  it('lists the placeholders a template may use: profile fields, the attribute names of the bot\'s leads, the user; with the messages scope only', async () => {
+    await backend.ctx.db('leads').where({ id: leads[3].leadId }).update({ attributes: JSON.stringify({ 'last order': 'A-1', city: 'Riga' }) });
+    const res = await api('GET', '/template-placeholders');
+    expect(res.status).toBe(200);
+    expect(res.body.complete).toBe(true);
+    const paths = res.body.placeholders.map((p: { path: string }) => p.path);
+    expect(paths).toEqual(expect.arrayContaining(['lead.firstName', 'lead.language', 'user.userId']));
+    // Each name once, sorted, in the form Liquid reads (a name with a space needs brackets).
+    expect(res.body.placeholders.filter((p: { source: string }) => p.source === 'attribute').map((p: { path: string }) => p.path)).toEqual([
+      'lead.attributes.city',
+      'lead.attributes.language',
+      'lead.attributes["last order"]',
+      'lead.attributes.tier',
+    ]);
+    // The scan is bounded by leads read and names returned, and says when a bound cut it short.
+    expect(await attributeNamesInUse(backend.ctx.db, botId, { leadsRead: 2, maxNames: 10 })).toMatchObject({ complete: false });
+    expect(await attributeNamesInUse(backend.ctx.db, botId, { leadsRead: 100, maxNames: 2 })).toEqual({ names: ['city', 'language'], complete: false });
+    const { token: tablesToken } = await createToken(backend.ctx, { botId, scopes: ['tables'] });
+    expect((await backend.request('GET', `/api/v1/bots/${botId}/template-placeholders`, { token: tablesToken })).status).toBe(403);
+    const other = await backend.createBot({ scopes: ['messages'] });
+    expect((await backend.request('GET', `/api/v1/bots/${botId}/template-placeholders`, { token: other.token })).status).toBe(403);
+  });
+
+  it('renders the CRM user\'s profile (`user.profile.<field>`) in sends, buttons, variants, library templates and previews, and lists its field names', async () => {
+    const pushed = await api('POST', '/users/u300/update', { fields: { firstName: 'Anna', 'loyalty tier': 'platinum' } });
+    expect(pushed.status).toBe(200);
+    await api('POST', '/users/u303/update', { fields: { firstName: 'Dan' } });
+
+    // u300 gets the ru variant, u303 the default; u305 has no profile fields: empty, as any missing value.
+    const variants = { ru: { text: 'Привет, [[ user.profile.firstName ]] ([[ user.profile["loyalty tier"] ]])' } };
+    const res = await send({ userIds: ['u300', 'u303', 'u305'], text: 'Hi [[ user.profile.firstName ]]!', buttons: [[{ text: 'For [[ user.profile.firstName ]]', data: 'ok' }]], variants });
+    expect(res.status).toBe(202);
+    await waitUntilDone(backend, botId, token, res.body.messageId);
+    expect(telegram.messagesTo(300).at(-1)).toMatchObject({ text: 'Привет, Anna (platinum)', replyMarkup: { inline_keyboard: [[{ text: 'For Anna', callback_data: 'ok' }]] } });
+    expect(telegram.messagesTo(303).at(-1)).toMatchObject({ text: 'Hi Dan!', replyMarkup: { inline_keyboard: [[{ text: 'For Dan', callback_data: 'ok' }]] } });
+    expect(telegram.messagesTo(305).at(-1)).toMatchObject({ text: 'Hi !', replyMarkup: { inline_keyboard: [[{ text: 'For ', callback_data: 'ok' }]] } });
+
+    await api('POST', '/templates/profile-greeting', { content: { text: 'Welcome back, [[ user.profile.firstName ]] [[ user.profile.city ]]' } });
+    const fromLibrary = await send({ userIds: ['u303'], template: { name: 'profile-greeting' } });
+    await waitUntilDone(backend, botId, token, fromLibrary.body.messageId);
+    expect(telegram.messagesTo(303).at(-1)!.text).toBe('Welcome back, Dan ');
+
+    // The preview renders the profile and names each profile field the person lacks, with its position.
+    const preview = await send({ userIds: ['u303', 'u300'], template: { name: 'profile-greeting' } }, { 'X-Dry-Run': 'true' });
+    const byUser = new Map(preview.body.preview.map((p: { userId: string }) => [p.userId, p]));
+    expect(byUser.get('u300')).toMatchObject({ text: 'Welcome back, Anna ', unknown: [{ path: 'text', placeholder: 'user.profile.city', line: 1, column: 47, message: '"user.profile.city" has no value for this person' }] });
+    expect(byUser.get('u303')).toMatchObject({ text: 'Welcome back, Dan ' });
+    const forNamed = await send({ userIds: ['u300'], text: '[[ user.profile["loyalty tier"] ]]', previewFor: { userId: 'u303' } }, { 'X-Dry-Run': 'true' });
+    expect(forNamed.body.preview).toEqual([expect.objectContaining({ userId: 'u303', text: '', unknown: [expect.objectContaining({ placeholder: "user.profile['loyalty tier']", line: 1, column: 4 })] })]);
+
+    const listed = await api('GET', '/template-placeholders');
+    expect(listed.body.complete).toBe(true);
+    expect(listed.body.placeholders.filter((p: { source: string }) => p.source === 'profile')).toEqual([
+      { path: 'user.profile.firstName', source: 'profile', description: 'Field "firstName" of the CRM user\'s profile (users/update)' },
+      { path: 'user.profile["loyalty tier"]', source: 'profile', description: 'Field "loyalty tier" of the CRM user\'s profile (users/update)' },
+    ]);
+    // Bounded like the attribute scan: accounts read and names returned, and it says when a bound cut it short.
+    expect(await profileFieldNamesInUse(backend.ctx.db, botId, { accountsRead: 1, maxNames: 10 })).toMatchObject({ complete: false });
+    expect(await profileFieldNamesInUse(backend.ctx.db, botId, { accountsRead: 100, maxNames: 1 })).toEqual({ names: ['firstName'], complete: false });
   });
 });

@@ -3,7 +3,7 @@ import { compileTemplate, delimitersOf, literalText, renderTemplate, type Templa
 
 const scope = (lead: Partial<TemplateScope['lead']> = {}, params: Record<string, unknown> = {}): TemplateScope => ({
   lead: { id: 'lead_1', channel: 'telegram', chatId: '1', attributes: {}, firstName: 'Ann', ...lead },
-  user: { userId: 'u1' },
+  user: { userId: 'u1', profile: {} },
   params,
 });
 const render = (text: string, s = scope()) => renderTemplate(compileTemplate({ text }), s).text;

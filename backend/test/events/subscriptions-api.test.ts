@@ -24,7 +24,7 @@ describe(`subscriptions API (${dialect})`, () => {
     const { id } = created.body.subscription;
 
     const one = await api('GET', `/subscriptions/${id}`);
-    expect(one.body.subscription).toEqual({ id, url: 'https://n8n.example.com/webhook/abc', events: ['message.received', 'endpoint.called'], aliases: ['payments/*'], createdAt: created.body.subscription.createdAt });
+    expect(one.body.subscription).toEqual({ id, url: 'https://n8n.example.com/webhook/abc', events: ['message.received', 'endpoint.called'], aliases: ['payments/*'], answers: false, createdAt: created.body.subscription.createdAt });
     const list = await api('GET', '/subscriptions');
     expect(list.body.subscriptions.map((s: { id: string }) => s.id)).toContain(id);
     expect(JSON.stringify(list.body)).not.toContain(created.body.subscription.secret);

@@ -1,14 +1,16 @@
 import type { Knex } from 'knex';
 import { setTelegramToken } from '../../src/channels/telegram/telegram-store';
 import { newLeadId } from '../../src/identity/leads';
+import type { Clock } from '../../src/platform/clock';
 import { type StandinBot, TelegramStandin } from '../../../test/telegram-standin';
 import { startTestBackend, type TestBackend } from './test-backend';
 
 export { TelegramStandin, type StandinBot };
 
 /** A backend whose Telegram channel talks to the stand-in, with a fast delivery loop. */
-export async function startDeliveryBackend(standin: TelegramStandin, env: Record<string, string> = {}): Promise<TestBackend> {
+export async function startDeliveryBackend(standin: TelegramStandin, env: Record<string, string> = {}, clock?: Clock): Promise<TestBackend> {
   return startTestBackend({
+    clock,
     env: {
       TELEGRAM_API_ROOT: standin.apiRoot,
       DELIVERY_POLL_MS: '20',
@@ -17,6 +19,11 @@ export async function startDeliveryBackend(standin: TelegramStandin, env: Record
       ...env,
     },
   });
+}
+
+/** The env that points another backend at `owner`'s database (its PostgreSQL database, or its SQLite file's folder). */
+export function sameDatabaseAs(owner: TestBackend): Record<string, string> {
+  return owner.ctx.config.DATABASE_URL ? { DATABASE_URL: owner.ctx.config.DATABASE_URL } : { DATA_DIR: owner.dataDir };
 }
 
 /**

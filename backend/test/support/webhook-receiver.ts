@@ -9,11 +9,22 @@ export interface ReceivedRequest {
   body: any;
 }
 
-/** A real HTTP server standing in for n8n: records every request and answers with `status` (settable). */
+/** What the receiver answers a request with (n8n holding the request until Respond to Webhook, a broken workflow…). */
+export interface ReceiverAnswer {
+  status?: number;
+  body?: string;
+  contentType?: string;
+  /** Answer only after this long (a workflow that takes its time). */
+  delayMs?: number;
+}
+
+/** A real HTTP server standing in for n8n: records every request and answers with `status` (settable), or with what `respond` says. */
 export interface WebhookReceiver {
   url: string;
   received: ReceivedRequest[];
   status: number;
+  /** When set, decides each answer (its status defaults to `status`). */
+  respond?: (request: ReceivedRequest) => ReceiverAnswer;
   /** Resolves once `count` requests have arrived (rejects after `timeoutMs`). */
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedRequest[]>;
   /** Stops listening (callers get connection refused) until `up()`; the port is kept. */
@@ -26,7 +37,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const received: ReceivedRequest[] = [];
   const waiters: Array<() => void> = [];
   let port = 0;
-  const state = { status: 200 };
+  const state: { status: number; respond?: (request: ReceivedRequest) => ReceiverAnswer } = { status: 200 };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -38,9 +49,18 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       } catch {
         // not JSON: keep the text
       }
-      received.push({ path: req.url ?? '/', headers: req.headers, rawBody, body });
-      res.writeHead(state.status, { 'content-type': 'text/plain' }).end(state.status < 300 ? 'ok' : 'receiver says no');
+      const request = { path: req.url ?? '/', headers: req.headers, rawBody, body };
+      received.push(request);
       waiters.splice(0).forEach((notify) => notify());
+      const answer = state.respond?.(request) ?? {};
+      const status = answer.status ?? state.status;
+      const send = () => {
+        if (res.destroyed) return;
+        res.writeHead(status, { 'content-type': answer.contentType ?? (answer.body === undefined ? 'text/plain' : 'application/json') });
+        res.end(answer.body ?? (status < 300 ? 'ok' : 'receiver says no'));
+      };
+      if (answer.delayMs) setTimeout(send, answer.delayMs);
+      else send();
     });
   });
   const listen = () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
@@ -60,6 +80,12 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     },
     set status(value: number) {
       state.status = value;
+    },
+    get respond() {
+      return state.respond;
+    },
+    set respond(value) {
+      state.respond = value;
     },
     async waitFor(count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;

@@ -1,5 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { executePerItem, selectedOperation } from '../../shared/execute';
+import * as analytics from './analytics';
+import * as conversation from './conversation';
 import * as endpoint from './endpoint';
 import * as message from './message';
 
@@ -10,6 +12,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	if (resource === 'message' && operation === 'sendAndWait') {
 		return [await message.sendAndWait.execute.call(this)];
 	}
-	const execute = selectedOperation.call(this, { endpoint: endpoint.operations, message: message.operations });
+	// Answer Call answers the one call that started the execution.
+	if (resource === 'endpoint' && operation === 'answer') {
+		return [await endpoint.answer.execute.call(this)];
+	}
+	const execute = selectedOperation.call(this, { endpoint: endpoint.operations, message: message.operations, analytics: analytics.operations, conversation: conversation.operations });
 	return [await executePerItem.call(this, execute)];
 }

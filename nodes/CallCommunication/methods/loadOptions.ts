@@ -1,1 +1,2 @@
 export { getAliases } from '../../shared/loadOptions';
+export { getPlaceholders, getTemplates } from './templates';

@@ -75,6 +75,10 @@ export async function seedDrillWorld(backend: TestBackend): Promise<DrillWorld> 
       traceId: message.trace_id ?? 'tr_0',
       version: '1',
       rowId: '1',
+      callbackId: 'cb_0',
+      fileId: 'file_0',
+      eventId: '1',
+      key: 'news',
     },
   };
 }

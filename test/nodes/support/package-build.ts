@@ -3,11 +3,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { packPackage } from '../../../scripts/first-run/n8n';
 import { n8nModulesDir } from './n8n-runtime';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 const sourceDirs = ['nodes', 'credentials'];
-const buildInputs = ['package.json', 'tsconfig.json', 'tsconfig.build.json'];
+const buildInputs = ['package.json', 'README.md', 'tsconfig.json', 'tsconfig.build.json'];
 
 function listFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -34,10 +35,14 @@ function copyAssets(outDir: string): void {
   }
 }
 
+/** The `npm pack` tarball of the build, made once per build (see buildPackage). */
+const PACKED = 'packed';
+
 /**
- * Builds the package as published (dist + package.json) into a temporary folder keyed by a hash of
- * the sources, so every test file of a run shares one build. Its node_modules points at n8n's, the
- * way n8n makes n8n-workflow resolvable for community packages.
+ * Builds the package as published (dist, package.json, README) into a temporary folder keyed by a
+ * hash of the sources, so every test file of a run shares one build, and packs it once
+ * (packedPackage). Its node_modules points at n8n's, the way n8n makes n8n-workflow resolvable for
+ * community packages.
  */
 export function buildPackage(): string {
   const dir = path.join(os.tmpdir(), `metabot-nodes-package-${sourceHash()}`);
@@ -50,8 +55,9 @@ export function buildPackage(): string {
     stdio: 'pipe',
   });
   copyAssets(staging);
-  fs.copyFileSync(path.join(repoRoot, 'package.json'), path.join(staging, 'package.json'));
+  for (const file of ['package.json', 'README.md']) fs.copyFileSync(path.join(repoRoot, file), path.join(staging, file));
   fs.symlinkSync(n8nModulesDir, path.join(staging, 'node_modules'), 'dir');
+  fs.renameSync(packPackage(staging, path.join(staging, PACKED)), path.join(staging, PACKED, 'package.tgz'));
   fs.writeFileSync(path.join(staging, '.built'), new Date().toISOString());
   try {
     fs.renameSync(staging, dir);
@@ -59,4 +65,9 @@ export function buildPackage(): string {
     fs.rmSync(staging, { recursive: true, force: true }); // another worker finished the same build first
   }
   return dir;
+}
+
+/** The tarball `npm pack` makes of this build: what a user's n8n downloads from the registry. */
+export function packedPackage(): string {
+  return path.join(buildPackage(), PACKED, 'package.tgz');
 }

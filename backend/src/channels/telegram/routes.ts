@@ -2,11 +2,10 @@ import { Router } from 'express';
 import { jsonBody } from '../../platform/http/json-body';
 import type { Update } from 'grammy/types';
 import { botIdSchema } from '../../bots/bots';
-import type { InboundContext } from '../../inbound/hooks';
+import { handleTelegramUpdate, type TelegramUpdateContext } from './handle-update';
 import { ApiError } from '../../platform/http/errors';
 import { notFound } from '../../platform/errors';
 import { sameSecret } from '../../platform/secrets/same-secret';
-import { handleTelegramUpdate } from './handle-update';
 import { telegramApi } from './telegram-channel';
 import { getTelegramBot } from './telegram-store';
 
@@ -15,7 +14,7 @@ import { getTelegramBot } from './telegram-store';
  * carrying the bot's secret token are accepted; an update that could not be stored answers 500,
  * so Telegram delivers it again.
  */
-export function telegramWebhookRouter(ctx: InboundContext): Router {
+export function telegramWebhookRouter(ctx: TelegramUpdateContext): Router {
   const router = Router();
   router.post('/telegram/:botId/webhook', jsonBody({ limit: '1mb' }), async (req, res) => {
     const botId = botIdSchema.safeParse(req.params.botId);

@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { Bot } from 'grammy';
-import type { InboundContext } from '../../inbound/hooks';
 import type { AppContext } from '../../platform/context';
-import { handleTelegramUpdate } from './handle-update';
-import { describeTelegramError, telegramApi } from './telegram-channel';
+import { handleTelegramUpdate, type TelegramUpdateContext } from './handle-update';
+import { telegramApi } from './telegram-channel';
+import { describeTelegramError } from './telegram-wire';
 import { listTelegramBots, releasePollLease, rememberUsername, takePollLease, type TelegramBotRecord } from './telegram-store';
 
 /** The background loop that keeps this process's pollers and webhooks in line with the stored tokens (workers.ts). */
@@ -29,7 +29,7 @@ export class TelegramPollers {
 }
 
 /** What the Telegram loop needs: the inbound pipeline for updates, and this process's pollers. */
-export interface TelegramContext extends InboundContext {
+export interface TelegramContext extends TelegramUpdateContext {
   telegram: TelegramPollers;
 }
 
@@ -52,7 +52,7 @@ async function configureWebhook(ctx: AppContext, record: TelegramBotRecord): Pro
   ctx.logger.info({ botId: record.botId, url: webhookUrl(ctx, record.botId) }, 'telegram webhook set');
 }
 
-function startPoller(ctx: InboundContext, record: TelegramBotRecord): Poller {
+function startPoller(ctx: TelegramUpdateContext, record: TelegramBotRecord): Poller {
   const bot = new Bot(record.token, { client: { apiRoot: ctx.config.TELEGRAM_API_ROOT, timeoutSeconds: 60 } });
   // No bot.catch: an update that could not be stored stops the poller without confirming it, and
   // the next sync starts polling again from the same update.
@@ -73,7 +73,7 @@ async function stopPoller(poller: Poller): Promise<void> {
   await poller.done;
 }
 
-async function syncPolling(ctx: InboundContext, runtime: TelegramPollers, record: TelegramBotRecord): Promise<void> {
+async function syncPolling(ctx: TelegramUpdateContext, runtime: TelegramPollers, record: TelegramBotRecord): Promise<void> {
   const current = runtime.pollers.get(record.botId);
   const leased = await takePollLease(ctx, record.botId, runtime.owner, POLL_LEASE_MS);
   const stale = current && (!current.running || current.version !== record.updatedAt || !leased);

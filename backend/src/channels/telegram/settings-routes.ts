@@ -4,12 +4,15 @@ import { GrammyError } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { z } from 'zod';
 import { botAccess } from '../../bots/access';
+import { updateBotSettings } from '../../bots/bots';
 import { ApiError } from '../../platform/http/errors';
 import { invalid, notFound, parseInput } from '../../platform/errors';
 import type { AppContext } from '../../platform/context';
 import { botPathParams, errorResponses, jsonContent as json } from '../../platform/openapi/registry';
+import { paymentSettingsSchema, readPaymentSettings } from './payment-settings';
 import { TELEGRAM_LOOP } from './runtime';
-import { describeTelegramError, telegramApi } from './telegram-channel';
+import { telegramApi } from './telegram-channel';
+import { describeTelegramError } from './telegram-wire';
 import { forgetTelegramToken, getTelegramBot, rememberUsername, setTelegramToken, telegramTokenSchema } from './telegram-store';
 
 const setTokenSchema = z.object({ token: telegramTokenSchema }).meta({ id: 'SetTelegramToken' });
@@ -36,7 +39,7 @@ async function stateOf(ctx: AppContext, botId: number): Promise<z.infer<typeof t
 /**
  * The bot's Telegram token over the API (scope `admin`), beside `bot set-telegram-token`: checked
  * with getMe before it is stored (encrypted), never echoed. Running servers pick a change up at
- * their next Telegram sync; this one at once.
+ * their next Telegram sync; this one at once. `…/telegram/payments`: how pre-checkouts are answered.
  */
 export function telegramSettingsRouter(ctx: AppContext, docs: OpenAPIRegistry): Router {
   documentRoutes(docs);
@@ -68,8 +71,19 @@ export function telegramSettingsRouter(ctx: AppContext, docs: OpenAPIRegistry): 
     ctx.wakeups.wake(TELEGRAM_LOOP);
     res.json({ success: true, telegram: await stateOf(ctx, bot.id), trace_id: traceId });
   });
+  router.get('/bots/:botId/telegram/payments', access, async (_req, res) => {
+    res.json({ success: true, payments: readPaymentSettings(res.locals.bot.settings.payments), trace_id: res.locals.traceId });
+  });
+
+  router.put('/bots/:botId/telegram/payments', access, async (req, res) => {
+    const payments = parseInput(paymentSettingsSchema, req.body, 'payments');
+    await updateBotSettings(ctx, res.locals.bot.id, { payments });
+    res.json({ success: true, payments, trace_id: res.locals.traceId });
+  });
   return router;
 }
+
+const paymentsAnswer = json(z.object({ success: z.literal(true), payments: paymentSettingsSchema, trace_id: z.string() }));
 
 const answer = json(z.object({ success: z.literal(true), telegram: telegramStateSchema, trace_id: z.string() }));
 const common = { tags: ['Telegram'], security: [{ bearerAuth: [] }], request: { params: botPathParams } };
@@ -86,6 +100,17 @@ function documentRoutes(docs: OpenAPIRegistry): void {
     description: 'The token is checked with getMe (Telegram\'s username is stored), then stored encrypted; it is never returned. 422 when Telegram refuses it, 502 when Telegram cannot be reached.',
     request: { params: botPathParams, body: json(setTokenSchema) },
     responses: { 200: { description: 'Stored', ...answer }, 502: { description: 'Telegram could not be reached' }, ...errorResponses('admin') },
+  });
+  docs.registerPath({ ...common, method: 'get', path: '/api/v1/bots/{botId}/telegram/payments', operationId: 'getPaymentSettings', summary: 'How the bot answers Telegram pre-checkout queries', responses: { 200: { description: 'The payment settings', ...paymentsAnswer }, ...errorResponses('admin') } });
+  docs.registerPath({
+    ...common,
+    method: 'put',
+    path: '/api/v1/bots/{botId}/telegram/payments',
+    operationId: 'setPaymentSettings',
+    summary: 'Set how the bot answers Telegram pre-checkout queries: by a rule, or by the workflow within a time',
+    description: 'preCheckout "rule" answers every pre-checkout at once with answer; "workflow" waits up to workflowTimeoutMs (500–8000 ms, inside Telegram\'s 10 s) for Answer Pre-Checkout and sends answer otherwise.',
+    request: { params: botPathParams, body: json(paymentSettingsSchema) },
+    responses: { 200: { description: 'Stored', ...paymentsAnswer }, ...errorResponses('admin') },
   });
   docs.registerPath({ ...common, method: 'delete', path: '/api/v1/bots/{botId}/telegram', operationId: 'deleteTelegramToken', summary: 'Remove the bot\'s Telegram token (polling and the webhook stop)', responses: { 200: { description: 'Removed', ...answer }, ...errorResponses('admin') } });
 }

@@ -1,8 +1,10 @@
-import { Api, GrammyError, HttpError } from 'grammy';
-import type { InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove } from 'grammy/types';
+import { Api } from 'grammy';
 import type { AppContext } from '../../platform/context';
 import type { OutboundChannel, RenderedMessage, SendOptions, SendOutcome } from '../channel';
 import { perBotCache } from '../per-bot-cache';
+import { telegramActions } from './conversation';
+import { classifyTelegramError, replyMarkupFor } from './telegram-wire';
+import { sendAlbum, sendInvoice, sendLocation, sendMedia } from './media';
 import { getTelegramBot } from './telegram-store';
 
 const API_CACHE_MS = 5_000;
@@ -12,49 +14,14 @@ export function telegramApi(ctx: AppContext, token: string): Api {
   return new Api(token, { apiRoot: ctx.config.TELEGRAM_API_ROOT, timeoutSeconds: 30 });
 }
 
-type ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove;
-
-export function replyMarkupFor(message: RenderedMessage): ReplyMarkup | undefined {
-  if (message.buttons?.length) {
-    return {
-      inline_keyboard: message.buttons.map((row) =>
-        row.map((button) => (button.url ? { text: button.text, url: button.url } : { text: button.text, callback_data: button.data ?? button.text })),
-      ),
-    };
+/** An album's message ids, as many as the recipient row's 100 characters hold (the first always). */
+function joinedIds(ids: number[]): string {
+  let joined = String(ids[0]);
+  for (const id of ids.slice(1)) {
+    if (joined.length + 1 + String(id).length > 100) break;
+    joined += `,${id}`;
   }
-  if (message.quickReplies?.length) {
-    return { keyboard: message.quickReplies.map((text) => [{ text }]), resize_keyboard: true, one_time_keyboard: true };
-  }
-  if (message.requestContact) {
-    return { keyboard: [[{ text: message.requestContact.buttonText, request_contact: true }]], resize_keyboard: true, one_time_keyboard: true };
-  }
-  if (message.removeKeyboard) return { remove_keyboard: true };
-  return undefined;
-}
-
-export function withoutToken(text: string): string {
-  return text.replace(/bot\d+:[A-Za-z0-9_-]+/g, 'bot<token>');
-}
-
-/** An error from grammY as one line safe for logs: a nested network error's URL holds the token. */
-export function describeTelegramError(error: unknown): string {
-  const nested = error instanceof HttpError ? ` (${(error.error as Error)?.message ?? ''})` : '';
-  return withoutToken(`${(error as Error)?.message ?? String(error)}${nested}`);
-}
-
-/** Telegram's answer → what the worker does next. */
-export function classifyTelegramError(error: unknown): SendOutcome {
-  if (error instanceof GrammyError) {
-    const reason = `${error.error_code} ${error.description}`;
-    if (error.error_code === 429) return { kind: 'rateLimited', retryAfterMs: (error.parameters.retry_after ?? 1) * 1000 };
-    // 403: blocked by the user, user deactivated, kicked from the group: this chat is gone for the bot.
-    if (error.error_code === 403) return { kind: 'blocked', reason };
-    if (error.error_code >= 500 || error.error_code === 401 || error.error_code === 404) return { kind: 'transient', reason };
-    return { kind: 'permanent', reason };
-  }
-  // A network error's message carries the request URL, and with it the token: never store or log that.
-  if (error instanceof HttpError) return { kind: 'transient', reason: withoutToken(`network: ${(error.error as Error)?.message ?? error.message}`) };
-  return { kind: 'transient', reason: withoutToken((error as Error)?.message ?? String(error)) };
+  return joined;
 }
 
 export async function sendTelegram(api: Api, chatId: string, message: RenderedMessage, options: SendOptions = {}): Promise<SendOutcome> {
@@ -64,6 +31,11 @@ export async function sendTelegram(api: Api, chatId: string, message: RenderedMe
     ...(options.paidBroadcast ? { allow_paid_broadcast: true } : {}),
   };
   try {
+    if (message.media || message.album || message.location || message.invoice) {
+      const send = message.album ? sendAlbum : message.location ? sendLocation : message.invoice ? sendInvoice : sendMedia;
+      const sent = await send(api, chatId, message, common);
+      return { kind: 'ok', externalId: joinedIds(sent.messageIds), ...(sent.uploaded.length ? { uploaded: sent.uploaded } : {}) };
+    }
     const sent = message.imageUrl
       ? await api.sendPhoto(chatId, message.imageUrl, { ...common, caption: message.text || undefined })
       : await api.sendMessage(chatId, message.text, common);
@@ -81,6 +53,7 @@ export function telegramChannel(ctx: AppContext): OutboundChannel {
   }, API_CACHE_MS);
   return {
     name: 'telegram',
+    actions: telegramActions(clientFor),
     async send(recipient, message, options) {
       const api = await clientFor(recipient.botId);
       if (!api) return { kind: 'permanent', reason: 'this bot has no Telegram token (metabot-backend bot set-telegram-token)' };

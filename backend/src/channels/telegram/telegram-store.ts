@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context';
-import { getBot, updateBotSettings } from '../../bots/bots';
+import { updateBotSettingsSection } from '../../bots/bots';
 import { decryptSecret, encryptSecret, secretKey } from '../../platform/secrets/secret-box';
 
 /** The shape BotFather hands out: `<bot id>:<35 characters>`; checked before anything is stored. */
@@ -42,8 +42,7 @@ export async function setTelegramToken(ctx: AppContext, botId: number, token: st
 export async function forgetTelegramToken(ctx: AppContext, botId: number): Promise<boolean> {
   const removed = await ctx.db('telegram_bots').where({ bot_id: botId }).delete();
   if (removed === 0) return false;
-  const { username: _, ...telegram } = ((await getBot(ctx, botId))?.settings.telegram ?? {}) as Record<string, unknown>;
-  await updateBotSettings(ctx, botId, { telegram });
+  await updateBotSettingsSection(ctx, botId, 'telegram', ({ username: _, ...telegram }) => telegram);
   return true;
 }
 
@@ -70,8 +69,7 @@ export async function listTelegramBots(ctx: AppContext): Promise<TelegramBotReco
 /** getMe's username, kept beside the token and in the bot's settings (deep links read it there). */
 export async function rememberUsername(ctx: AppContext, botId: number, username: string): Promise<void> {
   await ctx.db('telegram_bots').where({ bot_id: botId }).update({ username });
-  const telegram = ((await getBot(ctx, botId))?.settings.telegram ?? {}) as Record<string, unknown>;
-  await updateBotSettings(ctx, botId, { telegram: { ...telegram, username } });
+  await updateBotSettingsSection(ctx, botId, 'telegram', (telegram) => ({ ...telegram, username }));
 }
 
 /**

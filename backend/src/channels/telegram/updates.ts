@@ -2,7 +2,7 @@ import type { Update, User } from 'grammy/types';
 import type { z } from 'zod';
 import type { inboundUpdateSchema, Profile } from '../inbound-update';
 
-type InboundInput = z.input<typeof inboundUpdateSchema>;
+export type InboundInput = z.input<typeof inboundUpdateSchema>;
 
 function profileOf(user: User | undefined): Profile {
   if (!user) return {};
@@ -29,13 +29,31 @@ function internationalPhone(phone: string): string {
 }
 
 function fromMessage(message: NonNullable<Update['message']>, base: Common): InboundInput {
+  const paid = message.successful_payment;
+  if (paid) {
+    return {
+      ...base,
+      kind: 'payment',
+      payload: paid.invoice_payload.slice(0, 128),
+      currency: paid.currency,
+      totalAmount: paid.total_amount,
+      telegramPaymentChargeId: paid.telegram_payment_charge_id,
+      ...(paid.provider_payment_charge_id ? { providerPaymentChargeId: paid.provider_payment_charge_id } : {}),
+    };
+  }
   const text = message.text;
   const start = text === undefined ? null : /^\/start(?:@\w+)?(?:\s+(\S+))?\s*$/.exec(text);
   if (start) return { ...base, kind: 'start', ...(start[1] ? { payload: start[1].slice(0, 512) } : {}) };
   if (message.contact) return { ...base, kind: 'contact', phone: internationalPhone(message.contact.phone_number), isOwn: message.contact.user_id !== undefined && message.contact.user_id === message.from?.id };
   if (text !== undefined) return { ...base, kind: 'message', text: text.slice(0, 10_000) };
   if (message.photo?.length) return { ...base, kind: 'message', media: { type: 'photo', fileId: message.photo[message.photo.length - 1].file_id, caption: message.caption } };
-  if (message.document) return { ...base, kind: 'message', media: { type: 'document', fileId: message.document.file_id, caption: message.caption } };
+  const file = message.document ? ['document', message.document] as const : message.voice ? ['voice', message.voice] as const : message.video ? ['video', message.video] as const : message.audio ? ['audio', message.audio] as const : undefined;
+  if (file) {
+    const [type, f] = file;
+    const named = 'file_name' in f && f.file_name ? { fileName: f.file_name.slice(0, 255) } : {};
+    const details = { ...named, ...(f.mime_type ? { mimeType: f.mime_type.slice(0, 255) } : {}), ...(f.file_size ? { fileSize: f.file_size } : {}) };
+    return { ...base, kind: 'message', media: { type, fileId: f.file_id, ...details, caption: message.caption } };
+  }
   if (message.location) return { ...base, kind: 'message', media: { type: 'location', latitude: message.location.latitude, longitude: message.location.longitude } };
   return { ...base, kind: 'message', media: { type: 'other' } };
 }
@@ -60,6 +78,11 @@ export function toInboundUpdate(botId: number, update: Update): InboundInput | u
       chatId: String(query.message?.chat.id ?? query.from.id),
       profile: profileOf(query.from),
     };
+  }
+  const checkout = update.pre_checkout_query;
+  if (checkout) {
+    // `approved` is the channel's answer, filled in by handleTelegramUpdate before the update is recorded.
+    return { ...base, kind: 'pre_checkout', queryId: checkout.id, payload: checkout.invoice_payload.slice(0, 128), currency: checkout.currency, totalAmount: checkout.total_amount, approved: false, chatId: String(checkout.from.id), profile: profileOf(checkout.from) };
   }
   const member = update.my_chat_member;
   if (member && member.chat.type === 'private') {

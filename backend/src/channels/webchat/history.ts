@@ -3,11 +3,33 @@ import { z } from 'zod';
 import type { MessageButton } from '../channel';
 import { fromJson, isPostgres, toJson } from '../../platform/db/database';
 
+/**
+ * One file of a message as the page shows it: by `url` (http(s), embedded or linked as it is), or
+ * by `ref`, a file kept here (`m:<message_files id>`: uploaded with a send; `w:<file id>`: a
+ * visitor's), which the page fetches with its token from `…/api/files/{messageId}/{index}`.
+ */
+export const chatFileSchema = z.object({
+  kind: z.enum(['photo', 'document', 'video', 'audio', 'voice', 'animation']),
+  url: z.string().optional(),
+  ref: z.string().optional(),
+  name: z.string().optional(),
+  size: z.number().optional(),
+  mimeType: z.string().optional(),
+  caption: z.string().optional(),
+});
+export type ChatFile = z.infer<typeof chatFileSchema>;
+
 /** What the browser renders of one message. Text is plain: the page sets it with textContent. */
 export const chatMessageBodySchema = z.object({
   text: z.string().optional(),
   buttons: z.array(z.array(z.object({ text: z.string(), data: z.string().optional(), url: z.string().optional() }))).optional(),
   imageUrl: z.string().optional(),
+  /** One file (its caption is `text`); the page fetches it at index 0. */
+  media: chatFileSchema.optional(),
+  /** 2–10 files shown as a grid; item i is fetched at index i. */
+  album: z.array(chatFileSchema).optional(),
+  /** Shown as a link to a map at these coordinates. */
+  location: z.object({ latitude: z.number(), longitude: z.number() }).optional(),
   /** Quick replies: chips under the message; a tap sends the chip's text. */
   quickReplies: z.array(z.string()).optional(),
   /** A chip asking for the visitor's phone. */
@@ -107,4 +129,12 @@ export async function findButton(db: Knex, botId: number, visitorId: string, mes
   if (!row) return undefined;
   const body = fromJson<ChatMessageBody>(row.body);
   return body.buttons?.flat().find((button) => button.data === data);
+}
+
+/** The file at `index` of a message to or from this visitor (0: its media; i: the album's item i). */
+export async function findChatFile(db: Knex, botId: number, visitorId: string, messageId: number, index: number): Promise<ChatFile | undefined> {
+  const row = (await db('webchat_messages').where({ id: messageId, bot_id: botId, visitor_id: visitorId }).first()) as Row | undefined;
+  if (!row) return undefined;
+  const body = fromJson<ChatMessageBody>(row.body);
+  return body.album ? body.album[index] : index === 0 ? body.media : undefined;
 }

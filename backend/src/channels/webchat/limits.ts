@@ -3,7 +3,7 @@ import type { Config } from '../../platform/config/config';
 import { addressKey, TokenBuckets } from '../../platform/http/token-buckets';
 
 /** What a client of the web chat can ask for repeatedly without proving anything but a visitor token. */
-export type WebchatAction = 'visitors' | 'updates' | 'streams';
+export type WebchatAction = 'visitors' | 'updates' | 'streams' | 'uploads';
 
 const MINUTE_MS = 60_000;
 
@@ -21,6 +21,7 @@ export class WebchatLimits {
       visitors: pair(config.WEBCHAT_IP_VISITORS_PER_MINUTE, config.WEBCHAT_BOT_VISITORS_PER_MINUTE),
       updates: pair(config.WEBCHAT_IP_UPDATES_PER_MINUTE, config.WEBCHAT_BOT_UPDATES_PER_MINUTE),
       streams: pair(config.WEBCHAT_IP_STREAMS_PER_MINUTE, config.WEBCHAT_BOT_STREAMS_PER_MINUTE),
+      uploads: pair(config.WEBCHAT_IP_UPLOADS_PER_MINUTE, config.WEBCHAT_BOT_UPLOADS_PER_MINUTE),
     };
   }
 

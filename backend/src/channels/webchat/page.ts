@@ -6,15 +6,19 @@ const escapeHtml = (value: string) =>
 
 /**
  * The page's Content-Security-Policy: only its own script and style (no inline code, so an
- * injected tag could not run even if one slipped into the DOM), requests to its own origin, images
- * from anywhere (messages carry image URLs), framed only by the bot's allowed sites.
+ * injected tag could not run even if one slipped into the DOM), requests to its own origin, framed
+ * only by the bot's allowed sites. Pictures, video and audio: from http(s) URLs (a workflow's file
+ * by URL, from any host: the page embeds only http(s) ones), and `blob:` — the files kept here,
+ * which the page fetches with its token and shows from memory (a token never goes in a URL). No
+ * frames, objects or fonts from anywhere: a map is a link, not an embed (docs/security.md).
  */
 export function chatPagePolicy(settings: WebchatSettings): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    'img-src http: https: data:',
+    'img-src http: https: data: blob:',
+    'media-src http: https: blob:',
     "connect-src 'self'",
     `frame-ancestors ${frameAncestors(settings)}`,
     "base-uri 'none'",
@@ -23,7 +27,7 @@ export function chatPagePolicy(settings: WebchatSettings): string {
 }
 
 /** The full-page chat. Asset paths are relative (`/chat/{botId}` → `/chat/assets/…`), so a path prefix in front of the backend works. */
-export function chatPage(bot: Bot, maxText: number): string {
+export function chatPage(bot: Bot, maxText: number, maxUploadBytes: number): string {
   const name = escapeHtml(bot.name);
   return `<!doctype html>
 <html lang="en">
@@ -35,7 +39,7 @@ export function chatPage(bot: Bot, maxText: number): string {
 <script src="assets/chat.js" defer></script>
 </head>
 <body>
-<div class="chat" data-bot-id="${bot.id}" data-max-text="${maxText}">
+<div class="chat" data-bot-id="${bot.id}" data-max-text="${maxText}" data-max-upload="${maxUploadBytes}">
   <header class="chat-header">
     <h1 id="chat-title">${name}</h1>
     <p id="connection" class="connection" role="status"></p>
@@ -49,10 +53,13 @@ export function chatPage(bot: Bot, maxText: number): string {
     <button type="submit">Share</button>
   </form>
   <form id="composer" class="composer">
+    <label for="attach" class="attach" title="Send a picture or a PDF"><span class="visually-hidden">Attach a picture or a PDF</span><span aria-hidden="true">📎</span></label>
+    <input id="attach" class="visually-hidden" type="file" accept="image/png,image/jpeg,image/gif,image/webp,application/pdf">
     <label for="text" class="visually-hidden">Message</label>
     <textarea id="text" rows="1" autocomplete="off" placeholder="Write a message…"></textarea>
     <button type="submit">Send</button>
   </form>
+  <p id="upload-status" class="upload-status" role="status"></p>
   <p id="problem" class="problem" role="alert"></p>
 </div>
 </body>

@@ -8,7 +8,10 @@ import { ApiError, unauthorized } from '../../platform/http/errors';
 import { forbidden, invalid, notFound, parseInput } from '../../platform/errors';
 import { handleInbound, type InboundResult } from '../../inbound/inbound';
 import type { inboundUpdateSchema } from '../inbound-update';
-import { appendInboundWithin, type ChatMessageBody, findButton, readHistory } from './history';
+import { appendInboundWithin, type ChatMessageBody, findButton, findChatFile, readHistory } from './history';
+import { sendStoredFile, storedFileBytes } from './file-routes';
+import { visitorUploadType } from './file-types';
+import { dropVisitorFile, saveVisitorFile } from './visitor-files';
 import { type Connection, pushMessage, type WebchatContext } from './hub';
 import type { WebchatAction } from './limits';
 import { chatPage, chatPagePolicy } from './page';
@@ -40,6 +43,13 @@ function updateSchema(maxText: number) {
   ]);
 }
 type ChatUpdate = z.output<ReturnType<typeof updateSchema>>;
+
+/** An upload's query: the browser's id of the action (as for updates) and the file's name. */
+const uploadQuerySchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+  name: z.string().trim().min(1).max(255),
+});
+const fileParamsSchema = z.object({ messageId: z.coerce.number().int().positive(), index: z.coerce.number().int().min(0).max(9) });
 
 /** The origins that are this server: the configured public URL and the host the browser asked for. */
 function ownOrigins(ctx: AppContext, req: Request): string[] {
@@ -141,6 +151,65 @@ async function acceptUpdate(ctx: WebchatContext, req: Request, res: Response): P
   res.status(202).json({ success: true, message: stored, reply: reply ?? null, typing, trace_id: result.traceId ?? res.locals.traceId });
 }
 
+/** The raw body of an upload, at most the configured size: a larger one is a 413 naming the limit. */
+function uploadBody(ctx: WebchatContext) {
+  const max = ctx.config.WEBCHAT_UPLOAD_MAX_BYTES;
+  const parse = express.raw({ type: () => true, limit: max });
+  return (req: Request, res: Response, next: (error?: unknown) => void) =>
+    parse(req, res, (error?: unknown) => {
+      if ((error as { type?: string } | undefined)?.type !== 'entity.too.large') return next(error);
+      next(new ApiError(413, `The file is larger than ${Math.round(max / 1024 / 1024 * 10) / 10} MB`, { errors: [{ path: 'file', message: `at most ${max} bytes` }] }));
+    });
+}
+
+/**
+ * A file the visitor sends: its type read from its bytes (an allow-list: pictures and PDF), stored
+ * privately, then one history row under the same per-visitor limit and idempotency as a text, and
+ * `message.received` with `media.fileId` as Telegram's files arrive.
+ */
+async function acceptUpload(ctx: WebchatContext, req: Request, res: Response): Promise<void> {
+  const chat = chatOf(res);
+  const query = parseInput(uploadQuerySchema, req.query, 'upload');
+  const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  if (bytes.length === 0) throw invalid('The file is empty', [{ path: 'file', message: 'no bytes' }]);
+  const type = visitorUploadType(bytes);
+  if (!type) throw invalid('This kind of file cannot be sent here', [{ path: 'file', message: 'a PNG, JPEG, GIF or WebP picture or a PDF document (read from the file itself, not its name)' }]);
+  const saved = await saveVisitorFile(ctx, { botId: chat.bot.id, visitorId: chat.visitor.visitorId, fileName: query.name, mimeType: type.mime }, bytes);
+  const kind = type.family === 'image' ? ('photo' as const) : ('document' as const);
+  const body: ChatMessageBody = { media: { kind, ref: `w:${saved.fileId}`, name: saved.fileName, size: saved.size, mimeType: saved.mimeType } };
+  const now = ctx.clock.now();
+  const limit = { max: ctx.config.WEBCHAT_VISITOR_PER_MINUTE, since: now - RATE_WINDOW_MS };
+  const stored = await appendInboundWithin(ctx.db, { botId: chat.bot.id, visitorId: chat.visitor.visitorId, direction: 'in', body, clientId: query.id, now }, limit);
+  // Over the limit, or a retried POST whose first attempt is stored: this copy is nobody's.
+  if (stored?.media?.ref !== body.media?.ref) await dropVisitorFile(ctx, saved.fileId);
+  if (!stored) throw tooMany(res, 10, 'Too many messages; wait a little');
+  ctx.webchatHub.nudge();
+  const file = stored.media!;
+  const language = languageOf(req);
+  const result = await handleInbound(ctx, {
+    botId: chat.bot.id,
+    channel: 'webchat',
+    chatId: chat.visitor.visitorId,
+    updateId: `${chat.visitor.visitorId}:${query.id}`,
+    profile: language ? { language } : {},
+    kind: 'message',
+    media: { type: file.kind === 'photo' ? 'photo' : 'document', fileId: file.ref!.slice(2), fileName: file.name, mimeType: file.mimeType, fileSize: file.size },
+  });
+  const reply = result.reply ? await sendToVisitor(ctx, chat.bot.id, chat.visitor.visitorId, chatBody(result.reply)) : undefined;
+  const typing = !result.duplicate && !reply && (await hasListeners(ctx, chat.bot.id));
+  res.status(202).json({ success: true, message: stored, reply: reply ?? null, typing, trace_id: result.traceId ?? res.locals.traceId });
+}
+
+/** A file of one of the visitor's messages (bot's or own): only the visitor whose conversation it is gets it. */
+async function sendChatFile(ctx: WebchatContext, req: Request, res: Response): Promise<void> {
+  const { bot, visitor } = chatOf(res);
+  const params = fileParamsSchema.safeParse(req.params);
+  const file = params.success ? await findChatFile(ctx.db, bot.id, visitor.visitorId, params.data.messageId, params.data.index) : undefined;
+  const bytes = file?.ref ? await storedFileBytes(ctx, bot.id, file.ref) : undefined;
+  if (!file || !bytes) throw notFound('Unknown file');
+  sendStoredFile(res, bytes, file.name ?? 'file');
+}
+
 /** A server-sent event stream of the visitor's messages: history after `after`, then live pushes. */
 async function streamEvents(ctx: WebchatContext, req: Request, res: Response): Promise<void> {
   const { bot, visitor } = chatOf(res);
@@ -175,7 +244,7 @@ export function webchatRouter(ctx: WebchatContext): Router {
     res.setHeader('Content-Security-Policy', chatPagePolicy(webchatSettings(bot)));
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
-    res.type('html').send(chatPage(bot, ctx.config.WEBCHAT_MAX_TEXT));
+    res.type('html').send(chatPage(bot, ctx.config.WEBCHAT_MAX_TEXT, ctx.config.WEBCHAT_UPLOAD_MAX_BYTES));
   });
 
   const api = Router({ mergeParams: true });
@@ -191,6 +260,8 @@ export function webchatRouter(ctx: WebchatContext): Router {
   api.head('/events', (_req, res) => void res.status(200).type('text/event-stream').end());
   api.get('/events', rateLimited(ctx, 'streams'), (req, res) => streamEvents(ctx, req, res));
   api.post('/updates', rateLimited(ctx, 'updates'), jsonBody({ limit: '16kb' }), (req, res) => acceptUpdate(ctx, req, res));
+  api.post('/uploads', rateLimited(ctx, 'updates'), rateLimited(ctx, 'uploads'), uploadBody(ctx), (req, res) => acceptUpload(ctx, req, res));
+  api.get('/files/:messageId/:index', (req, res) => sendChatFile(ctx, req, res));
   router.use('/chat/:botId/api', api);
   return router;
 }

@@ -50,6 +50,21 @@ function interactive(message: RenderedMessage, body: string, choices: Choice[]):
   return { type: 'interactive', interactive: { type: 'list', body: { text: body }, action: { button: 'Choose', sections: [{ rows }] } } };
 }
 
+/**
+ * The file kinds this channel sends so far: a photo by URL, as an image. Anything else is refused
+ * with the reason (the recipient fails with it), never sent without its file.
+ */
+export function whatsappMedia(message: RenderedMessage): RenderedMessage | string {
+  if (message.invoice) return 'payments are Telegram only: WhatsApp takes no invoice';
+  if (message.album) return 'WhatsApp has no albums: send the items as messages of their own';
+  if (message.location) return 'the WhatsApp channel does not send locations yet';
+  const media = message.media;
+  if (!media) return message;
+  if (media.kind !== 'photo') return `the WhatsApp channel does not send a ${media.kind} yet (only a photo by URL)`;
+  if (!('url' in media.source)) return 'WhatsApp takes a photo by URL only (a Telegram file id or an uploaded file is not sent there)';
+  return { ...message, media: undefined, imageUrl: media.source.url };
+}
+
 /** The free-form message (inside the window), or why it cannot be sent on WhatsApp. */
 export function freeFormPayload(message: RenderedMessage): Payload | string {
   const body = bodyText(message);

@@ -5,13 +5,18 @@ import { botAccess } from '../../bots/access';
 import { notFound, parseInput } from '../../platform/errors';
 import type { AppContext } from '../../platform/context';
 import { botPathParams, errorResponses, jsonContent as json } from '../../platform/openapi/registry';
-import { forgetWhatsappAccount, getWhatsappAccount, setWhatsappAccount, whatsappCredentialsSchema, whatsappTemplateSchema } from './whatsapp-store';
+import { getBot } from '../../bots/bots';
+import { displayPhoneSchema, forgetWhatsappAccount, getWhatsappAccount, rememberDisplayPhone, setWhatsappAccount, whatsappCredentialsSchema, whatsappTemplateSchema } from './whatsapp-store';
 
-const setAccountSchema = whatsappCredentialsSchema.extend({ fallbackTemplate: whatsappTemplateSchema.nullable().default(null) }).meta({ id: 'SetWhatsapp' });
+const setAccountSchema = whatsappCredentialsSchema
+  .extend({ fallbackTemplate: whatsappTemplateSchema.nullable().default(null), displayPhoneNumber: displayPhoneSchema.nullable().default(null) })
+  .meta({ id: 'SetWhatsapp' });
 const whatsappStateSchema = z
   .object({
     configured: z.boolean(),
     phoneNumberId: z.string().nullable(),
+    /** The number people write to, as digits; link tokens come with a wa.me link while it is set. */
+    displayPhoneNumber: z.string().nullable(),
     /** The callback URL to give Meta (with the verify token), for this bot. */
     webhookUrl: z.string(),
     fallbackTemplate: whatsappTemplateSchema.nullable(),
@@ -21,9 +26,11 @@ const whatsappStateSchema = z
 
 async function stateOf(ctx: AppContext, botId: number): Promise<z.infer<typeof whatsappStateSchema>> {
   const account = await getWhatsappAccount(ctx, botId);
+  const displayPhone = ((await getBot(ctx, botId))?.settings.whatsapp as { displayPhone?: string } | undefined)?.displayPhone;
   return {
     configured: Boolean(account),
     phoneNumberId: account?.phoneNumberId ?? null,
+    displayPhoneNumber: displayPhone ?? null,
     webhookUrl: `${ctx.config.publicUrl}/whatsapp/${botId}/webhook`,
     fallbackTemplate: account?.fallbackTemplate ?? null,
     updatedAt: account ? new Date(account.updatedAt).toISOString() : null,
@@ -46,8 +53,9 @@ export function whatsappSettingsRouter(ctx: AppContext, docs: OpenAPIRegistry): 
 
   router.put('/bots/:botId/whatsapp', access, async (req, res) => {
     const { bot, traceId } = res.locals;
-    const { fallbackTemplate, ...credentials } = parseInput(setAccountSchema, req.body, 'request body');
+    const { fallbackTemplate, displayPhoneNumber, ...credentials } = parseInput(setAccountSchema, req.body, 'request body');
     await setWhatsappAccount(ctx, bot.id, credentials, fallbackTemplate);
+    await rememberDisplayPhone(ctx, bot.id, displayPhoneNumber);
     res.json({ success: true, whatsapp: await stateOf(ctx, bot.id), trace_id: traceId });
   });
 
@@ -71,7 +79,7 @@ function documentRoutes(docs: OpenAPIRegistry): void {
     method: 'put',
     path: '/api/v1/bots/{botId}/whatsapp',
     summary: 'Connect (or replace) the bot\'s WhatsApp Cloud API number',
-    description: 'Phone number id, access token, app secret (checks X-Hub-Signature-256) and the verify token you type into Meta\'s webhook setup; stored encrypted, never returned. `fallbackTemplate` is the approved template sent outside the 24-hour customer-service window; without it such a send fails with the reason. 409 when another bot has this number.',
+    description: 'Phone number id, access token, app secret (checks X-Hub-Signature-256) and the verify token you type into Meta\'s webhook setup; stored encrypted, never returned. `fallbackTemplate` is the approved template sent outside the 24-hour customer-service window; without it such a send fails with the reason. `displayPhoneNumber` (the number people write to) makes link tokens come with a `whatsappUrl`. 409 when another bot has this number.',
     request: { params: botPathParams, body: json(setAccountSchema) },
     responses: { 200: { description: 'Stored', ...answer }, 409: { description: 'Another bot has this phone number id' }, ...errorResponses('admin') },
   });

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { countReceipt } from '../../analytics/outcomes';
 import { recordEvent, type OutboxContext } from '../../events/outbox';
 import { appendTraceHop } from '../../traces/traces';
 import type { WhatsappStatus } from './updates';
@@ -14,6 +15,9 @@ interface SentRow {
   chat_id: string;
   status: string;
   trace_id: string;
+  sent_at: number | null;
+  delivered_at: number | null;
+  read_at: number | null;
 }
 
 /** Raised when a status arrived before the send it reports was recorded: the webhook answers 503 and Meta delivers it again. */
@@ -42,7 +46,7 @@ export async function applyStatus(trx: Knex, ctx: OutboxContext, botId: number, 
   const row = (await trx('message_recipients as r')
     .join('messages as m', 'm.id', 'r.message_id')
     .where({ 'r.bot_id': botId, 'r.channel': 'whatsapp', 'r.external_id': status.id })
-    .first('r.id', 'r.message_id', 'r.lead_id', 'r.user_id', 'r.chat_id', 'r.status', 'm.trace_id')) as SentRow | undefined;
+    .first('r.id', 'r.message_id', 'r.lead_id', 'r.user_id', 'r.chat_id', 'r.status', 'r.sent_at', 'r.delivered_at', 'r.read_at', 'm.trace_id')) as SentRow | undefined;
   const at = status.timestamp * 1000;
   if (!row) {
     if (Date.now() - at < STATUS_AHEAD_MS) throw new StatusAheadOfSend(status.id);
@@ -52,4 +56,7 @@ export async function applyStatus(trx: Knex, ctx: OutboxContext, botId: number, 
   if (status.status === 'delivered') await trx('message_recipients').where({ id: row.id }).update({ delivered_at: keep('delivered_at') });
   if (status.status === 'read') await trx('message_recipients').where({ id: row.id }).update({ delivered_at: keep('delivered_at'), read_at: keep('read_at') });
   if (status.status === 'failed') await markFailed(trx, ctx, botId, row, reasonOf(status));
+  const firstDelivered = row.delivered_at === null && (status.status === 'delivered' || status.status === 'read');
+  const firstRead = row.read_at === null && status.status === 'read';
+  if (row.sent_at !== null) await countReceipt(trx, { botId, traceId: row.trace_id, channel: 'whatsapp', sentAt: row.sent_at, delivered: firstDelivered, read: firstRead });
 }

@@ -2,7 +2,7 @@ import type { AppContext } from '../../platform/context';
 import type { OutboundChannel, RenderedMessage, SendOutcome } from '../channel';
 import { perBotCache } from '../per-bot-cache';
 import { type GraphOutcome, postMessage } from './graph-api';
-import { freeFormPayload, templatePayload } from './payloads';
+import { freeFormPayload, templatePayload, whatsappMedia } from './payloads';
 import { getWhatsappAccount, lastInboundAt, type WhatsappAccount } from './whatsapp-store';
 
 const ACCOUNT_CACHE_MS = 5_000;
@@ -47,7 +47,9 @@ export function whatsappChannel(ctx: AppContext): OutboundChannel {
     async send(recipient, message) {
       const account = await accountFor(recipient.botId);
       if (!account) return { kind: 'permanent', reason: 'this bot has no WhatsApp number (metabot-backend bot set-whatsapp)' };
-      return sendWhatsapp(ctx, account, recipient.chatId, message);
+      const sendable = whatsappMedia(message);
+      if (typeof sendable === 'string') return { kind: 'permanent', reason: sendable };
+      return sendWhatsapp(ctx, account, recipient.chatId, sendable);
     },
   };
 }

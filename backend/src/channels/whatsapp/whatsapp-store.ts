@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { updateBotSettingsSection } from '../../bots/bots';
 import type { AppContext } from '../../platform/context';
 import { conflict } from '../../platform/errors';
 import { decryptSecret, encryptSecret, secretKey } from '../../platform/secrets/secret-box';
@@ -55,9 +56,26 @@ export async function setWhatsappAccount(ctx: AppContext, botId: number, credent
   await ctx.db('whatsapp_bots').insert(row).onConflict('bot_id').merge(['phone_number_id', 'credentials_encrypted', 'fallback_template', 'updated_at']);
 }
 
-/** False when the bot had no number. */
+/** The number people see (+7 918 …), as digits: wa.me links are built from it. */
+export const displayPhoneSchema = z
+  .string()
+  .trim()
+  .regex(/^\+?[0-9][0-9 ()-]{4,30}$/, 'the phone number people write to, e.g. +7 918 123-45-67')
+  .transform((phone) => phone.replace(/\D/g, ''));
+
+/**
+ * The displayed number, in the bot's settings beside Telegram's username and VK's short name: link
+ * tokens then come with a wa.me link whose prefilled text redeems them. Not secret, so not sealed.
+ */
+export async function rememberDisplayPhone(ctx: AppContext, botId: number, displayPhone: string | null): Promise<void> {
+  await updateBotSettingsSection(ctx, botId, 'whatsapp', ({ displayPhone: _, ...whatsapp }) => (displayPhone ? { ...whatsapp, displayPhone } : whatsapp));
+}
+
+/** False when the bot had no number. The displayed number goes too. */
 export async function forgetWhatsappAccount(ctx: AppContext, botId: number): Promise<boolean> {
-  return (await ctx.db('whatsapp_bots').where({ bot_id: botId }).delete()) > 0;
+  if ((await ctx.db('whatsapp_bots').where({ bot_id: botId }).delete()) === 0) return false;
+  await rememberDisplayPhone(ctx, botId, null);
+  return true;
 }
 
 export async function getWhatsappAccount(ctx: AppContext, botId: number): Promise<WhatsappAccount | undefined> {

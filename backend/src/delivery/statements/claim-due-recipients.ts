@@ -2,8 +2,8 @@ import type { Knex } from 'knex';
 import type { ChannelName } from '../../channels/inbound-update';
 import { isPostgres } from '../../platform/db/database';
 
-/** Rows the workers pick up: due now, including `sending` rows whose lease ran out (their process died). */
-export const CLAIMABLE = ['queued', 'deferred', 'sending'];
+/** Rows the workers pick up: due now (a scheduled row at its time), including `sending` rows whose lease ran out (their process died). */
+export const CLAIMABLE = ['queued', 'scheduled', 'deferred', 'sending'];
 
 /** A message_recipients row as claimed (every column). */
 export interface RecipientRow {
@@ -18,6 +18,12 @@ export interface RecipientRow {
   attempts: number;
   due_at: number;
   lease_until: number | null;
+  /** Set while a send of this claim is on the wire (the start mark); null otherwise. */
+  started_at: number | null;
+  /** Set by a cancel: the row must not start a send after it. */
+  cancelled_at: number | null;
+  /** The topic a send to topics reached this person through (audiences/topics.ts), else null. */
+  topic_id: number | null;
   external_id: string | null;
   error: string | null;
   sent_at: number | null;
@@ -48,7 +54,7 @@ export async function claimDueRecipients(db: Knex, { botId, limit, now, leaseMs 
   if (isPostgres(db)) due = due.forUpdate().skipLocked();
   const rows = (await db('message_recipients')
     .whereIn('id', due)
-    .update({ status: 'sending', due_at: now + leaseMs, updated_at: now })
+    .update({ status: 'sending', due_at: now + leaseMs, started_at: null, updated_at: now })
     .returning('*')) as RecipientRow[];
   return rows.sort((a, b) => a.id - b.id);
 }

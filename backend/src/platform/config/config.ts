@@ -59,6 +59,15 @@ export const configSchema = z.object({
     .string()
     .regex(/^\d+(b|kb|mb)$/i, 'must look like 512kb or 1mb')
     .default('1mb'),
+  /**
+   * The body of a send, which may carry files in base64 (a third larger than the file): enough for
+   * Telegram's 10 MB photo upload. Raise it (to 70mb) for 50 MB documents; files by URL or file id
+   * are not bounded by it.
+   */
+  MESSAGE_BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'must look like 512kb or 20mb')
+    .default('20mb'),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().positive().default(24),
   SECRET_KEY: z
     .string()
@@ -71,9 +80,23 @@ export const configSchema = z.object({
   SECRET_KEY_FILE: z.string().min(1).optional(),
   WORKERS_ENABLED: booleanFromEnv.default(true),
   TELEGRAM_API_ROOT: z.url().transform((url) => url.replace(/\/$/, '')).default('https://api.telegram.org'),
+  /**
+   * How long a pressed button waits for a workflow's answer (a toast or an alert, POST
+   * …/buttons/{callbackId}/answer) before the backend answers it empty so it stops spinning.
+   */
+  TELEGRAM_BUTTON_ANSWER_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(2000),
   TELEGRAM_MODE: z.enum(['polling', 'webhook']).default('polling'),
   // The Graph API with its version: Meta's, or the stand-in in tests.
   WHATSAPP_API_ROOT: z.url().transform((url) => url.replace(/\/$/, '')).default('https://graph.facebook.com/v23.0'),
+  // VK's API methods (`<root>/<method>`): VK's, or the stand-in in tests; the version every call names.
+  VK_API_ROOT: z.url().transform((url) => url.replace(/\/$/, '')).default('https://api.vk.com/method'),
+  VK_API_VERSION: z.string().regex(/^5\.\d{1,3}$/).default('5.199'),
+  // Updates by Bots Long Poll (no public URL needed) or only by the Callback API (VK posts to PUBLIC_URL/vk/{botId}/callback).
+  VK_MODE: z.enum(['longpoll', 'callback']).default('longpoll'),
+  // VK allows a community token 20 API calls a second; one under, as for Telegram.
+  VK_RATE_PER_SECOND: z.coerce.number().positive().max(1000).default(19),
+  // Seconds a Long Poll request waits for events (VK's maximum is 90; proxies often cut at 30).
+  VK_LONGPOLL_WAIT: z.coerce.number().int().min(1).max(90).default(25),
   // One under Telegram's 30/s: sends leave a little late under load, and a 429 costs a whole second.
   DELIVERY_RATE_PER_SECOND: z.coerce.number().positive().max(100_000).default(29),
   DELIVERY_PAID_RATE_PER_SECOND: z.coerce.number().positive().max(100_000).default(1000),
@@ -101,14 +124,31 @@ export const configSchema = z.object({
   WEBCHAT_BOT_UPDATES_PER_MINUTE: perMinute(3000),
   WEBCHAT_IP_STREAMS_PER_MINUTE: perMinute(60),
   WEBCHAT_BOT_STREAMS_PER_MINUTE: perMinute(3000),
+  /** Web chat: files visitors send, per client address and per bot a minute (each also counts as one of the visitor's messages). */
+  WEBCHAT_IP_UPLOADS_PER_MINUTE: perMinute(10),
+  WEBCHAT_BOT_UPLOADS_PER_MINUTE: perMinute(300),
+  /** Web chat: the largest file a visitor may send (bytes, default 10 MB); larger is a 413. */
+  WEBCHAT_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
   /** Web chat: event streams one visitor may hold open in this process; a new one closes the oldest. */
   WEBCHAT_STREAMS_PER_VISITOR: z.coerce.number().int().min(1).default(3),
+  /**
+   * PostgreSQL: how long this process may serve a token, bot or map version from memory without
+   * reading it again. Changes reach the cache by LISTEN/NOTIFY within milliseconds; this bounds
+   * the staleness if that connection dies silently.
+   */
+  READ_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   /** Web chat: the longest text a visitor may send (characters); longer is a 422. */
   WEBCHAT_MAX_TEXT: z.coerce.number().int().min(1).max(10_000).default(2000),
   /** Webhooks and resume calls may go to loopback and private networks (a local n8n); link-local and metadata addresses stay refused. */
   WEBHOOK_ALLOW_PRIVATE: booleanFromEnv.default(false),
   /** Comma-separated host[:port] targets on a loopback or private address that webhooks and resume calls may reach. */
   WEBHOOK_ALLOWED_HOSTS: allowedHostsSchema,
+  /** Console: how long a login lasts (hours); "log out everywhere" ends it sooner. */
+  CONSOLE_SESSION_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+  /** Console logins: attempts per account and per client address within the window; more is a 429. */
+  CONSOLE_LOGIN_WINDOW_MINUTES: z.coerce.number().positive().max(24 * 60).default(15),
+  CONSOLE_LOGIN_ACCOUNT_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  CONSOLE_LOGIN_ADDRESS_ATTEMPTS: z.coerce.number().int().min(1).default(50),
   /** Set: `/metrics` on the main port answers a bearer request with this token. Unset: it is not served there. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Set: `/metrics` without a token on 127.0.0.1 at this port (`0` picks a free one). Unset: no such listener. */

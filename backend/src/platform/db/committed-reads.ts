@@ -1,6 +1,9 @@
 import Sqlite from 'better-sqlite3';
 import type { Knex } from 'knex';
+import type pg from 'pg';
 import { isPostgres } from './database';
+import type { CachedTable } from './migrations/0023_read_cache';
+import { ReadCache } from './read-cache';
 
 /**
  * One row by a constant SQL text (`?` placeholders), for the reads every request makes (token,
@@ -12,8 +15,14 @@ import { isPostgres } from './database';
 export class CommittedReads {
   private connection?: Sqlite.Database;
   private readonly statements = new Map<string, Sqlite.Statement>();
+  private readonly cache?: ReadCache;
 
-  constructor(private readonly db: Knex) {}
+  constructor(
+    private readonly db: Knex,
+    options: { cacheTtlMs: number },
+  ) {
+    if (isPostgres(db)) this.cache = new ReadCache(db, db.client.config.connection as string | pg.ClientConfig, options.cacheTtlMs);
+  }
 
   async row<T>(sql: string, bindings: ReadonlyArray<string | number>): Promise<T | undefined> {
     if (isPostgres(this.db)) {
@@ -23,11 +32,22 @@ export class CommittedReads {
     return this.statement(sql).get(...bindings) as T | undefined;
   }
 
-  /** Closes the read-only connection, if one was opened (with the database, at shutdown). */
-  close(): void {
+  /**
+   * `row` for a table that changes rarely (`table` is the one the SQL reads): on PostgreSQL served
+   * from this process's ReadCache while fresh; on SQLite the prepared local read is already cheaper
+   * than any cache check.
+   */
+  async cachedRow<T>(table: CachedTable, sql: string, bindings: ReadonlyArray<string | number>): Promise<T | undefined> {
+    if (!this.cache) return this.row<T>(sql, bindings);
+    return this.cache.row(`${table}\n${sql}\n${JSON.stringify(bindings)}`, () => this.row<T>(sql, bindings));
+  }
+
+  /** Closes the read-only connection and the cache's LISTEN connection, if opened (with the database, at shutdown). */
+  async close(): Promise<void> {
     this.connection?.close();
     this.connection = undefined;
     this.statements.clear();
+    await this.cache?.close();
   }
 
   private statement(sql: string): Sqlite.Statement {

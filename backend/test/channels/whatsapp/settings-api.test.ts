@@ -18,7 +18,7 @@ describe(`WhatsApp number over the API and the CLI (${dialect})`, () => {
     const set = await api('PUT', { ...number.credentials, fallbackTemplate: template });
     expect(set.status).toBe(200);
     const webhookUrl = `${setup.backend.url}/whatsapp/${botId}/webhook`;
-    expect(set.body.whatsapp).toEqual({ configured: true, phoneNumberId: number.phoneNumberId, webhookUrl, fallbackTemplate: template, updatedAt: expect.any(String) });
+    expect(set.body.whatsapp).toEqual({ configured: true, phoneNumberId: number.phoneNumberId, displayPhoneNumber: null, webhookUrl, fallbackTemplate: template, updatedAt: expect.any(String) });
     const stored = JSON.stringify(await setup.backend.ctx.db('whatsapp_bots').where({ bot_id: botId }).first());
     for (const secret of [number.accessToken, number.appSecret, number.verifyToken]) {
       expect(JSON.stringify(set.body)).not.toContain(secret);
@@ -28,6 +28,25 @@ describe(`WhatsApp number over the API and the CLI (${dialect})`, () => {
     number.webhookUrl = webhookUrl;
     expect((await number.verify()).status).toBe(200);
     expect((await number.user('79181112233').writes('hi')).status).toBe(200);
+  });
+
+  it('the displayed number makes link tokens come with a wa.me link that redeems them; disconnecting takes it away', async () => {
+    const number = setup.standin.createNumber();
+    const tokens = () => setup.backend.request('POST', `/api/v1/bots/${botId}/link-tokens`, { token, body: { userId: 'crm-wa' } });
+    expect((await tokens()).body.whatsappUrl).toBeNull();
+    expect((await api('PUT', { ...number.credentials, displayPhoneNumber: 'call me' })).body.errors).toEqual([expect.objectContaining({ path: 'displayPhoneNumber' })]);
+    const set = await api('PUT', { ...number.credentials, displayPhoneNumber: '+7 918 000-11-22' });
+    expect(set.body.whatsapp.displayPhoneNumber).toBe('79180001122');
+    const issued = (await tokens()).body;
+    expect(issued.whatsappUrl).toBe(`https://wa.me/79180001122?text=${encodeURIComponent(`/start ${issued.token}`)}`);
+
+    number.webhookUrl = `${setup.backend.url}/whatsapp/${botId}/webhook`;
+    await number.user('79185550000').writes(new URL(issued.whatsappUrl).searchParams.get('text')!);
+    const user = (await setup.backend.request('GET', `/api/v1/bots/${botId}/users/crm-wa`, { token })).body.user;
+    expect(user.leads).toEqual([expect.objectContaining({ channel: 'whatsapp', chatId: '79185550000' })]);
+
+    expect((await api('PUT', number.credentials)).body.whatsapp.displayPhoneNumber).toBeNull();
+    expect((await tokens()).body.whatsappUrl).toBeNull();
   });
 
   it('refuses malformed credentials (422, not echoed) and a number another bot has (409)', async () => {

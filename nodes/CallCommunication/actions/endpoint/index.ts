@@ -1,13 +1,23 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { operationProperty } from '../../../shared/descriptions';
+import * as answer from './answer.operation';
 import * as call from './call.operation';
 
+/** Call runs once per input item; Answer Call answers once per execution (see the router). */
 export const operations = { call };
+
+export { answer };
 
 export const description: INodeProperties[] = [
 	operationProperty(
 		'endpoint',
 		[
+			{
+				name: 'Answer Call',
+				value: 'answer',
+				action: 'Answer the endpoint call',
+				description: 'Send the answer of the endpoint call that started this workflow to the calling system',
+			},
 			{
 				name: 'Call',
 				value: 'call',
@@ -18,4 +28,5 @@ export const description: INodeProperties[] = [
 		'call',
 	),
 	...call.description,
+	...answer.description,
 ];

@@ -1,8 +1,9 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { optionsCollection, type Show, showFor } from '../../../shared/descriptions';
+import { templateFields } from './template-fields';
 
-/** Recipients, text, buttons and delivery options shared by Send and Send and Wait. */
-export function messageFields(operation: string): INodeProperties[] {
+/** Who a message or a chat action goes to: Send To and Recipients (read back by `readRecipients`). */
+export function recipientFields(operation: string): INodeProperties[] {
 	const show = showFor('message', [operation]);
 	return [
 		{
@@ -26,19 +27,25 @@ export function messageFields(operation: string): INodeProperties[] {
 			description: 'IDs separated by commas, or an expression returning an array',
 			displayOptions: { show },
 		},
-		{
-			displayName: 'Text',
-			name: 'text',
-			type: 'string',
-			typeOptions: { rows: 5 },
-			required: true,
-			default: '',
-			placeholder: 'Hello {{ lead.firstName }}, your order {{ params.orderId }} is on its way',
-			description:
-				'Message template. Placeholders are filled per recipient: {{ lead.firstName }}, {{ lead.attributes.x }}, {{ params.x }}, {{ user.userId }}. Use n8n expressions for values from this workflow.',
-			displayOptions: { show },
-		},
 	];
+}
+
+/** Recipients and what to say, shared by Send and Send and Wait. */
+export function messageFields(operation: string): INodeProperties[] {
+	return [...recipientFields(operation), ...templateFields(operation)];
+}
+
+/** Edit and Delete: only some of the people a message reached (lead IDs), else all of them. */
+export function onlyLeadsField(operation: string): INodeProperties {
+	return {
+		displayName: 'Only Lead IDs',
+		name: 'onlyLeadIds',
+		type: 'string',
+		default: '',
+		placeholder: 'lead_3f2a, lead_9c1d',
+		description: 'Lead IDs separated by commas (or an expression returning an array) to act for only them; empty acts for every person the message reached, at most 100',
+		displayOptions: { show: showFor('message', [operation]) },
+	};
 }
 
 export function buttonsField(operation: string, extraShow: Show = {}): INodeProperties {
@@ -49,13 +56,20 @@ export function buttonsField(operation: string, extraShow: Show = {}): INodeProp
 		typeOptions: { multipleValues: true, sortable: true },
 		placeholder: 'Add Button',
 		default: {},
+		description: 'Buttons under the message; with a library template, buttons given here replace the template\'s',
 		displayOptions: { show: showFor('message', [operation], extraShow) },
 		options: [
 			{
 				displayName: 'Button',
 				name: 'button',
 				values: [
-					{ displayName: 'Text', name: 'text', type: 'string', default: '', description: 'Label shown on the button' },
+					{
+						displayName: 'Text',
+						name: 'text',
+						type: 'string',
+						default: '',
+						description: 'Label shown on the button; like the text, {{ }} for workflow values and [[ ]] for each person\'s, e.g. Pay [[ params.amount ]]',
+					},
 					{
 						displayName: 'Type',
 						name: 'type',
@@ -80,7 +94,49 @@ export function buttonsField(operation: string, extraShow: Show = {}): INodeProp
 	};
 }
 
+/** The message a later operation acts on (Get Status, Cancel Message). */
+export function messageIdField(displayOptions: INodeProperties['displayOptions']): INodeProperties {
+	return { displayName: 'Message ID', name: 'messageId', type: 'string', required: true, default: '', description: 'The messageId returned by Send', displayOptions };
+}
+
+/** When a Send leaves and the name it can be cancelled by (backend: sendAt, delaySeconds, localTime, cancelKey). */
+const scheduleOptions: Record<'cancelKey' | 'delaySeconds' | 'localTime' | 'sendAt', INodeProperties> = {
+	cancelKey: {
+		displayName: 'Cancel Key',
+		name: 'cancelKey',
+		type: 'string',
+		default: '',
+		placeholder: 'reminder:order:9821',
+		description: 'A name to cancel this message by (Cancel Message → By Cancel Key) until it has left; unique per bot among messages not yet finished',
+	},
+	delaySeconds: {
+		displayName: 'Delay (Seconds)',
+		name: 'delaySeconds',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: 0,
+		description: 'Send this many seconds later (e.g. 86400 for a reminder in 24 hours); 0 sends now',
+	},
+	localTime: {
+		displayName: 'Local Time',
+		name: 'localTime',
+		type: 'string',
+		default: '',
+		placeholder: '10:00',
+		description: "Send at this time (HH:MM) in each person's time zone (their CRM profile's timeZone, else the bot's), the next time it comes — after the delay or Send At when given",
+	},
+	sendAt: {
+		displayName: 'Send At',
+		name: 'sendAt',
+		type: 'string',
+		default: '',
+		placeholder: '2026-12-24T09:00:00+01:00',
+		description: 'Send at this instant: ISO 8601 with Z or an offset (an expression such as {{ $now.plus({ hours: 24 }).toISO() }})',
+	},
+};
+
 export function deliveryOptions(operation: string): INodeProperties {
+	const scheduled = (name: keyof typeof scheduleOptions) => (operation === 'send' ? [scheduleOptions[name]] : []);
 	return optionsCollection(showFor('message', [operation]), [
 		{
 			displayName: 'Ask for Phone Number',
@@ -91,13 +147,18 @@ export function deliveryOptions(operation: string): INodeProperties {
 			description:
 				'Text of a button that shares the person\'s phone number (Telegram\'s contact button; not together with inline buttons). The answer arrives as a Contact Shared event.',
 		},
+		...scheduled('cancelKey'),
 		{
 			displayName: 'Channel',
 			name: 'channel',
 			type: 'options',
 			options: [
-				{ name: 'Last Active', value: 'last', description: 'The messenger the recipient used last' },
 				{ name: 'All', value: 'all', description: 'Every linked messenger' },
+				{ name: 'Last Active', value: 'last', description: 'The messenger the recipient used last' },
+				{ name: 'Telegram', value: 'telegram', description: 'Only the recipient\'s Telegram chat' },
+				{ name: 'VK', value: 'vk', description: 'Only the recipient\'s VK dialog' },
+				{ name: 'Web Chat', value: 'webchat', description: 'Only the recipient\'s web chat' },
+				{ name: 'WhatsApp', value: 'whatsapp', description: 'Only the recipient\'s WhatsApp chat' },
 			],
 			default: 'last',
 		},
@@ -106,14 +167,41 @@ export function deliveryOptions(operation: string): INodeProperties {
 			name: 'critical',
 			type: 'boolean',
 			default: false,
-			description: 'Whether to deliver even to paused users (e.g. security or payment notices)',
+			description: 'Whether to deliver even to paused users and in the bot\'s quiet hours (e.g. security or payment notices)',
+		},
+		...scheduled('delaySeconds'),
+		{
+			displayName: 'File',
+			name: 'mediaKind',
+			type: 'options',
+			options: [
+				{ name: 'Animation (GIF or Silent MP4)', value: 'animation' },
+				{ name: 'Audio', value: 'audio' },
+				{ name: 'Document', value: 'document' },
+				{ name: 'Photo', value: 'photo' },
+				{ name: 'Video', value: 'video' },
+				{ name: 'Voice Message', value: 'voice' },
+			],
+			default: 'document',
+			description: 'A file sent with the message; the text becomes its caption (at most 1024 characters)',
 		},
 		{
-			displayName: 'Dry Run',
-			name: 'dryRun',
-			type: 'boolean',
-			default: false,
-			description: 'Whether to only check recipients and render the text, without sending',
+			displayName: 'File From',
+			name: 'mediaSource',
+			type: 'options',
+			options: [
+				{ name: 'Binary Property of the Item', value: 'binary', description: 'Uploaded once, then reused for every recipient' },
+				{ name: 'File ID', value: 'fileId', description: 'A Telegram file ID of this bot (from an event or an earlier send)' },
+				{ name: 'URL', value: 'url', description: 'Telegram fetches it: up to 5 MB for a photo, 20 MB otherwise' },
+			],
+			default: 'binary',
+		},
+		{
+			displayName: 'File Value',
+			name: 'mediaValue',
+			type: 'string',
+			default: 'data',
+			description: 'The binary property name (e.g. data), the file ID or the URL, as File From says. Give File From and File Value to send a file.',
 		},
 		{
 			displayName: 'Idempotency Key',
@@ -123,6 +211,7 @@ export function deliveryOptions(operation: string): INodeProperties {
 			description: 'Sends with the same key go out once; repeats get the first answer back',
 		},
 		{ displayName: 'Image URL', name: 'imageUrl', type: 'string', default: '', description: 'Picture sent with the text' },
+		...scheduled('localTime'),
 		{
 			displayName: 'Parse Mode',
 			name: 'parseMode',
@@ -135,6 +224,21 @@ export function deliveryOptions(operation: string): INodeProperties {
 			default: '',
 		},
 		{
+			displayName: 'Preview For',
+			name: 'previewFor',
+			type: 'string',
+			default: '',
+			placeholder: '127',
+			description: 'With Preview Only: one user ID or lead ID (as in Send To) to preview the message for, instead of the first 3 recipients; need not be a recipient',
+		},
+		{
+			displayName: 'Preview Only (Dry Run)',
+			name: 'dryRun',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to send nothing and output the message as people would get it: one item per person previewed, with the placeholders that have no value for them',
+		},
+		{
 			displayName: 'Quick Replies',
 			name: 'quickReplies',
 			type: 'string',
@@ -142,12 +246,13 @@ export function deliveryOptions(operation: string): INodeProperties {
 			default: '',
 			description: 'Answers offered under the message, one per line: a reply keyboard in Telegram, chips in the web chat. A tap sends the text as the person\'s message. Not together with buttons.',
 		},
+		...scheduled('sendAt'),
 		{
 			displayName: 'Template Parameters (JSON)',
 			name: 'params',
 			type: 'json',
 			default: '{}',
-			description: 'Values for {{ params.x }} placeholders in the text',
+			description: 'Values the text uses as [[ params.x ]]: a safe place for text from outside (what a person typed), which is never read as a placeholder',
 		},
 		{
 			displayName: 'Trace ID',

@@ -1,18 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { showFor } from '../../../shared/descriptions';
+import { messageIdField } from './fields';
 import { metabotApiRequest } from '../../../shared/transport';
 
-export const description: INodeProperties[] = [
-	{
-		displayName: 'Message ID',
-		name: 'messageId',
-		type: 'string',
-		required: true,
-		default: '',
-		description: 'The messageId returned by Send',
-		displayOptions: { show: showFor('message', ['getStatus']) },
-	},
-];
+export const description: INodeProperties[] = [messageIdField({ show: showFor('message', ['getStatus']) })];
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const messageId = this.getNodeParameter('messageId', itemIndex) as string;

@@ -2,6 +2,8 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { parseJsonParameter, toIdList } from '../../../shared/parameters';
 import { type ApiBody, optionHeaders } from '../../../shared/transport';
+import { messageFieldLabels } from './field-labels';
+import { type Button, readTemplateContent } from './template-content';
 
 interface ButtonInput {
 	text: string;
@@ -11,9 +13,9 @@ interface ButtonInput {
 }
 
 type MessageBody = ApiBody<'sendMessage'>;
-type Button = NonNullable<MessageBody['buttons']>[number][number];
 
-function buttonRows(collection: unknown): Button[][] {
+/** The Buttons collection as rows: a button marked Same Row joins the row before it. */
+export function buttonRows(collection: unknown): Button[][] {
 	const buttons = ((collection as { button?: ButtonInput[] } | undefined)?.button ?? []) as ButtonInput[];
 	const rows: Button[][] = [];
 	for (const button of buttons) {
@@ -28,29 +30,59 @@ function buttonRows(collection: unknown): Button[][] {
 export interface MessageRequest {
 	body: MessageBody;
 	headers: Record<string, string>;
+	/** Names the fields of this message in the backend's errors as the node shows them. */
+	fieldLabel: (path: string) => string;
 }
 
-/** The POST /messages body and headers from the node's parameters for one item. */
-export function buildMessageRequest(this: IExecuteFunctions, itemIndex: number): MessageRequest {
+type Media = NonNullable<MessageBody['media']>;
+
+/** The file of the message: an item's binary property goes as base64 with its name and type. */
+async function mediaOf(ctx: IExecuteFunctions, options: IDataObject, itemIndex: number): Promise<Media | undefined> {
+	const value = String(options.mediaValue ?? '').trim();
+	if (!options.mediaSource || !value) return undefined;
+	const kind = (options.mediaKind ?? 'document') as Media['kind'];
+	if (options.mediaSource === 'url') return { kind, url: value };
+	if (options.mediaSource === 'fileId') return { kind, fileId: value };
+	const binary = ctx.helpers.assertBinaryData(itemIndex, value);
+	const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, value);
+	return { kind, upload: { data: bytes.toString('base64'), fileName: binary.fileName ?? `${kind}.bin`, ...(binary.mimeType ? { mimeType: binary.mimeType } : {}) } };
+}
+
+/** Send To and Recipients (`recipientFields`) as the body's leadIds or userIds. */
+export function readRecipients(this: IExecuteFunctions, itemIndex: number): { leadIds: string[] } | { userIds: string[] } {
 	const recipientType = this.getNodeParameter('recipientType', itemIndex) as string;
 	const recipients = toIdList(this.getNodeParameter('recipients', itemIndex));
 	if (recipients.length === 0) {
 		throw new NodeOperationError(this.getNode(), 'No recipients given', { itemIndex });
 	}
+	return recipientType === 'leadIds' ? { leadIds: recipients } : { userIds: recipients };
+}
+
+/** The POST /messages body and headers from the node's parameters for one item. */
+export async function buildMessageRequest(this: IExecuteFunctions, itemIndex: number): Promise<MessageRequest> {
+	const recipientType = this.getNodeParameter('recipientType', itemIndex) as string;
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const body: MessageBody = {
-		...(recipientType === 'leadIds' ? { leadIds: recipients } : { userIds: recipients }),
-		text: this.getNodeParameter('text', itemIndex) as string,
-	};
 	const buttons = buttonRows(this.getNodeParameter('buttons', itemIndex, {}));
+	const body: MessageBody = {
+		...readRecipients.call(this, itemIndex),
+		...readTemplateContent.call(this, buttons, itemIndex),
+	};
 	if (buttons.length > 0) body.buttons = buttons;
 	if (options.params) body.params = parseJsonParameter(this.getNode(), options.params, 'Template Parameters', itemIndex);
 	if (options.parseMode) body.parseMode = options.parseMode as MessageBody['parseMode'];
 	if (options.imageUrl) body.imageUrl = options.imageUrl as string;
+	const media = await mediaOf(this, options, itemIndex);
+	if (media) body.media = media;
 	const quickReplies = String(options.quickReplies ?? '').split('\n').map((line) => line.trim()).filter(Boolean);
 	if (quickReplies.length > 0) body.quickReplies = quickReplies;
 	if (options.requestContact) body.requestContact = { buttonText: options.requestContact as string };
 	if (options.critical) body.critical = true;
 	if (options.channel) body.channel = options.channel as MessageBody['channel'];
-	return { body, headers: optionHeaders(options) };
+	if (options.sendAt) body.sendAt = String(options.sendAt).trim();
+	if (Number(options.delaySeconds) > 0) body.delaySeconds = Number(options.delaySeconds);
+	if (options.localTime) body.localTime = String(options.localTime).trim();
+	if (options.cancelKey) body.cancelKey = String(options.cancelKey).trim();
+	const previewFor = String(options.previewFor ?? '').trim();
+	if (options.dryRun && previewFor) body.previewFor = recipientType === 'leadIds' ? { leadId: previewFor } : { userId: previewFor };
+	return { body, headers: optionHeaders(options), fieldLabel: messageFieldLabels(buttons) };
 }

@@ -1,13 +1,22 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, IWebhookDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { showFor } from '../../../shared/descriptions';
+import { asNodeError, errorItem } from '../../../shared/execute';
 import { metabotApiRequest } from '../../../shared/transport';
 import { buttonsField, deliveryOptions, messageFields } from './fields';
+import { sendOutput } from './preview';
 import { buildMessageRequest } from './request';
 
 const show = showFor('message', ['sendAndWait']);
 
 /** Extra time n8n waits after the backend's own timeout, in case the timeout answer never arrives. */
 const RESUME_GRACE_SECONDS = 60;
+
+/**
+ * The resume webhook of Send and Wait (restartWebhook): the backend POSTs the answer to the waiting
+ * execution's resume URL. n8n never registers it on activation, so it has no webhook lifecycle
+ * (checkExists/create/delete); n8n's own send-and-wait nodes declare theirs the same way, as a constant.
+ */
+export const resumeWebhooks: IWebhookDescription[] = [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: '', restartWebhook: true, isFullPath: true }];
 
 export const description: INodeProperties[] = [
 	{
@@ -43,19 +52,32 @@ export const description: INodeProperties[] = [
 	deliveryOptions('sendAndWait'),
 ];
 
-/**
- * Sends the message for the first input item with a resume URL, then puts the execution to wait.
- * The backend calls the resume URL once with the answer (or a timeout), which `webhook` turns into
- * this node's output.
- */
-export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
-	const { body, headers } = buildMessageRequest.call(this, 0);
+/** Sends the message for the first input item with this execution's resume URL. */
+async function sendWithResumeUrl(this: IExecuteFunctions) {
+	const { body, headers, fieldLabel } = await buildMessageRequest.call(this, 0);
 	const responseType = this.getNodeParameter('responseType', 0) as string;
 	const timeoutSeconds = Math.round((this.getNodeParameter('timeoutMinutes', 0) as number) * 60);
 	const resumeUrl = this.evaluateExpression('{{ $execution.resumeUrl }}', 0) as string;
 	body.wait = { resumeUrl, mode: responseType === 'text' ? 'text' : 'buttons', timeoutSeconds };
-	await metabotApiRequest(this, { operation: 'sendMessage', method: 'POST', path: '/messages', body, headers, itemIndex: 0 });
-	await this.putExecutionToWait(new Date(Date.now() + (timeoutSeconds + RESUME_GRACE_SECONDS) * 1000));
+	const answer = await metabotApiRequest(this, { operation: 'sendMessage', method: 'POST', path: '/messages', body, headers, itemIndex: 0, fieldLabel });
+	return { answer, timeoutSeconds };
+}
+
+/**
+ * Sends, then puts the execution to wait. The backend calls the resume URL once with the answer
+ * (or a timeout), which `webhook` turns into this node's output. A preview queues nothing, so
+ * nobody will answer: it is output at once instead.
+ */
+export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	let sent: Awaited<ReturnType<typeof sendWithResumeUrl>>;
+	try {
+		sent = await sendWithResumeUrl.call(this);
+	} catch (error) {
+		if (!this.continueOnFail()) throw asNodeError(this.getNode(), error, 0);
+		return [errorItem(error, 0)];
+	}
+	if (sent.answer.dry_run) return this.helpers.constructExecutionMetaData(this.helpers.returnJsonArray(sendOutput(sent.answer)), { itemData: { item: 0 } });
+	await this.putExecutionToWait(new Date(Date.now() + (sent.timeoutSeconds + RESUME_GRACE_SECONDS) * 1000));
 	return this.getInputData();
 }
 

@@ -28,6 +28,14 @@ export const description: INodeProperties[] = [
 		description: 'The user ID, lead ID, phone number or email to look for',
 		displayOptions: { show },
 	},
+	{
+		displayName: 'Include Conversation',
+		name: 'includeConversation',
+		type: 'boolean',
+		default: true,
+		description: 'Whether to add the lead\'s conversation (who owns the dialog, session ID, context) as `conversation` (needs the conversations scope)',
+		displayOptions: { show: { ...show, findBy: ['leadId'] } },
+	},
 ];
 
 /** One item for a user or a lead; one item per lead found by phone or email. */
@@ -36,7 +44,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const lookup = String(this.getNodeParameter('lookup', itemIndex)).trim();
 	if (findBy === 'leadId') {
 		const answer = await metabotApiRequest(this, { operation: 'getLead', method: 'GET', path: `/leads/${encodeURIComponent(lookup)}`, itemIndex });
-		return answer.lead as IDataObject;
+		if (!this.getNodeParameter('includeConversation', itemIndex, true)) return answer.lead as IDataObject;
+		const conversation = await metabotApiRequest(this, { operation: 'getConversation', method: 'GET', path: `/leads/${encodeURIComponent(lookup)}/conversation`, itemIndex });
+		return { ...(answer.lead as IDataObject), conversation: conversation.conversation as IDataObject };
 	}
 	if (findBy === 'phone' || findBy === 'email') {
 		const answer = await metabotApiRequest(this, { operation: 'findLeads', method: 'GET', path: '/leads', qs: { [findBy]: lookup }, itemIndex });

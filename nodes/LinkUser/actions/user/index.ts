@@ -9,10 +9,11 @@ import * as get from './get.operation';
 import * as pause from './pause.operation';
 import * as resume from './resume.operation';
 import * as setAttributes from './setAttributes.operation';
+import * as setContext from './setContext.operation';
 import * as unblock from './unblock.operation';
 import * as update from './update.operation';
 
-export const operations = { get, pause, resume, block, unblock, disconnect, delete: remove, setAttributes, update };
+export const operations = { get, pause, resume, block, unblock, disconnect, delete: remove, setAttributes, setContext, update };
 
 export const description: INodeProperties[] = [
 	operationProperty(
@@ -30,6 +31,7 @@ export const description: INodeProperties[] = [
 			{ name: 'Pause', value: 'pause', action: 'Pause a user', description: 'Hold non-critical messages until a date' },
 			{ name: 'Resume', value: 'resume', action: 'Resume a user', description: 'End a pause' },
 			{ name: 'Set Attributes', value: 'setAttributes', action: 'Set lead attributes', description: 'Store values on a lead for message templates' },
+			{ name: 'Set Context', value: 'setContext', action: 'Set conversation context', description: 'Store session variables of the person\'s current conversation (needs the conversations scope)' },
 			{ name: 'Unblock', value: 'unblock', action: 'Unblock a user', description: 'Allow messages again' },
 			{ name: 'Update', value: 'update', action: 'Update a user', description: 'Store the CRM user\'s changed data; workflows get a User Updated event with what changed' },
 		],
@@ -46,4 +48,5 @@ export const description: INodeProperties[] = [
 	...remove.description,
 	notifyField,
 	...setAttributes.description,
+	...setContext.description,
 ];

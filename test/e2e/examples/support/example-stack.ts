@@ -5,8 +5,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { setVkAccount } from '../../../../backend/src/channels/vk/vk-store';
+import { rememberDisplayPhone, setWhatsappAccount } from '../../../../backend/src/channels/whatsapp/whatsapp-store';
 import { createTelegramBot, startDeliveryBackend, TelegramStandin, type StandinBot } from '../../../../backend/test/support/delivery';
 import type { TestBackend, TestResponse } from '../../../../backend/test/support/test-backend';
+import { type StandinCommunity, VkStandin } from '../../../vk-standin';
+import { type StandinNumber, WhatsappStandin } from '../../../whatsapp-standin';
 import { EXAMPLE_CREDENTIAL } from '../../../../scripts/first-run/playground';
 import { N8nInstance, type N8nServer, waitUntil } from '../../support/n8n-server';
 
@@ -68,19 +72,24 @@ export function loadExampleWorkflow(name: string, settings: Record<string, Setti
   return { ...workflow, active: true };
 }
 
-const isTrigger = (node: WorkflowNode) => node.type === 'CUSTOM.metabotTrigger';
+const isTrigger = (node: WorkflowNode) => node.type === 'n8n-nodes-metabot.metabotTrigger';
 
 export interface ExampleStackOptions {
   /** The bot's communication map. */
   map: unknown;
   /** Workflow file names (without .json) with the values for their Settings node. */
   workflows: Record<string, Record<string, SettingValue>>;
+  /** Also connect a VK community (Callback API) and a WhatsApp number to the bot, each on its stand-in. */
+  everyChannel?: boolean;
 }
 
 export interface ExampleStack {
   standin: TelegramStandin;
   backend: TestBackend;
   telegram: StandinBot;
+  /** The bot's VK community and WhatsApp number, when the stack was started with `everyChannel`. */
+  vk?: StandinCommunity;
+  whatsapp?: StandinNumber;
   n8n: N8nServer;
   botId: number;
   token: string;
@@ -98,10 +107,15 @@ export interface ExampleStack {
 /** Starts everything; resolves once every Metabot Trigger of the imported workflows has subscribed. */
 export async function startExampleStack(options: ExampleStackOptions): Promise<ExampleStack> {
   const standin = await TelegramStandin.start();
-  const backend = await startDeliveryBackend(standin);
-  const started: Array<() => Promise<void>> = [() => standin.close(), () => backend.close()];
+  const vkStandin = options.everyChannel ? await VkStandin.start() : undefined;
+  const whatsappStandin = options.everyChannel ? await WhatsappStandin.start() : undefined;
+  const channelRoots: Record<string, string> = vkStandin && whatsappStandin ? { VK_API_ROOT: vkStandin.apiRoot, WHATSAPP_API_ROOT: whatsappStandin.apiRoot } : {};
+  const backend = await startDeliveryBackend(standin, channelRoots);
+  const started: Array<() => Promise<void>> = [() => standin.close(), async () => vkStandin?.close(), async () => whatsappStandin?.close(), () => backend.close()];
   try {
     const { botId, token, telegram } = await createTelegramBot(backend, standin);
+    const vk = vkStandin && (await connectVk(backend, vkStandin, botId));
+    const whatsapp = whatsappStandin && (await connectWhatsapp(backend, whatsappStandin, botId));
     const api = (method: string, apiPath: string, body?: unknown) => backend.request(method, `/api/v1/bots/${botId}${apiPath}`, { token, body });
     const mapAnswer = await api('POST', '/maps', { document: options.map });
     if (mapAnswer.status >= 300) throw new Error(`map import failed: ${JSON.stringify(mapAnswer.body)}`);
@@ -116,15 +130,32 @@ export async function startExampleStack(options: ExampleStackOptions): Promise<E
     started.push(() => n8n.stop());
     const triggers = workflows.flatMap((w) => w.nodes.filter(isTrigger)).length;
     await waitUntil(async () => (await api('GET', '/subscriptions')).body.subscriptions?.length === triggers, 60_000, `${triggers} trigger subscriptions`);
-    return stackOf({ standin, backend, telegram, n8n, botId, token, api });
+    return stackOf({ standin, backend, telegram, vk, whatsapp, n8n, botId, token, api }, started);
   } catch (error) {
     for (const close of started.reverse()) await close().catch(() => undefined);
     throw error;
   }
 }
 
-function stackOf(parts: Pick<ExampleStack, 'standin' | 'backend' | 'telegram' | 'n8n' | 'botId' | 'token' | 'api'>): ExampleStack {
-  const { standin, backend, telegram, n8n, botId, api } = parts;
+/** A stand-in community connected to the bot, its Callback API pointed at the backend. */
+async function connectVk(backend: TestBackend, vkStandin: VkStandin, botId: number): Promise<StandinCommunity> {
+  const community = vkStandin.createCommunity();
+  await setVkAccount(backend.ctx, botId, community.credentials, community.screenName);
+  community.callbackUrl = `${backend.url}/vk/${botId}/callback`;
+  return community;
+}
+
+/** A stand-in number connected to the bot, its webhook pointed at the backend, its displayed phone set (link tokens then carry a wa.me link). */
+async function connectWhatsapp(backend: TestBackend, whatsappStandin: WhatsappStandin, botId: number): Promise<StandinNumber> {
+  const number = whatsappStandin.createNumber();
+  await setWhatsappAccount(backend.ctx, botId, number.credentials, null);
+  await rememberDisplayPhone(backend.ctx, botId, '79180000000');
+  number.webhookUrl = `${backend.url}/whatsapp/${botId}/webhook`;
+  return number;
+}
+
+function stackOf(parts: Pick<ExampleStack, 'standin' | 'backend' | 'telegram' | 'vk' | 'whatsapp' | 'n8n' | 'botId' | 'token' | 'api'>, started: Array<() => Promise<void>>): ExampleStack {
+  const { backend, telegram, botId, api } = parts;
   return {
     ...parts,
     async call(alias, params) {
@@ -146,9 +177,7 @@ function stackOf(parts: Pick<ExampleStack, 'standin' | 'backend' | 'telegram' | 
     untilWaiting: (leadId) =>
       waitUntil(async () => (await backend.ctx.db('message_waits').where({ bot_id: botId, lead_id: leadId }).first()) !== undefined, 60_000, `a wait for lead ${leadId}`),
     async close() {
-      await n8n.stop();
-      await backend.close();
-      await standin.close();
+      for (const close of started.reverse()) await close();
     },
   };
 }

@@ -11,6 +11,17 @@ import * as aliasTokensCallOnly from './0009_alias_tokens_call_only';
 import * as idempotencyKeysPerToken from './0010_idempotency_keys_per_token';
 import * as templates from './0011_templates';
 import * as whatsapp from './0012_whatsapp';
+import * as callAnswers from './0013_call_answers';
+import * as vk from './0014_vk';
+import * as consoleAccounts from './0015_console';
+import * as analytics from './0016_analytics';
+import * as richMessages from './0017_rich_messages';
+import * as conversations from './0018_conversations';
+import * as verificationCodes from './0019_verification_codes';
+import * as topics from './0020_topics';
+import * as scheduledSends from './0021_scheduled_sends';
+import * as webchatFiles from './0022_webchat_files';
+import * as readCache from './0023_read_cache';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -34,6 +45,17 @@ const migrations: Array<[string, Migration]> = [
   ['0010_idempotency_keys_per_token', idempotencyKeysPerToken],
   ['0011_templates', templates],
   ['0012_whatsapp', whatsapp],
+  ['0013_call_answers', callAnswers],
+  ['0014_vk', vk],
+  ['0015_console', consoleAccounts],
+  ['0016_analytics', analytics],
+  ['0017_rich_messages', richMessages],
+  ['0018_conversations', conversations],
+  ['0019_verification_codes', verificationCodes],
+  ['0020_topics', topics],
+  ['0021_scheduled_sends', scheduledSends],
+  ['0022_webchat_files', webchatFiles],
+  ['0023_read_cache', readCache],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

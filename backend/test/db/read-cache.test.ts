@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knex, { type Knex } from 'knex';
+import { runCliAsync } from '../support/cli';
+import { userAccountMap } from '../support/maps';
+import { startTestBackend, type TestBackend, testDatabaseUrl } from '../support/test-backend';
+import { eventually } from '../support/eventually';
+
+jest.setTimeout(60_000);
+
+const describeOnPostgres = testDatabaseUrl ? describe : describe.skip;
+
+/** The reads a call makes that the ReadCache may serve: token, bot, current map version. */
+const CACHED_READS = [/from api_tokens where id/, /from bots where id/, /from communication_maps where bot_id = \$1 order by version desc/];
+
+describeOnPostgres('the per-process cache of token, bot and map version (PostgreSQL)', () => {
+  let backend: TestBackend;
+  let botId: number;
+  let token: string;
+  const seen: string[] = [];
+  const cliEnv = () => ({ LOG_LEVEL: 'silent', DATA_DIR: backend.dataDir, DATABASE_URL: backend.ctx.config.DATABASE_URL! });
+  const call = () => backend.request('POST', `/api/v1/bots/${botId}/call/users/update`, { token, body: { script_request_params: { userId: 7, role: 'user' } } });
+  /** How many of the cached reads one call sent to the database. */
+  const roundTripsOfACall = async () => {
+    seen.length = 0;
+    expect((await call()).status).toBe(200);
+    return seen.filter((sql) => CACHED_READS.some((pattern) => pattern.test(sql))).length;
+  };
+
+  beforeAll(async () => {
+    // A long time to live: what the tests see of other processes' changes came by their notices.
+    backend = await startTestBackend({ env: { WORKERS_ENABLED: 'false', READ_CACHE_TTL_MS: '60000' } });
+    backend.ctx.db.on('query', (query: { sql: string }) => seen.push(query.sql));
+  });
+  beforeEach(async () => {
+    ({ botId, token } = await backend.createBot({ map: userAccountMap }));
+  });
+  afterAll(() => backend.close());
+
+  it('serves the three reads of a call from memory once it listens for changes', async () => {
+    await eventually(async () => (await roundTripsOfACall()) === 0);
+    expect(await roundTripsOfACall()).toBe(0);
+  });
+
+  it('a revocation by another process (the CLI) is refused here within 1 s', async () => {
+    await eventually(async () => (await roundTripsOfACall()) === 0);
+    const revoked = await runCliAsync(['token', 'revoke', token.slice(4, 16)], cliEnv());
+    expect(revoked.status).toBe(0);
+    const sinceRevoked = Date.now();
+    await eventually(async () => (await call()).status === 401, 5_000);
+    expect(Date.now() - sinceRevoked).toBeLessThan(1_000);
+  });
+
+  it('a new map version imported by another process (the CLI) is used here within 1 s', async () => {
+    await eventually(async () => (await roundTripsOfACall()) === 0);
+    const file = path.join(backend.dataDir, 'trimmed-map.json');
+    fs.writeFileSync(file, JSON.stringify({ ...userAccountMap, endpoints: userAccountMap.endpoints.filter((e) => e.alias !== 'users/update') }));
+    const imported = await runCliAsync(['map', 'import', '--bot', String(botId), '--file', file], cliEnv());
+    expect(imported.status).toBe(0);
+    const since = Date.now();
+    await eventually(async () => (await call()).status === 404, 5_000);
+    expect(Date.now() - since).toBeLessThan(1_000);
+  });
+
+  it('without its LISTEN connection it reads through, and caches again once it is back', async () => {
+    await eventually(async () => (await roundTripsOfACall()) === 0);
+    const other: Knex = knex({ client: 'pg', connection: backend.ctx.config.DATABASE_URL });
+    try {
+      const killed = await other.raw("select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query ilike 'LISTEN%'");
+      expect(killed.rows).toHaveLength(1);
+      await eventually(async () => (await roundTripsOfACall()) > 0);
+      // A change while nobody listens: no notice reaches this process, yet the next call sees it.
+      await other('api_tokens').where({ id: token.slice(4, 16) }).update({ revoked_at: Date.now() });
+      expect((await call()).status).toBe(401);
+      ({ botId, token } = await backend.createBot({ map: userAccountMap }));
+      await eventually(async () => (await roundTripsOfACall()) === 0, 10_000);
+    } finally {
+      await other.destroy();
+    }
+  });
+});

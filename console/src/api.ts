@@ -1,0 +1,136 @@
+/** The console API (/console/api): the session cookie travels by itself; unsafe requests add the session's CSRF token. */
+export type Permission = 'users.manage' | 'maps.read' | 'maps.write' | 'traces.read' | 'analytics.read' | 'analytics.export';
+
+export interface ConsoleUser {
+  id: number;
+  email: string;
+  role: string;
+  botIds: number[];
+  createdAt: number;
+  disabledAt: number | null;
+}
+
+export interface Session {
+  user: ConsoleUser;
+  permissions: Permission[];
+  csrfToken: string;
+}
+
+export interface Bot {
+  id: number;
+  name: string;
+  timezone: string;
+}
+
+export interface TraceSummary {
+  traceId: string;
+  firstHop: string;
+  hops: number;
+  failures: number;
+  startedAt: number;
+  endedAt: number;
+  alias: string | null;
+  userId: string | null;
+  leadId: string | null;
+  sourceSystem: string | null;
+}
+
+export interface TraceHop {
+  id: number;
+  hop: string;
+  status: string;
+  sourceSystem: string | null;
+  alias: string | null;
+  userId: string | null;
+  leadId: string | null;
+  latencyMs: number | null;
+  detail: Record<string, unknown> | null;
+  timestamp: number;
+}
+
+export interface MapVersion {
+  version: number;
+  author: string;
+  authorKind: string | null;
+  comment: string;
+  rolledBackFrom: number | null;
+  createdAt: number;
+  endpointCount: number;
+}
+
+export interface MapEndpoint {
+  alias: string;
+  purpose: string;
+  owner: string;
+  description?: string;
+  critical: boolean;
+  params: Record<string, unknown>;
+  requiresLinkedUser: boolean;
+  goal?: unknown;
+}
+
+export interface StoredMap extends MapVersion {
+  document: { name: string; description?: string; endpoints: MapEndpoint[] };
+}
+
+export interface Change {
+  type: string;
+  path: string;
+  oldValue?: unknown;
+  value?: unknown;
+}
+
+export interface MapDiff {
+  from: number;
+  to: number;
+  added: string[];
+  removed: string[];
+  changed: Array<{ alias: string; changes: Change[] }>;
+  header: Change[];
+}
+
+/** The figures of docs/analytics.md, as `/analytics…` answers them; every rate is null when its denominator is 0. */
+export interface Figures {
+  delivery: { sent: number; failed: number; rate: number | null; sentWithReceipts: number; delivered: number; read: number; deliveredRate: number | null; readRate: number | null };
+  engagement: { hours: number; recipients: number; engaged: number; rate: number | null; answeredEver: number };
+  responseTime: { answers: number; medianSeconds: number | null; p90Seconds: number | null };
+  conversion: { recipients: number; converted: number; rate: number | null };
+  csat: { ratings: number; average: number | null; distribution: Record<'1' | '2' | '3' | '4' | '5', number> };
+  errors: { messagesFailed: number; webhooksExhausted: number; calls: number; webhooks: number; all: number; rate: number | null };
+}
+
+export interface AnalyticsWindow {
+  from: string;
+  to: string;
+  timezone: string;
+}
+
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let csrfToken = '';
+
+export function rememberCsrf(token: string): void {
+  csrfToken = token;
+}
+
+export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  const response = await fetch(`/console/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  const answer = (await response.json().catch(() => ({}))) as { message?: string };
+  if (!response.ok) throw new ApiFailure(response.status, answer.message ?? `HTTP ${response.status}`);
+  return answer as T;
+}
+
+export function query(values: Record<string, string | number | undefined>): string {
+  const entries = Object.entries(values).filter(([, v]) => v !== undefined && v !== '') as Array<[string, string | number]>;
+  return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)])).toString()}` : '';
+}

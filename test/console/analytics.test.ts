@@ -1,0 +1,234 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { newTraceId } from '../../backend/src/traces/traces';
+import { addConsoleUser, PASSWORD } from '../../backend/test/support/console';
+import { createTelegramBot, type SeededLead, seedLinkedLeads, startDeliveryBackend, TelegramStandin, waitUntilDone } from '../../backend/test/support/delivery';
+import { describeNeeding } from '../../backend/test/support/describe-needing';
+import { eventually } from '../../backend/test/support/eventually';
+import type { TestBackend } from '../../backend/test/support/test-backend';
+import { chromiumInstalled, launchChromium } from '../webchat/browser';
+
+/**
+ * The Analytics page in a real Chromium at 1024 px, over facts made the real way: calls over the
+ * API, messages delivered by the Telegram stand-in (one refused by it), answers written in the
+ * stand-in, a goal reached by a call. The figures the page must show are computed here from what
+ * the test did, not read from the API. UPDATE_SCREENSHOTS=1 writes docs/console-analytics.png.
+ */
+jest.setTimeout(240_000);
+
+const consoleDir = path.resolve(__dirname, '../../console');
+const shots = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs') : fs.mkdtempSync(path.join(os.tmpdir(), 'analytics-shots-'));
+/** The response-time histogram's bucket edges in seconds (docs/analytics.md): a quantile reads as the edge of its bucket. */
+const EDGES = [10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800, 259_200, 604_800];
+const CHATS = [8101, 8102, 8103, 8104];
+
+const map = {
+  name: 'Shop',
+  endpoints: [
+    { alias: 'promo/offer', purpose: 'An offer', owner: 'marketing', params: { type: 'object', required: ['userId'], properties: { userId: { type: 'string' } } }, goal: { alias: 'payments/succeeded', withinHours: 72 } },
+    { alias: 'payments/succeeded', purpose: 'A payment', owner: 'billing', params: { type: 'object', required: ['userId'], properties: { userId: { type: 'string' } } } },
+  ],
+};
+
+/** What the test reads of the page's canvas (the test's TypeScript has no DOM library). */
+interface DrawnCanvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
+}
+
+const percent = (part: number, whole: number) => `${((part / whole) * 100).toFixed(1)} %`;
+const edgeText = (s: number) => (s < 60 ? `${s} s` : s < 3600 ? `${s / 60} min` : s < 86_400 ? `${s / 3600} h` : `${s / 86_400} d`);
+/** The edge of the bucket holding the ⌈q·n⌉-th fastest of these delays. */
+const quantileEdge = (delaysMs: number[], q: number) => EDGES.find((edge) => edge * 1000 >= [...delaysMs].sort((a, b) => a - b)[Math.ceil(q * delaysMs.length) - 1])!;
+
+async function textOf(locator: Locator, expected: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  let actual = await locator.textContent();
+  while (actual !== expected && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    actual = await locator.textContent();
+  }
+  expect(actual).toBe(expected);
+}
+
+describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chromium (bash .ci/run does)', 'the Analytics page in Chromium', () => {
+  let standin: TelegramStandin;
+  let backend: TestBackend;
+  let browser: Browser;
+  let botId: number;
+  let token: string;
+  const problems: string[] = [];
+  const did = { calls: 0, sent: 0, failed: 0, answerDelaysMs: [] as number[], converted: 0, goalRecipients: 0 };
+
+  beforeAll(async () => {
+    if (!fs.existsSync(path.join(consoleDir, 'dist/index.html'))) execFileSync('npx', ['vite', 'build'], { cwd: consoleDir, stdio: 'inherit' });
+    standin = await TelegramStandin.start({ limits: { enabled: false } });
+    backend = await startDeliveryBackend(standin);
+    const bot = await createTelegramBot(backend, standin);
+    ({ botId, token } = bot);
+    backend.ctx.wakeups.wake('telegram');
+    expect((await backend.request('POST', `/api/v1/bots/${botId}/maps`, { token, body: { document: map } })).status).toBe(201);
+    const leads = await seedLinkedLeads(backend.ctx.db, botId, CHATS);
+
+    // Four offers, each followed by its message on the call's trace; Telegram refuses the fourth chat.
+    bot.telegram.failNext(1, { status: 400, description: 'Bad Request: chat not found', chatId: CHATS[3] });
+    for (const lead of leads) await offer(lead, lead.chatId !== CHATS[3]);
+    // Two people answer; one of them pays (the goal of promo/offer); the third stays silent.
+    for (const lead of leads.slice(0, 2)) await answer(bot.telegram, lead);
+    await call('payments/succeeded', leads[0].userId, newTraceId());
+    did.converted = 1;
+    did.goalRecipients = did.sent;
+    // The rollups are written as the events fan out, within moments: wait for the last fact.
+    await eventually(async () => (await backend.request('GET', `/api/v1/bots/${botId}/analytics`, { token })).body.figures?.conversion.converted === did.converted, 20_000);
+
+    await addConsoleUser(backend, 'analyst@example.com', 'analyst');
+    await addConsoleUser(backend, 'manager@example.com', 'manager');
+    await addConsoleUser(backend, 'operator@example.com', 'operator');
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await backend?.close();
+    await standin?.close();
+    if (process.env.UPDATE_SCREENSHOTS !== '1') fs.rmSync(shots, { recursive: true, force: true });
+  });
+  afterEach(() => expect(problems.splice(0)).toEqual([]));
+
+  async function call(alias: string, userId: string, traceId: string): Promise<void> {
+    const res = await backend.request('POST', `/api/v1/bots/${botId}/call/${alias}`, { token, headers: { 'x-trace-id': traceId }, body: { script_request_params: { userId } } });
+    expect(res.status).toBe(200);
+    did.calls += 1;
+  }
+
+  async function offer(lead: SeededLead, delivers: boolean): Promise<void> {
+    const traceId = newTraceId();
+    await call('promo/offer', lead.userId, traceId);
+    const sent = await backend.request('POST', `/api/v1/bots/${botId}/messages`, { token, headers: { 'x-trace-id': traceId }, body: { leadIds: [lead.leadId], text: 'Ten percent off until Sunday' } });
+    expect(sent.status).toBe(202);
+    const status = await waitUntilDone(backend, botId, token, sent.body.messageId);
+    expect(status.counts).toMatchObject(delivers ? { sent: 1 } : { failed: 1 });
+    if (delivers) did.sent += 1;
+    else did.failed += 1;
+  }
+
+  /** The person writes in Telegram; the delay the figures use is from the recorded send to the recorded answer. */
+  async function answer(telegram: Awaited<ReturnType<typeof createTelegramBot>>['telegram'], lead: SeededLead): Promise<void> {
+    telegram.userSends(lead.chatId, 'Yes please');
+    const received = await eventually(() => backend.ctx.db('events').where({ bot_id: botId, type: 'message.received', lead_id: lead.leadId }).first(), 20_000);
+    const recipient = await backend.ctx.db('message_recipients').where({ bot_id: botId, lead_id: lead.leadId }).first();
+    did.answerDelaysMs.push(Number(received.created_at) - Number(recipient.sent_at));
+  }
+
+  async function logIn(email: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'en-GB', acceptDownloads: true });
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    // A CSP refusal (Chart.js styling its canvas, say) or a script error would show here.
+    page.on('console', (message) => void (message.type() === 'error' && !/status of 40[13]/.test(message.text()) && problems.push(message.text())));
+    page.on('pageerror', (error) => void problems.push(error.message));
+    await page.goto(`${backend.url}/console`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByText(email).waitFor();
+    return page;
+  }
+
+  it('shows the figures of what happened, a trend chart with its table, the ranking and the funnel, and exports the rows', async () => {
+    const page = await logIn('analyst@example.com');
+    await page.getByRole('link', { name: 'Analytics' }).click();
+    await page.getByRole('heading', { name: 'Analytics' }).waitFor();
+
+    const tile = (name: string) => page.locator(`[data-figure=${name}] .tile-value`);
+    const attempted = did.sent + did.failed;
+    await textOf(tile('delivery'), percent(did.sent, attempted));
+    await textOf(tile('engagement'), percent(did.answerDelaysMs.length, did.sent));
+    await textOf(tile('response'), `${edgeText(quantileEdge(did.answerDelaysMs, 0.5))} · ${edgeText(quantileEdge(did.answerDelaysMs, 0.9))}`);
+    await textOf(tile('conversion'), percent(did.converted, did.goalRecipients));
+    await textOf(tile('csat'), '—');
+    // Errors: the refused message, over every send, failure and accepted call (no webhook was subscribed).
+    await textOf(tile('errors'), percent(did.failed, attempted + did.calls));
+
+    // The chart: a canvas Chart.js drew on (some pixels are painted), and its numbers in the table.
+    const canvas = page.locator('canvas[role=img]');
+    await canvas.waitFor();
+    expect(Number(await canvas.getAttribute('data-points'))).toBeGreaterThan(0);
+    const painted = await canvas.evaluate((element) => {
+      const c = element as unknown as DrawnCanvas;
+      const pixels = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let count = 0;
+      for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) count++;
+      return count;
+    });
+    expect(painted).toBeGreaterThan(100);
+    const trend = page.getByRole('table', { name: 'Trend' });
+    const column = async (field: string) => (await trend.locator(`td[data-field=${field}]`).allTextContents()).reduce((sum, t) => sum + Number(t), 0);
+    expect({ sent: await column('sent'), failed: await column('failed'), answered: await column('answered'), converted: await column('converted') }).toEqual({
+      sent: did.sent,
+      failed: did.failed,
+      answered: did.answerDelaysMs.length,
+      converted: did.converted,
+    });
+
+    // The offer converts; the payment has no goal and ranks after it.
+    const ranking = page.getByRole('table', { name: 'Communications by conversion' }).locator('tbody tr');
+    expect(await ranking.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-alias')))).toEqual(['promo/offer', 'payments/succeeded']);
+    expect(await ranking.first().locator('[data-field=conversion]').textContent()).toBe(percent(did.converted, did.goalRecipients));
+    expect(await ranking.nth(1).locator('[data-field=conversion]').textContent()).toBe('no goal');
+    const funnel = page.getByRole('table', { name: 'Funnel' }).locator('tr[data-alias="promo/offer"] .step-count');
+    expect(await funnel.allTextContents()).toEqual([attempted, did.sent, did.answerDelaysMs.length, did.converted].map(String));
+
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1024);
+    await page.screenshot({ path: path.join(shots, 'console-analytics.png'), fullPage: true });
+
+    // The export: one CSV row per recipient of the window, after the header.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download CSV' }).click()]);
+    const csv = fs.readFileSync((await download.path())!, 'utf8').trim().split('\r\n');
+    expect(csv[0].split(',')).toContain('status');
+    expect(csv.slice(1).map((line) => line.split(',')[6]).sort()).toEqual([...Array(did.sent).fill('sent'), ...Array(did.failed).fill('failed')].sort());
+    await page.getByLabel('Rows to export').selectOption('events');
+    const [events] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download NDJSON' }).click()]);
+    const lines = fs.readFileSync((await events.path())!, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string });
+    expect(lines.filter((e) => e.type === 'message.received')).toHaveLength(did.answerDelaysMs.length);
+
+    // A custom window around now, by hour, through the form: the same figures, the trend in hours.
+    await page.getByLabel('Window').selectOption('custom');
+    const local = (ms: number) => new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await page.getByLabel('From', { exact: true }).fill(await page.evaluate(local, Date.now() - 3 * 3_600_000));
+    await page.getByLabel('To', { exact: true }).fill(await page.evaluate(local, Date.now() + 3_600_000));
+    await page.getByLabel('Trend by').selectOption('hour');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/window=custom.*bucket=hour/);
+    await textOf(page.locator('figcaption'), 'Per hour, in UTC');
+    await textOf(tile('delivery'), percent(did.sent, attempted));
+    expect(await column('sent')).toBe(did.sent);
+
+    // A channel with nothing in it empties the tiles.
+    await page.goto(`${backend.url}/console#/bots/${botId}/analytics?window=24h&channel=webchat`);
+    await textOf(tile('delivery'), '—');
+    await page.context().close();
+  });
+
+  it('gives the manager the figures but no export, and the operator no analytics at all', async () => {
+    const manager = await logIn('manager@example.com');
+    await manager.getByRole('link', { name: 'Analytics' }).click();
+    await textOf(manager.locator('[data-figure=conversion] .tile-value'), percent(did.converted, did.goalRecipients));
+    expect(await manager.getByRole('link', { name: 'Download CSV' }).count()).toBe(0);
+    const exportStatus = (page: Page) => page.evaluate(async (bot) => (await fetch(`/console/api/bots/${bot}/analytics/export?kind=messages&format=csv&from=2020-01-01T00:00:00Z&to=2100-01-01T00:00:00Z`)).status, botId);
+    expect(await exportStatus(manager)).toBe(403);
+    await manager.context().close();
+
+    const operator = await logIn('operator@example.com');
+    await operator.getByRole('heading', { name: 'Traces' }).waitFor();
+    expect(await operator.getByRole('link', { name: 'Analytics' }).count()).toBe(0);
+    await operator.goto(`${backend.url}/console#/bots/${botId}/analytics`);
+    await operator.getByText('Nothing here.').waitFor();
+    expect(await operator.evaluate(async (bot) => (await fetch(`/console/api/bots/${bot}/analytics`)).status, botId)).toBe(403);
+    expect(await exportStatus(operator)).toBe(403);
+    await operator.context().close();
+  });
+});
