@@ -1,46 +1,19 @@
-import { createTelegramBot, seedLinkedLeads, startDeliveryBackend, TelegramStandin, type SeededLead, type StandinBot } from '../../backend/test/support/delivery';
-import { userAccountMap } from '../../backend/test/support/maps';
-import type { TestBackend } from '../../backend/test/support/test-backend';
 import { describeWithN8n } from '../nodes/support/n8n-runtime';
-import { startCrmStandin } from './support/crm-standin';
 import { N8nInstance, type N8nServer, waitUntil } from './support/n8n-server';
+import { openShop, type Shop } from './support/shop';
 import { askFromWebhookWorkflow, crmCallWorkflow, metabotCredential, thankYouWorkflow, triggerChainWorkflow } from './workflows';
 
 jest.setTimeout(90_000);
 
-
-const shopMap = {
-  name: 'Shop',
-  endpoints: [
-    ...userAccountMap.endpoints,
-    {
-      alias: 'order/thank-you',
-      purpose: 'An order was paid: thank the customer and ask for a rating',
-      owner: 'Shop team',
-      params: { type: 'object', required: ['userId', 'orderId'], properties: { userId: {}, orderId: { type: 'string' } } },
-    },
-  ],
-};
-
 describeWithN8n('a real n8n server with the Metabot package', () => {
-  let standin: TelegramStandin;
-  let backend: TestBackend;
-  let crm: Awaited<ReturnType<typeof startCrmStandin>>;
+  let shop: Shop;
   let n8n: N8nServer;
-  let botId: number;
-  let token: string;
-  let telegram: StandinBot;
-  let customer: SeededLead;
-  const api = (method: string, path: string, body?: unknown) => backend.request(method, `/api/v1/bots/${botId}${path}`, { token, body });
+  let api: Shop['api'];
 
   beforeAll(async () => {
-    standin = await TelegramStandin.start();
-    backend = await startDeliveryBackend(standin);
-    crm = await startCrmStandin();
-    ({ botId, token, telegram } = await createTelegramBot(backend, standin));
-    expect((await api('POST', '/maps', { document: shopMap })).status).toBeLessThan(300);
-    [customer] = await seedLinkedLeads(backend.ctx.db, botId, [7001]);
-
+    shop = await openShop(7001);
+    api = shop.api;
+    const { backend, botId, token, crm } = shop;
     const instance = await N8nInstance.create();
     await instance.setup({
       credentials: [metabotCredential(`${backend.url}/api/v1`, botId, token)],
@@ -55,9 +28,7 @@ describeWithN8n('a real n8n server with the Metabot package', () => {
 
   afterAll(async () => {
     await n8n?.stop();
-    await crm?.close();
-    await backend?.close();
-    await standin?.close();
+    await shop?.close();
   }, 30_000);
 
   it('runs Call Communication from a production webhook and the backend records the call', async () => {
@@ -68,38 +39,38 @@ describeWithN8n('a real n8n server with the Metabot package', () => {
     });
     const body = (await res.json()) as { event_id: string };
     expect({ status: res.status, body }).toMatchObject({ status: 200, body: { success: true, queued: true, trace_id: 'e2e-crm-77' } });
-    const event = await backend.ctx.db('events').where({ id: body.event_id }).first();
-    expect(event).toMatchObject({ type: 'endpoint.called', alias: 'users/connect-bot', bot_id: botId });
+    const event = await shop.backend.ctx.db('events').where({ id: body.event_id }).first();
+    expect(event).toMatchObject({ type: 'endpoint.called', alias: 'users/connect-bot', bot_id: shop.botId });
     expect(JSON.parse(event.payload)).toMatchObject({ params: { userId: 77 }, source_system: 'n8n' });
     const trace = await api('GET', '/traces/e2e-crm-77');
     expect(trace.body.hops[0]).toMatchObject({ hop: 'endpoint.called', status: 'accepted', sourceSystem: 'n8n', alias: 'users/connect-bot' });
   });
 
   it('Send and Wait parks the execution; a POST to its resume URL (what the backend does) continues it', async () => {
-    crm.received.length = 0;
+    shop.crm.received.length = 0;
     const started = await fetch(n8n.webhookUrl('crm-ask'), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ userId: customer.userId, params: { orderId: 'A-7' } }),
+      body: JSON.stringify({ userId: shop.customer.userId, params: { orderId: 'A-7' } }),
     });
     expect(started.status).toBe(200);
-    await waitUntil(async () => telegram.messagesTo(customer.chatId).some((m) => m.text?.includes('A-7')), 30_000, 'the question in Telegram');
-    const question = telegram.messagesTo(customer.chatId).find((m) => m.text?.includes('A-7'))!;
+    await waitUntil(async () => shop.telegram.messagesTo(shop.customer.chatId).some((m) => m.text?.includes('A-7')), 30_000, 'the question in Telegram');
+    const question = shop.telegram.messagesTo(shop.customer.chatId).find((m) => m.text?.includes('A-7'))!;
     expect(question.text).toBe('Thank you for order A-7, Name7001! How was it?');
     expect(question.replyMarkup).toEqual({ inline_keyboard: [[{ text: 'Great', callback_data: 'rate:5' }, { text: 'Bad', callback_data: 'rate:1' }]] });
 
-    const stored = await backend.ctx.db('messages').where({ bot_id: botId }).whereNotNull('wait').orderBy('created_at', 'desc').first();
+    const stored = await shop.backend.ctx.db('messages').where({ bot_id: shop.botId }).whereNotNull('wait').orderBy('created_at', 'desc').first();
     const wait = JSON.parse(stored.wait);
     expect(wait).toMatchObject({ mode: 'buttons', timeoutSeconds: 600, resumeUrl: expect.stringMatching(new RegExp(`^${n8n.url}/webhook-waiting/\\d+\\?signature=`)) });
-    expect(crm.received).toEqual([]);
+    expect(shop.crm.received).toEqual([]);
 
     const forged = await fetch(wait.resumeUrl.replace(/signature=[^&]+/, 'signature=forged'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(forged.status).toBe(401);
-    const resume = { status: 'answered', answer: { buttonData: 'rate:1' }, leadId: customer.leadId, userId: customer.userId, messageId: stored.id, traceId: 'tr-resume' };
+    const resume = { status: 'answered', answer: { buttonData: 'rate:1' }, leadId: shop.customer.leadId, userId: shop.customer.userId, messageId: stored.id, traceId: 'tr-resume' };
     const resumed = await fetch(wait.resumeUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(resume) });
     expect(resumed.status).toBe(200);
-    await waitUntil(async () => crm.received.length === 1, 30_000, 'the CRM callback');
-    expect(crm.received[0]).toEqual({ path: '/rating', body: { userId: customer.userId, status: 'answered', rating: 'rate:1', trace: 'tr-resume' } });
+    await waitUntil(async () => shop.crm.received.length === 1, 30_000, 'the CRM callback');
+    expect(shop.crm.received[0]).toEqual({ path: '/rating', body: { userId: shop.customer.userId, status: 'answered', rating: 'rate:1', trace: 'tr-resume' } });
   });
 
   it('activation registered one subscription per Metabot Trigger, pointing at its production webhook', async () => {
@@ -116,7 +87,7 @@ describeWithN8n('a real n8n server with the Metabot package', () => {
     const crmCall = await api('POST', '/call/users/update', { script_request_params: { userId: 501, role: 'user' } });
     expect(crmCall.body).toMatchObject({ success: true });
     const traceId = crmCall.body.trace_id as string;
-    const fromN8n = async () => backend.ctx.db('events').where({ type: 'endpoint.called', alias: 'users/connect-bot', trace_id: traceId }).first();
+    const fromN8n = async () => shop.backend.ctx.db('events').where({ type: 'endpoint.called', alias: 'users/connect-bot', trace_id: traceId }).first();
     await waitUntil(async () => (await fromN8n()) !== undefined, 30_000, 'the call made by the n8n workflow');
     expect(JSON.parse((await fromN8n()).payload)).toMatchObject({ params: { userId: 501 }, source_system: 'n8n' });
     const { hops } = (await api('GET', `/traces/${traceId}`)).body;
@@ -126,14 +97,14 @@ describeWithN8n('a real n8n server with the Metabot package', () => {
   });
 
   it('order/thank-you: trigger → question with buttons in Telegram → tap → execution resumes → CRM gets the rating', async () => {
-    crm.received.length = 0;
-    const crmCall = await api('POST', '/call/order/thank-you', { script_request_params: { userId: customer.userId, orderId: 'B-42' } });
+    shop.crm.received.length = 0;
+    const crmCall = await api('POST', '/call/order/thank-you', { script_request_params: { userId: shop.customer.userId, orderId: 'B-42' } });
     expect(crmCall.body).toMatchObject({ success: true });
     const traceId = crmCall.body.trace_id as string;
-    await waitUntil(async () => telegram.messagesTo(customer.chatId).some((m) => m.text?.includes('B-42')), 30_000, 'the question in Telegram');
-    telegram.tapButton(customer.chatId, 'rate:5');
-    await waitUntil(async () => crm.received.length === 1, 30_000, 'the CRM callback after the tap');
-    expect(crm.received[0].body).toEqual({ userId: customer.userId, status: 'answered', rating: 'rate:5', trace: traceId });
+    await waitUntil(async () => shop.telegram.messagesTo(shop.customer.chatId).some((m) => m.text?.includes('B-42')), 30_000, 'the question in Telegram');
+    shop.telegram.tapButton(shop.customer.chatId, 'rate:5');
+    await waitUntil(async () => shop.crm.received.length === 1, 30_000, 'the CRM callback after the tap');
+    expect(shop.crm.received[0].body).toEqual({ userId: shop.customer.userId, status: 'answered', rating: 'rate:5', trace: traceId });
     // The trace shows every hop: the CRM call, the delivery to n8n, the message, the answer, the resume.
     const { hops } = (await api('GET', `/traces/${traceId}`)).body;
     const path = hops.map((h: { hop: string; status: string }) => `${h.hop}:${h.status}`);

@@ -8,33 +8,17 @@
  * workflow (main holds the backend's delivery while the worker runs Answer Call, and relays it).
  */
 import crypto from 'node:crypto';
-import { createTelegramBot, seedLinkedLeads, startDeliveryBackend, TelegramStandin, type SeededLead, type StandinBot } from '../../backend/test/support/delivery';
-import { userAccountMap } from '../../backend/test/support/maps';
-import { createPostgresDatabase, type TestBackend } from '../../backend/test/support/test-backend';
+import { createPostgresDatabase } from '../../backend/test/support/test-backend';
 import type { Child } from '../../scripts/first-run/processes';
 import { describeWithN8n, requireFromN8n } from '../nodes/support/n8n-runtime';
-import { startCrmStandin } from './support/crm-standin';
 import { N8nInstance, type N8nServer, waitUntil } from './support/n8n-server';
+import { openShop, type Shop } from './support/shop';
 import { answerCallWorkflow, answeringEndpoint, metabotCredential, thankYouWorkflow, triggerChainWorkflow } from './workflows';
 
 jest.setTimeout(90_000);
 
 const POSTGRES_ADMIN_URL = process.env.METABOT_N8N_POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
 const REDIS_URL = new URL(process.env.METABOT_N8N_REDIS_URL ?? 'redis://127.0.0.1:6379');
-
-const shopMap = {
-  name: 'Shop',
-  endpoints: [
-    ...userAccountMap.endpoints,
-    {
-      alias: 'order/thank-you',
-      purpose: 'An order was paid: thank the customer and ask for a rating',
-      owner: 'Shop team',
-      params: { type: 'object', required: ['userId', 'orderId'], properties: { userId: {}, orderId: { type: 'string' } } },
-    },
-    answeringEndpoint('post/new'),
-  ],
-};
 
 /** n8n's environment for queue mode on this database and queue prefix. */
 function queueModeEnv(databaseUrl: string, bullPrefix: string): NodeJS.ProcessEnv {
@@ -69,26 +53,16 @@ const finishedOnWorker = (worker: Child) => [...worker.output().matchAll(/Worker
 describeWithN8n('n8n in queue mode (main + worker, Redis, PostgreSQL) with the Metabot package', () => {
   const bullPrefix = `metabot-e2e-${crypto.randomBytes(4).toString('hex')}`;
   let n8nDatabase: Awaited<ReturnType<typeof createPostgresDatabase>>;
-  let standin: TelegramStandin;
-  let backend: TestBackend;
-  let crm: Awaited<ReturnType<typeof startCrmStandin>>;
+  let shop: Shop;
   let main: N8nServer;
   let worker: Child;
-  let botId: number;
-  let token: string;
-  let telegram: StandinBot;
-  let customer: SeededLead;
-  const api = (method: string, path: string, body?: unknown) => backend.request(method, `/api/v1/bots/${botId}${path}`, { token, body });
+  let api: Shop['api'];
 
   beforeAll(async () => {
     n8nDatabase = await createPostgresDatabase(POSTGRES_ADMIN_URL);
-    standin = await TelegramStandin.start();
-    backend = await startDeliveryBackend(standin);
-    crm = await startCrmStandin();
-    ({ botId, token, telegram } = await createTelegramBot(backend, standin));
-    expect((await api('POST', '/maps', { document: shopMap })).status).toBeLessThan(300);
-    [customer] = await seedLinkedLeads(backend.ctx.db, botId, [7101]);
-
+    shop = await openShop(7101, [answeringEndpoint('post/new')]);
+    api = shop.api;
+    const { backend, botId, token, crm } = shop;
     const instance = await N8nInstance.create(queueModeEnv(n8nDatabase.url, bullPrefix));
     await instance.setup({
       credentials: [metabotCredential(`${backend.url}/api/v1`, botId, token)],
@@ -101,9 +75,7 @@ describeWithN8n('n8n in queue mode (main + worker, Redis, PostgreSQL) with the M
   afterAll(async () => {
     await worker?.stop();
     await main?.stop();
-    await crm?.close();
-    await backend?.close();
-    await standin?.close();
+    await shop?.close();
     await n8nDatabase?.drop();
     await removeQueueKeys(bullPrefix);
   }, 60_000);
@@ -125,7 +97,7 @@ describeWithN8n('n8n in queue mode (main + worker, Redis, PostgreSQL) with the M
     const crmCall = await api('POST', '/call/users/update', { script_request_params: { userId: 601, role: 'user' } });
     expect(crmCall.body).toMatchObject({ success: true });
     const traceId = crmCall.body.trace_id as string;
-    const fromN8n = async () => backend.ctx.db('events').where({ type: 'endpoint.called', alias: 'users/connect-bot', trace_id: traceId }).first();
+    const fromN8n = async () => shop.backend.ctx.db('events').where({ type: 'endpoint.called', alias: 'users/connect-bot', trace_id: traceId }).first();
     await waitUntil(async () => (await fromN8n()) !== undefined, 60_000, 'the call made by the workflow');
     expect(JSON.parse((await fromN8n()).payload)).toMatchObject({ params: { userId: 601 }, source_system: 'n8n' });
     await waitUntil(async () => finishedOnWorker(worker).length > before, 30_000, 'the worker to log the finished execution');
@@ -134,20 +106,20 @@ describeWithN8n('n8n in queue mode (main + worker, Redis, PostgreSQL) with the M
   });
 
   it('Send and Wait: the worker parks the execution, the tap resumes it through main, and a worker finishes it', async () => {
-    crm.received.length = 0;
-    const crmCall = await api('POST', '/call/order/thank-you', { script_request_params: { userId: customer.userId, orderId: 'Q-7' } });
+    shop.crm.received.length = 0;
+    const crmCall = await api('POST', '/call/order/thank-you', { script_request_params: { userId: shop.customer.userId, orderId: 'Q-7' } });
     expect(crmCall.body).toMatchObject({ success: true });
     const traceId = crmCall.body.trace_id as string;
-    await waitUntil(async () => telegram.messagesTo(customer.chatId).some((m) => m.text?.includes('Q-7')), 60_000, 'the question in Telegram');
-    const stored = await backend.ctx.db('messages').where({ bot_id: botId }).whereNotNull('wait').orderBy('created_at', 'desc').first();
+    await waitUntil(async () => shop.telegram.messagesTo(shop.customer.chatId).some((m) => m.text?.includes('Q-7')), 60_000, 'the question in Telegram');
+    const stored = await shop.backend.ctx.db('messages').where({ bot_id: shop.botId }).whereNotNull('wait').orderBy('created_at', 'desc').first();
     const { resumeUrl } = JSON.parse(stored.wait) as { resumeUrl: string };
     expect(resumeUrl.startsWith(`${main.url}/webhook-waiting/`)).toBe(true);
     const executionId = /webhook-waiting\/(\d+)/.exec(resumeUrl)![1];
-    await waitUntil(async () => (await backend.ctx.db('message_waits').where({ lead_id: customer.leadId }).first()) !== undefined, 30_000, 'the wait to be registered');
+    await waitUntil(async () => (await shop.backend.ctx.db('message_waits').where({ lead_id: shop.customer.leadId }).first()) !== undefined, 30_000, 'the wait to be registered');
 
-    telegram.tapButton(customer.chatId, 'rate:5');
-    await waitUntil(async () => crm.received.length === 1, 60_000, 'the CRM callback after the tap');
-    expect(crm.received[0].body).toEqual({ userId: customer.userId, status: 'answered', rating: 'rate:5', trace: traceId });
+    shop.telegram.tapButton(shop.customer.chatId, 'rate:5');
+    await waitUntil(async () => shop.crm.received.length === 1, 60_000, 'the CRM callback after the tap');
+    expect(shop.crm.received[0].body).toEqual({ userId: shop.customer.userId, status: 'answered', rating: 'rate:5', trace: traceId });
     // The same execution ran twice on the worker: up to the wait, then from the resume to the end.
     await waitUntil(async () => finishedOnWorker(worker).filter((id) => id === executionId).length === 2, 30_000, `execution ${executionId} finished twice on the worker`);
     expect(main.logs()).not.toMatch(/Unrecognized node type/);
@@ -170,17 +142,17 @@ describeWithN8n('n8n in queue mode (main + worker, Redis, PostgreSQL) with the M
 
   it('a retry with the same Idempotency-Key gets the workflow\'s answer again, without a second execution', async () => {
     const headers = { 'Idempotency-Key': 'queue-mode-post-42' };
-    const call = () => backend.request('POST', `/api/v1/bots/${botId}/call/post/new`, { token, body: { script_request_params: { postId: 42 } }, headers });
+    const call = () => shop.backend.request('POST', `/api/v1/bots/${shop.botId}/call/post/new`, { token: shop.token, body: { script_request_params: { postId: 42 } }, headers });
     const before = finishedOnWorker(worker).length;
     const first = await call();
     expect(first.body).toMatchObject({ success: true, message: 'Found', answered_by: 'workflow' });
     // Answer Call responds mid-execution: the worker logs the end of the execution a little later.
     await waitUntil(async () => finishedOnWorker(worker).length === before + 1, 30_000, 'the worker to finish the execution');
-    await waitUntil(async () => (await backend.ctx.db('event_deliveries').where({ event_id: first.body.event_id, status: 'delivered' })).length === 1, 30_000, 'the delivery to be recorded');
+    await waitUntil(async () => (await shop.backend.ctx.db('event_deliveries').where({ event_id: first.body.event_id, status: 'delivered' })).length === 1, 30_000, 'the delivery to be recorded');
     const again = await call();
     expect(again.body).toEqual(first.body);
-    expect(await backend.ctx.db('event_deliveries').where({ event_id: first.body.event_id })).toHaveLength(1);
-    expect(await backend.ctx.db('events').where({ type: 'endpoint.called', alias: 'post/new', trace_id: first.body.trace_id })).toHaveLength(1);
+    expect(await shop.backend.ctx.db('event_deliveries').where({ event_id: first.body.event_id })).toHaveLength(1);
+    expect(await shop.backend.ctx.db('events').where({ type: 'endpoint.called', alias: 'post/new', trace_id: first.body.trace_id })).toHaveLength(1);
     expect(finishedOnWorker(worker)).toHaveLength(before + 1);
   });
 });
