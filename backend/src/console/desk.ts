@@ -91,9 +91,14 @@ export function addDesk(ctx: AppContext, router: Router, session: ReturnType<typ
   });
 
   router.post(`${one}/take`, ...write, act((trx, change, user) => assignConversation(trx, ctx, change, user.email)));
-  router.post(`${one}/transfer`, ...write, act(async (trx, change, user, req) => {
+  // Who may receive it is read before the transaction: SQLite has one connection, which the transaction holds.
+  const transferTarget: RequestHandler = async (req, res, next) => {
     const { operator } = parseInput(transferSchema, req.body ?? {}, 'request body');
-    if (!(await operatorsOf(ctx, change.botId)).some((o) => o.email === operator)) throw notFound(`No operator ${operator} may answer this bot's conversations`);
+    if (!(await operatorsOf(ctx, consoleOf(res).bot.id)).some((o) => o.email === operator)) throw notFound(`No operator ${operator} may answer this bot's conversations`);
+    next();
+  };
+  router.post(`${one}/transfer`, ...write, transferTarget, act(async (trx, change, user, req) => {
+    const { operator } = parseInput(transferSchema, req.body ?? {}, 'request body');
     const row = await mustHave(trx, ctx, change, user);
     // Through the queue and straight out of it, in one transaction: both steps version-checked, both announced.
     const handover = { reason: `transferred by ${user.email}`, priority: row.priority === null ? 'normal' : (row.priority as Handover['priority']), ...(row.team ? { team: row.team } : {}) };
