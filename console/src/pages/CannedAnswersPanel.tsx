@@ -61,13 +61,15 @@ export function CannedAnswersPanel({ botId }: { botId: number }) {
                 <td>{answer.text}</td>
                 <td>{answer.quickReplies.join(', ') || '—'}</td>
                 <td>{answer.updatedBy}</td>
-                <td className="row-actions">
-                  <button type="button" className="secondary" onClick={() => setEditing(answer)} aria-label={`Edit ${answer.title}`}>
-                    Edit
-                  </button>
-                  <button type="button" className="secondary" onClick={() => void remove(answer)} aria-label={`Delete ${answer.title}`}>
-                    Delete
-                  </button>
+                <td>
+                  <div className="row-actions">
+                    <button type="button" className="secondary" onClick={() => setEditing(answer)} aria-label={`Edit ${answer.title}`}>
+                      Edit
+                    </button>
+                    <button type="button" className="secondary" onClick={() => void remove(answer)} aria-label={`Delete ${answer.title}`}>
+                      Delete
+                    </button>
+                  </div>
                 </td>
               </tr>
             ))}

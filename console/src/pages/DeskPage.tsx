@@ -43,7 +43,7 @@ export function waited(ms: number): string {
 /** What a 409 means to the operator who clicked. */
 function explain(error: unknown, action: string): unknown {
   if (!(error instanceof ApiFailure) || error.status !== 409) return error;
-  return new Error(action === 'take' ? `Another operator took this conversation first. ${error.message}` : `Not done: ${error.message}`);
+  return new ApiFailure(409, action === 'take' ? `Another operator took this conversation first. ${error.message}` : `Not done: ${error.message}`);
 }
 
 export function DeskPage({ botId, session, leadId, params }: { botId: number; session: Session; leadId: string | undefined; params: URLSearchParams }) {
@@ -250,10 +250,10 @@ function ConversationPanel({ botId, leadId, session, tick, now }: { botId: numbe
         ))}
       </ol>
       {canWrite && (mine || conversation.state === 'waiting') && (
-        <form className="reply" onSubmit={send} aria-label="Reply">
+        <form className="reply" onSubmit={send} aria-label="Answer the person">
           <label>
             Saved answer
-            <select value="" onChange={(e) => pickAnswer(e.target.value)}>
+            <select aria-label="Saved answer" value="" onChange={(e) => pickAnswer(e.target.value)}>
               <option value="">pick one to fill the reply…</option>
               {answers.map((a) => (
                 <option key={a.id} value={a.id}>
@@ -264,11 +264,13 @@ function ConversationPanel({ botId, leadId, session, tick, now }: { botId: numbe
           </label>
           <label>
             Reply
-            <textarea value={text} onChange={(e) => setText(e.target.value)} rows={3} maxLength={4096} required />
+            <textarea aria-label="Reply" value={text} onChange={(e) => setText(e.target.value)} rows={3} maxLength={4096} required />
           </label>
           <label>
-            Quick replies <span className="muted">(comma-separated buttons)</span>
-            <input value={quickReplies} onChange={(e) => setQuickReplies(e.target.value)} />
+            <span>
+              Quick replies <span className="muted">(comma-separated buttons)</span>
+            </span>
+            <input aria-label="Quick replies" value={quickReplies} onChange={(e) => setQuickReplies(e.target.value)} />
           </label>
           <button type="submit" disabled={busy || !text.trim()}>
             Send
@@ -276,10 +278,12 @@ function ConversationPanel({ botId, leadId, session, tick, now }: { botId: numbe
         </form>
       )}
       {canWrite && (
-        <form className="reply note-form" onSubmit={addNote} aria-label="Note">
+        <form className="reply note-form" onSubmit={addNote} aria-label="Add a note">
           <label>
-            Internal note <span className="muted">(never sent to the person)</span>
-            <textarea value={note} onChange={(e) => setNote(e.target.value)} rows={2} maxLength={4096} required />
+            <span>
+              Internal note <span className="muted">(never sent to the person)</span>
+            </span>
+            <textarea aria-label="Internal note" value={note} onChange={(e) => setNote(e.target.value)} rows={2} maxLength={4096} required />
           </label>
           <button type="submit" className="secondary" disabled={busy || !note.trim()}>
             Add note
