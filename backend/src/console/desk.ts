@@ -100,6 +100,7 @@ export function addDesk(ctx: AppContext, router: Router, session: ReturnType<typ
   router.post(`${one}/transfer`, ...write, transferTarget, act(async (trx, change, user, req) => {
     const { operator } = parseInput(transferSchema, req.body ?? {}, 'request body');
     const row = await mustHave(trx, ctx, change, user);
+    if (row.state === 'waiting') return assignConversation(trx, ctx, change, operator);
     // Through the queue and straight out of it, in one transaction: both steps version-checked, both announced.
     const handover = { reason: `transferred by ${user.email}`, priority: row.priority === null ? 'normal' : (row.priority as Handover['priority']), ...(row.team ? { team: row.team } : {}) };
     await requestHandover(trx, ctx, change, { ...handover, source: 'operator' });

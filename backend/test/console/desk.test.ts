@@ -1,3 +1,4 @@
+import { MAX_CANNED_ANSWERS } from '../../src/conversations/canned-answers';
 import { newLeadId } from '../../src/identity/leads';
 import { addConsoleUser, consoleLogin, type ConsoleClient } from '../support/console';
 import { createTelegramBot, seedLinkedLeads, type StandinBot, useStandinBackend } from '../support/delivery';
@@ -100,7 +101,8 @@ describe(`console desk routes (${dialect})`, () => {
   it('transfers to another operator, refuses one who may not answer, returns to the bot and closes', async () => {
     const { leadId } = await personWaiting();
     const path = `/conversations/${leadId}`;
-    await desk(ann, 'POST', `${path}/take`);
+    // A waiting conversation handed straight to a colleague.
+    expect((await desk(bob, 'POST', `${path}/transfer`, { operator: 'ann@example.com' })).body.conversation).toMatchObject({ state: 'assigned', operator: { id: 'ann@example.com' } });
     expect((await desk(ann, 'GET', '/operators')).body.operators.map((o: { email: string }) => o.email).sort()).toEqual(['admin@example.com', 'ann@example.com', 'bob@example.com']);
     expect((await desk(ann, 'POST', `${path}/transfer`, { operator: 'ana@example.com' })).status).toBe(404);
     const moved = await desk(ann, 'POST', `${path}/transfer`, { operator: 'bob@example.com' });
@@ -131,6 +133,16 @@ describe(`console desk routes (${dialect})`, () => {
     expect((await desk(ann, 'GET', '/canned-answers')).body.answers.map((a: { title: string }) => a.title)).toEqual(['Greeting']);
     expect((await desk(ann, 'DELETE', `/canned-answers/${id}`)).status).toBe(200);
     expect((await desk(ann, 'GET', '/canned-answers')).body.answers).toEqual([]);
+  });
+
+  it('holds the limit of saved answers per bot when several are created at once', async () => {
+    const { botId } = await backend.createBot();
+    const now = Date.now();
+    const rows = Array.from({ length: MAX_CANNED_ANSWERS - 2 }, (_, i) => ({ bot_id: botId, title: `seeded ${i}`, text: 'x', quick_replies: '[]', updated_by: 'seed', created_at: now, updated_at: now }));
+    await backend.ctx.db.batchInsert('canned_answers', rows, 100);
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => ann.request('POST', `/bots/${botId}/desk/canned-answers`, { title: `raced ${i}`, text: 'y' })));
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 201, 409, 409, 409, 409]);
+    expect(Number((await backend.ctx.db('canned_answers').where({ bot_id: botId }).count({ n: '*' }).first())!.n)).toBe(MAX_CANNED_ANSWERS);
   });
 
   it('streams a change event when a note is added, and refuses the stream without the permission', async () => {

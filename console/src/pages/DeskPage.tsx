@@ -215,7 +215,7 @@ function ConversationPanel({ botId, leadId, session, tick, now }: { botId: numbe
               Take
             </button>
           )}
-          {mayManage && conversation.state !== 'waiting' && (
+          {mayManage && (conversation.state === 'waiting' || conversation.state === 'assigned') && (
             <span className="transfer">
               <select aria-label="Transfer to" value={transferTo} onChange={(e) => setTransferTo(e.target.value)}>
                 <option value="">transfer to…</option>
