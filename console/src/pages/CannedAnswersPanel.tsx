@@ -1,19 +1,13 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { api } from '../api';
 import { Failure } from '../App';
 import type { CannedAnswer } from '../desk-api';
 
 /** The bot's saved answers: what operators pick in the reply form, edited here by any of them. */
-export function CannedAnswersPanel({ botId }: { botId: number }) {
-  const [answers, setAnswers] = useState<CannedAnswer[] | null>(null);
+export function CannedAnswersPanel({ botId, answers, onChange }: { botId: number; answers: CannedAnswer[]; onChange: () => void }) {
   const [editing, setEditing] = useState<CannedAnswer | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [reloads, setReloads] = useState(0);
   const path = `/bots/${botId}/desk/canned-answers`;
-
-  useEffect(() => {
-    api<{ answers: CannedAnswer[] }>('GET', path).then((a) => setAnswers(a.answers), setError);
-  }, [path, reloads]);
 
   const save = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -29,21 +23,21 @@ export function CannedAnswersPanel({ botId }: { botId: number }) {
       await (editing ? api('PUT', `${path}/${editing.id}`, body) : api('POST', path, body));
       form.reset();
       setEditing(null);
-      setReloads((n) => n + 1);
+      onChange();
     } catch (failure) {
       setError(failure);
     }
   };
   const remove = async (answer: CannedAnswer) => {
     if (!window.confirm(`Delete the saved answer "${answer.title}"?`)) return;
-    await api('DELETE', `${path}/${answer.id}`).then(() => setReloads((n) => n + 1), setError);
+    await api('DELETE', `${path}/${answer.id}`).then(() => onChange(), setError);
   };
 
   return (
     <section aria-labelledby="answers-title" className="canned">
       <h2 id="answers-title">Saved answers</h2>
       <Failure error={error} />
-      {answers && answers.length > 0 && (
+      {answers.length > 0 && (
         <table aria-label="Saved answers" className="compact">
           <thead>
             <tr>

@@ -54,7 +54,12 @@ export function DeskPage({ botId, session, leadId, params }: { botId: number; se
   const [entries, setEntries] = useState<QueueEntry[] | null>(null);
   const [teams, setTeams] = useState<string[]>([]);
   const [error, setError] = useState<unknown>(null);
+  const [answers, setAnswers] = useState<CannedAnswer[] | null>(null);
+  const [answerChanges, setAnswerChanges] = useState(0);
 
+  useEffect(() => {
+    api<{ answers: CannedAnswer[] }>('GET', `/bots/${botId}/desk/canned-answers`).then((a) => setAnswers(a.answers), setError);
+  }, [botId, answerChanges]);
   useEffect(() => {
     const path = queue === 'team' ? `?queue=all${team ? `&team=${encodeURIComponent(team)}` : ''}` : `?queue=${queue}`;
     api<{ conversations: QueueEntry[] }>('GET', `/bots/${botId}/desk/conversations${path}`).then((a) => setEntries(a.conversations), setError);
@@ -117,17 +122,16 @@ export function DeskPage({ botId, session, leadId, params }: { botId: number; se
             ))}
           </ul>
         </nav>
-        {leadId ? <ConversationPanel key={leadId} botId={botId} leadId={leadId} session={session} tick={tick} now={now} /> : <p className="muted desk-empty">Pick a conversation.</p>}
+        {leadId ? <ConversationPanel key={leadId} botId={botId} leadId={leadId} session={session} tick={tick} now={now} answers={answers ?? []} /> : <p className="muted desk-empty">Pick a conversation.</p>}
       </div>
-      {session.permissions.includes('conversations.write') && <CannedAnswersPanel botId={botId} />}
+      {session.permissions.includes('conversations.write') && answers && <CannedAnswersPanel botId={botId} answers={answers} onChange={() => setAnswerChanges((n) => n + 1)} />}
     </section>
   );
 }
 
-function ConversationPanel({ botId, leadId, session, tick, now }: { botId: number; leadId: string; session: Session; tick: number; now: number }) {
+function ConversationPanel({ botId, leadId, session, tick, now, answers }: { botId: number; leadId: string; session: Session; tick: number; now: number; answers: CannedAnswer[] }) {
   const [view, setView] = useState<ConversationView | null>(null);
   const [operators, setOperators] = useState<Operator[]>([]);
-  const [answers, setAnswers] = useState<CannedAnswer[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [reloads, setReloads] = useState(0);
@@ -144,8 +148,7 @@ function ConversationPanel({ botId, leadId, session, tick, now }: { botId: numbe
   }, [path, tick, reloads]);
   useEffect(() => {
     api<{ operators: Operator[] }>('GET', `/bots/${botId}/desk/operators`).then((a) => setOperators(a.operators), () => setOperators([]));
-    api<{ answers: CannedAnswer[] }>('GET', `/bots/${botId}/desk/canned-answers`).then((a) => setAnswers(a.answers), () => setAnswers([]));
-  }, [botId, tick]);
+  }, [botId]);
 
   const run = useCallback(
     async (action: string, body: unknown = {}) => {
