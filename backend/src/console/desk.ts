@@ -145,7 +145,7 @@ export function addDesk(ctx: AppContext, router: Router, session: ReturnType<typ
 
   // HEAD would otherwise open a stream with no body to send: answer at once.
   router.head(`${base}/stream`, ...read, (_req, res) => void res.status(200).type('text/event-stream').end());
-  router.get(`${base}/stream`, ...read, (req, res) => streamChanges(ctx, req, res));
+  router.get(`${base}/stream`, ...read, (_req, res) => streamChanges(ctx, res));
 }
 
 /**
@@ -203,7 +203,7 @@ async function operatorsOf(ctx: AppContext, botId: number): Promise<Array<{ emai
  * backend processes. The stream ends after a minute; the browser reconnects, with its session
  * checked again.
  */
-function streamChanges(ctx: AppContext, req: Request, res: Response): void {
+function streamChanges(ctx: AppContext, res: Response): void {
   const botId = consoleOf(res).bot.id;
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
   res.write('retry: 1000\n\n');
@@ -214,7 +214,7 @@ function streamChanges(ctx: AppContext, req: Request, res: Response): void {
     busy = true;
     try {
       const mark = await changeMark(ctx.db, botId);
-      if (mark !== last) res.write(`event: change\ndata: ${JSON.stringify({ mark })}\n\n`);
+      if (mark !== last && !res.writableEnded) res.write(`event: change\ndata: ${JSON.stringify({ mark })}\n\n`);
       last = mark;
     } catch (error) {
       ctx.logger.warn({ err: error, botId }, 'desk stream: reading the change mark failed');
@@ -224,7 +224,8 @@ function streamChanges(ctx: AppContext, req: Request, res: Response): void {
   };
   const timer = setInterval(() => void look(), STREAM_POLL_MS);
   const end = setTimeout(() => res.end(), STREAM_LIFETIME_MS);
-  req.on('close', () => {
+  // The response's close: the browser went away, or the stream's lifetime ended it (a kept-alive socket outlives it).
+  res.on('close', () => {
     clearInterval(timer);
     clearTimeout(end);
   });

@@ -33,7 +33,7 @@ function useNow(): number {
 }
 
 /** 0:42, 12:05, 1:02:09: how long someone has been waiting, to the second. */
-export function waited(ms: number): string {
+function waited(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));
   const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
   const pad = (n: number) => String(n).padStart(2, '0');
