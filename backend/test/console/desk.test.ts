@@ -84,6 +84,20 @@ describe(`console desk routes (${dialect})`, () => {
     expect((await desk(ann, 'POST', `${path}/reply`, { text: 'x', quickReplies: Array(13).fill('a') })).status).toBe(422);
   });
 
+  it('lists the queues: waiting, mine, all, and by the team a workflow handed over to', async () => {
+    const { leadId } = await personWaiting();
+    const billing = await backend.request('POST', `/api/v1/bots/${bot.botId}/leads/${leadId}/conversation/handover`, { token: bot.token, body: { team: 'billing', priority: 'high' } });
+    expect(billing.status).toBe(409);
+    await backend.request('POST', `/api/v1/bots/${bot.botId}/leads/${leadId}/conversation/return`, { token: bot.token });
+    expect((await backend.request('POST', `/api/v1/bots/${bot.botId}/leads/${leadId}/conversation/handover`, { token: bot.token, body: { team: 'billing', priority: 'high' } })).status).toBe(200);
+    const leads = async (query: string) => (await desk(bob, 'GET', `/conversations?${query}`)).body.conversations.map((c: { leadId: string }) => c.leadId);
+    expect(await leads('queue=all&team=billing')).toEqual([leadId]);
+    expect(await leads('queue=all&team=sales')).toEqual([]);
+    const [entry] = (await desk(bob, 'GET', '/conversations?queue=waiting&team=billing')).body.conversations;
+    expect(entry).toMatchObject({ leadId, handover: { team: 'billing', priority: 'high' }, person: { leadId, channel: 'telegram' } });
+    expect((await desk(bob, 'GET', '/conversations?queue=everything')).status).toBe(422);
+  });
+
   it('lets exactly one of two operators take a conversation at once; the other gets 409 and cannot answer it', async () => {
     const { leadId } = await personWaiting();
     const path = `/conversations/${leadId}`;
