@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiFailure, type Bot, rememberCsrf, type Session } from './api';
 import { AnalyticsPage } from './pages/AnalyticsPage';
+import { DeskPage } from './pages/DeskPage';
 import { LoginPage } from './pages/LoginPage';
 import { MapsPage } from './pages/MapsPage';
 import { MapDiffPage } from './pages/MapDiffPage';
@@ -63,6 +64,7 @@ function Shell({ session, bots, onLogout }: { session: Session; bots: Bot[]; onL
           {botId !== undefined && can('traces.read') && <a className={section === 'traces' ? 'active' : ''} href={href(['bots', botId, 'traces'])}>Traces</a>}
           {botId !== undefined && can('maps.read') && <a className={section === 'maps' ? 'active' : ''} href={href(['bots', botId, 'maps'])}>Maps</a>}
           {botId !== undefined && can('analytics.read') && <a className={section === 'analytics' ? 'active' : ''} href={href(['bots', botId, 'analytics'])}>Analytics</a>}
+          {botId !== undefined && can('conversations.read') && <a className={section === 'desk' ? 'active' : ''} href={href(['bots', botId, 'desk'])}>Desk</a>}
           {can('users.manage') && <a className={section === 'users' ? 'active' : ''} href={href(['users'])}>Users</a>}
         </nav>
         <span className="who">
@@ -88,6 +90,7 @@ function Page({ session, botId, bots }: { session: Session; botId: number | unde
   if (section === 'maps' && item === 'diff') return <MapDiffPage botId={botId} from={Number(rest[0])} to={Number(rest[1])} canRollback={session.permissions.includes('maps.write')} />;
   if (section === 'maps') return <MapsPage botId={botId} canRollback={session.permissions.includes('maps.write')} />;
   if (section === 'analytics' && session.permissions.includes('analytics.read')) return <AnalyticsPage botId={botId} params={route.params} canExport={session.permissions.includes('analytics.export')} />;
+  if (section === 'desk' && session.permissions.includes('conversations.read')) return <DeskPage botId={botId} session={session} leadId={item} params={route.params} />;
   return <p>Nothing here.</p>;
 }
 

@@ -1,5 +1,5 @@
 /** The console API (/console/api): the session cookie travels by itself; unsafe requests add the session's CSRF token. */
-export type Permission = 'users.manage' | 'maps.read' | 'maps.write' | 'traces.read' | 'analytics.read' | 'analytics.export';
+export type Permission = 'users.manage' | 'maps.read' | 'maps.write' | 'traces.read' | 'analytics.read' | 'analytics.export' | 'conversations.read' | 'conversations.write';
 
 export interface ConsoleUser {
   id: number;
@@ -120,7 +120,7 @@ export function rememberCsrf(token: string): void {
   csrfToken = token;
 }
 
-export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;

@@ -2012,6 +2012,8 @@ export interface components {
             operator: string;
             /** @description Sent as written (not a template) */
             text: string;
+            /** @description Buttons the person can tap to answer (Telegram's reply keyboard) */
+            quickReplies?: string[];
         };
         ConversationSettings: {
             /**

@@ -6,13 +6,17 @@ import { z } from 'zod';
  * the analyst (analytics, traces, exports; reads everything, changes nothing) and the operator
  * (conversations; reads the traces of their bots). The manager reads the analytics of the
  * messages they write, but not the exports: those are rows with every recipient's user and lead id.
+ * The desk (conversations.read, conversations.write) is the operator's and the admin's only: a
+ * dialog is a person's private correspondence, needed by whoever answers it and by nobody who
+ * designs maps (architect), writes broadcasts (manager) or measures outcomes (analyst: the
+ * analytics count handovers and ratings without reading a single message).
  */
 export const ROLES = ['admin', 'architect', 'manager', 'analyst', 'operator'] as const;
 export const roleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof roleSchema>;
 
 /** What a page or route needs. A role holds a fixed set; `--bot` narrows it to some bots. */
-export const PERMISSIONS = ['users.manage', 'maps.read', 'maps.write', 'traces.read', 'analytics.read', 'analytics.export'] as const;
+export const PERMISSIONS = ['users.manage', 'maps.read', 'maps.write', 'traces.read', 'analytics.read', 'analytics.export', 'conversations.read', 'conversations.write'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
@@ -20,7 +24,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
   architect: ['maps.read', 'maps.write', 'traces.read'],
   manager: ['maps.read', 'analytics.read'],
   analyst: ['maps.read', 'traces.read', 'analytics.read', 'analytics.export'],
-  operator: ['traces.read'],
+  operator: ['traces.read', 'conversations.read', 'conversations.write'],
 };
 
 export function permissionsOf(role: Role): readonly Permission[] {

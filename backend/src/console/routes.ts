@@ -9,6 +9,7 @@ import { diffMapVersions, getMapVersion, listMapVersions, rollbackMap } from '..
 import { searchTraces, traceSearchSchema } from '../traces/search';
 import { readTrace, traceIdSchema } from '../traces/traces';
 import { addAnalytics } from './analytics';
+import { addDesk } from './desk';
 import { clearedSessionCookie, consoleBotAccess, consoleOf, consoleSession, requirePermission, sameOrigin, sessionCookie } from './access';
 import { passwordMatches } from './passwords';
 import { permissionsOf } from './roles';
@@ -62,6 +63,7 @@ export function consoleApiRouter(ctx: AppContext): Router {
   addTraces(ctx, router, session);
   addMaps(ctx, router, session);
   addAnalytics(ctx, router, session);
+  addDesk(ctx, router, session);
   return router;
 }
 

@@ -14,6 +14,7 @@ export const operatorReplySchema = z
   .object({
     operator: operatorIdSchema,
     text: z.string().trim().min(1).max(4096).meta({ description: 'Sent as written (not a template)' }),
+    quickReplies: z.array(z.string().trim().min(1).max(100)).min(1).max(12).optional().meta({ description: 'Buttons the person can tap to answer (Telegram\'s reply keyboard)' }),
   })
   .meta({ id: 'OperatorReply' });
 
@@ -26,13 +27,13 @@ export async function replyAsOperator(trx: Knex, ctx: AppContext, bot: Bot, chan
   let row = await openConversation(trx, ctx, change);
   if (row.state === 'waiting') row = await assignConversation(trx, ctx, change, reply.operator);
   if (row.state !== 'assigned' || row.operator !== reply.operator) throw conflict(`Cannot reply: the conversation is ${row.state}${row.operator ? ` (operator ${row.operator})` : ''}`);
-  const request = sendMessageSchema.parse({ leadIds: [row.lead_id], text: literalText(reply.text) });
+  const request = sendMessageSchema.parse({ leadIds: [row.lead_id], text: literalText(reply.text), ...(reply.quickReplies ? { quickReplies: reply.quickReplies } : {}) });
   const accepted = await acceptMessage(trx, ctx, bot, request, { traceId: change.traceId, dryRun: false });
   if (accepted.outcome !== 'queued') throw conflict('The person cannot be reached in their latest chat');
   const messageId = String(accepted.body.messageId);
   row = await transition(trx, ctx, change, row, { last_operator_reply_at: ctx.clock.now() });
   const chat = row.lead_id === change.lead.id ? change.lead : await getLead(trx, bot.id, row.lead_id);
-  await keepMessage(trx, ctx, row, { direction: 'out', leadId: row.lead_id, channel: chat?.channel ?? change.lead.channel, kind: 'message', body: { text: reply.text }, operator: reply.operator, messageId });
+  await keepMessage(trx, ctx, row, { direction: 'out', leadId: row.lead_id, channel: chat?.channel ?? change.lead.channel, kind: 'message', body: { text: reply.text, ...(reply.quickReplies ? { quickReplies: reply.quickReplies } : {}) }, operator: reply.operator, messageId });
   await announce(trx, ctx, change, row, { type: 'operator.replied', payload: { operator: reply.operator, text: reply.text, messageId } });
   return { row, messageId };
 }

@@ -6,6 +6,8 @@ import { dialect, startTestBackend, type TestBackend } from '../support/test-bac
 
 type Route = { name: string; method: string; path: (botId: number) => string; body?: (role: string) => unknown };
 
+const NO_LEAD = 'ld_nobodyatall';
+
 const ROUTES: Route[] = [
   { name: 'session', method: 'GET', path: () => '/session' },
   { name: 'bots', method: 'GET', path: () => '/bots' },
@@ -23,8 +25,22 @@ const ROUTES: Route[] = [
   { name: 'analytics.channels', method: 'GET', path: (b) => `/bots/${b}/analytics/channels` },
   { name: 'analytics.series', method: 'GET', path: (b) => `/bots/${b}/analytics/series?bucket=hour` },
   { name: 'analytics.export', method: 'GET', path: (b) => `/bots/${b}/analytics/export?kind=traces&format=csv&from=2020-01-01T00:00:00Z&to=2100-01-01T00:00:00Z` },
+  // The desk: an unknown lead or answer is a 404 for a role that may, so nothing is changed by the matrix.
+  { name: 'desk.queue', method: 'GET', path: (b) => `/bots/${b}/desk/conversations?queue=waiting` },
+  { name: 'desk.conversation', method: 'GET', path: (b) => `/bots/${b}/desk/conversations/${NO_LEAD}` },
+  { name: 'desk.operators', method: 'GET', path: (b) => `/bots/${b}/desk/operators` },
+  { name: 'desk.stream', method: 'HEAD', path: (b) => `/bots/${b}/desk/stream` },
+  { name: 'desk.answers', method: 'GET', path: (b) => `/bots/${b}/desk/canned-answers` },
+  ...['take', 'return', 'close'].map((action) => ({ name: `desk.${action}`, method: 'POST', path: (b: number) => `/bots/${b}/desk/conversations/${NO_LEAD}/${action}` })),
+  { name: 'desk.transfer', method: 'POST', path: (b) => `/bots/${b}/desk/conversations/${NO_LEAD}/transfer`, body: () => ({ operator: 'operator@example.com' }) },
+  { name: 'desk.reply', method: 'POST', path: (b) => `/bots/${b}/desk/conversations/${NO_LEAD}/reply`, body: () => ({ text: 'Hello' }) },
+  { name: 'desk.note', method: 'POST', path: (b) => `/bots/${b}/desk/conversations/${NO_LEAD}/notes`, body: () => ({ text: 'Called back' }) },
+  { name: 'desk.answers.create', method: 'POST', path: (b) => `/bots/${b}/desk/canned-answers`, body: (role) => ({ title: `by ${role} ${Math.random()}`, text: 'Thanks!' }) },
+  { name: 'desk.answers.update', method: 'PUT', path: (b) => `/bots/${b}/desk/canned-answers/999999`, body: () => ({ title: 'x', text: 'y' }) },
+  { name: 'desk.answers.delete', method: 'DELETE', path: (b) => `/bots/${b}/desk/canned-answers/999999` },
 ];
 const ANALYTICS_READ = ['analytics.figures', 'analytics.communications', 'analytics.channels', 'analytics.series'];
+const DESK = ROUTES.filter((r) => r.name.startsWith('desk.')).map((r) => r.name);
 
 /** What each role may do: the rule as the product states it, written out (not read from the code under test). */
 const ALLOWED: Record<Role, string[]> = {
@@ -32,7 +48,7 @@ const ALLOWED: Record<Role, string[]> = {
   architect: ['session', 'bots', 'traces.search', 'traces.read', 'maps.versions', 'maps.current', 'maps.diff', 'maps.rollback'],
   manager: ['session', 'bots', 'maps.versions', 'maps.current', 'maps.diff', ...ANALYTICS_READ],
   analyst: ['session', 'bots', 'traces.search', 'traces.read', 'maps.versions', 'maps.current', 'maps.diff', ...ANALYTICS_READ, 'analytics.export'],
-  operator: ['session', 'bots', 'traces.search', 'traces.read'],
+  operator: ['session', 'bots', 'traces.search', 'traces.read', ...DESK],
 };
 const BOT_ROUTES = ROUTES.filter((r) => r.path(0).startsWith('/bots/'));
 
@@ -62,7 +78,9 @@ describe(`console role × route matrix (${dialect})`, () => {
   }, 120_000);
   afterAll(() => backend.close());
 
-  const mapVersions = async () => Number((await backend.ctx.db('communication_maps').count({ n: '*' }).first())!.n);
+  const count = async (table: string) => Number((await backend.ctx.db(table).count({ n: '*' }).first())!.n);
+  /** What a refused route could have changed: map versions, saved answers, notes. */
+  const mapVersions = async () => [await count('communication_maps'), await count('canned_answers'), await count('conversation_notes')].join('/');
   const call = (client: ConsoleClient, route: Route, role: string, botId: number) => client.request(route.method, route.path(botId), route.body?.(role));
 
   it.each(Object.keys(ALLOWED) as Role[])('%s: allowed routes answer, the others are 403 and change nothing', async (role) => {

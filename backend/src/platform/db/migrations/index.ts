@@ -22,6 +22,7 @@ import * as topics from './0020_topics';
 import * as scheduledSends from './0021_scheduled_sends';
 import * as webchatFiles from './0022_webchat_files';
 import * as readCache from './0023_read_cache';
+import * as desk from './0024_desk';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -56,6 +57,7 @@ const migrations: Array<[string, Migration]> = [
   ['0021_scheduled_sends', scheduledSends],
   ['0022_webchat_files', webchatFiles],
   ['0023_read_cache', readCache],
+  ['0024_desk', desk],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
