@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { api, ApiFailure, type StoredTemplate, type TemplateContent, type TemplateDraftPreview, type TemplateDraftPreviewRequest, type TemplateProblem } from '../api';
 import { Failure } from '../App';
 import { go, href } from '../route';
@@ -109,11 +109,12 @@ function LivePreview({ botId, content }: { botId: number; content: TemplateConte
       return undefined;
     }
   }, [paramsText]);
-  const body = JSON.stringify(params === undefined || (target.kind !== 'sample' && !target.id.trim()) ? null : previewRequest(content, target, params));
+  // Nothing to render yet (no text, no person named, parameters that are not JSON): no request, and the last answer goes.
+  const body = JSON.stringify(params === undefined || content.text === '' || (target.kind !== 'sample' && !target.id.trim()) ? null : previewRequest(content, target, params));
 
   useEffect(() => {
-    if (body === 'null') return;
     const request = ++latest.current;
+    if (body === 'null') return setAnswer(null);
     const timer = setTimeout(() => {
       api<TemplateDraftPreview>('POST', `/bots/${botId}/template-preview`, JSON.parse(body)).then(
         (a) => request === latest.current && setAnswer({ preview: a.preview, problems: a.errors }),
@@ -132,8 +133,8 @@ function LivePreview({ botId, content }: { botId: number; content: TemplateConte
           Preview for
           <select value={target.kind} onChange={(e) => set({ kind: e.target.value as Target['kind'] })}>
             <option value="sample">Sample values</option>
-            <option value="lead">A lead (by lead ID)</option>
-            <option value="user">A user (by user ID)</option>
+            <option value="lead">A lead</option>
+            <option value="user">A user</option>
           </select>
         </label>
         {target.kind === 'sample' ? (
@@ -158,6 +159,7 @@ function LivePreview({ botId, content }: { botId: number; content: TemplateConte
           <input value={paramsText} onChange={(e) => setParamsText(e.target.value)} className="mono" />
         </label>
       </div>
+      {content.text === '' && <p className="muted">Write a text to see it rendered.</p>}
       {params === undefined && <p className="error" role="alert">The parameters are not a JSON object.</p>}
       {answer?.failure && <p className="error" role="alert">{answer.failure}</p>}
       <Problems problems={answer?.problems ?? []} label="Template errors" />
@@ -198,8 +200,8 @@ function ButtonsField({ buttons, onChange }: { buttons: ButtonDraft[]; onChange:
           <label>
             Kind
             <select value={b.kind} onChange={(e) => change(i, { kind: e.target.value as ButtonDraft['kind'] })}>
-              <option value="data">Answer (data)</option>
-              <option value="url">Link (URL)</option>
+              <option value="data">Answer</option>
+              <option value="url">Link</option>
             </select>
           </label>
           <label>
@@ -261,6 +263,7 @@ export function TemplateEditor({ botId, name, canWrite }: { botId: number; name?
   const [error, setError] = useState<unknown>(null);
   const [saving, setSaving] = useState(false);
   const [placeholders, setPlaceholders] = useState<string[]>([]);
+  const textId = useId();
 
   useEffect(() => {
     if (name === undefined) return;
@@ -299,16 +302,15 @@ export function TemplateEditor({ botId, name, canWrite }: { botId: number; name?
             <label>
               Name
               <input value={newName} onChange={(e) => setNewName(e.target.value)} maxLength={100} placeholder="welcome" />
-              <span className="muted">Lower-case letters, digits, ".", "_" and "-": what a workflow names.</span>
             </label>
           )}
-          <label>
-            Text
-            <textarea value={draft.text} onChange={(e) => set({ text: e.target.value })} rows={8} />
-            <span className="muted">
-              <code>[[ lead.firstName ]]</code> is each person's own value; <code>[% if … %]…[% endif %]</code> a condition.
-            </span>
-          </label>
+          {name === undefined && <span className="muted">Lower-case letters, digits, ".", "_" and "-": what a workflow names.</span>}
+          {/* Labelled by id: a control inside its label would add its own value to the label's name. */}
+          <label htmlFor={textId}>Text</label>
+          <textarea id={textId} value={draft.text} onChange={(e) => set({ text: e.target.value })} rows={8} />
+          <span className="muted">
+            <code>[[ lead.firstName ]]</code> is each person's own value; <code>[% if … %]…[% endif %]</code> a condition.
+          </span>
           {placeholders.length > 0 && (
             <p className="placeholders" aria-label="Placeholders">
               {placeholders.map((p) => (
