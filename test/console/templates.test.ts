@@ -113,12 +113,26 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
     await page.getByLabel('Button 1 label').fill('Track it');
     await page.getByLabel('Kind').selectOption('url');
     await page.getByLabel('URL', { exact: true }).fill('https://example.com/track');
+    // A Russian variant with its button label; sample values in Russian pick it.
+    await page.getByRole('button', { name: 'Add language' }).click();
+    await page.getByLabel('Language code').fill('ru');
+    await page.getByLabel('Text in this language').fill('Привет, [[ lead.firstName ]]!');
+    await page.getByLabel('Button labels in this language (one per line)').fill('Отследить');
+    await page.getByLabel('Sample first name').fill('Анна');
+    await page.getByLabel('Sample language').fill('ru');
+    await textOf(rendered, 'Привет, Анна!');
+    await textOf(page.locator('[data-field=language]'), 'Language variant "ru"');
+    await textOf(page.locator('.rendered-button'), 'Отследить');
+    // The seeded lead has no language: the default text, with the gold tier's line.
     await page.getByLabel('Preview for').selectOption('lead');
     await page.getByLabel('Lead ID', { exact: true }).fill(lead.leadId);
     await textOf(rendered, 'Hello Name8201!\nGold members ship free.');
     await textOf(page.locator('.rendered-button'), 'Track it');
+    await textOf(page.locator('[data-field=language]'), 'Default text');
     await page.getByLabel('Comment').fill('Warmer, with tracking');
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1024);
+    // The preview is sticky: from the top of the page it shows beside the text it renders.
+    await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: path.join(shots, 'console-templates.png'), fullPage: true });
     await page.getByRole('button', { name: 'Save new version' }).click();
 
@@ -127,7 +141,7 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
     await page.getByRole('button', { name: 'Compare 1 and 2' }).click();
     await page.getByRole('heading', { name: 'order-ready: version 1 → version 2' }).waitFor();
     const changes = page.getByRole('list', { name: 'Changes' }).locator('li');
-    expect((await changes.allTextContents()).map((c) => c.split(':')[0]).sort()).toEqual(['buttons', 'text']);
+    expect((await changes.allTextContents()).map((c) => c.split(':')[0]).sort()).toEqual(['buttons', 'text', 'variants']);
     expect(await page.getByLabel('version 2', { exact: true }).locator('.differs').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('Track it')]));
 
     await page.getByRole('button', { name: 'Roll back to 1' }).click();
