@@ -66,7 +66,7 @@ export function whereOf(problem: TemplateProblem): string {
   const path = problem.path.replace(/^content\./, '');
   const button = /^(?:variants\.([^.]+)\.)?buttons\.(\d+)\.(\d+)/.exec(path);
   const variant = /^variants\.([^.]+)\./.exec(path);
-  const field = button ? `Button ${Number(button[2]) + 1}.${Number(button[3]) + 1}${button[1] ? ` (language ${button[1]})` : ''}` : variant ? `Language variant "${variant[1]}"` : path === 'text' ? 'Text' : path;
+  const field = button ? `Button ${Number(button[3]) + 1} of row ${Number(button[2]) + 1}${button[1] ? ` (language ${button[1]})` : ''}` : variant ? `Language variant "${variant[1]}"` : path === 'text' ? 'Text' : path;
   return problem.line ? `${field}, line ${problem.line}, column ${problem.column}` : field;
 }
 
