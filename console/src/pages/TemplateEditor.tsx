@@ -18,6 +18,8 @@ interface VariantDraft {
   text: string;
   /** One label per line, in the order of the buttons (data and URLs stay the default's), as the n8n node takes them. */
   labels: string;
+  /** Buttons laid out unlike the default's (written through the API): kept as they are, not relabelled. */
+  ownButtons?: Button[][];
 }
 
 interface Draft {
@@ -29,9 +31,17 @@ interface Draft {
 
 type Button = NonNullable<TemplateContent['buttons']>[number][number];
 
+/** Whether a variant's buttons are the default's with other labels: same rows, same data and URLs. */
+function sameLayout(own: Button[][], rows: Button[][]): boolean {
+  return own.length === rows.length && own.every((row, r) => row.length === rows[r].length && row.every((b, c) => b.data === rows[r][c].data && b.url === rows[r][c].url));
+}
+
 function draftOf(content: TemplateContent): Draft {
-  const buttons = (content.buttons ?? []).flatMap((row, r) => row.map((b) => ({ label: b.text, kind: b.url ? ('url' as const) : ('data' as const), value: b.url ?? b.data ?? '', row: r + 1 })));
-  const variants = Object.entries(content.variants ?? {}).map(([language, v]) => ({ language, text: v.text, labels: (v.buttons ?? []).flat().map((b) => b.text).join('\n') }));
+  const rows = content.buttons ?? [];
+  const buttons = rows.flatMap((row, r) => row.map((b) => ({ label: b.text, kind: b.url ? ('url' as const) : ('data' as const), value: b.url ?? b.data ?? '', row: r + 1 })));
+  const variants = Object.entries(content.variants ?? {}).map(([language, v]) =>
+    !v.buttons || sameLayout(v.buttons, rows) ? { language, text: v.text, labels: (v.buttons ?? []).flat().map((b) => b.text).join('\n') } : { language, text: v.text, labels: '', ownButtons: v.buttons },
+  );
   return { text: content.text, parseMode: content.parseMode ?? '', buttons, variants };
 }
 
@@ -48,6 +58,12 @@ function relabelled(rows: Button[][], labels: string): Button[][] | undefined {
   return rows.map((row) => row.map((b) => ({ ...b, text: given[i++] ?? b.text })));
 }
 
+function variantButtons(variant: VariantDraft, rows: Button[][]): { buttons?: Button[][] } {
+  if (variant.ownButtons) return { buttons: variant.ownButtons };
+  const labelled = rows.length ? relabelled(rows, variant.labels) : undefined;
+  return labelled ? { buttons: labelled } : {};
+}
+
 function contentOf(draft: Draft): TemplateContent {
   const buttons = rowsOf(draft.buttons);
   const variants = draft.variants.filter((v) => v.language.trim() !== '');
@@ -56,7 +72,7 @@ function contentOf(draft: Draft): TemplateContent {
     ...(draft.parseMode ? { parseMode: draft.parseMode } : {}),
     ...(buttons.length ? { buttons } : {}),
     ...(variants.length
-      ? { variants: Object.fromEntries(variants.map((v) => [v.language.trim().toLowerCase(), { text: v.text, ...(buttons.length && relabelled(buttons, v.labels) ? { buttons: relabelled(buttons, v.labels) } : {}) }])) }
+      ? { variants: Object.fromEntries(variants.map((v) => [v.language.trim().toLowerCase(), { text: v.text, ...variantButtons(v, buttons) }])) }
       : {}),
   };
 }
@@ -238,10 +254,14 @@ function VariantsField({ variants, onChange }: { variants: VariantDraft[]; onCha
             Text in this language
             <textarea value={v.text} onChange={(e) => change(i, { text: e.target.value })} rows={4} />
           </label>
-          <label>
-            Button labels in this language (one per line)
-            <textarea value={v.labels} onChange={(e) => change(i, { labels: e.target.value })} rows={2} />
-          </label>
+          {v.ownButtons ? (
+            <p className="muted">This language has buttons of its own ({v.ownButtons.flat().map((b) => b.text).join(', ')}), kept as they are.</p>
+          ) : (
+            <label>
+              Button labels in this language (one per line)
+              <textarea value={v.labels} onChange={(e) => change(i, { labels: e.target.value })} rows={2} />
+            </label>
+          )}
           <button type="button" className="secondary" onClick={() => onChange(variants.filter((_, j) => j !== i))}>Remove language</button>
         </div>
       ))}
