@@ -77,12 +77,14 @@ function contentOf(draft: Draft): TemplateContent {
   };
 }
 
+const FIELD_NAMES: Record<string, string> = { text: 'Text', previewFor: 'Preview for', parseMode: 'Parse mode', buttons: 'Buttons', variants: 'Language variants' };
+
 /** Where a problem is, in the editor's words: the field, then line and column. */
 export function whereOf(problem: TemplateProblem): string {
   const path = problem.path.replace(/^content\./, '');
   const button = /^(?:variants\.([^.]+)\.)?buttons\.(\d+)\.(\d+)/.exec(path);
   const variant = /^variants\.([^.]+)\./.exec(path);
-  const field = button ? `Button ${Number(button[3]) + 1} of row ${Number(button[2]) + 1}${button[1] ? ` (language ${button[1]})` : ''}` : variant ? `Language variant "${variant[1]}"` : path === 'text' ? 'Text' : path;
+  const field = button ? `Button ${Number(button[3]) + 1} of row ${Number(button[2]) + 1}${button[1] ? ` (language ${button[1]})` : ''}` : variant ? `Language variant "${variant[1]}"` : (FIELD_NAMES[path] ?? path);
   return problem.line ? `${field}, line ${problem.line}, column ${problem.column}` : field;
 }
 
