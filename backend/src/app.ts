@@ -126,7 +126,7 @@ export function createApp(ctx: Runtime): Express {
 
   // The console: a person's session, not a token (docs/console.md).
   app.use('/console', consoleHeaders);
-  app.use('/console/api', consoleApiRouter(ctx));
+  app.use('/console/api', consoleApiRouter(ctx, ctx.docs));
   app.use('/console', consolePagesRouter());
 
   app.use((_req, res) => sendError(res, new ApiError(404, 'Not found')));

@@ -5,6 +5,9 @@ import { DeskPage } from './pages/DeskPage';
 import { LoginPage } from './pages/LoginPage';
 import { MapsPage } from './pages/MapsPage';
 import { MapDiffPage } from './pages/MapDiffPage';
+import { TemplateDiffPage } from './pages/TemplateDiffPage';
+import { TemplateEditor } from './pages/TemplateEditor';
+import { TemplateHistoryPage, TemplatesPage } from './pages/TemplatesPage';
 import { TracePage } from './pages/TracePage';
 import { TracesPage } from './pages/TracesPage';
 import { UsersPage } from './pages/UsersPage';
@@ -65,6 +68,7 @@ function Shell({ session, bots, onLogout }: { session: Session; bots: Bot[]; onL
           {botId !== undefined && can('maps.read') && <a className={section === 'maps' ? 'active' : ''} href={href(['bots', botId, 'maps'])}>Maps</a>}
           {botId !== undefined && can('analytics.read') && <a className={section === 'analytics' ? 'active' : ''} href={href(['bots', botId, 'analytics'])}>Analytics</a>}
           {botId !== undefined && can('conversations.read') && <a className={section === 'desk' ? 'active' : ''} href={href(['bots', botId, 'desk'])}>Desk</a>}
+          {botId !== undefined && can('templates.read') && <a className={section === 'templates' ? 'active' : ''} href={href(['bots', botId, 'templates'])}>Templates</a>}
           {can('users.manage') && <a className={section === 'users' ? 'active' : ''} href={href(['users'])}>Users</a>}
         </nav>
         <span className="who">
@@ -89,9 +93,19 @@ function Page({ session, botId, bots }: { session: Session; botId: number | unde
   if (section === 'traces') return <TracesPage botId={botId} params={route.params} />;
   if (section === 'maps' && item === 'diff') return <MapDiffPage botId={botId} from={Number(rest[0])} to={Number(rest[1])} canRollback={session.permissions.includes('maps.write')} />;
   if (section === 'maps') return <MapsPage botId={botId} canRollback={session.permissions.includes('maps.write')} />;
+  if (section === 'templates' && session.permissions.includes('templates.read')) return <TemplatesRoute botId={botId} item={item} rest={rest} canWrite={session.permissions.includes('templates.write')} />;
   if (section === 'analytics' && session.permissions.includes('analytics.read')) return <AnalyticsPage botId={botId} params={route.params} canExport={session.permissions.includes('analytics.export')} />;
   if (section === 'desk' && session.permissions.includes('conversations.read')) return <DeskPage botId={botId} session={session} leadId={item} params={route.params} />;
   return <p>Nothing here.</p>;
+}
+
+/** `templates`, `templates/new`, `templates/:name/history|edit`, `templates/:name/diff/:from/:to`. */
+function TemplatesRoute({ botId, item, rest, canWrite }: { botId: number; item?: string; rest: string[]; canWrite: boolean }) {
+  if (item === 'new' && rest.length === 0) return canWrite ? <TemplateEditor key="new" botId={botId} canWrite /> : <p>Nothing here.</p>;
+  if (item && rest[0] === 'edit') return <TemplateEditor key={item} botId={botId} name={item} canWrite={canWrite} />;
+  if (item && rest[0] === 'diff') return <TemplateDiffPage botId={botId} name={item} from={Number(rest[1])} to={Number(rest[2])} canRollback={canWrite} />;
+  if (item) return <TemplateHistoryPage botId={botId} name={item} canWrite={canWrite} />;
+  return <TemplatesPage botId={botId} canWrite={canWrite} />;
 }
 
 /** An error from the API as the page shows it. */

@@ -1,5 +1,18 @@
+import type { components } from '../../nodes/shared/api-types';
+
 /** The console API (/console/api): the session cookie travels by itself; unsafe requests add the session's CSRF token. */
-export type Permission = 'users.manage' | 'maps.read' | 'maps.write' | 'traces.read' | 'analytics.read' | 'analytics.export' | 'conversations.read' | 'conversations.write';
+export type Permission = 'users.manage' | 'maps.read' | 'maps.write' | 'traces.read' | 'analytics.read' | 'analytics.export' | 'conversations.read' | 'conversations.write' | 'templates.read' | 'templates.write';
+
+/** Answers the backend documents (GET /openapi.json), typed from the generated file rather than copied. */
+type Schemas = components['schemas'];
+export type TraceSummary = Schemas['TraceSummary'];
+export type TemplateVersion = Schemas['TemplateVersion'];
+export type StoredTemplate = Schemas['StoredTemplate'];
+export type TemplateContent = Schemas['MessageTemplateContent'];
+export type TemplateDiff = Schemas['TemplateDiff'];
+export type TemplateProblem = Schemas['TemplateProblem'];
+export type TemplateDraftPreview = Schemas['TemplateDraftPreview'];
+export type TemplateDraftPreviewRequest = Schemas['TemplateDraftPreviewRequest'];
 
 export interface ConsoleUser {
   id: number;
@@ -20,19 +33,6 @@ export interface Bot {
   id: number;
   name: string;
   timezone: string;
-}
-
-export interface TraceSummary {
-  traceId: string;
-  firstHop: string;
-  hops: number;
-  failures: number;
-  startedAt: number;
-  endedAt: number;
-  alias: string | null;
-  userId: string | null;
-  leadId: string | null;
-  sourceSystem: string | null;
 }
 
 export interface TraceHop {
@@ -109,6 +109,8 @@ export class ApiFailure extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** A 422's problems, each with the field it is about (and, for a template, line and column). */
+    readonly errors: TemplateProblem[] = [],
   ) {
     super(message);
   }
@@ -125,8 +127,8 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: st
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   const response = await fetch(`/console/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
-  const answer = (await response.json().catch(() => ({}))) as { message?: string };
-  if (!response.ok) throw new ApiFailure(response.status, answer.message ?? `HTTP ${response.status}`);
+  const answer = (await response.json().catch(() => ({}))) as { message?: string; errors?: TemplateProblem[] };
+  if (!response.ok) throw new ApiFailure(response.status, answer.message ?? `HTTP ${response.status}`, answer.errors);
   return answer as T;
 }
 

@@ -1521,6 +1521,143 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/console/api/bots/{botId}/traces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Traces with a hop matching every filter, newest first (the console's trace explorer) */
+        get: operations["consoleSearchTraces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/api/bots/{botId}/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The library: every template at its current version */
+        get: operations["consoleListTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/api/bots/{botId}/template-placeholders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a template may use (as `GET /api/v1/bots/{botId}/template-placeholders`) */
+        get: operations["consoleListTemplatePlaceholders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/api/bots/{botId}/template-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render an unsaved template for a lead, a user or made-up values, as a dry run would; a template error is in `errors`, with line and column */
+        post: operations["consolePreviewTemplateDraft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/api/bots/{botId}/templates/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A template at its current version, or at `version` */
+        get: operations["consoleGetTemplate"];
+        put?: never;
+        /** Save a new version, authored by the console account */
+        post: operations["consoleSaveTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/api/bots/{botId}/templates/{name}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Version history, newest first */
+        get: operations["consoleListTemplateVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/api/bots/{botId}/templates/{name}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What changed between two versions, field by field */
+        get: operations["consoleDiffTemplateVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/api/bots/{botId}/templates/{name}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An old version becomes the new current one */
+        post: operations["consoleRollbackTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1719,30 +1856,32 @@ export interface components {
             }[];
             dry_run?: boolean;
             /** @description Dry run only: the message as the first 3 recipients (or `previewFor`) would get it */
-            preview?: {
-                leadId: string;
-                userId: string | null;
-                /** @description The variant rendered; null for the default text */
-                language: string | null;
-                text: string;
-                /** @enum {string|null} */
-                parseMode: "HTML" | "MarkdownV2" | null;
-                buttons?: {
-                    text: string;
-                    data?: string;
-                    url?: string;
-                }[][];
-                /** @description Placeholders with no value for this person, with line and column */
-                unknown: {
-                    path: string;
-                    message: string;
-                    line?: number;
-                    column?: number;
-                    placeholder?: string;
-                }[];
-            }[];
+            preview?: components["schemas"]["MessagePreview"][];
             message?: string;
             trace_id: string;
+        };
+        MessagePreview: {
+            leadId: string;
+            userId: string | null;
+            /** @description The variant rendered; null for the default text */
+            language: string | null;
+            text: string;
+            /** @enum {string|null} */
+            parseMode: "HTML" | "MarkdownV2" | null;
+            buttons?: {
+                text: string;
+                data?: string;
+                url?: string;
+            }[][];
+            /** @description Placeholders with no value for this person, with line and column */
+            unknown: components["schemas"]["TemplateProblem"][];
+        };
+        TemplateProblem: {
+            path: string;
+            message: string;
+            line?: number;
+            column?: number;
+            placeholder?: string;
         };
         SendMessageRequest: {
             userIds?: (string | number)[];
@@ -2059,14 +2198,28 @@ export interface components {
         };
         TemplateList: {
             success: boolean;
-            templates: {
-                name: string;
-                version: number;
-                author: string;
-                comment: string;
-                rolledBackFrom: number | null;
-                createdAt: number;
-            }[];
+            templates: components["schemas"]["TemplateVersion"][];
+        };
+        TemplateVersion: {
+            name: string;
+            version: number;
+            author: string;
+            comment: string;
+            rolledBackFrom: number | null;
+            createdAt: number;
+        };
+        TemplateAnswer: {
+            success: boolean;
+            template: components["schemas"]["StoredTemplate"];
+        };
+        StoredTemplate: {
+            name: string;
+            version: number;
+            author: string;
+            comment: string;
+            rolledBackFrom: number | null;
+            createdAt: number;
+            content: components["schemas"]["MessageTemplateContent"];
         };
         MessageTemplateContent: {
             /** @description A template; what counts against Telegram's 4096 (or 1024 for a caption) is the text rendered for each person, checked when a send is accepted */
@@ -2091,6 +2244,26 @@ export interface components {
                     }[][];
                 };
             };
+        };
+        TemplateVersions: {
+            success: boolean;
+            versions: components["schemas"]["TemplateVersion"][];
+        };
+        TemplateDiffAnswer: {
+            success: boolean;
+            diff: components["schemas"]["TemplateDiff"];
+        };
+        TemplateDiff: {
+            name: string;
+            from: number;
+            to: number;
+            changes: {
+                type: string;
+                /** @description `text`, `variants.ru.text`, `buttons.0.1.text` */
+                path: string;
+                oldValue?: unknown;
+                value?: unknown;
+            }[];
         };
         CreateSubscription: {
             /** Format: uri */
@@ -2294,6 +2467,77 @@ export interface components {
             accessToken: string;
             secretKey?: string;
             confirmationCode?: string;
+        };
+        TraceSearchAnswer: {
+            success: boolean;
+            traces: components["schemas"]["TraceSummary"][];
+            /** @description The cursor of the next page (`before`), null on the last */
+            nextBefore: number | null;
+        };
+        TraceSummary: {
+            traceId: string;
+            firstHop: string;
+            hops: number;
+            failures: number;
+            startedAt: number;
+            endedAt: number;
+            alias: string | null;
+            userId: string | null;
+            leadId: string | null;
+            sourceSystem: string | null;
+        };
+        TemplateDraftPreview: {
+            success: boolean;
+            /** @description The draft as this person would get it; null when it does not parse or render */
+            preview: {
+                leadId: string;
+                userId: string | null;
+                /** @description The variant rendered; null for the default text */
+                language: string | null;
+                text: string;
+                /** @enum {string|null} */
+                parseMode: "HTML" | "MarkdownV2" | null;
+                buttons?: {
+                    text: string;
+                    data?: string;
+                    url?: string;
+                }[][];
+                /** @description Placeholders with no value for this person, with line and column */
+                unknown: components["schemas"]["TemplateProblem"][];
+            } | null;
+            /** @description Why the draft does not parse or render, with line and column */
+            errors: components["schemas"]["TemplateProblem"][];
+        };
+        TemplateDraftPreviewRequest: {
+            content: components["schemas"]["MessageTemplateContent"];
+            /** @default {} */
+            params?: {
+                [key: string]: unknown;
+            };
+            previewFor?: {
+                leadId?: string;
+                userId?: string;
+            };
+            /** @description Made-up values for `lead.*` and `user.userId` when no person is named */
+            sample?: {
+                firstName?: string;
+                lastName?: string;
+                username?: string;
+                language?: string;
+                userId?: string;
+                /** @default {} */
+                attributes?: {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        ConsoleTemplateSave: {
+            content: components["schemas"]["MessageTemplateContent"];
+            comment?: string;
+        };
+        ConsoleTemplateRollback: {
+            version: number;
+            comment?: string;
         };
     };
     responses: never;
@@ -6480,7 +6724,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TemplateAnswer"];
+                };
             };
             /** @description Missing or invalid token */
             401: {
@@ -6545,7 +6791,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TemplateAnswer"];
+                };
             };
             /** @description Missing or invalid token */
             401: {
@@ -6602,7 +6850,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TemplateVersions"];
+                };
             };
             /** @description Missing or invalid token */
             401: {
@@ -6662,7 +6912,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TemplateDiffAnswer"];
+                };
             };
             /** @description Missing or invalid token */
             401: {
@@ -6727,7 +6979,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TemplateAnswer"];
+                };
             };
             /** @description Missing or invalid token */
             401: {
@@ -9114,6 +9368,536 @@ export interface operations {
                 };
             };
             /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    consoleSearchTraces: {
+        parameters: {
+            query?: {
+                userId?: string;
+                leadId?: string;
+                alias?: string;
+                status?: string;
+                sourceSystem?: string;
+                from?: number | null;
+                to?: number | null;
+                before?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TraceSearchAnswer"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The role lacks "traces.read" or the account does not see this bot */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    consoleListTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateList"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The account does not see this bot, its role lacks "templates.read", or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot, template or version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    consoleListTemplatePlaceholders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The account does not see this bot, its role lacks "templates.write", or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot, template or version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    consolePreviewTemplateDraft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TemplateDraftPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateDraftPreview"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The account does not see this bot, its role lacks "templates.write", or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot, template or version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    consoleGetTemplate: {
+        parameters: {
+            query?: {
+                version?: number;
+            };
+            header?: never;
+            path: {
+                botId: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateAnswer"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The account does not see this bot, its role lacks "templates.read", or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot, template or version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    consoleSaveTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ConsoleTemplateSave"];
+            };
+        };
+        responses: {
+            /** @description Stored as the new current version */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateAnswer"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The account does not see this bot, its role lacks "templates.write", or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot, template or version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    consoleListTemplateVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateVersions"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The account does not see this bot, its role lacks "templates.read", or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot, template or version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    consoleDiffTemplateVersions: {
+        parameters: {
+            query: {
+                from: number;
+                to: number;
+            };
+            header?: never;
+            path: {
+                botId: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateDiffAnswer"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The account does not see this bot, its role lacks "templates.read", or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot, template or version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    consoleRollbackTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ConsoleTemplateRollback"];
+            };
+        };
+        responses: {
+            /** @description Stored as the new current version */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateAnswer"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The account does not see this bot, its role lacks "templates.write", or the CSRF token is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot, template or version */
             404: {
                 headers: {
                     [name: string]: unknown;

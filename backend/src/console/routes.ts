@@ -1,3 +1,4 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { listBots } from '../bots/bots';
@@ -6,13 +7,14 @@ import { notFound, parseInput } from '../platform/errors';
 import { ApiError, unauthorized } from '../platform/http/errors';
 import { jsonBody } from '../platform/http/json-body';
 import { diffMapVersions, getMapVersion, listMapVersions, rollbackMap } from '../maps/maps';
-import { searchTraces, traceSearchSchema } from '../traces/search';
+import { searchTraces, traceSearchAnswerSchema, traceSearchSchema } from '../traces/search';
 import { readTrace, traceIdSchema } from '../traces/traces';
 import { addAnalytics } from './analytics';
 import { addDesk } from './desk';
-import { clearedSessionCookie, consoleBotAccess, consoleOf, consoleSession, requirePermission, sameOrigin, sessionCookie } from './access';
+import { clearedSessionCookie, consoleBotAccess, SESSION_COOKIE, consoleOf, consoleSession, requirePermission, sameOrigin, sessionCookie } from './access';
 import { passwordMatches } from './passwords';
 import { permissionsOf } from './roles';
+import { addTemplates } from './templates';
 import { csrfTokenOf, endAllSessions, endSession, startSession } from './sessions';
 import { forgiveLoginAttempt, reserveLoginAttempt } from './throttle';
 import { type ConsoleUser, createConsoleUser, createConsoleUserSchema, disableConsoleUser, emailSchema, findConsoleUserByEmail, listConsoleUsers, toConsoleUser, userSeesBot } from './users';
@@ -34,7 +36,9 @@ function sessionAnswer(user: ConsoleUser, sessionId: string) {
  * is an integration's, a session a person's role). Every unsafe request passes the Origin check and
  * carries the session's CSRF token.
  */
-export function consoleApiRouter(ctx: AppContext): Router {
+export function consoleApiRouter(ctx: AppContext, docs: OpenAPIRegistry): Router {
+  docs.registerComponent('securitySchemes', 'consoleSession', { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'A console login (`POST /console/api/login`); unsafe requests also send `x-csrf-token`.' });
+  documentTraceSearch(docs);
   const router = Router();
   router.use((_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
@@ -64,6 +68,7 @@ export function consoleApiRouter(ctx: AppContext): Router {
   addMaps(ctx, router, session);
   addAnalytics(ctx, router, session);
   addDesk(ctx, router, session);
+  addTemplates(ctx, docs, router, session);
   return router;
 }
 
@@ -133,5 +138,19 @@ function addMaps(ctx: AppContext, router: Router, session: ReturnType<typeof con
     const { user, bot } = consoleOf(res);
     const stored = await rollbackMap(ctx, bot.id, body.version, { author: user.email, authorKind: 'console', authorRef: String(user.id), comment: body.comment });
     res.status(201).json({ success: true, map: stored });
+  });
+}
+
+/** Documented so the console's trace pages type its answer from the generated types. */
+function documentTraceSearch(docs: OpenAPIRegistry): void {
+  docs.registerPath({
+    method: 'get',
+    path: '/console/api/bots/{botId}/traces',
+    operationId: 'consoleSearchTraces',
+    tags: ['Console'],
+    security: [{ consoleSession: [] }],
+    summary: 'Traces with a hop matching every filter, newest first (the console\'s trace explorer)',
+    request: { params: z.object({ botId: z.number().int().positive() }), query: traceSearchSchema },
+    responses: { 200: { description: 'OK', content: { 'application/json': { schema: traceSearchAnswerSchema } } }, 401: { description: 'Not logged in' }, 403: { description: 'The role lacks "traces.read" or the account does not see this bot' } },
   });
 }

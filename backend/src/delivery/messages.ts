@@ -166,7 +166,7 @@ export interface PreviewEntry {
   unknown: TemplateProblem[];
 }
 
-function previewOne(template: MessageTemplate, content: MessageContent, recipient: Recipient, profiles: UserProfiles): PreviewEntry {
+export function previewOne(template: MessageTemplate, content: Pick<MessageContent, 'params' | 'parseMode'>, recipient: Recipient, profiles: UserProfiles): PreviewEntry {
   const scope = templateScope(recipient, content.params, profiles);
   const rendered = renderTemplate(template, scope);
   return {
@@ -186,11 +186,16 @@ const PREVIEW_RECIPIENTS = 3;
 async function previewRecipients(trx: Knex, ctx: AppContext, bot: Bot, request: SendMessageRequest, resolution: Resolution): Promise<Recipient[]> {
   const named = request.previewFor;
   if (!named) return [...resolution.deliverable, ...resolution.deferred].slice(0, PREVIEW_RECIPIENTS);
+  return [await previewRecipient(trx, ctx, bot.id, named)];
+}
+
+/** The person `previewFor` names, reachable or paused (a preview is for them, whatever the send's audience). */
+export async function previewRecipient(db: Knex, ctx: AppContext, botId: number, named: { leadId?: string; userId?: string }): Promise<Recipient> {
   const ids = named.leadId !== undefined ? { leadIds: [named.leadId] } : { userIds: [named.userId!] };
-  const found = await resolveRecipients(trx, bot.id, ids, { critical: true, now: ctx.clock.now(), channel: 'last' });
+  const found = await resolveRecipients(db, botId, ids, { critical: true, now: ctx.clock.now(), channel: 'last' });
   const recipient = found.deliverable[0] ?? found.deferred[0];
   if (!recipient) throw invalid('Invalid message', [{ path: 'previewFor', message: 'nobody reachable has this id' }]);
-  return [recipient];
+  return recipient;
 }
 
 /** A file uploaded with the request, stored once beside its message (message_files). */

@@ -13,8 +13,10 @@ import { acceptMessage, type AcceptedSend, DELIVERY_LOOP, getMessageStatus, send
 const messageIdSchema = z.string().regex(/^msg_[A-Za-z0-9_-]{1,40}$/);
 const statusQuerySchema = z.object({ limit: z.coerce.number().int().min(0).max(100_000).default(1000) });
 
-const problemSchema = z.object({ path: z.string(), message: z.string(), line: z.number().int().optional(), column: z.number().int().optional(), placeholder: z.string().optional() });
-const previewEntrySchema = z.object({
+export const problemSchema = z
+  .object({ path: z.string(), message: z.string(), line: z.number().int().optional(), column: z.number().int().optional(), placeholder: z.string().optional() })
+  .meta({ id: 'TemplateProblem' });
+export const previewEntrySchema = z.object({
   leadId: z.string(),
   userId: z.string().nullable(),
   language: z.string().nullable().meta({ description: 'The variant rendered; null for the default text' }),
@@ -22,7 +24,7 @@ const previewEntrySchema = z.object({
   parseMode: z.enum(['HTML', 'MarkdownV2']).nullable(),
   buttons: z.array(z.array(z.object({ text: z.string(), data: z.string().optional(), url: z.string().optional() }))).optional(),
   unknown: z.array(problemSchema).meta({ description: 'Placeholders with no value for this person, with line and column' }),
-});
+}).meta({ id: 'MessagePreview' });
 
 const sendAnswerSchema = z
   .object({

@@ -62,15 +62,27 @@ export function templatesRouter(ctx: AppContext, docs: OpenAPIRegistry): Router 
   return router;
 }
 
-const ok = { 200: { description: 'OK' }, ...errorResponses('messages') };
-const created = { 201: { description: 'Stored as the new current version' }, ...errorResponses('messages') };
 const tags = ['Message templates'];
-const listAnswerSchema = z
+/** The answers' shapes, shared with the console's routes (console/templates.ts) and the console's generated types. */
+export const templateVersionSchema = z
+  .object({ name: z.string(), version: z.number().int(), author: z.string(), comment: z.string(), rolledBackFrom: z.number().int().nullable(), createdAt: z.number().int() })
+  .meta({ id: 'TemplateVersion' });
+export const storedTemplateSchema = templateVersionSchema.extend({ content: templateContentSchema }).meta({ id: 'StoredTemplate' });
+export const templateDiffSchema = z
   .object({
-    success: z.boolean(),
-    templates: z.array(z.object({ name: z.string(), version: z.number().int(), author: z.string(), comment: z.string(), rolledBackFrom: z.number().int().nullable(), createdAt: z.number().int() })),
+    name: z.string(),
+    from: z.number().int(),
+    to: z.number().int(),
+    changes: z.array(z.object({ type: z.string(), path: z.string().meta({ description: '`text`, `variants.ru.text`, `buttons.0.1.text`' }), oldValue: z.unknown().optional(), value: z.unknown().optional() })),
   })
-  .meta({ id: 'TemplateList' });
+  .meta({ id: 'TemplateDiff' });
+export const templateAnswerSchema = z.object({ success: z.boolean(), template: storedTemplateSchema }).meta({ id: 'TemplateAnswer' });
+export const templateVersionsAnswerSchema = z.object({ success: z.boolean(), versions: z.array(templateVersionSchema) }).meta({ id: 'TemplateVersions' });
+export const templateDiffAnswerSchema = z.object({ success: z.boolean(), diff: templateDiffSchema }).meta({ id: 'TemplateDiffAnswer' });
+export const listAnswerSchema = z.object({ success: z.boolean(), templates: z.array(templateVersionSchema) }).meta({ id: 'TemplateList' });
+const jsonOf = <S extends z.ZodType>(schema: S) => ({ content: { 'application/json': { schema } } });
+const ok = (schema: z.ZodType) => ({ 200: { description: 'OK', ...jsonOf(schema) }, ...errorResponses('messages') });
+const created = { 201: { description: 'Stored as the new current version', ...jsonOf(templateAnswerSchema) }, ...errorResponses('messages') };
 const placeholdersAnswerSchema = z
   .object({
     success: z.boolean(),
@@ -86,8 +98,8 @@ function documentRoutes(docs: OpenAPIRegistry): void {
   docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/template-placeholders', operationId: 'listTemplatePlaceholders', tags, security, summary: 'What a template may use: profile fields, the attribute names the bot\'s leads carry, the user (params are the send\'s own)', request: { params: botPathParams }, responses: { 200: { description: 'OK', ...json(placeholdersAnswerSchema) }, ...errorResponses('messages') } });
   docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/templates', operationId: 'listTemplates', tags, security, summary: 'The library: every template at its current version', request: { params: botPathParams }, responses: { 200: { description: 'OK', ...json(listAnswerSchema) }, ...errorResponses('messages') } });
   docs.registerPath({ method: 'post', path: '/api/v1/bots/{botId}/templates/{name}', operationId: 'saveTemplate', tags, security, summary: 'Save a new version of a template (created with version 1); a template error is a 422 with line and column', request: { params: namePathParams, body: json(saveBodySchema) }, responses: created });
-  docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/templates/{name}', operationId: 'getTemplate', tags, security, summary: 'A template at its current version, or at `version`', request: { params: namePathParams, query: getQuerySchema }, responses: ok });
-  docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/templates/{name}/versions', operationId: 'listTemplateVersions', tags, security, summary: 'Version history (author, date, comment), newest first', request: { params: namePathParams }, responses: ok });
-  docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/templates/{name}/diff', operationId: 'diffTemplateVersions', tags, security, summary: 'What changed between two versions, field by field', request: { params: namePathParams, query: diffQuerySchema }, responses: ok });
+  docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/templates/{name}', operationId: 'getTemplate', tags, security, summary: 'A template at its current version, or at `version`', request: { params: namePathParams, query: getQuerySchema }, responses: ok(templateAnswerSchema) });
+  docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/templates/{name}/versions', operationId: 'listTemplateVersions', tags, security, summary: 'Version history (author, date, comment), newest first', request: { params: namePathParams }, responses: ok(templateVersionsAnswerSchema) });
+  docs.registerPath({ method: 'get', path: '/api/v1/bots/{botId}/templates/{name}/diff', operationId: 'diffTemplateVersions', tags, security, summary: 'What changed between two versions, field by field', request: { params: namePathParams, query: diffQuerySchema }, responses: ok(templateDiffAnswerSchema) });
   docs.registerPath({ method: 'post', path: '/api/v1/bots/{botId}/templates/{name}/rollback', operationId: 'rollbackTemplate', tags, security, summary: 'Roll back: an old version becomes the new current one', request: { params: namePathParams, body: json(rollbackBodySchema) }, responses: created });
 }

@@ -20,18 +20,24 @@ export const traceSearchSchema = z.object({
 });
 export type TraceSearch = z.output<typeof traceSearchSchema>;
 
-export interface TraceSummary {
-  traceId: string;
-  firstHop: string;
-  hops: number;
-  failures: number;
-  startedAt: number;
-  endedAt: number;
-  alias: string | null;
-  userId: string | null;
-  leadId: string | null;
-  sourceSystem: string | null;
-}
+export const traceSummarySchema = z
+  .object({
+    traceId: z.string(),
+    firstHop: z.string(),
+    hops: z.number().int(),
+    failures: z.number().int(),
+    startedAt: z.number().int(),
+    endedAt: z.number().int(),
+    alias: z.string().nullable(),
+    userId: z.string().nullable(),
+    leadId: z.string().nullable(),
+    sourceSystem: z.string().nullable(),
+  })
+  .meta({ id: 'TraceSummary' });
+export type TraceSummary = z.infer<typeof traceSummarySchema>;
+export const traceSearchAnswerSchema = z
+  .object({ success: z.boolean(), traces: z.array(traceSummarySchema), nextBefore: z.number().int().nullable().meta({ description: 'The cursor of the next page (`before`), null on the last' }) })
+  .meta({ id: 'TraceSearchAnswer' });
 
 /** Hops read per query, and at most per search: a page answers in bounded time even when few hops match. */
 const CHUNK = 1000;

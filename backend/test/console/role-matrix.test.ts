@@ -24,6 +24,14 @@ const ROUTES: Route[] = [
   { name: 'analytics.communications', method: 'GET', path: (b) => `/bots/${b}/analytics/communications` },
   { name: 'analytics.channels', method: 'GET', path: (b) => `/bots/${b}/analytics/channels` },
   { name: 'analytics.series', method: 'GET', path: (b) => `/bots/${b}/analytics/series?bucket=hour` },
+  { name: 'templates.list', method: 'GET', path: (b) => `/bots/${b}/templates` },
+  { name: 'templates.get', method: 'GET', path: (b) => `/bots/${b}/templates/matrix` },
+  { name: 'templates.versions', method: 'GET', path: (b) => `/bots/${b}/templates/matrix/versions` },
+  { name: 'templates.diff', method: 'GET', path: (b) => `/bots/${b}/templates/matrix/diff?from=1&to=1` },
+  { name: 'templates.placeholders', method: 'GET', path: (b) => `/bots/${b}/template-placeholders` },
+  { name: 'templates.preview', method: 'POST', path: (b) => `/bots/${b}/template-preview`, body: () => ({ content: { text: 'Hi [[ lead.firstName ]]' }, sample: { firstName: 'Ann' } }) },
+  { name: 'templates.save', method: 'POST', path: (b) => `/bots/${b}/templates/matrix`, body: (role) => ({ content: { text: `saved by ${role}` } }) },
+  { name: 'templates.rollback', method: 'POST', path: (b) => `/bots/${b}/templates/matrix/rollback`, body: () => ({ version: 1 }) },
   { name: 'analytics.export', method: 'GET', path: (b) => `/bots/${b}/analytics/export?kind=traces&format=csv&from=2020-01-01T00:00:00Z&to=2100-01-01T00:00:00Z` },
   // The desk: an unknown lead or answer is a 404 for a role that may, so nothing is changed by the matrix.
   { name: 'desk.queue', method: 'GET', path: (b) => `/bots/${b}/desk/conversations?queue=waiting` },
@@ -41,13 +49,15 @@ const ROUTES: Route[] = [
 ];
 const ANALYTICS_READ = ['analytics.figures', 'analytics.communications', 'analytics.channels', 'analytics.series'];
 const DESK = ROUTES.filter((r) => r.name.startsWith('desk.')).map((r) => r.name);
+const TEMPLATES_READ = ['templates.list', 'templates.get', 'templates.versions', 'templates.diff'];
+const TEMPLATES_WRITE = ['templates.placeholders', 'templates.preview', 'templates.save', 'templates.rollback'];
 
 /** What each role may do: the rule as the product states it, written out (not read from the code under test). */
 const ALLOWED: Record<Role, string[]> = {
   admin: ROUTES.map((r) => r.name),
-  architect: ['session', 'bots', 'traces.search', 'traces.read', 'maps.versions', 'maps.current', 'maps.diff', 'maps.rollback'],
-  manager: ['session', 'bots', 'maps.versions', 'maps.current', 'maps.diff', ...ANALYTICS_READ],
-  analyst: ['session', 'bots', 'traces.search', 'traces.read', 'maps.versions', 'maps.current', 'maps.diff', ...ANALYTICS_READ, 'analytics.export'],
+  architect: ['session', 'bots', 'traces.search', 'traces.read', 'maps.versions', 'maps.current', 'maps.diff', 'maps.rollback', ...TEMPLATES_READ],
+  manager: ['session', 'bots', 'maps.versions', 'maps.current', 'maps.diff', ...ANALYTICS_READ, ...TEMPLATES_READ, ...TEMPLATES_WRITE],
+  analyst: ['session', 'bots', 'traces.search', 'traces.read', 'maps.versions', 'maps.current', 'maps.diff', ...ANALYTICS_READ, 'analytics.export', ...TEMPLATES_READ],
   operator: ['session', 'bots', 'traces.search', 'traces.read', ...DESK],
 };
 const BOT_ROUTES = ROUTES.filter((r) => r.path(0).startsWith('/bots/'));
@@ -65,6 +75,7 @@ describe(`console role × route matrix (${dialect})`, () => {
       const { botId, token } = await backend.createBot({ map: userAccountMap });
       await backend.request('POST', `/api/v1/bots/${botId}/maps`, { token, body: { document: { ...userAccountMap, name: 'Second' } } });
       await appendTraceHops(backend.ctx.db, backend.ctx.clock, [{ botId, traceId: 'tr-matrix', hop: 'endpoint.called', status: 'accepted', alias: 'users/update' }]);
+      await backend.request('POST', `/api/v1/bots/${botId}/templates/matrix`, { token, body: { content: { text: 'Hi [[ lead.firstName ]]' } } });
       if (_ === 0) mine = botId;
       else other = botId;
     }
@@ -79,18 +90,18 @@ describe(`console role × route matrix (${dialect})`, () => {
   afterAll(() => backend.close());
 
   const count = async (table: string) => Number((await backend.ctx.db(table).count({ n: '*' }).first())!.n);
-  /** What a refused route could have changed: map versions, saved answers, notes. */
-  const mapVersions = async () => [await count('communication_maps'), await count('canned_answers'), await count('conversation_notes')].join('/');
+  /** What a refused route could have changed: map versions, templates, saved answers, notes. */
+  const writtenRows = async () => [await count('communication_maps'), await count('message_templates'), await count('canned_answers'), await count('conversation_notes')];
   const call = (client: ConsoleClient, route: Route, role: string, botId: number) => client.request(route.method, route.path(botId), route.body?.(role));
 
   it.each(Object.keys(ALLOWED) as Role[])('%s: allowed routes answer, the others are 403 and change nothing', async (role) => {
     for (const client of [everyBot.get(role)!, oneBot.get(role)!]) {
       for (const route of ROUTES) {
-        const before = await mapVersions();
+        const before = await writtenRows();
         const res = await call(client, route, role, mine);
         const allowed = ALLOWED[role].includes(route.name);
         expect({ route: route.name, status: allowed ? res.status < 300 || res.status === 404 : res.status }).toEqual({ route: route.name, status: allowed ? true : 403 });
-        if (!allowed) expect(await mapVersions()).toBe(before);
+        if (!allowed) expect(await writtenRows()).toEqual(before);
       }
     }
   });

@@ -4,8 +4,8 @@ import { Failure } from '../App';
 import { go, href } from '../route';
 import { RollbackButton } from './RollbackButton';
 
-/** One side's JSON, its lines marked where the other side has no such line. */
-function Side({ value, other, label }: { value: unknown; other: unknown; label: string }) {
+/** One side's JSON, its lines marked where the other side has no such line (the template diff shows its fields the same way). */
+export function Side({ value, other, label }: { value: unknown; other: unknown; label: string }) {
   if (value === undefined) return <div className="side empty" aria-label={label}>—</div>;
   const lines = JSON.stringify(value, null, 2).split('\n');
   const theirs = new Set(other === undefined ? [] : JSON.stringify(other, null, 2).split('\n'));

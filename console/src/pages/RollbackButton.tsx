@@ -2,17 +2,24 @@ import { useRef, useState } from 'react';
 import { api } from '../api';
 import { Failure } from '../App';
 
-/** Rollback asks first: a dialog names the version and takes an optional comment. */
-export function RollbackButton({ botId, version, onDone }: { botId: number; version: number; onDone: (newVersion: number) => void }) {
+const rollbackMap = async (botId: number, version: number, comment: string | undefined) =>
+  (await api<{ map: { version: number } }>('POST', `/bots/${botId}/maps/rollback`, { version, comment })).map.version;
+
+/**
+ * Rollback asks first: a dialog names the version and takes an optional comment. A map's by
+ * default; `rollback` rolls back something else versioned the same way (a library template) and
+ * answers the new version.
+ */
+export function RollbackButton({ botId, version, onDone, rollback = rollbackMap }: { botId: number; version: number; onDone: (newVersion: number) => void; rollback?: typeof rollbackMap }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [comment, setComment] = useState('');
   const [error, setError] = useState<unknown>(null);
 
   const confirm = async () => {
     try {
-      const answer = await api<{ map: { version: number } }>('POST', `/bots/${botId}/maps/rollback`, { version, comment: comment || undefined });
+      const newVersion = await rollback(botId, version, comment || undefined);
       dialog.current?.close();
-      onDone(answer.map.version);
+      onDone(newVersion);
     } catch (failure) {
       setError(failure);
     }

@@ -25,6 +25,7 @@ export interface JsonSchema {
 }
 
 interface Operation {
+  security?: Array<Record<string, unknown>>;
   parameters?: Array<{ name: string; in: string }>;
   requestBody?: { content: Record<string, { schema?: JsonSchema }> };
   responses: Record<string, { description?: string }>;
@@ -34,6 +35,8 @@ interface Operation {
  * Every operation of the running backend's /openapi.json. Routes register into the OpenAPI registry
  * next to their handlers, so a new route is in the drills without touching them. The scope comes
  * from the documented 403 (`lacks the "tables" scope`): a bot route that documents none fails here.
+ * The console's documented routes (security `consoleSession`) take a session, never a token: the
+ * console's role × route matrix covers them (backend/test/console/role-matrix.test.ts).
  */
 export async function publishedEndpoints(backend: TestBackend): Promise<Endpoint[]> {
   const doc = (await backend.request('GET', '/openapi.json')).body as {
@@ -43,6 +46,7 @@ export async function publishedEndpoints(backend: TestBackend): Promise<Endpoint
   const endpoints: Endpoint[] = [];
   for (const [path, operations] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(operations)) {
+      if (op.security?.some((requirement) => 'consoleSession' in requirement)) continue;
       const content = op.requestBody?.content ?? {};
       const firstSchema = Object.values(content)[0]?.schema;
       endpoints.push({
