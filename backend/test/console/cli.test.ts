@@ -31,7 +31,7 @@ describe(`metabot-backend console-user (${dialect})`, () => {
     const user = JSON.parse(created.stdout);
     expect(user).toMatchObject({ email: 'olga@example.com', role: 'operator', botIds: [1], password: expect.stringMatching(/^\S{20}$/), loginUrl: expect.stringMatching(/\/console$/) });
     const client = await consoleLogin(backend, 'olga@example.com', user.password);
-    expect(client.login.body.permissions).toEqual(['traces.read']);
+    expect(client.login.body.permissions).toEqual(['traces.read', 'conversations.read', 'conversations.write']);
   });
 
   it('reads the password from standard input, and refuses a short one, an unknown role, a missing bot and a second account per email', () => {
