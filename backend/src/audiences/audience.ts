@@ -109,7 +109,8 @@ function withZones(db: Knex, botId: number, audience: AudienceSql): AudienceSql 
 /** The distinct zones the audience's profiles name (one query; people share few zones). */
 export async function audienceZones(db: Knex, botId: number, audience: AudienceSql): Promise<string[]> {
   const zoned = withZones(db, botId, audience);
-  const rows = (await db.raw(`select distinct z.zone from (${zoned.sql}) z where z.zone is not null`, zoned.bindings).then(rowsOf)) as Array<{ zone: string }>;
+  // recipientZone ignores a name longer than 64: so does the query.
+  const rows = (await db.raw(`select distinct z.zone from (${zoned.sql}) z where z.zone is not null and length(z.zone) <= 64`, zoned.bindings).then(rowsOf)) as Array<{ zone: string }>;
   return rows.map((r) => r.zone);
 }
 

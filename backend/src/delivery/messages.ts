@@ -447,12 +447,19 @@ async function audienceTiming(trx: Knex, bot: Bot, request: SendMessageRequest, 
   const fallback = due({ userId: null } as Recipient);
   if (!request.localTime) return { kind: 'at', dueAt: fallback };
   const dueByZone = new Map<string, number>();
+  const canonical = new Set(Intl.supportedValuesOf('timeZone'));
+  let aliasChecks = 0;
   for (const named of await audienceZones(trx, bot.id, audience)) {
-    const zone = recipientZone(bot, { timeZone: named });
-    if (zone !== bot.timezone) dueByZone.set(named, dueAtFor(request, now, zone));
+    // A canonical name is known at once; any other costs Intl a failed construction (~50 µs), so
+    // profiles full of distinct made-up zones are checked only up to a bound and then read as none.
+    const known = canonical.has(named) || (aliasChecks++ < MAX_ZONE_ALIAS_CHECKS && recipientZone(bot, { timeZone: named }) === named);
+    if (known && named !== bot.timezone) dueByZone.set(named, dueAtFor(request, now, named));
   }
   return { kind: 'local', dueByZone, fallback };
 }
+
+/** How many distinct non-canonical zone names (aliases such as US/Eastern, or junk) one send checks. */
+const MAX_ZONE_ALIAS_CHECKS = 200;
 
 /** The earliest due time of a message's scheduled rows (its answer's `sendAt`). */
 async function firstScheduled(trx: Knex, messageId: string): Promise<number | undefined> {

@@ -122,6 +122,7 @@ describe(`sends to topics (${dialect})`, () => {
       [{ timeZone: 'Asia/Tokyo' }, Date.UTC(2026, 10, 22, 1, 0)], // 21:00 there: 10:00 is tomorrow
       [{ timeZone: 'America/New_York' }, Date.UTC(2026, 10, 21, 15, 0)], // 07:00 there: today
       [{ timezone: 'Europe/Berlin' }, Date.UTC(2026, 10, 22, 9, 0)], // the lowercase field too
+      [{ timeZone: 'US/Eastern' }, Date.UTC(2026, 10, 21, 15, 0)], // an alias, not a canonical name
       [{ timeZone: 'Not/AZone' }, Date.UTC(2026, 10, 21, 21, 0)], // no such zone: the bot's
       [{ timeZone: 5, timezone: 'Asia/Tokyo' }, Date.UTC(2026, 10, 21, 21, 0)], // timeZone given, but no zone
       [{}, Date.UTC(2026, 10, 21, 21, 0)], // the bot's 10:00 on the 22nd
