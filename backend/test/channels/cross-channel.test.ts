@@ -1,11 +1,11 @@
-import { setTelegramToken } from '../../../src/channels/telegram/telegram-store';
-import { setVkAccount } from '../../../src/channels/vk/vk-store';
-import { setWhatsappAccount } from '../../../src/channels/whatsapp/whatsapp-store';
-import { TelegramStandin, waitUntilDone } from '../../support/delivery';
-import { eventually } from '../../support/eventually';
-import { dialect, startTestBackend, type TestBackend } from '../../support/test-backend';
-import { VkStandin } from '../../support/vk';
-import { WhatsappStandin } from '../../support/whatsapp';
+import { setTelegramToken } from '../../src/channels/telegram/telegram-store';
+import { setVkAccount } from '../../src/channels/vk/vk-store';
+import { setWhatsappAccount } from '../../src/channels/whatsapp/whatsapp-store';
+import { TelegramStandin, waitUntilDone } from '../support/delivery';
+import { eventually } from '../support/eventually';
+import { dialect, startTestBackend, type TestBackend } from '../support/test-backend';
+import { VkStandin } from '../support/vk';
+import { WhatsappStandin } from '../support/whatsapp';
 
 describe(`one person in Telegram, WhatsApp and VK (${dialect})`, () => {
   let telegram: TelegramStandin;
