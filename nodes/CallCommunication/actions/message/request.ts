@@ -58,6 +58,7 @@ export function readRecipients(this: IExecuteFunctions, itemIndex: number): { le
 	return recipientType === 'leadIds' ? { leadIds: recipients } : { userIds: recipients };
 }
 
+type SegmentFilter = NonNullable<MessageBody['segment']>['filter'];
 type Audience = Pick<MessageBody, 'topics' | 'segment' | 'excludeUserIds' | 'excludeLeadIds'>;
 
 /** Send To Topics or Segment (`audienceFields`) as the body's topics or segment, with the exclusions. */
@@ -66,8 +67,9 @@ function readAudience(this: IExecuteFunctions, recipientType: string, itemIndex:
 	const excludeLeadIds = toIdList(this.getNodeParameter('excludeLeadIds', itemIndex, ''));
 	const exclusions = { ...(excludeUserIds.length ? { excludeUserIds } : {}), ...(excludeLeadIds.length ? { excludeLeadIds } : {}) };
 	if (recipientType === 'segment') {
-		const filter = parseJsonParameter(this.getNode(), this.getNodeParameter('segmentFilter', itemIndex), 'Segment Filter (JSON)', itemIndex);
-		return { segment: { filter: filter as unknown as NonNullable<MessageBody['segment']>['filter'] }, ...exclusions };
+		// Checked by the backend, whose errors name each condition (segment.filter.conditions.<i>…).
+		const filter = parseJsonParameter(this.getNode(), this.getNodeParameter('segmentFilter', itemIndex), 'Segment Filter (JSON)', itemIndex) as SegmentFilter;
+		return { segment: { filter }, ...exclusions };
 	}
 	const topics = toIdList(this.getNodeParameter('topics', itemIndex, []));
 	if (topics.length === 0) throw new NodeOperationError(this.getNode(), 'No topics given', { itemIndex });
