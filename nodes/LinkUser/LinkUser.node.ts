@@ -4,6 +4,7 @@ import { resourceProperty } from '../shared/descriptions';
 import * as link from './actions/link';
 import { router } from './actions/router';
 import * as user from './actions/user';
+import { getTopics } from '../shared/loadOptions';
 
 export class LinkUser implements INodeType {
 	description: INodeTypeDescription = {
@@ -13,7 +14,7 @@ export class LinkUser implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: 'Connect CRM users to their messenger contacts and manage them: pause, block, attributes',
+		description: 'Connect CRM users to their messenger contacts and manage them: pause, block, attributes, topics',
 		defaults: { name: 'Link User' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -25,6 +26,8 @@ export class LinkUser implements INodeType {
 			...user.description,
 		],
 	};
+
+	methods = { loadOptions: { getTopics } };
 
 	async execute(this: IExecuteFunctions) {
 		return await router.call(this);

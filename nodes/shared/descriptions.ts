@@ -151,3 +151,20 @@ export function returnAllAndLimit(show: Show): INodeProperties[] {
 		},
 	];
 }
+
+/**
+ * A topic picker (the bot's topics as load options, `getTopics`): one key, or several for a send.
+ * An expression may give keys the list does not show yet.
+ */
+export function topicField(show: Show, options: { name: string; multiple: boolean; description: string }): INodeProperties {
+	return {
+		displayName: options.multiple ? 'Topic Names or IDs' : 'Topic Name or ID',
+		name: options.name,
+		type: options.multiple ? 'multiOptions' : 'options',
+		typeOptions: { loadOptionsMethod: 'getTopics' },
+		required: true,
+		default: options.multiple ? [] : '',
+		description: `${options.description}. Choose from the list, or specify keys using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.`,
+		displayOptions: { show },
+	};
+}

@@ -12,3 +12,9 @@ export async function getAliases(this: ILoadOptionsFunctions): Promise<INodeProp
 	const map = answer.map as IDataObject | null;
 	return toOptions(((map?.aliases as string[] | undefined) ?? []).map(String));
 }
+
+/** The bot's topics (`GET /bots/{botId}/topics`, scope audiences), named with their member counts. */
+export async function getTopics(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+	const answer = await metabotApiRequest(this, { operation: 'listTopics', method: 'GET', path: '/topics' });
+	return answer.topics.map((topic) => ({ name: `${topic.name} (${topic.key})`, value: topic.key, description: `${topic.members} members` }));
+}

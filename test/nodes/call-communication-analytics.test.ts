@@ -1,10 +1,10 @@
-import { createTelegramBot, seedLinkedLeads, startDeliveryBackend, TelegramStandin, waitUntilDone, type SeededLead, type StandinBot } from '../../backend/test/support/delivery';
+import { waitUntilDone, type SeededLead, type StandinBot } from '../../backend/test/support/delivery';
 import { eventually } from '../../backend/test/support/eventually';
 import type { TestBackend } from '../../backend/test/support/test-backend';
 import { describeWithN8n } from './support/n8n-runtime';
+import { startTelegramStand, type TelegramStand } from './support/telegram-stand';
 
 describeWithN8n('Call Communication: Ask for Rating and Get Analytics in the n8n engine', () => {
-  let standin: TelegramStandin;
   let backend: TestBackend;
   let engine: import('./support/n8n-engine').N8nEngine;
   let botId: number;
@@ -12,18 +12,12 @@ describeWithN8n('Call Communication: Ask for Rating and Get Analytics in the n8n
   let telegram: StandinBot;
   let lead: SeededLead;
 
+  let stand: TelegramStand;
   beforeAll(async () => {
-    const { N8nEngine } = await import('./support/n8n-engine');
-    standin = await TelegramStandin.start();
-    backend = await startDeliveryBackend(standin);
-    ({ botId, token, telegram } = await createTelegramBot(backend, standin));
-    [lead] = await seedLinkedLeads(backend.ctx.db, botId, [9101]);
-    engine = await N8nEngine.load({ serverUrl: `${backend.url}/api/v1`, botId, token });
+    stand = await startTelegramStand({ chatIds: [9101] });
+    ({ backend, engine, botId, token, telegram, leads: [lead] } = stand);
   }, 120_000);
-  afterAll(async () => {
-    await backend?.close();
-    await standin?.close();
-  });
+  afterAll(() => stand?.close());
 
   it('asks with buttons 1 to 5, the tap becomes a rating, and Get Analytics reports it', async () => {
     const asked = await engine.run([

@@ -1,11 +1,11 @@
-import { createTelegramBot, seedLinkedLeads, startDeliveryBackend, TelegramStandin, waitUntilDone, type SeededLead, type StandinBot } from '../../backend/test/support/delivery';
+import { waitUntilDone, type SeededLead, type StandinBot } from '../../backend/test/support/delivery';
 import { eventually } from '../../backend/test/support/eventually';
 import type { TestBackend } from '../../backend/test/support/test-backend';
 import { startWebhookReceiver } from '../../backend/test/support/webhook-receiver';
 import { describeWithN8n } from './support/n8n-runtime';
+import { startTelegramStand, type TelegramStand } from './support/telegram-stand';
 
 describeWithN8n('Call Communication after a send, files and payments in the n8n engine', () => {
-  let standin: TelegramStandin;
   let backend: TestBackend;
   let engine: import('./support/n8n-engine').N8nEngine;
   let botId: number;
@@ -13,19 +13,13 @@ describeWithN8n('Call Communication after a send, files and payments in the n8n 
   let telegram: StandinBot;
   let leads: SeededLead[];
 
+  let stand: TelegramStand;
   beforeAll(async () => {
-    const { N8nEngine } = await import('./support/n8n-engine');
-    standin = await TelegramStandin.start();
-    backend = await startDeliveryBackend(standin);
-    ({ botId, token, telegram } = await createTelegramBot(backend, standin));
+    stand = await startTelegramStand({ chatIds: [9101, 9102] });
+    ({ backend, engine, botId, token, telegram, leads } = stand);
     backend.ctx.wakeups.wake('telegram');
-    leads = await seedLinkedLeads(backend.ctx.db, botId, [9101, 9102]);
-    engine = await N8nEngine.load({ serverUrl: `${backend.url}/api/v1`, botId, token });
   }, 120_000);
-  afterAll(async () => {
-    await backend?.close();
-    await standin?.close();
-  });
+  afterAll(() => stand?.close());
 
   const node = (name: string, parameters: Record<string, unknown>) => ({ name, type: 'callCommunication', parameters: { resource: 'message', ...parameters } });
 

@@ -1,9 +1,9 @@
-import { createTelegramBot, seedLinkedLeads, startDeliveryBackend, TelegramStandin, waitUntilDone, type SeededLead, type StandinBot } from '../../backend/test/support/delivery';
+import { waitUntilDone, type SeededLead, type StandinBot } from '../../backend/test/support/delivery';
 import type { TestBackend } from '../../backend/test/support/test-backend';
 import { describeWithN8n } from './support/n8n-runtime';
+import { startTelegramStand, type TelegramStand } from './support/telegram-stand';
 
 describeWithN8n('Call Communication messages in the n8n engine', () => {
-  let standin: TelegramStandin;
   let backend: TestBackend;
   let engine: import('./support/n8n-engine').N8nEngine;
   let botId: number;
@@ -11,18 +11,12 @@ describeWithN8n('Call Communication messages in the n8n engine', () => {
   let telegram: StandinBot;
   let leads: SeededLead[];
 
+  let stand: TelegramStand;
   beforeAll(async () => {
-    const { N8nEngine } = await import('./support/n8n-engine');
-    standin = await TelegramStandin.start();
-    backend = await startDeliveryBackend(standin);
-    ({ botId, token, telegram } = await createTelegramBot(backend, standin));
-    leads = await seedLinkedLeads(backend.ctx.db, botId, [9001, 9002]);
-    engine = await N8nEngine.load({ serverUrl: `${backend.url}/api/v1`, botId, token });
+    stand = await startTelegramStand({ chatIds: [9001, 9002] });
+    ({ backend, engine, botId, token, telegram, leads } = stand);
   }, 120_000);
-  afterAll(async () => {
-    await backend?.close();
-    await standin?.close();
-  });
+  afterAll(() => stand?.close());
 
   const messageNode = (parameters: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
     name: 'Message',

@@ -1,9 +1,9 @@
-import { createTelegramBot, seedLinkedLeads, startDeliveryBackend, TelegramStandin, waitUntilDone, type SeededLead, type StandinBot } from '../../backend/test/support/delivery';
+import { waitUntilDone, type SeededLead, type StandinBot } from '../../backend/test/support/delivery';
 import type { TestBackend } from '../../backend/test/support/test-backend';
 import { describeWithN8n } from './support/n8n-runtime';
+import { startTelegramStand, type TelegramStand } from './support/telegram-stand';
 
 describeWithN8n('Call Communication templates in the n8n engine: preview, library, languages, placeholders', () => {
-  let standin: TelegramStandin;
   let backend: TestBackend;
   let engine: import('./support/n8n-engine').N8nEngine;
   let botId: number;
@@ -12,20 +12,14 @@ describeWithN8n('Call Communication templates in the n8n engine: preview, librar
   let leads: SeededLead[];
   const api = (method: string, path: string, body?: unknown) => backend.request(method, `/api/v1/bots/${botId}${path}`, { token, body });
 
+  let stand: TelegramStand;
   beforeAll(async () => {
-    const { N8nEngine } = await import('./support/n8n-engine');
-    standin = await TelegramStandin.start({ limits: { enabled: false } });
-    backend = await startDeliveryBackend(standin);
-    ({ botId, token, telegram } = await createTelegramBot(backend, standin));
-    leads = await seedLinkedLeads(backend.ctx.db, botId, [7001, 7002, 7003]);
+    stand = await startTelegramStand({ chatIds: [7001, 7002, 7003], standin: { limits: { enabled: false } } });
+    ({ backend, engine, botId, token, telegram, leads } = stand);
     await backend.ctx.db('leads').where({ id: leads[1].leadId }).update({ language: 'ru', attributes: JSON.stringify({ tier: 'gold', city: 'Riga' }) });
     await backend.ctx.db('user_accounts').where({ bot_id: botId, user_id: leads[0].userId }).update({ profile: JSON.stringify({ firstName: 'Anna', 'loyalty tier': 'platinum' }) });
-    engine = await N8nEngine.load({ serverUrl: `${backend.url}/api/v1`, botId, token });
   }, 120_000);
-  afterAll(async () => {
-    await backend?.close();
-    await standin?.close();
-  });
+  afterAll(() => stand?.close());
 
   const messageNode = (parameters: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
     name: 'Message',

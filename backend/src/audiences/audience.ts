@@ -74,24 +74,87 @@ export function deliverable(db: Knex, target: AudienceTarget, people: AudienceSq
   return { sql, bindings: [...people.bindings, target.botId, JSON.stringify(target.excludeLeadIds), JSON.stringify(target.excludeUserIds)] };
 }
 
-/** How each row is written: at once (or deferred for a pause unless critical), or scheduled for one time. */
-export type AudienceTiming = { kind: 'now'; critical: boolean } | { kind: 'at'; dueAt: number };
+/**
+ * How each row is written: at once (or deferred for a pause unless critical), scheduled for one
+ * time, or scheduled by the person's time zone (`local`: the due time of each zone the audience's
+ * profiles name, `fallback` for everyone else — the bot's zone).
+ */
+export type AudienceTiming = { kind: 'now'; critical: boolean } | { kind: 'at'; dueAt: number } | { kind: 'local'; dueByZone: Map<string, number>; fallback: number };
+
+/**
+ * The time zone a profile names, as SQL over `a.profile` (text JSON): the string of `timeZone`,
+ * else of `timezone` (as `recipientZone` reads them: a `timeZone` of another type names no
+ * zone, an empty string stands for it). Whether it is a real zone is decided in JS, once per value.
+ */
+function profileZone(db: Knex): string {
+  if (isPostgres(db)) {
+    const doc = 'cast(a.profile as jsonb)';
+    return `case when jsonb_typeof(${doc} -> 'timeZone') = 'string' then ${doc} ->> 'timeZone'
+                 when coalesce(jsonb_typeof(${doc} -> 'timeZone'), 'null') <> 'null' then ''
+                 when jsonb_typeof(${doc} -> 'timezone') = 'string' then ${doc} ->> 'timezone' end`;
+  }
+  return `case when json_type(a.profile, '$.timeZone') = 'text' then json_extract(a.profile, '$.timeZone')
+               when coalesce(json_type(a.profile, '$.timeZone'), 'null') <> 'null' then ''
+               when json_type(a.profile, '$.timezone') = 'text' then json_extract(a.profile, '$.timezone') end`;
+}
+
+/** The audience with each person's profile zone (`zone`, null without a profile that names one). */
+function withZones(db: Knex, botId: number, audience: AudienceSql): AudienceSql {
+  return {
+    sql: `select r.*, ${profileZone(db)} as zone from (${audience.sql}) r left join user_accounts a on a.bot_id = ? and a.user_id = r.user_id`,
+    bindings: [...audience.bindings, botId],
+  };
+}
+
+/** The distinct zones the audience's profiles name (one query; people share few zones). */
+export async function audienceZones(db: Knex, botId: number, audience: AudienceSql): Promise<string[]> {
+  const zoned = withZones(db, botId, audience);
+  // recipientZone ignores a name longer than 64: so does the query.
+  const rows = (await db.raw(`select distinct z.zone from (${zoned.sql}) z where z.zone is not null and length(z.zone) <= 64`, zoned.bindings).then(rowsOf)) as Array<{ zone: string }>;
+  return rows.map((r) => r.zone);
+}
+
+/** The dialect's table of [zone, due] pairs given as one JSON parameter. */
+const zoneTable = (db: Knex) =>
+  isPostgres(db)
+    ? 'select value ->> 0 as zone, cast(value ->> 1 as bigint) as due from jsonb_array_elements(cast(? as jsonb))'
+    : "select json_extract(value, '$[0]') as zone, json_extract(value, '$[1]') as due from json_each(?)";
+
+/** The audience as `r` with each person's zone's due time as `z.due` (null: the fallback zone). */
+function zonedSource(db: Knex, botId: number, audience: AudienceSql, dueByZone: Map<string, number>): AudienceSql {
+  const zoned = withZones(db, botId, audience);
+  return { sql: `(${zoned.sql}) r left join (${zoneTable(db)}) z on z.zone = r.zone`, bindings: [...zoned.bindings, JSON.stringify([...dueByZone])] };
+}
+
+/** Status and due time of each row as SQL over `r` (and `z.due` for a local time), with their bindings. */
+function rowTiming(timing: AudienceTiming, now: number): { status: string; dueAt: string; bindings: Knex.Value[] } {
+  if (timing.kind === 'at') return { status: '?', dueAt: '?', bindings: [timing.dueAt > now ? 'scheduled' : 'queued', Math.max(timing.dueAt, now)] };
+  if (timing.kind === 'local') {
+    const due = 'coalesce(z.due, ?)';
+    return {
+      status: `case when ${due} > ? then 'scheduled' else 'queued' end`,
+      dueAt: `case when ${due} > ? then ${due} else ? end`,
+      bindings: [timing.fallback, now, timing.fallback, now, timing.fallback, now],
+    };
+  }
+  const held = timing.critical ? '1 = 0' : 'r.paused_until is not null and r.paused_until > ?';
+  const heldBindings = timing.critical ? [] : [now];
+  return { status: `case when ${held} then 'deferred' else 'queued' end`, dueAt: `case when ${held} then r.paused_until else ? end`, bindings: [...heldBindings, ...heldBindings, now] };
+}
 
 /**
  * Writes one `message_recipients` row per person of the audience in one statement; the database
- * computes each row's status and due time. Returns the rows written by status.
+ * computes each row's status and due time (for a local time, by joining each person's profile zone
+ * to the zones' due times). Returns the rows written by status.
  */
 export async function insertAudience(trx: Knex, audience: AudienceSql, row: { messageId: string; botId: number; now: number; timing: AudienceTiming }): Promise<Record<string, number>> {
   const { now, timing } = row;
-  const held = timing.kind === 'now' && !timing.critical ? 'r.paused_until is not null and r.paused_until > ?' : '1 = 0';
-  const heldBindings = timing.kind === 'now' && !timing.critical ? [now] : [];
-  const [status, statusBindings] =
-    timing.kind === 'at' ? [`?`, [timing.dueAt > now ? 'scheduled' : 'queued']] : [`case when ${held} then 'deferred' else 'queued' end`, heldBindings];
-  const [dueAt, dueBindings] = timing.kind === 'at' ? [`?`, [Math.max(timing.dueAt, now)]] : [`case when ${held} then r.paused_until else ? end`, [...heldBindings, now]];
+  const timed = rowTiming(timing, now);
+  const source = timing.kind === 'local' ? zonedSource(trx, row.botId, audience, timing.dueByZone) : { sql: `(${audience.sql}) r`, bindings: audience.bindings };
   await trx.raw(
     `insert into message_recipients (message_id, bot_id, lead_id, user_id, channel, chat_id, status, attempts, due_at, updated_at, topic_id)
-     select ?, ?, r.lead_id, r.user_id, r.channel, r.chat_id, ${status}, 0, ${dueAt}, ?, r.topic_id from (${audience.sql}) r`,
-    [row.messageId, row.botId, ...statusBindings, ...dueBindings, now, ...audience.bindings],
+     select ?, ?, r.lead_id, r.user_id, r.channel, r.chat_id, ${timed.status}, 0, ${timed.dueAt}, ?, r.topic_id from ${source.sql}`,
+    [row.messageId, row.botId, ...timed.bindings, now, ...source.bindings],
   );
   const counts = (await trx('message_recipients').where({ message_id: row.messageId }).select('status').count({ n: '*' }).groupBy('status')) as Array<{ status: string; n: number | string }>;
   return Object.fromEntries(counts.map((c) => [c.status, Number(c.n)]));

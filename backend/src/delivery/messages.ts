@@ -10,13 +10,13 @@ import { assertCallableTarget, callableUrlSchema } from '../platform/http/outbou
 import { userProfiles } from '../identity/accounts';
 import { type DeliveryChannel, deliveryChannelSchema, noticeRecipients, type Recipient, type Resolution, resolveRecipients } from '../identity/recipients';
 import { appendTraceHop } from '../traces/traces';
-import { type AudienceSql, audienceSample, deliverable, exclusionsSchema, insertAudience, topicPeople } from '../audiences/audience';
+import { type AudienceSql, type AudienceTiming, audienceSample, audienceZones, deliverable, exclusionsSchema, insertAudience, topicPeople } from '../audiences/audience';
 import { segmentPeople, segmentSchema } from '../audiences/segments';
 import { topicKeySchema, topicsByKeys } from '../audiences/topics';
 import { buttonsSchema, parseModeSchema, templateNameSchema, variantsSchema } from './content-schema';
 import { albumSchema, type AlbumItemInput, invoiceSchema, type InvoiceInput, locationSchema, type MediaInput, mediaSchema, type StoredAlbumItem, type StoredMedia, type StoredSource } from './media-schema';
 import { megabytes, MESSAGE_LIMITS, renderedLimitProblems, uploadLimitOf } from './message-limits';
-import { scheduleFields } from './schedule';
+import { dueAtFor, recipientZone, scheduleFields } from './schedule';
 import { dueTimes, takeCancelKey } from './scheduled-sends';
 import { findTemplate } from './template-library';
 import { compileTemplate, literalText, type MessageTemplate, renderTemplate, TemplateError, type TemplateProblem, type TemplateScope, type TemplateSource, unknownPlaceholders } from './templates';
@@ -85,7 +85,7 @@ export const sendMessageSchema = z
   .refine((m) => (m.userIds?.length ?? 0) + (m.leadIds?.length ?? 0) > 0 || isAudienceSend(m), { message: 'give userIds, leadIds or topics', path: ['userIds'] })
   .refine((m) => !(isAudienceSend(m) && (m.userIds?.length || m.leadIds?.length)), { message: 'a send names its people by userIds/leadIds, by topics or by a segment, one of them', path: ['topics'] })
   .refine((m) => !(m.topics && m.segment), { message: 'a send names its people by topics or by a segment, not both', path: ['segment'] })
-  .refine((m) => !(isAudienceSend(m) && (m.localTime !== undefined || m.previewFor !== undefined)), { message: 'localTime and previewFor are not available for a send to topics or a segment', path: ['topics'] })
+  .refine((m) => !(isAudienceSend(m) && m.previewFor !== undefined), { message: 'previewFor is not available for a send to topics or a segment', path: ['topics'] })
   .refine((m) => isAudienceSend(m) || (m.excludeUserIds.length === 0 && m.excludeLeadIds.length === 0), { message: 'exclusions apply to a send to topics', path: ['excludeUserIds'] })
   .refine((m) => !(m.template && (m.text !== undefined || m.variants)), { message: 'a message gives a template or its own text and variants, not both', path: ['template'] })
   .refine((m) => m.template || (m.text ?? '').trim() !== '' || m.imageUrl || m.media || m.album || m.location || m.invoice, { message: 'text is empty (allowed only with imageUrl, media, album, location or invoice)', path: ['text'] })
@@ -442,6 +442,37 @@ async function audienceOf(trx: Knex, bot: Bot, request: SendMessageRequest): Pro
 }
 
 /**
+ * When an audience's rows are due: now, at one time, or (a local time) at each zone's own time.
+ * The zones are the distinct ones the audience's profiles name, read by one query; each is
+ * computed once here, and the database joins them to the people (`insertAudience`).
+ */
+async function audienceTiming(trx: Knex, bot: Bot, request: SendMessageRequest, audience: AudienceSql, now: number): Promise<AudienceTiming> {
+  const due = await dueTimes(trx, bot, request, [], now);
+  if (!due) return { kind: 'now', critical: request.critical };
+  const fallback = due({ userId: null } as Recipient);
+  if (!request.localTime) return { kind: 'at', dueAt: fallback };
+  const dueByZone = new Map<string, number>();
+  const canonical = new Set(Intl.supportedValuesOf('timeZone'));
+  let aliasChecks = 0;
+  for (const named of await audienceZones(trx, bot.id, audience)) {
+    // A canonical name is known at once; any other costs Intl a failed construction (~50 µs), so
+    // profiles full of distinct made-up zones are checked only up to a bound and then read as none.
+    const known = canonical.has(named) || (aliasChecks++ < MAX_ZONE_ALIAS_CHECKS && recipientZone(bot, { timeZone: named }) === named);
+    if (known && named !== bot.timezone) dueByZone.set(named, dueAtFor(request, now, named));
+  }
+  return { kind: 'local', dueByZone, fallback };
+}
+
+/** How many distinct non-canonical zone names (aliases such as US/Eastern, or junk) one send checks. */
+const MAX_ZONE_ALIAS_CHECKS = 200;
+
+/** The earliest due time of a message's scheduled rows (its answer's `sendAt`). */
+async function firstScheduled(trx: Knex, messageId: string): Promise<number | undefined> {
+  const row = (await trx('message_recipients').where({ message_id: messageId, status: 'scheduled' }).min({ at: 'due_at' }).first()) as { at: number | string | null } | undefined;
+  return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
+}
+
+/**
  * A send to topics: the audience is counted and sampled (the template is checked for the first
  * people), then written by one INSERT … SELECT in the caller's transaction. `unknown` and
  * `inactive` stay empty: members who cannot be reached are not written at all.
@@ -458,23 +489,22 @@ async function acceptAudienceSend(trx: Knex, ctx: AppContext, bot: Bot, request:
   checkRenderedLimits(template, content, samples, sampleProfiles);
   const summary = { unknown: [], inactive: [], trace_id: options.traceId };
   if (count === 0) return { outcome: 'nobody', body: { success: false, message: request.segment ? 'Nobody to reach in this segment' : 'Nobody to reach in these topics', ...summary } };
-  const due = await dueTimes(trx, bot, request, [], now);
-  const dueAt = due?.({ userId: null } as Recipient);
+  const timing = await audienceTiming(trx, bot, request, audience, now);
   if (options.dryRun) {
     const profiles = await userProfiles(trx, bot.id, samples.slice(0, PREVIEW_RECIPIENTS).map((r) => r.userId));
     const preview = samples.slice(0, PREVIEW_RECIPIENTS).map((r) => previewOne(template, content, r, profiles));
     return { outcome: 'dry_run', body: { success: true, dry_run: true, messageId: null, queued: count, deferred: 0, ...summary, preview } };
   }
-  const timing = dueAt === undefined ? { kind: 'now' as const, critical: request.critical } : { kind: 'at' as const, dueAt };
   const writer: RecipientsWriter = async (w, messageId) => {
     const byStatus = await insertAudience(w, audience, { messageId, botId: bot.id, now, timing });
     const scheduled = byStatus.scheduled ?? 0;
-    return { counts: { queued: byStatus.queued ?? 0, deferred: byStatus.deferred ?? 0, unknown: 0, inactive: 0 }, scheduled, ...(scheduled > 0 ? { firstDueAt: dueAt } : {}) };
+    const firstDueAt = scheduled > 0 ? await firstScheduled(w, messageId) : undefined;
+    return { counts: { queued: byStatus.queued ?? 0, deferred: byStatus.deferred ?? 0, unknown: 0, inactive: 0 }, scheduled, ...(firstDueAt !== undefined ? { firstDueAt } : {}) };
   };
   const message = { content, files, critical: request.critical, wait: request.wait, cancelKey: request.cancelKey, topics: request.topics };
   const { messageId, written } = await persist(trx, ctx, bot, message, writer, options.traceId);
   if (written.firstDueAt !== undefined) ctx.wakeups.wakeLaterAfterCommit(trx, DELIVERY_LOOP, written.firstDueAt - now);
-  const when = dueAt === undefined ? {} : { scheduled: written.scheduled, sendAt: written.firstDueAt === undefined ? null : new Date(written.firstDueAt).toISOString() };
+  const when = timing.kind === 'now' ? {} : { scheduled: written.scheduled, sendAt: written.firstDueAt === undefined ? null : new Date(written.firstDueAt).toISOString() };
   return { outcome: 'queued', body: { success: true, messageId, queued: written.counts.queued, deferred: written.counts.deferred, ...when, ...(request.cancelKey ? { cancelKey: request.cancelKey } : {}), ...summary } };
 }
 

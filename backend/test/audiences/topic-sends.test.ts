@@ -87,13 +87,13 @@ describe(`sends to topics (${dialect})`, () => {
     );
   }, 400_000);
 
-  it('refuses an unknown topic, topics with userIds, exclusions without topics and localTime with topics, each with its path', async () => {
+  it('refuses an unknown topic, topics with userIds, exclusions without topics and previewFor with topics, each with its path', async () => {
     await api('POST', '/topics', { key: 'refusals', name: 'r' });
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ topics: ['refusals', 'no-such'], text: 'x' }, 'topics.1'],
       [{ topics: ['refusals'], userIds: ['pu1'], text: 'x' }, 'topics'],
       [{ userIds: ['pu1'], excludeUserIds: ['pu2'], text: 'x' }, 'excludeUserIds'],
-      [{ topics: ['refusals'], localTime: '10:00', text: 'x' }, 'topics'],
+      [{ topics: ['refusals'], previewFor: { userId: 'pu1' }, text: 'x' }, 'topics'],
       [{ topics: ['Bad Key'], text: 'x' }, 'topics.0'],
     ];
     for (const [body, path] of cases) {
@@ -113,5 +113,41 @@ describe(`sends to topics (${dialect})`, () => {
     expect(scheduled.body).toMatchObject({ success: true, queued: 0, scheduled: dry.body.queued, sendAt });
     const statuses = await backend.ctx.db('message_recipients').where({ message_id: scheduled.body.messageId }).distinct('status', 'due_at');
     expect(statuses.map((s) => [s.status, Number(s.due_at)])).toEqual([['scheduled', Date.parse(sendAt)]]);
+  });
+
+  it("a local time is each person's own: the profile's zone, else the bot's, across the date line", async () => {
+    // 12:00 UTC on 21 November. The bot is in Auckland (UTC+13: already 01:00 on the 22nd there).
+    await backend.ctx.db('bots').where({ id: botId }).update({ timezone: 'Pacific/Auckland' });
+    const profiles: Array<[Record<string, unknown>, number]> = [
+      [{ timeZone: 'Asia/Tokyo' }, Date.UTC(2026, 10, 22, 1, 0)], // 21:00 there: 10:00 is tomorrow
+      [{ timeZone: 'America/New_York' }, Date.UTC(2026, 10, 21, 15, 0)], // 07:00 there: today
+      [{ timezone: 'Europe/Berlin' }, Date.UTC(2026, 10, 22, 9, 0)], // the lowercase field too
+      [{ timeZone: 'US/Eastern' }, Date.UTC(2026, 10, 21, 15, 0)], // an alias, not a canonical name
+      [{ timeZone: 'Not/AZone' }, Date.UTC(2026, 10, 21, 21, 0)], // no such zone: the bot's
+      [{ timeZone: 5, timezone: 'Asia/Tokyo' }, Date.UTC(2026, 10, 21, 21, 0)], // timeZone given, but no zone
+      [{}, Date.UTC(2026, 10, 21, 21, 0)], // the bot's 10:00 on the 22nd
+    ];
+    const dueOfUser = new Map<string, number>();
+    for (const [i, userId] of population.userIds.entries()) {
+      const [profile, due] = profiles[i % profiles.length];
+      await backend.ctx.db('user_accounts').where({ bot_id: botId, user_id: userId }).update({ profile: JSON.stringify(profile) });
+      dueOfUser.set(userId, due);
+    }
+    const leadMembers = population.leads.filter((l) => l.userId === null).map((l) => l.id);
+    await api('POST', '/topics', { key: 'zones', name: 'Zones' });
+    await api('POST', '/topics/zones/subscribe', { userIds: population.userIds, leadIds: leadMembers });
+    const res = await api('POST', '/messages', { topics: ['zones'], text: 'at ten', localTime: '10:00', channel: 'all' });
+    const rows = await backend.ctx.db('message_recipients').where({ message_id: res.body.messageId }).orderBy('lead_id');
+    expect(rows.length).toBeGreaterThan(profiles.length);
+    expect(rows.map((r) => ({ leadId: r.lead_id, status: r.status, dueAt: Number(r.due_at) }))).toEqual(
+      rows.map((r) => ({ leadId: r.lead_id, status: 'scheduled', dueAt: r.user_id === null ? Date.UTC(2026, 10, 21, 21, 0) : dueOfUser.get(r.user_id) })),
+    );
+    const first = Math.min(...rows.map((r) => Number(r.due_at)));
+    expect(res.body).toMatchObject({ success: true, queued: 0, scheduled: rows.length, sendAt: new Date(first).toISOString() });
+    // A segment send takes the same path.
+    const segment = await api('POST', '/messages', { segment: { filter: { conditions: [{ column: 'topic.zones', op: 'isTrue' }] } }, text: 'seg', localTime: '10:00', cancelKey: 'zones-seg' });
+    const segmentRows = await backend.ctx.db('message_recipients').where({ message_id: segment.body.messageId });
+    expect(segmentRows.length).toBeGreaterThan(0);
+    for (const r of segmentRows) expect(Number(r.due_at)).toBe(r.user_id === null ? Date.UTC(2026, 10, 21, 21, 0) : dueOfUser.get(r.user_id));
   });
 });

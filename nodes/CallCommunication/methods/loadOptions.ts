@@ -1,2 +1,2 @@
-export { getAliases } from '../../shared/loadOptions';
+export { getAliases, getTopics } from '../../shared/loadOptions';
 export { getPlaceholders, getTemplates } from './templates';

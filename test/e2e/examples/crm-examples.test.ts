@@ -236,17 +236,36 @@ describeWithN8n('examples: registration, user account, e-commerce and family sit
     const MOM = 9501;
     const DAD = 9502;
     let momLead: string;
+    let dadLead: string;
 
     beforeAll(async () => {
       stack.telegram.setUser(MOM, { first_name: 'Mom' });
       momLead = await stack.linkChat(MOM, '601');
-      await stack.linkChat(DAD, '602');
+      dadLead = await stack.linkChat(DAD, '602');
+      expect((await stack.api('POST', '/topics', { key: 'family', name: 'Family' })).status).toBe(201);
     });
 
-    it('post/new pulls the post from the site by id, answers the site, and sends it with its picture to every family member', async () => {
-      const answer = await stack.api('POST', '/call/post/new', { script_request_params: { postId: 42, authorId: 601, userIds: [601, 602, 603] } });
+    const members = async () => ((await stack.api('GET', '/topics/family/members')).body.members as Array<{ id: string }>).map((m) => m.id).sort();
+
+    it('members/join subscribes the family to its topic (Link User → Subscribe), members/leave takes one out', async () => {
+      await stack.call('members/join', { userIds: [601, 602, 603, 604] });
+      await waitUntil(async () => (await members()).length === 4, 60_000, 'four members in the family topic');
+      await stack.call('members/leave', { userIds: [604] });
+      await waitUntil(async () => (await members()).length === 3, 60_000, 'one member left the family topic');
+      expect(await members()).toEqual(['601', '602', '603']);
+      const subscribed = await stack.backend.ctx.db('events').where({ bot_id: stack.botId, type: 'topic.subscribed' }).count({ n: '*' }).first();
+      expect(Number(subscribed?.n)).toBe(4);
+    });
+
+    it("post/new pulls the post from the site by id, answers the site, and sends it with its picture to the family's topic, not to its author", async () => {
+      const answer = await stack.api('POST', '/call/post/new', { script_request_params: { postId: 42, authorId: 601 } });
       expect(answer.body).toEqual({ success: true, message: 'The post is being sent', postId: 42, answered_by: 'workflow', event_id: expect.any(Number), trace_id: expect.any(String) });
-      for (const chat of [MOM, DAD]) await waitForMessage(chat, 'Mom published');
+      await waitForMessage(DAD, 'Mom published');
+      const send = await stack.backend.ctx.db('message_recipients').where({ bot_id: stack.botId, lead_id: dadLead }).orderBy('id', 'desc').first();
+      const topic = await stack.backend.ctx.db('topics').where({ bot_id: stack.botId, key: 'family' }).first('id');
+      expect(send.topic_id).toBe(topic.id);
+      expect((await stack.api('GET', `/messages/${send.message_id}`)).body.message).toMatchObject({ status: 'done', counts: { sent: 1 } });
+      expect(messagesTo(MOM).filter((m) => (m.caption ?? m.text)?.startsWith('Mom published'))).toEqual([]);
       expect(messageStarting(DAD, 'Mom published')).toMatchObject({
         method: 'sendPhoto',
         photo: 'https://family.example/lake.jpg',
@@ -258,7 +277,7 @@ describeWithN8n('examples: registration, user account, e-commerce and family sit
 
     it('post/new of a post the site does not have answers "Пост не найден" and sends nothing', async () => {
       const sent = stack.telegram.messagesTo(DAD).length;
-      const answer = await stack.api('POST', '/call/post/new', { script_request_params: { postId: 404, authorId: 601, userIds: [602] } });
+      const answer = await stack.api('POST', '/call/post/new', { script_request_params: { postId: 404, authorId: 601 } });
       expect(answer.body).toEqual({ success: false, message: 'Пост не найден', answered_by: 'workflow', event_id: expect.any(Number), trace_id: expect.any(String) });
       const { hops } = (await stack.api('GET', `/traces/${answer.body.trace_id}`)).body;
       expect(hops.find((h: { hop: string }) => h.hop === 'endpoint.answered')).toMatchObject({ status: 'answered' });

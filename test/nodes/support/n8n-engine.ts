@@ -211,7 +211,7 @@ export class N8nEngine {
   }
 
   /** A node's list-loading method, called the way the editor's dynamic parameters do. */
-  async loadOptions(node: NodeSpec, method: string): Promise<Array<{ name: string; value: string }>> {
+  async loadOptions(node: NodeSpec, method: string): Promise<Array<{ name: string; value: string; description?: string }>> {
     const workflow = this.workflow([node]);
     // The editor sends the node's current parameters along; n8n puts them on additionalData.
     const additionalData = this.additionalData({ currentNodeParameters: node.parameters as INodeParameters });

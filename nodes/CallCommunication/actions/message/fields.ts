@@ -1,19 +1,29 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { optionsCollection, type Show, showFor } from '../../../shared/descriptions';
+import { optionsCollection, type Show, showFor, topicField } from '../../../shared/descriptions';
 import { templateFields } from './template-fields';
 
-/** Who a message or a chat action goes to: Send To and Recipients (read back by `readRecipients`). */
-export function recipientFields(operation: string): INodeProperties[] {
+const idRecipients = [
+	{ name: 'User IDs', value: 'userIds', description: 'CRM user IDs; the message goes to their linked messenger accounts' },
+	{ name: 'Lead IDs', value: 'leadIds', description: 'Messenger contacts (leads) by their Metabot ID' },
+];
+
+const audienceRecipients = [
+	{ name: 'Topics', value: 'topics', description: 'Everyone subscribed to one or several topics (one copy each), resolved by the backend whatever their number' },
+	{ name: 'Segment', value: 'segment', description: 'Everyone a filter over the bot\'s people matches (attributes, profile, activity, topics)' },
+];
+
+/**
+ * Who a message or a chat action goes to: Send To and Recipients (read back by `readRecipients`);
+ * with `audiences` (Send) also topics minus exclusions, or a segment (read back by `readAudience`).
+ */
+export function recipientFields(operation: string, audiences = false): INodeProperties[] {
 	const show = showFor('message', [operation]);
 	return [
 		{
 			displayName: 'Send To',
 			name: 'recipientType',
 			type: 'options',
-			options: [
-				{ name: 'User IDs', value: 'userIds', description: 'CRM user IDs; the message goes to their linked messenger accounts' },
-				{ name: 'Lead IDs', value: 'leadIds', description: 'Messenger contacts (leads) by their Metabot ID' },
-			],
+			options: audiences ? [...idRecipients, ...audienceRecipients] : idRecipients,
 			default: 'userIds',
 			displayOptions: { show },
 		},
@@ -25,14 +35,51 @@ export function recipientFields(operation: string): INodeProperties[] {
 			default: '',
 			placeholder: '127, 128',
 			description: 'IDs separated by commas, or an expression returning an array',
-			displayOptions: { show },
+			displayOptions: { show: { ...show, recipientType: ['userIds', 'leadIds'] } },
+		},
+		...(audiences ? audienceFields(show) : []),
+	];
+}
+
+/** Topics or a segment, and the people left out of either. */
+function audienceFields(show: Show): INodeProperties[] {
+	const either = { ...show, recipientType: ['topics', 'segment'] };
+	return [
+		topicField({ ...show, recipientType: ['topics'] }, { name: 'topics', multiple: true, description: 'Everyone in any of these topics gets one copy (a user member in the chat Channel picks)' }),
+		{
+			displayName: 'Segment Filter (JSON)',
+			name: 'segmentFilter',
+			type: 'json',
+			required: true,
+			default: '{\n  "match": "all",\n  "conditions": [\n    { "column": "attributes.region", "op": "eq", "value": "south" }\n  ]\n}',
+			description:
+				'The data tables\' filter over the bot\'s people: columns leadId, channel, userId, language, linked, reachable, state, lastActivityAt, createdAt, attributes.&lt;name&gt;, profile.&lt;name&gt;, topic.&lt;key&gt;. Turn on Preview Only to count whom it reaches first.',
+			displayOptions: { show: { ...show, recipientType: ['segment'] } },
+		},
+		{
+			displayName: 'Exclude User IDs',
+			name: 'excludeUserIds',
+			type: 'string',
+			default: '',
+			placeholder: '127, 128',
+			description: 'CRM users left out (separated by commas, or an expression returning an array)',
+			displayOptions: { show: either },
+		},
+		{
+			displayName: 'Exclude Lead IDs',
+			name: 'excludeLeadIds',
+			type: 'string',
+			default: '',
+			placeholder: 'ld_3f2a, ld_9c1d',
+			description: 'Leads left out (separated by commas, or an expression returning an array)',
+			displayOptions: { show: either },
 		},
 	];
 }
 
-/** Recipients and what to say, shared by Send and Send and Wait. */
-export function messageFields(operation: string): INodeProperties[] {
-	return [...recipientFields(operation), ...templateFields(operation)];
+/** Recipients and what to say, shared by Send (which may also send to topics or a segment) and Send and Wait. */
+export function messageFields(operation: string, audiences = false): INodeProperties[] {
+	return [...recipientFields(operation, audiences), ...templateFields(operation)];
 }
 
 /** Edit and Delete: only some of the people a message reached (lead IDs), else all of them. */

@@ -58,13 +58,36 @@ export function readRecipients(this: IExecuteFunctions, itemIndex: number): { le
 	return recipientType === 'leadIds' ? { leadIds: recipients } : { userIds: recipients };
 }
 
+type SegmentFilter = NonNullable<MessageBody['segment']>['filter'];
+type Audience = Pick<MessageBody, 'topics' | 'segment' | 'excludeUserIds' | 'excludeLeadIds'>;
+
+/** Send To Topics or Segment (`audienceFields`) as the body's topics or segment, with the exclusions. */
+function readAudience(this: IExecuteFunctions, recipientType: string, itemIndex: number): Audience {
+	const excludeUserIds = toIdList(this.getNodeParameter('excludeUserIds', itemIndex, ''));
+	const excludeLeadIds = toIdList(this.getNodeParameter('excludeLeadIds', itemIndex, ''));
+	const exclusions = { ...(excludeUserIds.length ? { excludeUserIds } : {}), ...(excludeLeadIds.length ? { excludeLeadIds } : {}) };
+	if (recipientType === 'segment') {
+		// Checked by the backend, whose errors name each condition (segment.filter.conditions.<i>…).
+		const filter = parseJsonParameter(this.getNode(), this.getNodeParameter('segmentFilter', itemIndex), 'Segment Filter (JSON)', itemIndex) as SegmentFilter;
+		return { segment: { filter }, ...exclusions };
+	}
+	const topics = toIdList(this.getNodeParameter('topics', itemIndex, []));
+	if (topics.length === 0) throw new NodeOperationError(this.getNode(), 'No topics given', { itemIndex });
+	return { topics, ...exclusions };
+}
+
+/** Who the send goes to: listed IDs, or (Send) an audience. */
+function readSendTargets(this: IExecuteFunctions, recipientType: string, itemIndex: number): Audience | ReturnType<typeof readRecipients> {
+	return recipientType === 'topics' || recipientType === 'segment' ? readAudience.call(this, recipientType, itemIndex) : readRecipients.call(this, itemIndex);
+}
+
 /** The POST /messages body and headers from the node's parameters for one item. */
 export async function buildMessageRequest(this: IExecuteFunctions, itemIndex: number): Promise<MessageRequest> {
 	const recipientType = this.getNodeParameter('recipientType', itemIndex) as string;
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const buttons = buttonRows(this.getNodeParameter('buttons', itemIndex, {}));
 	const body: MessageBody = {
-		...readRecipients.call(this, itemIndex),
+		...readSendTargets.call(this, recipientType, itemIndex),
 		...readTemplateContent.call(this, buttons, itemIndex),
 	};
 	if (buttons.length > 0) body.buttons = buttons;

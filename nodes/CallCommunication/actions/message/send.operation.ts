@@ -4,7 +4,7 @@ import { buttonsField, deliveryOptions, messageFields } from './fields';
 import { sendOutput } from './preview';
 import { buildMessageRequest } from './request';
 
-export const description: INodeProperties[] = [...messageFields('send'), buttonsField('send'), deliveryOptions('send')];
+export const description: INodeProperties[] = [...messageFields('send', true), buttonsField('send'), deliveryOptions('send')];
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<IDataObject | IDataObject[]> {
 	const { body, headers, fieldLabel } = await buildMessageRequest.call(this, itemIndex);

@@ -10,10 +10,12 @@ import * as pause from './pause.operation';
 import * as resume from './resume.operation';
 import * as setAttributes from './setAttributes.operation';
 import * as setContext from './setContext.operation';
+import * as subscribe from './subscribe.operation';
 import * as unblock from './unblock.operation';
+import * as unsubscribe from './unsubscribe.operation';
 import * as update from './update.operation';
 
-export const operations = { get, pause, resume, block, unblock, disconnect, delete: remove, setAttributes, setContext, update };
+export const operations = { get, pause, resume, block, unblock, disconnect, delete: remove, setAttributes, setContext, update, subscribe, unsubscribe };
 
 export const description: INodeProperties[] = [
 	operationProperty(
@@ -32,7 +34,9 @@ export const description: INodeProperties[] = [
 			{ name: 'Resume', value: 'resume', action: 'Resume a user', description: 'End a pause' },
 			{ name: 'Set Attributes', value: 'setAttributes', action: 'Set lead attributes', description: 'Store values on a lead for message templates' },
 			{ name: 'Set Context', value: 'setContext', action: 'Set conversation context', description: 'Store session variables of the person\'s current conversation (needs the conversations scope)' },
+			{ name: 'Subscribe to Topic', value: 'subscribe', action: 'Subscribe to a topic', description: 'Add users or leads to a topic (scope audiences); each new member is a Topic Subscribed event' },
 			{ name: 'Unblock', value: 'unblock', action: 'Unblock a user', description: 'Allow messages again' },
+			{ name: 'Unsubscribe From Topic', value: 'unsubscribe', action: 'Unsubscribe from a topic', description: 'Take users or leads out of a topic; each is a Topic Unsubscribed event' },
 			{ name: 'Update', value: 'update', action: 'Update a user', description: 'Store the CRM user\'s changed data; workflows get a User Updated event with what changed' },
 		],
 		'get',
@@ -49,4 +53,6 @@ export const description: INodeProperties[] = [
 	notifyField,
 	...setAttributes.description,
 	...setContext.description,
+	...subscribe.description,
+	...unsubscribe.description,
 ];

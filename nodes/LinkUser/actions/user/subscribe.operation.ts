@@ -1,0 +1,6 @@
+import type { INodeProperties } from 'n8n-workflow';
+import { membershipChange, membershipFields } from './topic-membership';
+
+export const description: INodeProperties[] = membershipFields('subscribe');
+
+export const execute = membershipChange('subscribe');
