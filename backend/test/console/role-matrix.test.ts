@@ -22,9 +22,10 @@ const ROUTES: Route[] = [
   { name: 'analytics.communications', method: 'GET', path: (b) => `/bots/${b}/analytics/communications` },
   { name: 'analytics.channels', method: 'GET', path: (b) => `/bots/${b}/analytics/channels` },
   { name: 'analytics.series', method: 'GET', path: (b) => `/bots/${b}/analytics/series?bucket=hour` },
+  { name: 'analytics.heatmap', method: 'GET', path: (b) => `/bots/${b}/analytics/heatmap` },
   { name: 'analytics.export', method: 'GET', path: (b) => `/bots/${b}/analytics/export?kind=traces&format=csv&from=2020-01-01T00:00:00Z&to=2100-01-01T00:00:00Z` },
 ];
-const ANALYTICS_READ = ['analytics.figures', 'analytics.communications', 'analytics.channels', 'analytics.series'];
+const ANALYTICS_READ = ['analytics.figures', 'analytics.communications', 'analytics.channels', 'analytics.series', 'analytics.heatmap'];
 
 /** What each role may do: the rule as the product states it, written out (not read from the code under test). */
 const ALLOWED: Record<Role, string[]> = {
