@@ -17,6 +17,7 @@ export const description: INodeProperties[] = [
 			{ name: 'Per Communication', value: 'communications', description: 'One set of figures per alias, most sends first' },
 			{ name: 'Per Channel', value: 'channels', description: 'One set of figures per channel' },
 			{ name: 'Series', value: 'series', description: 'Figures per hour, day or week in the bot\'s time zone' },
+			{ name: 'Heat Map', value: 'heatmap', description: 'Sends per weekday and hour of the bot\'s time zone, with how many were answered and converted' },
 		],
 		displayOptions: { show },
 	},
@@ -99,6 +100,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		qs.bucket = this.getNodeParameter('bucket', itemIndex) as string;
 		return await metabotApiRequest(this, { operation: 'getAnalyticsSeries', method: 'GET', path: '/analytics/series', qs, itemIndex });
 	}
+	if (view === 'heatmap') return await metabotApiRequest(this, { operation: 'getAnalyticsHeatmap', method: 'GET', path: '/analytics/heatmap', qs, itemIndex });
 	if (view === 'communications') return await metabotApiRequest(this, { operation: 'getAnalyticsByCommunication', method: 'GET', path: '/analytics/communications', qs, itemIndex });
 	if (view === 'channels') return await metabotApiRequest(this, { operation: 'getAnalyticsByChannel', method: 'GET', path: '/analytics/channels', qs, itemIndex });
 	return await metabotApiRequest(this, { operation: 'getAnalytics', method: 'GET', path: '/analytics', qs, itemIndex });
