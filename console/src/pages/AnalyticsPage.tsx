@@ -57,7 +57,7 @@ export function AnalyticsPage({ botId, params, canExport, timeZone }: { botId: n
   return (
     <section aria-labelledby="analytics-title">
       <h1 id="analytics-title">Analytics</h1>
-      <AnalyticsFilters path={['bots', botId, 'analytics']} params={params} timeZone={timeZone} channels={loaded?.channels ?? []} />
+      <AnalyticsFilters path={['bots', botId, 'analytics']} params={params} timeZone={loaded?.window.timezone ?? timeZone} channels={loaded?.channels ?? []} />
       <Failure error={error} />
       {loaded && <Report botId={botId} loaded={loaded} channel={channel} canExport={canExport} params={params} />}
     </section>

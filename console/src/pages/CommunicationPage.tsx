@@ -49,7 +49,7 @@ export function CommunicationPage({ botId, alias, params, timeZone }: { botId: n
       <h1 id="communication-title">
         Communication <span className="mono">{alias}</span>
       </h1>
-      <AnalyticsFilters path={['bots', botId, 'analytics', 'communications', alias]} params={params} timeZone={timeZone} channels={loaded?.channels ?? []} />
+      <AnalyticsFilters path={['bots', botId, 'analytics', 'communications', alias]} params={params} timeZone={zone} channels={loaded?.channels ?? []} />
       <Failure error={error} />
       {loaded && (
         <>
