@@ -1,5 +1,6 @@
 // Analytics at scale: every analytics query over 1,000,000 messages (recipient rows) and 1,000,000 events.
 // Usage: npm run build -w backend && node bench/analytics.js [rounds]
+// A smoke run (seconds, not figures): BENCH_TRACES=2000 node bench/analytics.js 5
 // PostgreSQL: BENCH_POSTGRES_URL=postgres://root@127.0.0.1:5432/postgres (a throwaway database is created and dropped).
 //
 // Seeding is set-based SQL (a recursive CTE on SQLite, generate_series on PostgreSQL), not API calls:
@@ -7,7 +8,8 @@
 // channels (1,000,000 recipient rows; 900,000 message.sent/failed events + the calls = 1,000,000
 // events). The rollups of that history are built by one GROUP BY over the seeded events (the seed
 // writes each event's communication on the row, where the backend finds it through the trace).
-// Then: each query `rounds` times after a warm-up (target: p95 < 50 ms); the rollup observer's cost in
+// Then: each query (overview, per communication, per channel, trend, heat map) `rounds` times after a
+// warm-up (target: p95 < 50 ms); the rollup observer's cost in
 // the fan-out, as a ratio to the fan-out without it (20,000 events); and a 1,000,000-row export
 // streamed with its peak memory.
 const fs = require('node:fs');
@@ -17,6 +19,7 @@ const { throwawayPostgres } = require('./throwaway-postgres');
 const { createDatabase, migrateToLatest, isPostgres } = require('../backend/dist/platform/db/database');
 const { loadConfig } = require('../backend/dist/platform/config/config');
 const { analyticsQuerySchema, seriesQuerySchema, windowOf, botFigures, figuresBy, series } = require('../backend/dist/analytics/queries');
+const { heatmap } = require('../backend/dist/analytics/heatmap');
 const { streamExport } = require('../backend/dist/analytics/export');
 const { fanOutEvents } = require('../backend/dist/events/fanout');
 const { rollUpEvents } = require('../backend/dist/analytics/rollup');
@@ -32,7 +35,7 @@ const DAYS = 90;
 
 function numbers(db, count) {
   return isPostgres(db)
-    ? `select g as i from generate_series(0, ${count - 1}) g`
+    ? `select g as i from generate_series(0::bigint, ${count - 1}) g`
     : `with recursive n(i) as (select 0 union all select i + 1 from n where i < ${count - 1}) select i from n`;
 }
 
@@ -154,10 +157,12 @@ async function main() {
       'series by hour, 7 days': (query = s({ days: 7, query: { bucket: 'hour' } })) => series(db, botId, 'Europe/Moscow', query, windowOf(query, now)),
       'series by day, 90 days': (query = s({ days: 90, query: { bucket: 'day' } })) => series(db, botId, 'Europe/Moscow', query, windowOf(query, now)),
       'series by week, one communication, 90 days': (query = s({ days: 90, query: { bucket: 'week', alias: 'comm/3' } })) => series(db, botId, 'Europe/Moscow', query, windowOf(query, now)),
+      'heat map, 30 days': (query = q({ days: 30 })) => heatmap(db, botId, 'Europe/Moscow', query, windowOf(query, now)),
+      'heat map, one communication, 90 days': (query = q({ days: 90, query: { alias: 'comm/5' } })) => heatmap(db, botId, 'Europe/Moscow', query, windowOf(query, now)),
     };
     const results = {};
     for (const [name, run] of Object.entries(queries)) results[name] = await timeQuery(() => run());
-    const rollups = await rollupCost(db, botId, 20_000);
+    const rollups = await rollupCost(db, botId, Math.min(20_000, TRACES * PER_TRACE));
     const exported = await exportRun(db, botId, now);
     console.log(JSON.stringify({
       machine: `${os.cpus().length} × ${os.cpus()[0].model}, Node ${process.version}`,

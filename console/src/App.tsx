@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiFailure, type Bot, rememberCsrf, type Session } from './api';
 import { AnalyticsPage } from './pages/AnalyticsPage';
+import { CommunicationPage } from './pages/CommunicationPage';
 import { DeskPage } from './pages/DeskPage';
 import { LoginPage } from './pages/LoginPage';
 import { MapsPage } from './pages/MapsPage';
@@ -93,8 +94,10 @@ function Page({ session, botId, bots }: { session: Session; botId: number | unde
   if (section === 'traces') return <TracesPage botId={botId} params={route.params} />;
   if (section === 'maps' && item === 'diff') return <MapDiffPage botId={botId} from={Number(rest[0])} to={Number(rest[1])} canRollback={session.permissions.includes('maps.write')} />;
   if (section === 'maps') return <MapsPage botId={botId} canRollback={session.permissions.includes('maps.write')} />;
+  const timeZone = bots.find((bot) => bot.id === botId)?.timezone ?? 'UTC';
   if (section === 'templates' && session.permissions.includes('templates.read')) return <TemplatesRoute botId={botId} item={item} rest={rest} canWrite={session.permissions.includes('templates.write')} />;
-  if (section === 'analytics' && session.permissions.includes('analytics.read')) return <AnalyticsPage botId={botId} params={route.params} canExport={session.permissions.includes('analytics.export')} />;
+  if (section === 'analytics' && item === 'communications' && rest[0] && session.permissions.includes('analytics.read')) return <CommunicationPage botId={botId} alias={rest[0]} params={route.params} timeZone={timeZone} />;
+  if (section === 'analytics' && session.permissions.includes('analytics.read')) return <AnalyticsPage botId={botId} params={route.params} canExport={session.permissions.includes('analytics.export')} timeZone={timeZone} />;
   if (section === 'desk' && session.permissions.includes('conversations.read')) return <DeskPage botId={botId} session={session} leadId={item} params={route.params} />;
   return <p>Nothing here.</p>;
 }

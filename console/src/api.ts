@@ -136,3 +136,15 @@ export function query(values: Record<string, string | number | undefined>): stri
   const entries = Object.entries(values).filter(([, v]) => v !== undefined && v !== '') as Array<[string, string | number]>;
   return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)])).toString()}` : '';
 }
+
+/** One hour of the week in the bot's zone (`/analytics/heatmap`): the sends made then and what came of them. */
+export interface HeatmapCell {
+  weekday: number;
+  hour: number;
+  sent: number;
+  engaged: number;
+  engagementRate: number | null;
+  goalRecipients: number;
+  converted: number;
+  conversionRate: number | null;
+}

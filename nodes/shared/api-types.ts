@@ -1347,6 +1347,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bots/{botId}/analytics/heatmap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sends by weekday × hour of day in the bot's time zone, with the engagement and conversion of those sends
+         * @description Always 168 cells, Monday 00:00 first. Answers and goals count in the hour of their send, so a cell tells how sends made at that local time fared.
+         */
+        get: operations["getAnalyticsHeatmap"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/bots/{botId}/analytics/export": {
         parameters: {
             query?: never;
@@ -2421,6 +2441,21 @@ export interface components {
                 /** @description null when the denominator is 0 */
                 rate: number | null;
             };
+        };
+        AnalyticsHeatmapCell: {
+            /** @description ISO weekday in the bot time zone: 1 Monday … 7 Sunday */
+            weekday: number;
+            /** @description Local hour of day */
+            hour: number;
+            sent: number;
+            /** @description Of those sends, answered within engagementHours */
+            engaged: number;
+            /** @description null when the denominator is 0 */
+            engagementRate: number | null;
+            goalRecipients: number;
+            converted: number;
+            /** @description null when the denominator is 0 */
+            conversionRate: number | null;
         };
         Segment: {
             filter: components["schemas"]["DataTableFilter"];
@@ -8513,6 +8548,86 @@ export interface operations {
                             start: string;
                             figures: components["schemas"]["AnalyticsFigures"];
                         }[];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "analytics" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAnalyticsHeatmap: {
+        parameters: {
+            query?: {
+                /** @description Window start (inclusive, rounded down to the hour); default: 7 days before `to` */
+                from?: string;
+                /** @description Window end (exclusive, rounded up to the hour); default: now */
+                to?: string;
+                /** @description Only this communication (`""` is messages of traces no call started) */
+                alias?: string;
+                /** @description Only this channel (telegram, webchat, whatsapp) */
+                channel?: string;
+                /** @description Engagement counts answers within this many hours of the send */
+                engagementHours?: number;
+            };
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        window: {
+                            from: string;
+                            to: string;
+                            timezone: string;
+                        };
+                        engagementHours: number;
+                        cells: components["schemas"]["AnalyticsHeatmapCell"][];
                         trace_id: string;
                     };
                 };

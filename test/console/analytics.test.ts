@@ -15,7 +15,9 @@ import { chromiumInstalled, launchChromium } from '../webchat/browser';
  * The Analytics page in a real Chromium at 1024 px, over facts made the real way: calls over the
  * API, messages delivered by the Telegram stand-in (one refused by it), answers written in the
  * stand-in, a goal reached by a call. The figures the page must show are computed here from what
- * the test did, not read from the API. UPDATE_SCREENSHOTS=1 writes docs/console-analytics.png.
+ * the test did, not read from the API. The bot lives in Tokyo and the browser in New York, so the
+ * custom days, the trend and the heat map must follow the bot's zone, not the browser's.
+ * UPDATE_SCREENSHOTS=1 writes docs/console-analytics.png and docs/console-analytics-communication.png.
  */
 jest.setTimeout(240_000);
 
@@ -24,6 +26,9 @@ const shots = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(__dirname, '
 /** The response-time histogram's bucket edges in seconds (docs/analytics.md): a quantile reads as the edge of its bucket. */
 const EDGES = [10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800, 259_200, 604_800];
 const CHATS = [8101, 8102, 8103, 8104];
+const BOT_ZONE = 'Asia/Tokyo';
+const BROWSER_ZONE = 'America/New_York';
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 const map = {
   name: 'Shop',
@@ -39,6 +44,14 @@ interface DrawnCanvas {
   height: number;
   getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
 }
+
+/** The Tokyo calendar date (YYYY-MM-DD), weekday (1 Monday … 7 Sunday) and hour of an instant. */
+function tokyo(ms: number) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: BOT_ZONE, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', weekday: 'short' }).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+  return { date: `${parts.year}-${parts.month}-${parts.day}`, weekday: WEEKDAYS.indexOf(parts.weekday) + 1, hour: Number(parts.hour) };
+}
+/** Tokyo has no DST: a Tokyo day starts at 15:00 UTC the day before. */
+const tokyoMidnight = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) - 9 * 3_600_000).toISOString();
 
 const percent = (part: number, whole: number) => `${((part / whole) * 100).toFixed(1)} %`;
 const edgeText = (s: number) => (s < 60 ? `${s} s` : s < 3600 ? `${s / 60} min` : s < 86_400 ? `${s / 3600} h` : `${s / 86_400} d`);
@@ -62,7 +75,10 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
   let botId: number;
   let token: string;
   const problems: string[] = [];
-  const did = { calls: 0, sent: 0, failed: 0, answerDelaysMs: [] as number[], converted: 0, goalRecipients: 0 };
+  const offerTraces = new Map<string, string>();
+  const did = { calls: 0, offers: 0, sent: 0, failed: 0, answerDelaysMs: [] as number[], converted: 0, goalRecipients: 0, sentAt: [] as number[] };
+  let seeded: SeededLead[] = [];
+  let telegram: Awaited<ReturnType<typeof createTelegramBot>>['telegram'];
 
   beforeAll(async () => {
     if (!fs.existsSync(path.join(consoleDir, 'dist/index.html'))) execFileSync('npx', ['vite', 'build'], { cwd: consoleDir, stdio: 'inherit' });
@@ -70,9 +86,12 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
     backend = await startDeliveryBackend(standin);
     const bot = await createTelegramBot(backend, standin);
     ({ botId, token } = bot);
+    await backend.ctx.db('bots').where({ id: botId }).update({ timezone: BOT_ZONE });
     backend.ctx.wakeups.wake('telegram');
     expect((await backend.request('POST', `/api/v1/bots/${botId}/maps`, { token, body: { document: map } })).status).toBe(201);
     const leads = await seedLinkedLeads(backend.ctx.db, botId, CHATS);
+    seeded = leads;
+    telegram = bot.telegram;
 
     // Four offers, each followed by its message on the call's trace; Telegram refuses the fourth chat.
     bot.telegram.failNext(1, { status: 400, description: 'Bad Request: chat not found', chatId: CHATS[3] });
@@ -82,6 +101,8 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
     await call('payments/succeeded', leads[0].userId, newTraceId());
     did.converted = 1;
     did.goalRecipients = did.sent;
+    // A send counts in the hour its message.sent was recorded.
+    did.sentAt = (await backend.ctx.db('events').where({ bot_id: botId, type: 'message.sent' }).select('created_at')).map((r) => Number(r.created_at));
     // The rollups are written as the events fan out, within moments: wait for the last fact.
     await eventually(async () => (await backend.request('GET', `/api/v1/bots/${botId}/analytics`, { token })).body.figures?.conversion.converted === did.converted, 20_000);
 
@@ -107,6 +128,8 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
   async function offer(lead: SeededLead, delivers: boolean): Promise<void> {
     const traceId = newTraceId();
     await call('promo/offer', lead.userId, traceId);
+    did.offers += 1;
+    offerTraces.set(lead.leadId, traceId);
     const sent = await backend.request('POST', `/api/v1/bots/${botId}/messages`, { token, headers: { 'x-trace-id': traceId }, body: { leadIds: [lead.leadId], text: 'Ten percent off until Sunday' } });
     expect(sent.status).toBe(202);
     const status = await waitUntilDone(backend, botId, token, sent.body.messageId);
@@ -124,7 +147,7 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
   }
 
   async function logIn(email: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'en-GB', acceptDownloads: true });
+    const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'en-GB', timezoneId: BROWSER_ZONE, acceptDownloads: true });
     context.setDefaultTimeout(10_000);
     const page = await context.newPage();
     // A CSP refusal (Chart.js styling its canvas, say) or a script error would show here.
@@ -154,7 +177,7 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
     await textOf(tile('errors'), percent(did.failed, attempted + did.calls));
 
     // The chart: a canvas Chart.js drew on (some pixels are painted), and its numbers in the table.
-    const canvas = page.locator('canvas[role=img]');
+    const canvas = page.locator('canvas[data-points]');
     await canvas.waitFor();
     expect(Number(await canvas.getAttribute('data-points'))).toBeGreaterThan(0);
     const painted = await canvas.evaluate((element) => {
@@ -182,8 +205,9 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
     const funnel = page.getByRole('table', { name: 'Funnel' }).locator('tr[data-alias="promo/offer"] .step-count');
     expect(await funnel.allTextContents()).toEqual([attempted, did.sent, did.answerDelaysMs.length, did.converted].map(String));
 
+    // The heat map: every send in the cell of its Tokyo weekday and hour, none elsewhere.
+    await expectHeatMap(page);
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1024);
-    await page.screenshot({ path: path.join(shots, 'console-analytics.png'), fullPage: true });
 
     // The export: one CSV row per recipient of the window, after the header.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download CSV' }).click()]);
@@ -195,23 +219,63 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
     const lines = fs.readFileSync((await events.path())!, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string });
     expect(lines.filter((e) => e.type === 'message.received')).toHaveLength(did.answerDelaysMs.length);
 
-    // A custom window around now, by hour, through the form: the same figures, the trend in hours.
+    // Custom days, chosen in a New York browser: Tokyo's yesterday and today, from Tokyo's midnight
+    // to the midnight that ends today, shown as such; the form reads the same days back.
+    const today = tokyo(Date.now()).date;
+    const yesterday = tokyo(Date.now() - 24 * 3_600_000).date;
+    const tomorrow = tokyo(Date.now() + 24 * 3_600_000).date;
     await page.getByLabel('Window').selectOption('custom');
-    const local = (ms: number) => new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-    await page.getByLabel('From', { exact: true }).fill(await page.evaluate(local, Date.now() - 3 * 3_600_000));
-    await page.getByLabel('To', { exact: true }).fill(await page.evaluate(local, Date.now() + 3_600_000));
+    await page.getByLabel('From', { exact: true }).fill(yesterday);
+    await page.getByLabel('To', { exact: true }).fill(today);
     await page.getByLabel('Trend by').selectOption('hour');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL(/window=custom.*bucket=hour/);
-    await textOf(page.locator('figcaption'), 'Per hour, in UTC');
+    const asked = new URL(page.url().replace('#/', '')).searchParams;
+    expect({ from: asked.get('from'), to: asked.get('to') }).toEqual({ from: tokyoMidnight(yesterday), to: tokyoMidnight(tomorrow) });
+    await textOf(page.locator('figcaption'), `Per hour, in ${BOT_ZONE}`);
+    const shown = await page.locator('[data-field=window]').textContent();
+    expect(shown).toMatch(new RegExp(`^\\d{1,2} \\w{3} \\d{4}, 00:00 – \\d{1,2} \\w{3} \\d{4}, 00:00 \\(${BOT_ZONE.replace('/', '\\/')}\\)`));
+    expect(await page.getByLabel('From', { exact: true }).inputValue()).toBe(yesterday);
+    expect(await page.getByLabel('To', { exact: true }).inputValue()).toBe(today);
     await textOf(tile('delivery'), percent(did.sent, attempted));
     expect(await column('sent')).toBe(did.sent);
+    expect(await trend.locator('tbody tr').count()).toBeGreaterThan(0);
+
+    // The ranking leads to the communication's page, with the window kept: its funnel from the
+    // CRM's calls to the goal, its trend, its heat map.
+    await page.getByRole('table', { name: 'Communications by conversion' }).getByRole('link', { name: 'promo/offer' }).click();
+    await page.getByRole('heading', { name: 'Communication promo/offer' }).waitFor();
+    expect(page.url()).toContain('window=custom');
+    const steps = page.getByRole('list', { name: 'Funnel' });
+    await textOf(steps.locator('[data-step=events] .step-count'), String(did.offers));
+    expect(await steps.locator('.step-count').allTextContents()).toEqual([did.offers, did.sent, did.answerDelaysMs.length, did.converted].map(String));
+    await textOf(tile('conversion'), percent(did.converted, did.goalRecipients));
+    expect(await column('sent')).toBe(did.sent);
+    await expectHeatMap(page);
+    await page.getByRole('link', { name: '← Analytics' }).click();
+    await page.getByRole('heading', { name: 'Analytics' }).waitFor();
+    expect(page.url()).toContain('window=custom');
 
     // A channel with nothing in it empties the tiles.
     await page.goto(`${backend.url}/console#/bots/${botId}/analytics?window=24h&channel=webchat`);
     await textOf(tile('delivery'), '—');
     await page.context().close();
   });
+
+  /** The heat map's filled cells are the Tokyo (weekday, hour) of the recorded sends, with their counts. */
+  async function expectHeatMap(page: Page): Promise<void> {
+    const expected = new Map<string, number>();
+    for (const at of did.sentAt) {
+      const { weekday, hour } = tokyo(at);
+      expected.set(`${weekday} ${hour}`, (expected.get(`${weekday} ${hour}`) ?? 0) + 1);
+    }
+    const grid = page.getByRole('table', { name: 'Heat map' });
+    await grid.locator('td[data-sent]').first().waitFor();
+    const cells = await grid.locator('td[data-sent]').evaluateAll((tds) => tds.map((td) => [td.getAttribute('data-weekday'), td.getAttribute('data-hour'), Number(td.getAttribute('data-sent'))] as const));
+    expect(cells).toHaveLength(168);
+    expect(new Map(cells.filter(([, , sent]) => sent > 0).map(([weekday, hour, sent]) => [`${weekday} ${hour}`, sent]))).toEqual(expected);
+    expect(await page.locator('[data-field=best]').textContent()).toMatch(/^Best slot: \w{3} \d{2}:00 — /);
+  }
 
   it('gives the manager the figures but no export, and the operator no analytics at all', async () => {
     const manager = await logIn('manager@example.com');
@@ -230,5 +294,38 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
     expect(await operator.evaluate(async (bot) => (await fetch(`/console/api/bots/${bot}/analytics`)).status, botId)).toBe(403);
     expect(await exportStatus(operator)).toBe(403);
     await operator.context().close();
+  });
+
+  it('draws the CSAT distribution on the overview and on the communication page', async () => {
+    // Two people get the rating question on their offer's trace (so it belongs to promo/offer) and tap 5 and 4.
+    const rated = [[seeded[0], 5], [seeded[1], 4]] as const;
+    for (const [lead, rating] of rated) {
+      const buttons = [[1, 2, 3, 4, 5].map((n) => ({ text: String(n), data: `rating:${n}` }))];
+      const sent = await backend.request('POST', `/api/v1/bots/${botId}/messages`, { token, headers: { 'x-trace-id': offerTraces.get(lead.leadId)! }, body: { leadIds: [lead.leadId], text: 'How did we do?', buttons } });
+      expect(sent.status).toBe(202);
+      await waitUntilDone(backend, botId, token, sent.body.messageId);
+      // The tap answers the question once the fan-out made it the lead's latest send.
+      await eventually(() => backend.ctx.db('analytics_last_sends').where({ lead_id: lead.leadId, message_id: sent.body.messageId }).first(), 20_000);
+      telegram.tapButton(lead.chatId, `rating:${rating}`);
+    }
+    await eventually(async () => (await backend.request('GET', `/api/v1/bots/${botId}/analytics`, { token })).body.figures?.csat.ratings === rated.length, 20_000);
+    const expected = ['0', '0', '0', '1', '1'];
+
+    const page = await logIn('analyst@example.com');
+    await page.getByRole('link', { name: 'Analytics' }).click();
+    await textOf(page.locator('[data-figure=csat] .tile-value'), '4.50 / 5');
+    const distribution = page.getByRole('table', { name: 'CSAT distribution' });
+    expect(await distribution.locator('[data-field=count]').allTextContents()).toEqual(expected);
+    await page.locator('canvas[data-chart=csat]').waitFor();
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1024);
+    await page.screenshot({ path: path.join(shots, 'console-analytics.png'), fullPage: true });
+
+    await page.getByRole('table', { name: 'Communications by conversion' }).getByRole('link', { name: 'promo/offer' }).click();
+    await page.getByRole('heading', { name: 'Communication promo/offer' }).waitFor();
+    await textOf(page.locator('[data-figure=csat] .tile-value'), '4.50 / 5');
+    expect(await page.getByRole('table', { name: 'CSAT distribution' }).locator('[data-field=count]').allTextContents()).toEqual(expected);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1024);
+    await page.screenshot({ path: path.join(shots, 'console-analytics-communication.png'), fullPage: true });
+    await page.context().close();
   });
 });

@@ -42,5 +42,9 @@ describeWithN8n('Call Communication: Ask for Rating and Get Analytics in the n8n
     expect(bot.engagement).toMatchObject({ engaged: 1, rate: 1 });
     expect(((await report('channels')).channels as any[])[0]).toMatchObject({ channel: 'telegram', figures: { csat: { distribution: { 5: 1 } } } });
     expect(((await report('series')).series as any[]).length).toBeGreaterThan(0);
+    // The heat map: the one send in one of the 168 cells of the week, answered.
+    const cells = (await report('heatmap')).cells as any[];
+    expect(cells).toHaveLength(168);
+    expect(cells.filter((c) => c.sent > 0)).toEqual([expect.objectContaining({ sent: 1, engaged: 1, engagementRate: 1 })]);
   });
 });

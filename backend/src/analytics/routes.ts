@@ -8,6 +8,7 @@ import type { AppContext } from '../platform/context';
 import { forbidden, parseInput } from '../platform/errors';
 import { botPathParams, errorResponses } from '../platform/openapi/registry';
 import { exportQuerySchema, sendExport } from './export';
+import { heatmap } from './heatmap';
 import { type AnalyticsQuery, analyticsQuerySchema, botFigures, figuresBy, series, seriesQuerySchema, windowOf } from './queries';
 
 /** Figures, series and exports of a bot's communications (docs/analytics.md); scope `analytics`, read-only. */
@@ -50,6 +51,12 @@ export function analyticsRouter(ctx: AppContext, docs: OpenAPIRegistry): Router 
     res.json({ success: true, window: framed(window, res.locals.bot.timezone), bucket: query.bucket, series: points, trace_id: res.locals.traceId });
   });
 
+  router.get('/bots/:botId/analytics/heatmap', scoped, everyAlias, async (req, res) => {
+    const { query, window } = read(req.query);
+    const cells = await heatmap(ctx.db, res.locals.bot.id, res.locals.bot.timezone, query, window);
+    res.json({ success: true, window: framed(window, res.locals.bot.timezone), engagementHours: query.engagementHours, cells, trace_id: res.locals.traceId });
+  });
+
   router.get('/bots/:botId/analytics/export', scoped, everyAlias, async (req, res) => {
     await sendExport(ctx, res, res.locals.bot.id, parseInput(exportQuerySchema, req.query, 'query'));
   });
@@ -73,6 +80,18 @@ const figuresSchema = z
     errors: z.object({ messagesFailed: z.number(), webhooksExhausted: z.number(), calls: z.number(), webhooks: z.number(), all: z.number(), rate: ratio }),
   })
   .meta({ id: 'AnalyticsFigures', description: 'Every figure is defined in docs/analytics.md' });
+const heatmapCellSchema = z
+  .object({
+    weekday: z.number().int().min(1).max(7).meta({ description: 'ISO weekday in the bot time zone: 1 Monday … 7 Sunday' }),
+    hour: z.number().int().min(0).max(23).meta({ description: 'Local hour of day' }),
+    sent: z.number(),
+    engaged: z.number().meta({ description: 'Of those sends, answered within engagementHours' }),
+    engagementRate: ratio,
+    goalRecipients: z.number(),
+    converted: z.number(),
+    conversionRate: ratio,
+  })
+  .meta({ id: 'AnalyticsHeatmapCell' });
 const windowSchema = z.object({ from: z.string(), to: z.string(), timezone: z.string() });
 const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
 const ok = (shape: z.ZodRawShape) => json(z.object({ success: z.literal(true), window: windowSchema, ...shape, trace_id: z.string() }));
@@ -117,6 +136,16 @@ function documentRoutes(docs: OpenAPIRegistry): void {
       200: { description: 'OK', content: ok({ bucket: z.enum(['hour', 'day', 'week']), series: z.array(z.object({ start: z.string(), figures: figuresSchema })) }) },
       ...errorResponses('analytics'),
     },
+  });
+  docs.registerPath({
+    ...common,
+    method: 'get',
+    path: '/api/v1/bots/{botId}/analytics/heatmap',
+    operationId: 'getAnalyticsHeatmap',
+    summary: "Sends by weekday × hour of day in the bot's time zone, with the engagement and conversion of those sends",
+    description: 'Always 168 cells, Monday 00:00 first. Answers and goals count in the hour of their send, so a cell tells how sends made at that local time fared.',
+    request: { params: botPathParams, query: analyticsQuerySchema },
+    responses: { 200: { description: 'OK', content: ok({ engagementHours: z.number().int(), cells: z.array(heatmapCellSchema) }) }, ...errorResponses('analytics') },
   });
   docs.registerPath({
     ...common,

@@ -1,5 +1,6 @@
 import { type RequestHandler, Router } from 'express';
 import { exportQuerySchema, sendExport } from '../analytics/export';
+import { heatmap } from '../analytics/heatmap';
 import { type AnalyticsQuery, analyticsQuerySchema, botFigures, figuresBy, series, seriesQuerySchema, windowOf } from '../analytics/queries';
 import type { AppContext } from '../platform/context';
 import { parseInput } from '../platform/errors';
@@ -40,6 +41,11 @@ export function addAnalytics(ctx: AppContext, router: Router, session: ReturnTyp
     const window = windowOf(query, ctx.clock.now());
     const { bot } = consoleOf(res);
     res.json({ success: true, window: framed(window, bot.timezone), bucket: query.bucket, series: await series(ctx.db, bot.id, bot.timezone, query, window) });
+  });
+  router.get('/bots/:botId/analytics/heatmap', ...read, async (req, res) => {
+    const { query, window } = windowed(req.query);
+    const { bot } = consoleOf(res);
+    res.json({ success: true, window: framed(window, bot.timezone), engagementHours: query.engagementHours, cells: await heatmap(ctx.db, bot.id, bot.timezone, query, window) });
   });
   router.get('/bots/:botId/analytics/export', session, consoleBotAccess(ctx, 'analytics.export'), async (req, res) => {
     await sendExport(ctx, res, consoleOf(res).bot.id, parseInput(exportQuerySchema, req.query, 'query'));

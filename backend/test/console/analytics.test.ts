@@ -41,7 +41,7 @@ describe(`console analytics routes (${dialect})`, () => {
   });
   afterAll(() => backend.close());
 
-  it.each(['', '/communications', '/channels', '/series?bucket=hour&', '/series?bucket=week&'])('GET /analytics%s answers what the token API answers', async (route) => {
+  it.each(['', '/communications', '/channels', '/series?bucket=hour&', '/series?bucket=week&', '/heatmap'])('GET /analytics%s answers what the token API answers', async (route) => {
     const path = `/bots/${botId}/analytics${route}${route.includes('?') ? '' : '?'}${window}`;
     const fromConsole = await analyst.request('GET', path);
     const fromApi = await backend.request('GET', `/api/v1${path}`, { token });

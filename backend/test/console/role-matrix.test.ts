@@ -32,6 +32,7 @@ const ROUTES: Route[] = [
   { name: 'templates.preview', method: 'POST', path: (b) => `/bots/${b}/template-preview`, body: () => ({ content: { text: 'Hi [[ lead.firstName ]]' }, sample: { firstName: 'Ann' } }) },
   { name: 'templates.save', method: 'POST', path: (b) => `/bots/${b}/templates/matrix`, body: (role) => ({ content: { text: `saved by ${role}` } }) },
   { name: 'templates.rollback', method: 'POST', path: (b) => `/bots/${b}/templates/matrix/rollback`, body: () => ({ version: 1 }) },
+  { name: 'analytics.heatmap', method: 'GET', path: (b) => `/bots/${b}/analytics/heatmap` },
   { name: 'analytics.export', method: 'GET', path: (b) => `/bots/${b}/analytics/export?kind=traces&format=csv&from=2020-01-01T00:00:00Z&to=2100-01-01T00:00:00Z` },
   // The desk: an unknown lead or answer is a 404 for a role that may, so nothing is changed by the matrix.
   { name: 'desk.queue', method: 'GET', path: (b) => `/bots/${b}/desk/conversations?queue=waiting` },
@@ -47,7 +48,7 @@ const ROUTES: Route[] = [
   { name: 'desk.answers.update', method: 'PUT', path: (b) => `/bots/${b}/desk/canned-answers/999999`, body: () => ({ title: 'x', text: 'y' }) },
   { name: 'desk.answers.delete', method: 'DELETE', path: (b) => `/bots/${b}/desk/canned-answers/999999` },
 ];
-const ANALYTICS_READ = ['analytics.figures', 'analytics.communications', 'analytics.channels', 'analytics.series'];
+const ANALYTICS_READ = ['analytics.figures', 'analytics.communications', 'analytics.channels', 'analytics.series', 'analytics.heatmap'];
 const DESK = ROUTES.filter((r) => r.name.startsWith('desk.')).map((r) => r.name);
 const TEMPLATES_READ = ['templates.list', 'templates.get', 'templates.versions', 'templates.diff'];
 const TEMPLATES_WRITE = ['templates.placeholders', 'templates.preview', 'templates.save', 'templates.rollback'];

@@ -13,10 +13,11 @@ export const description: INodeProperties[] = [
 		type: 'options',
 		default: 'bot',
 		options: [
-			{ name: 'Whole Bot', value: 'bot', description: 'One set of figures for the bot' },
-			{ name: 'Per Communication', value: 'communications', description: 'One set of figures per alias, most sends first' },
+			{ name: 'Heat Map', value: 'heatmap', description: 'Sends per weekday and hour of the bot\'s time zone, with how many were answered and converted' },
 			{ name: 'Per Channel', value: 'channels', description: 'One set of figures per channel' },
+			{ name: 'Per Communication', value: 'communications', description: 'One set of figures per alias, most sends first' },
 			{ name: 'Series', value: 'series', description: 'Figures per hour, day or week in the bot\'s time zone' },
+			{ name: 'Whole Bot', value: 'bot', description: 'One set of figures for the bot' },
 		],
 		displayOptions: { show },
 	},
@@ -99,6 +100,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		qs.bucket = this.getNodeParameter('bucket', itemIndex) as string;
 		return await metabotApiRequest(this, { operation: 'getAnalyticsSeries', method: 'GET', path: '/analytics/series', qs, itemIndex });
 	}
+	if (view === 'heatmap') return await metabotApiRequest(this, { operation: 'getAnalyticsHeatmap', method: 'GET', path: '/analytics/heatmap', qs, itemIndex });
 	if (view === 'communications') return await metabotApiRequest(this, { operation: 'getAnalyticsByCommunication', method: 'GET', path: '/analytics/communications', qs, itemIndex });
 	if (view === 'channels') return await metabotApiRequest(this, { operation: 'getAnalyticsByChannel', method: 'GET', path: '/analytics/channels', qs, itemIndex });
 	return await metabotApiRequest(this, { operation: 'getAnalytics', method: 'GET', path: '/analytics', qs, itemIndex });
