@@ -16,6 +16,7 @@ import { telegramFilesRouter } from './channels/telegram/file-routes';
 import { paymentsRouter } from './channels/telegram/payment-routes';
 import { telegramWebhookRouter } from './channels/telegram/routes';
 import { telegramSettingsRouter } from './channels/telegram/settings-routes';
+import { staffGroupRouter } from './channels/telegram/staff-group-routes';
 import { webchatDownloadRouter } from './channels/webchat/file-routes';
 import { webchatRouter } from './channels/webchat/routes';
 import { vkCallbackRouter } from './channels/vk/routes';
@@ -115,6 +116,7 @@ export function createApp(ctx: Runtime): Express {
   api.use(templatesRouter(ctx, ctx.docs));
   api.use(eventsRouter(ctx, ctx.docs));
   api.use(telegramSettingsRouter(ctx, ctx.docs));
+  api.use(staffGroupRouter(ctx, ctx.docs));
   api.use(webchatDownloadRouter(ctx));
   api.use(telegramFilesRouter(ctx, ctx.docs));
   api.use(paymentsRouter(ctx, ctx.docs));

@@ -6,6 +6,7 @@ import { countWebhookOutcomes } from './analytics/outcomes';
 import { type AnalyticsContext, rollUpEvents } from './analytics/rollup';
 import { createChannelRegistry } from './channels/registry';
 import { TelegramPollers, type TelegramContext } from './channels/telegram/runtime';
+import { queueStaffPosts } from './channels/telegram/staff-posts';
 import { VkRuntime, type VkContext } from './channels/vk/vk-runtime';
 import { VisitorHub, type WebchatContext } from './channels/webchat/hub';
 import { WebchatLimits } from './channels/webchat/limits';
@@ -42,7 +43,7 @@ export function createRuntime(platform: AppContext): Runtime {
     // Analytics first: it counts every answer, and send and wait may consume one; a topic command
     // (`/stop news`) is never the answer a wait expects.
     inboundHooks: [countAnswers(analytics), topicChatCommands, resumeWaitingExecution],
-    fanoutObservers: [registerWaits, rollUpEvents(analytics)],
+    fanoutObservers: [registerWaits, rollUpEvents(analytics), queueStaffPosts(platform)],
     deliveryObservers: [countWebhookOutcomes(analytics)],
     telegram: new TelegramPollers(),
     vk: new VkRuntime(platform.config),

@@ -1,5 +1,6 @@
 import { purgeAnalyticsState } from './analytics/retention';
 import { stopTelegram, syncTelegram, TELEGRAM_LOOP } from './channels/telegram/runtime';
+import { sendStaffPosts, STAFF_GROUP_LOOP } from './channels/telegram/staff-posts';
 import { stopVk, syncVk } from './channels/vk/long-poll';
 import { VK_LOOP } from './channels/vk/vk-runtime';
 import { DELIVERY_LOOP } from './delivery/messages';
@@ -46,6 +47,7 @@ const loops: Loop[] = [
   { name: 'analytics-purge', intervalMs: 60 * 60_000, run: purgeAnalyticsState },
   { name: DELIVERY_LOOP, intervalMs: (runtime) => runtime.config.DELIVERY_POLL_MS, run: deliverDue, runAtStart: true },
   { name: TELEGRAM_LOOP, intervalMs: 5_000, run: syncTelegram, runAtStart: true, stop: stopTelegram },
+  { name: STAFF_GROUP_LOOP, intervalMs: 1000, run: sendStaffPosts, runAtStart: true },
   { name: VK_LOOP, intervalMs: 5_000, run: syncVk, runAtStart: true, stop: stopVk },
   { name: EVENTS_LOOP, intervalMs: 500, run: runEventsOnce, runAtStart: true },
   { name: ANSWERS_LOOP, intervalMs: 500, run: runAnswersOnce, runAtStart: true, stop: (runtime) => runtime.answering.stop() },

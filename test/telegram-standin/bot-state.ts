@@ -1,3 +1,4 @@
+import type { StandinGroup } from './forum';
 import { BotLimiter, type StandinLimits } from './limits';
 
 /** A Telegram user as the stand-in plays it. */
@@ -33,6 +34,8 @@ export interface RecordedMessage {
   file?: SentFile;
   location?: { latitude: number; longitude: number };
   mediaGroupId?: string;
+  /** The forum topic it was sent to (forum.ts). */
+  messageThreadId?: number;
   /** An invoice (payments.ts). */
   invoice?: Record<string, unknown>;
   deleted?: boolean;
@@ -98,6 +101,8 @@ export class BotState {
   readonly files = new Map<string, StandinFile>();
   nextFileNumber = 1;
   commands: unknown[] = [];
+  /** Groups a test made (forum.ts): supergroups with topics, their members and the bot's rights. */
+  readonly groups = new Map<number, StandinGroup>();
   webhook?: WebhookConfig;
   /** Rejections by kind, for assertions ("the backend hit 429 n times"). */
   readonly rejected = { rateLimited: 0, blocked: 0, injected: 0 };

@@ -1,4 +1,5 @@
 import type { BotState, InlineButton, RecordedMessage, Update } from './bot-state';
+import { chatObject, checkThread, forumMethods } from './forum';
 import { CHAT_ACTIONS, mediaFields } from './media';
 import { checkKeyboardSize, richMethods, visibleLength } from './media-methods';
 
@@ -106,14 +107,16 @@ export function admit(bot: BotState, chatId: number, params: Params): { paid: bo
 }
 
 export function messageObject(bot: BotState, record: RecordedMessage): Record<string, unknown> {
+  const group = bot.groups.get(record.chatId);
   const chat = record.chatId > 0
     ? { id: record.chatId, type: 'private', first_name: bot.user(record.chatId).first_name }
-    : { id: record.chatId, type: 'group', title: `Group ${record.chatId}` };
+    : group ? chatObject(group) : { id: record.chatId, type: 'group', title: `Group ${record.chatId}` };
   return {
     message_id: record.messageId,
     from: { id: bot.id, is_bot: true, first_name: bot.username, username: bot.username },
     chat,
     date: Math.floor(record.at / 1000),
+    ...(record.messageThreadId !== undefined ? { message_thread_id: record.messageThreadId, is_topic_message: true } : {}),
     ...(record.text !== undefined ? { text: record.text } : {}),
     ...(record.photo !== undefined && !record.file ? { photo: [{ file_id: `photo-${record.messageId}`, file_unique_id: `u${record.messageId}`, width: 800, height: 600 }] } : {}),
     ...mediaFields(bot, record),
@@ -133,12 +136,14 @@ function send(bot: BotState, method: 'sendMessage', params: Params): unknown {
   const replyMarkup = jsonParam(params, 'reply_markup');
   checkReplyMarkup(replyMarkup);
   checkNotBlocked(bot, chatId);
+  const messageThreadId = checkThread(bot, chatId, params);
   const admitted = admit(bot, chatId, params);
   const record: RecordedMessage = {
     botId: bot.id,
     chatId,
     messageId: bot.newMessageId(chatId),
     method,
+    ...(messageThreadId !== undefined ? { messageThreadId } : {}),
     text,
     parseMode,
     replyMarkup,
@@ -258,7 +263,7 @@ export async function runMethod(method: string, params: Params, ctx: MethodConte
     case 'logOut':
       return true;
     default: {
-      const rich = richMethods[method];
+      const rich = richMethods[method] ?? forumMethods[method];
       if (rich) return rich(ctx.bot, params);
       throw new TelegramError(404, 'Not Found: method not found');
     }

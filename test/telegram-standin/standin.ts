@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BotState, type Failure, type RecordedMessage, type StandinUser, type Update } from './bot-state';
 import { type StandinLimits, telegramLimits } from './limits';
+import { type BotRights, chatObject, type StandinGroup, type StandinTopic } from './forum';
 import { downloadFile, readMultipart, userFile } from './media';
 import { payInvoice, paymentsOf } from './payments';
 import { TelegramError, messageObject, runMethod } from './methods';
@@ -305,6 +306,68 @@ export class StandinBot {
   /** Marks a chat as having blocked the bot without telling the bot (it learns on the next send). */
   markBlocked(chatId: number): void {
     this.state.blockedBy.add(chatId);
+  }
+
+  /**
+   * A supergroup the bot is in (by default a forum where it is an administrator that can manage
+   * topics), with `members` as its users. Answers the chat id (negative, like Telegram's -100…).
+   */
+  createGroup(options: { title?: string; isForum?: boolean; rights?: BotRights; members?: number[] } = {}): number {
+    const id = -1_000_000_000_000 - this.state.groups.size - 1;
+    const group: StandinGroup = {
+      id,
+      title: options.title ?? `Staff ${-id}`,
+      type: 'supergroup',
+      isForum: options.isForum ?? true,
+      rights: options.rights ?? { status: 'administrator', canManageTopics: true },
+      members: new Set(options.members ?? []),
+      topics: new Map(),
+    };
+    this.state.groups.set(id, group);
+    return id;
+  }
+
+  setBotRights(chatId: number, rights: BotRights): void {
+    this.group(chatId).rights = rights;
+  }
+
+  /** The group's topics in the order they were created. */
+  topics(chatId: number): StandinTopic[] {
+    return [...this.group(chatId).topics.values()];
+  }
+
+  /** An administrator closes the topic by hand (the bot is not told). */
+  closeTopicByHand(chatId: number, threadId: number): void {
+    const topic = this.group(chatId).topics.get(threadId);
+    if (!topic) throw new Error(`group ${chatId} has no topic ${threadId}`);
+    topic.closed = true;
+  }
+
+  /** An administrator deletes the topic and its messages (the bot is not told). */
+  deleteTopicByHand(chatId: number, threadId: number): void {
+    if (!this.group(chatId).topics.delete(threadId)) throw new Error(`group ${chatId} has no topic ${threadId}`);
+  }
+
+  /** A user writes in a group: in a topic (`threadId`) or in General (undefined). */
+  userWritesInGroup(chatId: number, userId: number, text: string, threadId?: number): Update {
+    const group = this.group(chatId);
+    const entities = text.startsWith('/') ? [{ type: 'bot_command', offset: 0, length: text.split(/\s/)[0].length }] : undefined;
+    const message = {
+      message_id: this.state.newMessageId(chatId),
+      from: this.state.user(userId),
+      chat: chatObject(group),
+      date: Math.floor(Date.now() / 1000),
+      ...(threadId !== undefined ? { message_thread_id: threadId, is_topic_message: true } : {}),
+      text,
+      ...(entities ? { entities } : {}),
+    };
+    return this.state.enqueue({ message });
+  }
+
+  private group(chatId: number): StandinGroup {
+    const group = this.state.groups.get(chatId);
+    if (!group) throw new Error(`the stand-in has no group ${chatId}`);
+    return group;
   }
 
   /** Runs `listener` as each message is accepted, before the answer is sent; undefined stops it. */

@@ -8,6 +8,7 @@ import { displayPhoneSchema, rememberDisplayPhone, setWhatsappAccount, whatsappT
 import { deliverySettings, deliverySettingsSchema } from '../delivery/rate';
 import { phoneCountrySchema } from '../platform/config/phone-country';
 import { print, requireBot, withContext } from './command-context';
+import { addSetStaffGroup } from './staff-group';
 
 export function registerBotCommands(program: Command): void {
   const bot = program.command('bot').description('Manage bots');
@@ -18,6 +19,7 @@ export function registerBotCommands(program: Command): void {
   addSetDelivery(bot);
   addSetWebchat(bot);
   addSetPhoneCountry(bot);
+  addSetStaffGroup(bot);
   bot.command('list').action(() => withContext(async (ctx) => print(await listBots(ctx))));
   bot
     .command('show')

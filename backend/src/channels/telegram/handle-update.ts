@@ -7,6 +7,7 @@ import { answerOf } from '../../events/call-answers';
 import { handleInbound } from '../../inbound/inbound';
 import { type InboundInput, toInboundUpdate } from './updates';
 import { fromCallAnswer, type PreCheckoutAnswer, readPaymentSettings } from './payment-settings';
+import { handleStaffGroupUpdate } from './staff-inbound';
 import { sendTelegram } from './telegram-channel';
 import { describeTelegramError } from './telegram-wire';
 
@@ -60,11 +61,14 @@ function answerWhenDecided(ctx: TelegramUpdateContext, botId: number, api: Api, 
 
 /**
  * One Telegram update, from long polling or the webhook: normalised, handed to the inbound
- * pipeline, the immediate reply sent, and a pressed button answered so it stops spinning.
+ * pipeline, the immediate reply sent, and a pressed button answered so it stops spinning. An
+ * update from the bot's staff group goes to the operators' handling instead (staff-inbound.ts).
  * Throws when the update could not be stored, so it is delivered again (duplicates are dropped
  * by the inbound pipeline).
  */
 export async function handleTelegramUpdate(ctx: TelegramUpdateContext, botId: number, api: Api, update: Update): Promise<void> {
+  // The staff group is the operators' room: nothing said there is a person's message.
+  if (await handleStaffGroupUpdate(ctx, botId, api, update)) return;
   const parsed = toInboundUpdate(botId, update);
   if (!parsed) return;
   const inbound = parsed.kind === 'pre_checkout' ? await preCheckoutUpdate(ctx, botId, api, parsed) : parsed;
