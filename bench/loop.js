@@ -205,22 +205,32 @@ async function call(request) {
 }
 
 /**
- * Where ours spends the time, from the trace of sampled calls: the CRM's call stored → the message
- * accepted from the workflow (the event's way to n8n, the execution, Call Communication's request),
- * and accepted → sent (the delivery worker and the stand-in). The trigger answers n8n's delivery
- * before the workflow runs, so `workflow.delivered` is no boundary between the two.
+ * Where ours spends the time, from the trace of sampled calls: the CRM's call stored → n8n accepted
+ * the event's delivery (`workflow.delivered`: the fan-out, the claim, the POST to the trigger's
+ * webhook and n8n's 200), → the message accepted from the workflow (the execution, on a worker in
+ * queue mode, and Call Communication's request; the trigger answers before the workflow runs), and
+ * accepted → sent (the delivery worker and the stand-in).
  */
 async function stagesOf(ctx, traceIds) {
-  const stages = { throughN8n: [], delivery: [] };
+  const stages = { toN8n: [], execution: [], throughN8n: [], delivery: [] };
   for (const traceId of traceIds.slice(0, TRACE_SAMPLE)) {
     const hops = (await ctx.api('GET', `/traces/${traceId}`)).body.hops ?? [];
     const at = (name) => hops.find((h) => h.hop === name)?.timestamp;
-    const [called, queued, sent] = ['endpoint.called', 'message.queued', 'message.sent'].map(at);
+    const [called, delivered, queued, sent] = ['endpoint.called', 'workflow.delivered', 'message.queued', 'message.sent'].map(at);
     if ([called, queued, sent].some((t) => t === undefined)) continue;
     stages.throughN8n.push(queued - called);
     stages.delivery.push(sent - queued);
+    if (delivered === undefined) continue;
+    stages.toN8n.push(delivered - called);
+    stages.execution.push(queued - delivered);
   }
-  return { callToAcceptedMs: median(stages.throughN8n), acceptedToSentMs: median(stages.delivery), sampled: stages.throughN8n.length };
+  return {
+    callToAcceptedMs: median(stages.throughN8n),
+    callToN8nAcceptedMs: median(stages.toN8n),
+    n8nAcceptedToMessageAcceptedMs: median(stages.execution),
+    acceptedToSentMs: median(stages.delivery),
+    sampled: stages.throughN8n.length,
+  };
 }
 
 async function runRate(ctx, variant, rate, seconds) {
