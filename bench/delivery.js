@@ -1,15 +1,28 @@
 // Delivery benchmarks against the Telegram stand-in (issue 3):
 //   (a) accepting a 10,000-recipient send: latency p50 (all rows persisted before the answer);
-//   (b) engine capacity with the stand-in's limits off (messages/s, SQLite);
+//   (b) engine capacity with the stand-in's limits off (messages/s);
 //   (c) achieved rate with Telegram's limits on (30/s): share of the limit, lost, duplicates.
-// Usage: npm run build -w backend && node bench/delivery.js [acceptRounds] [limitedRecipients]
+// Usage: npm run build -w backend && node bench/delivery.js [acceptRounds] [limitedRecipients] [capacityRecipients]
+//        BENCH_POSTGRES_URL=postgres://root@127.0.0.1:5432/postgres node bench/delivery.js …   (throwaway databases)
+// BENCH_PROFILE=<dir> writes the backend's CPU profile there; BENCH_QUERY_STATS=1 prints its statements.
 // The backend runs in its own process (bench/servers/delivery-backend.js); the stand-in runs here.
+const os = require('node:os');
 const { startChildServer } = require('./child-server');
 const { loadStandin } = require('./standin-loader');
+const { throwawayPostgres } = require('./throwaway-postgres');
+const { cpuMs } = require('./support/process-stats');
 
 const acceptRounds = Number(process.argv[2] ?? 7);
 const limitedRecipients = Number(process.argv[3] ?? 900);
-const LEADS = 10_000;
+const LEADS = Number(process.argv[4] ?? 10_000);
+const dialect = process.env.BENCH_POSTGRES_URL ? 'PostgreSQL' : 'SQLite';
+
+/** A fresh database for one backend process: a SQLite file of its own, or a throwaway PostgreSQL database. */
+async function freshDatabase() {
+  if (!process.env.BENCH_POSTGRES_URL) return { env: {}, drop: async () => {} };
+  const postgres = await throwawayPostgres(process.env.BENCH_POSTGRES_URL);
+  return { env: { BENCH_DATABASE_URL: postgres.url }, drop: postgres.drop };
+}
 
 const userIds = (from, count) => Array.from({ length: count }, (_, i) => `u${100_000 + from + i}`);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -35,14 +48,14 @@ async function waitForMessages(telegram, text, count, timeoutMs) {
   }
 }
 
-function report(label, messages, expected) {
+function report(label, messages, expected, extra = {}) {
   const perChat = new Map();
   for (const m of messages) perChat.set(m.chatId, (perChat.get(m.chatId) ?? 0) + 1);
   const duplicates = [...perChat.values()].filter((n) => n > 1).length;
   const times = messages.map((m) => m.at);
   const seconds = (Math.max(...times) - Math.min(...times)) / 1000;
   const rate = (messages.length - 1) / seconds;
-  console.log(JSON.stringify({ run: label, delivered: perChat.size, expected, lost: expected - perChat.size, duplicates, seconds: +seconds.toFixed(2), perSecond: +rate.toFixed(1) }));
+  console.log(JSON.stringify({ run: label, delivered: perChat.size, expected, lost: expected - perChat.size, duplicates, seconds: +seconds.toFixed(2), perSecond: +rate.toFixed(1), ...extra }));
   return rate;
 }
 
@@ -52,7 +65,9 @@ async function main() {
   // (a) + (b): limits off; the bot's rate high enough that the engine is the bottleneck.
   const fast = await TelegramStandin.start({ limits: { enabled: false } });
   const fastBot = fast.createBot();
+  const fastDb = await freshDatabase();
   const engine = await startChildServer('delivery-backend', {
+    ...fastDb.env,
     BENCH_TELEGRAM_TOKEN: fastBot.token,
     BENCH_LEADS: String(LEADS),
     BENCH_ENV: JSON.stringify({ TELEGRAM_API_ROOT: fast.apiRoot, DELIVERY_RATE_PER_SECOND: '100000', DELIVERY_CHAT_SPACING_MS: '0', DELIVERY_POLL_MS: '20' }),
@@ -65,21 +80,27 @@ async function main() {
       // Let the fan-out finish so each accept is measured on its own.
       await waitForPrefix(fastBot, `Accept ${round}: `, LEADS, 120_000);
     }
-    if (acceptRounds > 0) console.log(JSON.stringify({ run: 'accept 10,000 recipients', rounds: acceptRounds, p50Ms: Math.round(median(latencies)), minMs: Math.round(Math.min(...latencies)), maxMs: Math.round(Math.max(...latencies)) }));
+    if (acceptRounds > 0) console.log(JSON.stringify({ run: `accept ${LEADS} recipients (${dialect})`, rounds: acceptRounds, p50Ms: Math.round(median(latencies)), minMs: Math.round(Math.min(...latencies)), maxMs: Math.round(Math.max(...latencies)) }));
 
+    const cpuBefore = cpuMs(engine.pid);
     await post(engine, { userIds: userIds(0, LEADS), text: 'Capacity {{ lead.firstName }} {{ lead.attributes.plan }}' });
     const delivered = await waitForPrefix(fastBot, 'Capacity ', LEADS, 120_000);
-    report('engine capacity, limits off (SQLite)', delivered, LEADS);
+    // The backend's CPU per message (accepting the send included): 1000 / it is the ceiling with a core to itself.
+    const backendCpuMsPerMessage = +((cpuMs(engine.pid) - cpuBefore) / LEADS).toFixed(3);
+    report(`engine capacity, limits off (${dialect})`, delivered, LEADS, { backendCpuMsPerMessage, load: os.loadavg()[0].toFixed(1) });
   } finally {
-    engine.stop();
+    await engine.stop();
     await fast.close();
+    await fastDb.drop();
   }
 
   if (limitedRecipients === 0) return;
   // (c) Telegram's limits on: the backend's default rate.
   const limited = await TelegramStandin.start();
   const limitedBot = limited.createBot();
+  const limitedDb = await freshDatabase();
   const paced = await startChildServer('delivery-backend', {
+    ...limitedDb.env,
     BENCH_TELEGRAM_TOKEN: limitedBot.token,
     BENCH_LEADS: String(limitedRecipients),
     BENCH_ENV: JSON.stringify({ TELEGRAM_API_ROOT: limited.apiRoot }),
@@ -90,8 +111,9 @@ async function main() {
     const rate = report('Telegram limits on (30/s)', delivered, limitedRecipients);
     console.log(JSON.stringify({ run: 'share of 30/s', percent: +((rate / 30) * 100).toFixed(1), refused429: limitedBot.rejected.rateLimited }));
   } finally {
-    paced.stop();
+    await paced.stop();
     await limited.close();
+    await limitedDb.drop();
   }
 }
 

@@ -11,8 +11,15 @@
 // The stand-in's flood limits are off and the backend's rate is lifted, so the loop is measured, not
 // Telegram's 30 messages a second per bot (docs/scaling.md: that limit is the next order's wall).
 //
-// Usage: npm run build && node bench/loop.js [--rates 10,20,40,80] [--seconds 10] [--postgres URL]
+// Per variant also: people whose messages arrived out of the CRM's call order (0 expected).
+//
+// Usage: npm run build && node bench/loop.js [--rates 10,20,40,80] [--seconds 10] [--people 1000] [--postgres URL]
+//   --quick   a smoke run of a minute or two: rates 5,10 for 4 s, SQLite only
+//   --queue   n8n in queue mode (main + 1 worker, Redis, a throwaway PostgreSQL database for n8n) and
+//             two backend processes on one PostgreSQL database (--postgres, default the local one);
+//             the CRM's calls alternate between them; 20 people, so each gets several messages in order
 // N8N_STARTUP_TIMEOUT_MS raises n8n's start-up timeout on a loaded machine.
+const crypto = require('node:crypto');
 const os = require('node:os');
 const { parseArgs } = require('node:util');
 const { startChildServer } = require('./child-server');
@@ -20,7 +27,7 @@ const { throwawayPostgres } = require('./throwaway-postgres');
 const { loadStandin, requireTs } = require('./standin-loader');
 
 const FIRST_CHAT = 100_000; // the delivery bench backend links user u<chatId> to chat <chatId> from here
-const PEOPLE = 1000;
+const LOCAL_POSTGRES = 'postgres://root@127.0.0.1:5432/postgres';
 const DRAIN_MS = 30_000;
 const TRACE_SAMPLE = 40;
 const VARIANTS = ['respond', 'telegram', 'ours'];
@@ -31,9 +38,23 @@ const progress = (line) => process.stderr.write(`${new Date().toISOString().slic
 function readOptions(argv) {
   const { values } = parseArgs({
     args: argv,
-    options: { rates: { type: 'string', default: '10,20,40,80' }, seconds: { type: 'string', default: '10' }, postgres: { type: 'string' } },
+    options: {
+      rates: { type: 'string' },
+      seconds: { type: 'string' },
+      people: { type: 'string' },
+      postgres: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      queue: { type: 'boolean', default: false },
+    },
   });
-  return { rates: values.rates.split(',').map(Number), seconds: Number(values.seconds), postgres: values.postgres };
+  const quick = values.quick;
+  return {
+    rates: (values.rates ?? (quick ? '5,10' : '10,20,40,80')).split(',').map(Number),
+    seconds: Number(values.seconds ?? (quick ? 4 : 10)),
+    people: Number(values.people ?? (values.queue ? 20 : 1000)),
+    postgres: values.postgres ?? (values.queue ? LOCAL_POSTGRES : undefined),
+    queue: values.queue,
+  };
 }
 
 function percentiles(values) {
@@ -86,17 +107,57 @@ function oursWorkflow(credentialId) {
 
 // ---- the stack ------------------------------------------------------------------------------------
 
+/** The backend processes: the first seeds the database; in queue mode a second one shares it. */
+async function startBackends(options, standin, bots, freePort) {
+  const start = async () =>
+    startChildServer('delivery-backend', {
+      BENCH_TELEGRAM_TOKEN: bots.ours.token,
+      BENCH_LEADS: String(options.people),
+      ...(options.databaseUrl ? { BENCH_DATABASE_URL: options.databaseUrl } : {}),
+      BENCH_ENV: JSON.stringify({ TELEGRAM_API_ROOT: standin.apiRoot, PORT: String(await freePort()), DELIVERY_RATE_PER_SECOND: '100000', DELIVERY_CHAT_SPACING_MS: '0', DELIVERY_POLL_MS: '20', WEBHOOK_ALLOW_PRIVATE: 'true' }),
+    });
+  const first = await start();
+  if (!options.queue) return [first];
+  const second = await start();
+  return [first, { ...second, token: first.token }];
+}
+
+/** n8n: one process on SQLite, or in queue mode main + one worker on Redis and a PostgreSQL database of its own. */
+async function startN8nStack(options, setup) {
+  const { N8nInstance } = requireTs('../test/e2e/support/n8n-server.ts');
+  if (!options.queue) {
+    const instance = await N8nInstance.create();
+    await instance.setup(setup);
+    return { main: await instance.start(), stop: async () => {} };
+  }
+  const { queueModeEnv, removeQueueKeys } = requireTs('../test/e2e/support/queue-mode.ts');
+  const database = await throwawayPostgres(options.postgres);
+  const prefix = `metabot-bench-loop-${crypto.randomBytes(4).toString('hex')}`;
+  const instance = await N8nInstance.create(queueModeEnv(database.url, prefix));
+  await instance.setup(setup);
+  const started = {};
+  const stop = async () => {
+    await started.worker?.stop();
+    await started.main?.stop();
+    await database.drop();
+    await removeQueueKeys(prefix);
+  };
+  try {
+    await Promise.all([instance.start().then((main) => (started.main = main)), instance.startWorker().then((worker) => (started.worker = worker))]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { main: started.main, stop };
+}
+
 async function setUp(options) {
   const { TelegramStandin } = loadStandin();
-  const { N8nInstance, freePort } = requireTs('../test/e2e/support/n8n-server.ts');
+  const { freePort } = requireTs('../test/e2e/support/n8n-server.ts');
   const standin = await TelegramStandin.start({ limits: { enabled: false } });
   const bots = { telegram: standin.createBot(), ours: standin.createBot() };
-  const backend = await startChildServer('delivery-backend', {
-    BENCH_TELEGRAM_TOKEN: bots.ours.token,
-    BENCH_LEADS: String(PEOPLE),
-    ...(options.databaseUrl ? { BENCH_DATABASE_URL: options.databaseUrl } : {}),
-    BENCH_ENV: JSON.stringify({ TELEGRAM_API_ROOT: standin.apiRoot, PORT: String(await freePort()), DELIVERY_RATE_PER_SECOND: '100000', DELIVERY_CHAT_SPACING_MS: '0', DELIVERY_POLL_MS: '20', WEBHOOK_ALLOW_PRIVATE: 'true' }),
-  });
+  const backends = await startBackends(options, standin, bots, freePort);
+  const [backend] = backends;
   const api = async (method, apiPath, body) => {
     const answer = await fetch(`${backend.url}/api/v1/bots/${backend.botId}${apiPath}`, { method, headers: { authorization: `Bearer ${backend.token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: answer.status, body: await answer.json() };
@@ -107,31 +168,32 @@ async function setUp(options) {
     { id: 'loopTelegram0001', name: 'loopTelegram0001', type: 'telegramApi', data: { accessToken: bots.telegram.token, baseUrl: standin.apiRoot } },
     { id: 'loopMetabot00001', name: 'loopMetabot00001', type: 'metabotApi', data: { serverUrl: `${backend.url}/api/v1`, botId: backend.botId, token: backend.token } },
   ];
-  const instance = await N8nInstance.create();
-  await instance.setup({ credentials, workflows: [respondWorkflow(), telegramWorkflow('loopTelegram0001'), oursWorkflow('loopMetabot00001')] });
-  progress('starting n8n');
-  const n8n = await instance.start();
+  progress(options.queue ? 'starting n8n in queue mode (main + worker)' : 'starting n8n');
+  const stack = await startN8nStack(options, { credentials, workflows: [respondWorkflow(), telegramWorkflow('loopTelegram0001'), oursWorkflow('loopMetabot00001')] });
+  const n8n = stack.main;
   progress('n8n started; waiting for the webhooks and the trigger');
   for (const id of ['loop-respond', 'loop-telegram']) await n8n.waitForWebhook(id);
   for (let i = 0; (await api('GET', '/subscriptions')).body.subscriptions.length === 0; i += 1) {
     if (i > 600) throw new Error('the Metabot Trigger did not subscribe');
     await sleep(100);
   }
-  return { standin, bots, backend, n8n, api, runs: 0 };
+  return { standin, bots, backend, backends, people: options.people, n8n, stack, api, runs: 0 };
 }
 
 async function tearDown(ctx) {
   await ctx.n8n?.stop();
-  await ctx.backend?.stop();
+  await ctx.stack?.stop();
+  for (const backend of ctx.backends ?? []) await backend.stop();
   await ctx.standin?.close();
 }
 
 // ---- one rate of one variant --------------------------------------------------------------------
 
 function requestOf(ctx, variant, i, text) {
-  const chatId = FIRST_CHAT + (i % PEOPLE);
+  const chatId = FIRST_CHAT + (i % ctx.people);
   if (variant === 'ours') {
-    return { url: `${ctx.backend.url}/api/v1/bots/${ctx.backend.botId}/call/bench/loop`, headers: { authorization: `Bearer ${ctx.backend.token}` }, body: { script_request_params: { userId: `u${chatId}`, text } } };
+    const backend = ctx.backends[i % ctx.backends.length];
+    return { url: `${backend.url}/api/v1/bots/${backend.botId}/call/bench/loop`, headers: { authorization: `Bearer ${backend.token}` }, body: { script_request_params: { userId: `u${chatId}`, text } } };
   }
   return { url: ctx.n8n.webhookUrl(`loop-${variant}`), headers: {}, body: { chatId, text } };
 }
@@ -143,22 +205,32 @@ async function call(request) {
 }
 
 /**
- * Where ours spends the time, from the trace of sampled calls: the CRM's call stored → the message
- * accepted from the workflow (the event's way to n8n, the execution, Call Communication's request),
- * and accepted → sent (the delivery worker and the stand-in). The trigger answers n8n's delivery
- * before the workflow runs, so `workflow.delivered` is no boundary between the two.
+ * Where ours spends the time, from the trace of sampled calls: the CRM's call stored → n8n accepted
+ * the event's delivery (`workflow.delivered`: the fan-out, the claim, the POST to the trigger's
+ * webhook and n8n's 200), → the message accepted from the workflow (the execution, on a worker in
+ * queue mode, and Call Communication's request; the trigger answers before the workflow runs), and
+ * accepted → sent (the delivery worker and the stand-in).
  */
 async function stagesOf(ctx, traceIds) {
-  const stages = { throughN8n: [], delivery: [] };
+  const stages = { toN8n: [], execution: [], throughN8n: [], delivery: [] };
   for (const traceId of traceIds.slice(0, TRACE_SAMPLE)) {
     const hops = (await ctx.api('GET', `/traces/${traceId}`)).body.hops ?? [];
     const at = (name) => hops.find((h) => h.hop === name)?.timestamp;
-    const [called, queued, sent] = ['endpoint.called', 'message.queued', 'message.sent'].map(at);
+    const [called, delivered, queued, sent] = ['endpoint.called', 'workflow.delivered', 'message.queued', 'message.sent'].map(at);
     if ([called, queued, sent].some((t) => t === undefined)) continue;
     stages.throughN8n.push(queued - called);
     stages.delivery.push(sent - queued);
+    if (delivered === undefined) continue;
+    stages.toN8n.push(delivered - called);
+    stages.execution.push(queued - delivered);
   }
-  return { callToAcceptedMs: median(stages.throughN8n), acceptedToSentMs: median(stages.delivery), sampled: stages.throughN8n.length };
+  return {
+    callToAcceptedMs: median(stages.throughN8n),
+    callToN8nAcceptedMs: median(stages.toN8n),
+    n8nAcceptedToMessageAcceptedMs: median(stages.execution),
+    acceptedToSentMs: median(stages.delivery),
+    sampled: stages.throughN8n.length,
+  };
 }
 
 async function runRate(ctx, variant, rate, seconds) {
@@ -197,6 +269,7 @@ async function runRate(ctx, variant, rate, seconds) {
   const collect = () => {
     for (const m of bot.messages) if (calledAt.has(m.text) && !reachedAt.has(m.text)) reachedAt.set(m.text, m.at);
   };
+  const callNumber = (text) => Number(text.slice(text.lastIndexOf('#') + 1));
   if (variant !== 'respond') {
     const deadline = Date.now() + DRAIN_MS;
     for (collect(); reachedAt.size < total && Date.now() < deadline; collect()) await sleep(200);
@@ -210,13 +283,31 @@ async function runRate(ctx, variant, rate, seconds) {
     offeredForSeconds: +offeredFor.toFixed(1),
     calls: total,
     answered,
-    ...(variant === 'respond' ? {} : { reached: reachedAt.size, lost: total - reachedAt.size }),
+    ...(variant === 'respond' ? {} : { reached: reachedAt.size, lost: total - reachedAt.size, outOfOrderPeople: outOfOrder(bot.messages.filter((m) => calledAt.has(m.text)), callNumber) }),
     achievedPerSecond: +(done / ((lastAt - startedAt) / 1000)).toFixed(1),
     latencyMs: percentiles(latencies),
     ...(variant === 'ours' ? { stages: await stagesOf(ctx, traceIds) } : {}),
   };
   console.log(JSON.stringify(result));
   return result;
+}
+
+/** People whose messages the stand-in recorded in another order than the CRM's calls for them. */
+function outOfOrder(messages, callNumber) {
+  const lastCall = new Map();
+  const late = new Set();
+  for (const m of messages) {
+    const n = callNumber(m.text);
+    if ((lastCall.get(m.chatId) ?? -1) > n) late.add(m.chatId);
+    lastCall.set(m.chatId, Math.max(n, lastCall.get(m.chatId) ?? -1));
+  }
+  return late.size;
+}
+
+/** The highest offered rate a variant lost nothing at. */
+function highestWithoutLoss(results, variant) {
+  const kept = results.filter((r) => r.variant === variant && (r.lost ?? r.calls - r.answered) === 0);
+  return kept.length ? Math.max(...kept.map((r) => r.offeredPerSecond)) : 0;
 }
 
 /** The highest offered rate a variant kept up with: nothing lost, and at least 95 % of the offered rate. */
@@ -226,7 +317,7 @@ function sustained(results, variant) {
 }
 
 async function measure(options, databaseUrl) {
-  const ctx = await setUp({ databaseUrl });
+  const ctx = await setUp({ ...options, databaseUrl });
   try {
     for (const variant of VARIANTS) await runRate(ctx, variant, options.rates[0], 2); // warm-up
     const results = [];
@@ -237,7 +328,9 @@ async function measure(options, databaseUrl) {
       }
     }
     const best = Object.fromEntries(VARIANTS.map((v) => [v, sustained(results, v)]));
-    return { database: databaseUrl ? 'postgresql' : 'sqlite', sustainedPerSecond: best, oursToRespond: best.respond ? +(best.ours / best.respond).toFixed(2) : null, results };
+    const noLoss = Object.fromEntries(VARIANTS.map((v) => [v, highestWithoutLoss(results, v)]));
+    const setup = options.queue ? 'n8n queue mode (main + 1 worker), 2 backend processes' : 'n8n single process, 1 backend process';
+    return { database: databaseUrl ? 'postgresql' : 'sqlite', setup, people: options.people, sustainedPerSecond: best, highestRateWithoutLoss: noLoss, oursToRespond: best.respond ? +(best.ours / best.respond).toFixed(2) : null, results };
   } finally {
     await tearDown(ctx);
   }
@@ -246,7 +339,7 @@ async function measure(options, databaseUrl) {
 async function mainRun() {
   const options = readOptions(process.argv.slice(2));
   const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
-  const runs = [await measure(options)];
+  const runs = options.queue ? [] : [await measure(options)];
   if (options.postgres) {
     const database = await throwawayPostgres(options.postgres);
     try {
@@ -255,7 +348,7 @@ async function mainRun() {
       await database.drop();
     }
   }
-  const report = { machine: `${os.cpus().length} × ${os.cpus()[0].model}, Node ${process.version}`, date: new Date().toISOString().slice(0, 10), loadBefore: load, loadAfter: os.loadavg().map((l) => l.toFixed(1)).join(' '), rates: options.rates, seconds: options.seconds, runs };
+  const report = { machine: `${os.cpus().length} × ${os.cpus()[0].model}, Node ${process.version}`, date: new Date().toISOString().slice(0, 10), loadBefore: load, loadAfter: os.loadavg().map((l) => l.toFixed(1)).join(' '), rates: options.rates, seconds: options.seconds, queue: options.queue, runs };
   console.log(JSON.stringify(report, null, 2));
 }
 

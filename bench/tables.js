@@ -1,10 +1,14 @@
-// Data tables on 1,000,000 rows (SQLite): batch insert speed, TOP-10 of the week and percentile ranks,
-// each beside the same query written as raw SQL on better-sqlite3 (the floor).
+// Data tables on 1,000,000 rows: batch insert speed, TOP-10 of the week and percentile ranks, each
+// beside the same query written as raw SQL on the driver (the floor). The percentile of a value over
+// all rows is also timed with the plan it had before (two counts through knex), in the same run.
 // Usage: npm run build && node bench/tables.js [rows]
+//        BENCH_POSTGRES_URL=postgres://root@127.0.0.1:5432/postgres node bench/tables.js [rows]   # throwaway database
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const Sqlite = require('better-sqlite3');
+const pg = require('pg');
+const { throwawayPostgres } = require('./throwaway-postgres');
 const { createDatabase, migrateToLatest } = require('../backend/dist/platform/db/database');
 const { createBot } = require('../backend/dist/bots/bots');
 const { createTable, loadTable } = require('../backend/dist/tables/catalogue');
@@ -35,16 +39,6 @@ function makeBatch(next, start, count) {
   }));
 }
 
-function timeIt(fn, runs = 50) {
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    fn();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  return summarize(times);
-}
-
 async function timeItAsync(fn, runs = 50) {
   await fn();
   const times = [];
@@ -62,9 +56,63 @@ function summarize(times) {
   return { medianMs: at(0.5), p95Ms: at(0.95) };
 }
 
+const RAW_TABLE_SQL = (idColumn) => [
+  `create table raw_workouts (id ${idColumn}, created_at bigint not null, updated_at bigint not null, "user" text, kind text, minutes float, at bigint)`,
+  'create index raw_created on raw_workouts (created_at)',
+  'create index raw_i1 on raw_workouts (at, "user", minutes)',
+  'create index raw_i2 on raw_workouts (minutes)',
+];
+
+/** The floor on SQLite: better-sqlite3 on the same file, one prepared statement per row. */
+function rawSqlite(file) {
+  const raw = new Sqlite(file);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  for (const sql of RAW_TABLE_SQL('integer primary key autoincrement')) raw.exec(sql);
+  const insert = raw.prepare('insert into raw_workouts (created_at, updated_at, "user", kind, minutes, at) values (?, ?, ?, ?, ?, ?)');
+  const insertMany = raw.transaction((rows) => { for (const r of rows) insert.run(now, now, r.user, r.kind, r.minutes, r.at); });
+  const statements = new Map();
+  const prepared = (sql) => statements.get(sql) ?? statements.set(sql, raw.prepare(sql)).get(sql);
+  return {
+    version: `SQLite ${raw.prepare('select sqlite_version() v').get().v}`,
+    insertMany: async (rows) => insertMany(rows),
+    get: async (sql, params = []) => prepared(sql).get(...params),
+    all: async (sql, params = []) => prepared(sql).all(...params),
+    analyze: async () => raw.exec('analyze'),
+    close: async () => raw.close(),
+  };
+}
+
+/** The floor on PostgreSQL: one pg connection, rows inserted with unnest (one statement per batch). */
+async function rawPostgres(url) {
+  const client = new pg.Client(url);
+  await client.connect();
+  for (const sql of RAW_TABLE_SQL('bigserial primary key')) await client.query(sql);
+  const numbered = (sql) => { let i = 0; return sql.replace(/\?/g, () => `$${++i}`); };
+  return {
+    version: (await client.query('show server_version')).rows[0].server_version.replace(/^/, 'PostgreSQL '),
+    insertMany: (rows) => client.query(
+      'insert into raw_workouts (created_at, updated_at, "user", kind, minutes, at) select $1, $1, * from unnest($2::text[], $3::text[], $4::float[], $5::bigint[])',
+      [now, rows.map((r) => r.user), rows.map((r) => r.kind), rows.map((r) => r.minutes), rows.map((r) => r.at)],
+    ),
+    get: async (sql, params = []) => (await client.query(numbered(sql), params)).rows[0],
+    all: async (sql, params = []) => (await client.query(numbered(sql), params)).rows,
+    analyze: () => client.query('vacuum analyze raw_workouts'),
+    close: () => client.end(),
+  };
+}
+
+/** The plan the percentile of a value had before: a count below and a count of values, two statements. */
+async function previousPercentilePlan(db, table, physical, value) {
+  const below = await db(table).where(physical, '<', value).count({ n: '*' }).first();
+  const total = await db(table).whereNotNull(physical).count({ n: '*' }).first();
+  return [Number(below.n), Number(total.n)];
+}
+
 async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'metabot-bench-tables-'));
-  const config = { sqliteFile: path.join(dataDir, 'metabot.sqlite') };
+  const postgres = process.env.BENCH_POSTGRES_URL ? await throwawayPostgres(process.env.BENCH_POSTGRES_URL) : undefined;
+  const config = { sqliteFile: path.join(dataDir, 'metabot.sqlite'), ...(postgres ? { DATABASE_URL: postgres.url } : {}) };
   const db = createDatabase(config);
   await migrateToLatest(db);
   const ctx = { db, clock: { now: () => now }, config, logger: console };
@@ -92,71 +140,68 @@ async function main() {
     insertMs += Number(process.hrtime.bigint() - start) / 1e6;
   }
 
-  // The floor: the same rows into an identical raw table through one prepared statement per row.
-  const raw = new Sqlite(config.sqliteFile);
-  raw.pragma('journal_mode = WAL');
-  raw.pragma('synchronous = NORMAL');
-  raw.exec(`create table raw_workouts (id integer primary key autoincrement, created_at bigint not null, updated_at bigint not null, user text, kind text, minutes float, at bigint);
-    create index raw_created on raw_workouts (created_at); create index raw_i1 on raw_workouts (at, user, minutes); create index raw_i2 on raw_workouts (minutes);`);
-  const insert = raw.prepare('insert into raw_workouts (created_at, updated_at, user, kind, minutes, at) values (?, ?, ?, ?, ?, ?)');
-  const insertMany = raw.transaction((rows) => { for (const r of rows) insert.run(now, now, r.user, r.kind, r.minutes, r.at); });
+  // The floor: the same rows into an identical raw table through the driver itself.
+  const raw = postgres ? await rawPostgres(postgres.url) : rawSqlite(config.sqliteFile);
   const rawNext = random(42);
   let rawInsertMs = 0;
   for (let done = 0; done < ROWS; done += BATCH) {
     const batch = makeBatch(rawNext, done, Math.min(BATCH, ROWS - done));
     const start = process.hrtime.bigint();
-    insertMany(batch);
+    await raw.insertMany(batch);
     rawInsertMs += Number(process.hrtime.bigint() - start) / 1e6;
   }
-  raw.exec('analyze');
-  await db.raw('analyze');
+  await raw.analyze();
+  await db.raw(postgres ? `vacuum analyze ${table.physical}` : 'analyze');
 
   const sc = { db, table: await loadTable(db, bot.id, 'workouts'), now, timeZone: bot.timezone };
   const week = { type: 'this_week', column: 'at' };
   const { from, to } = windowBounds({ ...week }, now, bot.timezone);
-  const t = table.physical;
-  const weekRows = raw.prepare('select count(*) n from raw_workouts where at >= ? and at < ?').get(from, to).n;
-  const someUser = raw.prepare('select user from raw_workouts where at >= ? and at < ? limit 1').get(from, to).user;
+  const weekRows = Number((await raw.get('select count(*) n from raw_workouts where at >= ? and at < ?', [from, to])).n);
+  const someUser = (await raw.get('select "user" from raw_workouts where at >= ? and at < ? limit 1', [from, to])).user;
   // Each module figure includes reading the table's catalogue (two small queries), as every API call does.
-  const viaModule = (fn) => timeItAsync(async () => fn({ ...sc, table: await loadTable(db, bot.id, 'workouts') }));
+  const viaModule = (fn, runs) => timeItAsync(async () => fn({ ...sc, table: await loadTable(db, bot.id, 'workouts') }), runs);
 
   const results = {
     top10RowsOfWeek: {
       module: await viaModule((s) => top(s, { column: 'minutes', n: 10, direction: 'desc', window: week })),
-      rawSql: timeIt(() => raw.prepare('select * from raw_workouts where at >= ? and at < ? and minutes is not null order by minutes desc, id asc limit 10').all(from, to)),
+      rawSql: await timeItAsync(() => raw.all('select * from raw_workouts where at >= ? and at < ? and minutes is not null order by minutes desc, id asc limit 10', [from, to])),
     },
     top10UsersOfWeek: {
       module: await viaModule((s) => top(s, { column: 'minutes', n: 10, direction: 'desc', groupBy: ['user'], fn: 'sum', window: week })),
-      rawSql: timeIt(() => raw.prepare('select user, sum(minutes) v from raw_workouts where at >= ? and at < ? group by user having count(minutes) > 0 order by v desc, user asc limit 10').all(from, to)),
+      rawSql: await timeItAsync(() => raw.all('select "user", sum(minutes) v from raw_workouts where at >= ? and at < ? group by "user" having count(minutes) > 0 order by v desc, "user" asc limit 10', [from, to])),
     },
     percentileOfUserWeeklyTotal: {
       module: await viaModule((s) => percentileRank(s, { column: 'minutes', groupBy: ['user'], group: { user: someUser }, window: week })),
-      rawSql: timeIt(() =>
-        raw
-          .prepare('with t as (select user, sum(minutes) v from raw_workouts where at >= ? and at < ? group by user having count(minutes) > 0) select count(*) total, sum(case when v < (select v from t where user = ?) then 1 else 0 end) below from t')
-          .get(from, to, someUser),
+      rawSql: await timeItAsync(() =>
+        raw.get('with t as (select "user", sum(minutes) v from raw_workouts where at >= ? and at < ? group by "user" having count(minutes) > 0) select count(*) total, sum(case when v < (select v from t where "user" = ?) then 1 else 0 end) below from t', [from, to, someUser]),
       ),
     },
     percentileOfValueThisWeek: {
       module: await viaModule((s) => percentileRank(s, { column: 'minutes', value: 60, window: week })),
-      rawSql: timeIt(() => {
-        raw.prepare('select count(*) n from raw_workouts where at >= ? and at < ? and minutes < ?').get(from, to, 60);
-        raw.prepare('select count(*) n from raw_workouts where at >= ? and at < ? and minutes is not null').get(from, to);
+      rawSqlTwoCounts: await timeItAsync(async () => {
+        await raw.get('select count(*) n from raw_workouts where at >= ? and at < ? and minutes < ?', [from, to, 60]);
+        await raw.get('select count(*) n from raw_workouts where at >= ? and at < ? and minutes is not null', [from, to]);
       }),
     },
-    percentileOfValueAllRows: {
-      module: await viaModule((s) => percentileRank(s, { column: 'minutes', value: 60 }), 10),
-      rawSql: timeIt(() => {
-        raw.prepare('select count(*) n from raw_workouts where minutes < ?').get(60);
-        raw.prepare('select count(*) n from raw_workouts where minutes is not null').get();
-      }, 10),
-    },
+    percentileOfValueAllRows: {},
   };
-  const plan = raw.prepare(`explain query plan select ${col.user}, sum(${col.minutes}) from ${t} where ${col.at} >= ? and ${col.at} < ? group by ${col.user}`).all(from, to);
+  // Module and previous plan alternate round by round, so a change in the machine's load hits both.
+  for (const value of [60, 119]) {
+    const modulePlan = await viaModule((s) => percentileRank(s, { column: 'minutes', value }), 10);
+    const previousPlan = await viaModule((s) => previousPercentilePlan(db, s.table.physical, col.minutes, value), 10);
+    const modulePlanAgain = await viaModule((s) => percentileRank(s, { column: 'minutes', value }), 10);
+    const rawSqlTwoCounts = await timeItAsync(async () => {
+      await raw.get('select count(*) n from raw_workouts where minutes < ?', [value]);
+      await raw.get('select count(*) n from raw_workouts where minutes is not null');
+    }, 10);
+    const moduleMs = Math.min(modulePlan.medianMs, modulePlanAgain.medianMs);
+    results.percentileOfValueAllRows[`value ${value}`] = { module: [modulePlan, modulePlanAgain], previousPlan, rawSqlTwoCounts, moduleOverPrevious: +(moduleMs / previousPlan.medianMs).toFixed(2) };
+  }
 
   console.log(JSON.stringify({
-    machine: `${os.cpus().length} × ${os.cpus()[0].model}, Node ${process.version}, SQLite ${raw.prepare('select sqlite_version() v').get().v}`,
-    date: new Date().toISOString().slice(0, 10),
+    machine: `${os.cpus().length} × ${os.cpus()[0].model}, Node ${process.version}, ${raw.version}`,
+    date: new Date().toISOString().slice(0, 16),
+    load: os.loadavg().map((l) => +l.toFixed(1)),
     rows: ROWS,
     rowsInThisWeek: weekRows,
     insert: {
@@ -164,10 +209,10 @@ async function main() {
       rawSqlRowsPerSecond: Math.round(ROWS / (rawInsertMs / 1000)),
     },
     queries: results,
-    planTopUsers: plan.map((p) => p.detail),
   }, null, 2));
-  raw.close();
+  await raw.close();
   await db.destroy();
+  await postgres?.drop();
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
 

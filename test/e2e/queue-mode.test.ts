@@ -10,42 +10,15 @@
 import crypto from 'node:crypto';
 import { createPostgresDatabase } from '../../backend/test/support/test-backend';
 import type { Child } from '../../scripts/first-run/processes';
-import { describeWithN8n, requireFromN8n } from '../nodes/support/n8n-runtime';
+import { describeWithN8n } from '../nodes/support/n8n-runtime';
 import { N8nInstance, type N8nServer, waitUntil } from './support/n8n-server';
+import { queueModeEnv, removeQueueKeys } from './support/queue-mode';
 import { openShop, type Shop } from './support/shop';
 import { answerCallWorkflow, answeringEndpoint, metabotCredential, thankYouWorkflow, triggerChainWorkflow } from './workflows';
 
 jest.setTimeout(90_000);
 
 const POSTGRES_ADMIN_URL = process.env.METABOT_N8N_POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
-const REDIS_URL = new URL(process.env.METABOT_N8N_REDIS_URL ?? 'redis://127.0.0.1:6379');
-
-/** n8n's environment for queue mode on this database and queue prefix. */
-function queueModeEnv(databaseUrl: string, bullPrefix: string): NodeJS.ProcessEnv {
-  const database = new URL(databaseUrl);
-  return {
-    EXECUTIONS_MODE: 'queue',
-    QUEUE_BULL_REDIS_HOST: REDIS_URL.hostname,
-    QUEUE_BULL_REDIS_PORT: REDIS_URL.port || '6379',
-    QUEUE_BULL_PREFIX: bullPrefix,
-    DB_TYPE: 'postgresdb',
-    DB_POSTGRESDB_HOST: database.hostname,
-    DB_POSTGRESDB_PORT: database.port || '5432',
-    DB_POSTGRESDB_DATABASE: database.pathname.slice(1),
-    DB_POSTGRESDB_USER: decodeURIComponent(database.username),
-    DB_POSTGRESDB_PASSWORD: decodeURIComponent(database.password),
-  };
-}
-
-/** The keys BullMQ left under this run's prefix. */
-async function removeQueueKeys(bullPrefix: string): Promise<void> {
-  const Redis = requireFromN8n('ioredis');
-  const redis = new Redis({ host: REDIS_URL.hostname, port: Number(REDIS_URL.port || 6379), lazyConnect: true });
-  await redis.connect();
-  const keys: string[] = await redis.keys(`${bullPrefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-}
 
 /** Executions the worker ran to the end, by id, from its log. */
 const finishedOnWorker = (worker: Child) => [...worker.output().matchAll(/Worker finished execution (\d+)/g)].map((match) => match[1]);

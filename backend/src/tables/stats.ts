@@ -291,8 +291,24 @@ async function groupKeyOfRow(sc: StatsContext, groups: Column[], rowId: number):
   return groups.map((g) => row[g.physical]);
 }
 
+/**
+ * `below` and `total` in one statement. Over the whole table on SQLite, `count(*)` is answered from the
+ * b-tree's page headers without visiting rows, so the only rows read are those below the subject
+ * (an index range when the column has an index); everywhere else one pass over the scope counts both.
+ */
 async function countRows(sc: StatsContext, input: z.output<typeof percentileSchema>, column: Column, subject: unknown): Promise<[number, number]> {
-  const below = await scopedQuery(sc, input).where(column.physical, '<', subject as Knex.Value).count({ n: '*' }).first();
-  const total = await scopedQuery(sc, input).whereNotNull(column.physical).count({ n: '*' }).first();
-  return [Number(below?.n ?? 0), Number(total?.n ?? 0)];
+  const value = subject as Knex.Value;
+  const row: { below?: unknown; total?: unknown } | undefined = !input.filter && !input.window && !isPostgres(sc.db)
+    ? await sc.db
+        .select(
+          sc.db.raw(
+            '(select count(*) from ??) - (select count(*) from ?? where ?? is null) as total, (select count(*) from ?? where ?? < ?) as below',
+            [sc.table.physical, sc.table.physical, column.physical, sc.table.physical, column.physical, value],
+          ),
+        )
+        .first()
+    : await scopedQuery(sc, input)
+        .select(sc.db.raw('count(??) as total, sum(case when ?? < ? then 1 else 0 end) as below', [column.physical, column.physical, value]))
+        .first();
+  return [Number(row?.below ?? 0), Number(row?.total ?? 0)];
 }

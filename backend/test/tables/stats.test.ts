@@ -164,6 +164,50 @@ describe(`data tables: stats against a brute-force computation (${dialect})`, ()
     );
   });
 
+  it('percentile of a value over the whole table and over a scope, per column type, equals a brute-force count', async () => {
+    // The whole-table count takes a different statement than a filtered or windowed one: both are
+    // checked on fractional and negative numbers, datetimes and strings, with empty cells.
+    const cellArb = fc.record({
+      score: fc.option(fc.double({ min: -50, max: 50, noNaN: true, noDefaultInfinity: true }), { nil: null, freq: 5 }),
+      at: fc.option(fc.integer({ min: NOW - 10 * DAY, max: NOW + 10 * DAY }), { nil: null, freq: 5 }),
+      word: fc.option(fc.stringMatching(/^[a-z]{0,4}$/), { nil: null, freq: 5 }),
+    });
+    const subjectArb = fc.record({
+      score: fc.oneof(fc.double({ min: -60, max: 60, noNaN: true, noDefaultInfinity: true }), fc.integer({ min: -60, max: 60 })),
+      at: fc.integer({ min: NOW - 12 * DAY, max: NOW + 12 * DAY }),
+      word: fc.stringMatching(/^[a-z]{0,4}$/),
+    });
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(cellArb, { maxLength: 50 }), subjectArb, fc.boolean(), async (cells, subject, reuseCell) => {
+        const name = `p${++n}`;
+        const created = await api('POST', '', { name, columns: [{ name: 'score', type: 'number' }, { name: 'at', type: 'datetime' }, { name: 'word', type: 'string' }], indexes: [['score'], ['at']] });
+        expect(created.status).toBe(201);
+        const rows = cells.map((c) => ({ ...c, at: c.at === null ? null : new Date(c.at).toISOString() }));
+        if (rows.length > 0) expect((await api('POST', `/${name}/rows`, { rows })).status).toBe(201);
+        // Ties matter: half the time the subject is a value the table holds.
+        const held = reuseCell && cells.length > 0 ? cells[Math.abs(subject.at) % cells.length] : undefined;
+        const subjects = { score: held?.score ?? subject.score, at: held?.at ?? subject.at, word: held?.word ?? subject.word };
+        const window = { from: NOW - 5 * DAY, to: NOW + 5 * DAY };
+        const inWindow = cells.filter((c) => c.at !== null && c.at >= window.from && c.at < window.to);
+        for (const column of ['score', 'at', 'word'] as const) {
+          const expectFor = async (scope: Record<string, unknown>, scoped: typeof cells) => {
+            const values = scoped.map((c) => c[column]).filter((v): v is number | string => v !== null);
+            const below = values.filter((v) => v < subjects[column]).length;
+            const value = column === 'at' ? new Date(subjects.at).toISOString() : subjects[column];
+            const res = await api('POST', `/${name}/stats/percentile`, { column, value, ...scope });
+            expect(res.status).toBe(200);
+            expect({ column, below: res.body.below, total: res.body.total, percentile: res.body.percentile }).toEqual({ column, below, total: values.length, percentile: values.length ? (below / values.length) * 100 : 0 });
+          };
+          await expectFor({}, cells);
+          await expectFor({ window: between(window.from, window.to) }, inWindow);
+          await expectFor({ filter: { conditions: [{ column: 'score', op: 'isNotEmpty' }] } }, cells.filter((c) => c.score !== null));
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
   it('"more active than 80% of users this week" in the bot\'s or the request\'s time zone', async () => {
     // Monday 16 Nov 2026 00:00 in Moscow is Sunday 15 Nov 21:00 UTC; in New York, Monday 05:00 UTC.
     const { name } = await load([
