@@ -17,7 +17,7 @@ async function main() {
   const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: dataDir, WEBHOOK_ALLOW_PRIVATE: 'true', ...(process.env.BENCH_ENV && JSON.parse(process.env.BENCH_ENV)) });
   const server = await startServer({ config });
   const bot = await createBot(server.ctx, { name: 'Bench' });
-  await createSubscription(server.ctx, bot.id, { url: process.env.RECEIVER_URL, events: ['message.received'], aliases: [] });
+  await createSubscription(server.ctx, bot.id, { url: process.env.RECEIVER_URL, events: ['message.received'], aliases: [], answers: false });
   process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
 
   let sent = 0;

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { isPostgres } from '../platform/db/database';
 import { type AnswerDecision, decideCallAnswer } from './call-answers';
 import type { EventRow } from './event-row';
-import { ANSWERS_LOOP } from './outbox';
+import { ANSWERS_LOOP, EVENTS_LOOP } from './outbox';
 import type { DeliveryObserversContext } from './webhook-delivery';
 import { type EventFacts, type SubscriptionRow, subscriptionMatcher, toSubscription } from './subscriptions';
 
@@ -56,6 +56,7 @@ export async function fanOutEvents(ctx: EventsContext): Promise<number> {
         .map((m) => deliveryRow(event, m.id, now, m.answers && awaitingAnswer.has(event.id))),
     );
     await insertDeliveries(trx, deliveries);
+    wakeEventsLoop(trx, ctx, deliveries);
     await answerUnansweredCalls(trx, ctx, awaitingAnswer, deliveries);
     await answerUnwantedPreCheckouts(trx, ctx, events, deliveries);
     const matchedIds = new Set(deliveries.map((d) => d.event_id));
@@ -63,6 +64,14 @@ export async function fanOutEvents(ctx: EventsContext): Promise<number> {
     await markEvents(trx, events.filter((e) => !matchedIds.has(e.id)).map((e) => e.id), 'unmatched');
     return events.length;
   });
+}
+
+/**
+ * Both loops fan out, so the events loop may have looked while the answers loop held the fan-out:
+ * it is woken once these deliveries are visible rather than at its next tick.
+ */
+function wakeEventsLoop(trx: Knex.Transaction, ctx: EventsContext, deliveries: Array<ReturnType<typeof deliveryRow>>): void {
+  if (deliveries.some((d) => !d.answering)) ctx.wakeups.wakeAfterCommit(trx, EVENTS_LOOP);
 }
 
 /** The endpoint calls of this batch that wait for a workflow's answer. */

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { fanOutEvents } from '../../src/events/fanout';
 import { recordEvent } from '../../src/events/outbox';
 import { verifyWebhook } from '../../src/events/signature';
 import { startServer, type RunningServer } from '../../src/server';
@@ -93,3 +94,32 @@ async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 10_000):
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** Both loops fan out; whichever did, the events loop must not wait for its tick to deliver. */
+describe(`fan-out by another loop (${dialect})`, () => {
+  let backend: TestBackend;
+  beforeAll(async () => {
+    backend = await startTestBackend({ env: { WORKERS_ENABLED: 'false' } });
+  });
+  afterAll(() => backend.close());
+
+  it('wakes the events loop once the deliveries it made are committed, and only for them', async () => {
+    const bot = await backend.createBot();
+    await backend.request('POST', `/api/v1/bots/${bot.botId}/subscriptions`, { token: bot.token, body: { url: 'http://127.0.0.1:9/webhook', events: ['message.received'] } });
+    const wakes: number[] = [];
+    const stop = backend.ctx.wakeups.onWake('events', () => wakes.push(Date.now()));
+    const insertEvent = (type: string) =>
+      backend.ctx.db('events').insert({ bot_id: bot.botId, type, trace_id: `tr-${type}`, lead_id: 'ld_w', payload: '{}', created_at: Date.now() });
+
+    await insertEvent('bot.started');
+    expect(await fanOutEvents(backend.ctx)).toBe(1);
+    expect(wakes).toHaveLength(0);
+
+    await insertEvent('message.received');
+    expect(await fanOutEvents(backend.ctx)).toBe(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(wakes).toHaveLength(1);
+    expect(await backend.ctx.db('event_deliveries').where({ bot_id: bot.botId })).toHaveLength(1);
+    stop();
+  });
+});
