@@ -3,6 +3,7 @@ import { stopTelegram, syncTelegram, TELEGRAM_LOOP } from './channels/telegram/r
 import { sendStaffPosts, STAFF_GROUP_LOOP } from './channels/telegram/staff-posts';
 import { stopVk, syncVk } from './channels/vk/long-poll';
 import { VK_LOOP } from './channels/vk/vk-runtime';
+import { CONVERSATION_TIMEOUTS_LOOP, runOperatorTimeoutsOnce } from './conversations/timeouts';
 import { DELIVERY_LOOP } from './delivery/messages';
 import { purgeFinishedRecipients } from './delivery/retention';
 import { deliverDue } from './delivery/worker';
@@ -52,6 +53,7 @@ const loops: Loop[] = [
   { name: EVENTS_LOOP, intervalMs: 500, run: runEventsOnce, runAtStart: true },
   { name: ANSWERS_LOOP, intervalMs: 500, run: runAnswersOnce, runAtStart: true, stop: (runtime) => runtime.answering.stop() },
   { name: WAITS_LOOP, intervalMs: 500, run: runWaitsOnce, runAtStart: true },
+  { name: CONVERSATION_TIMEOUTS_LOOP, intervalMs: 1_000, run: runOperatorTimeoutsOnce, runAtStart: true },
 ];
 
 function startLoop(runtime: Runtime, loop: Loop, state: { stopped: boolean; running: Set<Promise<unknown>> }) {

@@ -820,7 +820,7 @@ export interface paths {
         put?: never;
         /**
          * Close the session: back to the bot, with a new session id and empty context
-         * @description Emits `conversation.closed` with the closed session id.
+         * @description Emits `conversation.closed` with the closed session id. A session an operator had (waiting or assigned) ends with the rating question (buttons 1–5) unless the bot turned `csat` off.
          */
         post: operations["closeConversation"];
         delete?: never;
@@ -913,9 +913,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The handover keyword and the reply to it */
+        /** The handover keyword and its reply, the operator timeout and the rating question after a close */
         get: operations["getConversationSettings"];
-        /** Set the handover keyword (default "operator") and the reply to it */
+        /** Set the handover keyword (default "operator") and its reply, the operator timeout, and the rating question after a close */
         put: operations["setConversationSettings"];
         post?: never;
         delete?: never;
@@ -1381,6 +1381,23 @@ export interface paths {
          * @description Always 168 cells, Monday 00:00 first. Answers and goals count in the hour of their send, so a cell tells how sends made at that local time fared.
          */
         get: operations["getAnalyticsHeatmap"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{botId}/analytics/csat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** CSAT of conversations operators had, per operator or per team, from the ratings asked after a close */
+        get: operations["getConversationCsat"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2143,6 +2160,8 @@ export interface components {
                 team: string | null;
                 priority: string;
                 waitingSince: string;
+                /** @description When the operators' wait times out (settings operatorTimeoutMinutes); null: no timeout pending */
+                timesOutAt: string | null;
             } | null;
             operator: {
                 id: string;
@@ -2154,7 +2173,9 @@ export interface components {
         };
         ConversationHold: {
             /** @description The subscription (Metabot Trigger) that alone receives the person's messages, taps and contacts */
-            subscriptionId: string;
+            subscriptionId?: string;
+            /** @description Instead of subscriptionId: a delivery of an event about this person; its subscription holds */
+            deliveryId?: string;
             /**
              * @description The hold ends by itself after this long (the conversation falls back to the bot)
              * @default 600
@@ -2162,7 +2183,10 @@ export interface components {
             ttlSeconds?: number;
         };
         ConversationRelease: {
-            subscriptionId: string;
+            /** @description The subscription (Metabot Trigger) that alone receives the person's messages, taps and contacts */
+            subscriptionId?: string;
+            /** @description Instead of subscriptionId: a delivery of an event about this person; its subscription holds */
+            deliveryId?: string;
         };
         ConversationHandover: {
             reason?: string;
@@ -2207,6 +2231,33 @@ export interface components {
              * @default An operator will answer you here soon.
              */
             handoverReply?: string;
+            /** @description A conversation waiting for an operator, or assigned and not yet answered, this long times out (unset: never) */
+            operatorTimeoutMinutes?: number;
+            /**
+             * @description notify: tell the person and keep waiting; return: tell the person and give the conversation back to the bot
+             * @default notify
+             * @enum {string}
+             */
+            onTimeout?: "notify" | "return";
+            /**
+             * @description Told to the person when the conversation times out; a string, or one per language such as {"default": "…", "ru": "…"}
+             * @default Sorry, our operators are busy right now. We have not forgotten you.
+             */
+            timeoutNotice?: string | {
+                [key: string]: string;
+            };
+            /**
+             * @description Ask the person to rate a conversation an operator had, once it is closed
+             * @default true
+             */
+            csat?: boolean;
+            /**
+             * @description The rating question (buttons 1 to 5); a string, or one per language
+             * @default How did we do? Please rate this conversation from 1 (bad) to 5 (great).
+             */
+            csatQuestion?: string | {
+                [key: string]: string;
+            };
         };
         CancelMessageAnswer: {
             success: boolean;
@@ -2490,6 +2541,19 @@ export interface components {
             converted: number;
             /** @description null when the denominator is 0 */
             conversionRate: number | null;
+        };
+        ConversationCsat: {
+            /** @description The operator (email) or team; null: none (a conversation closed while waiting, or without a team) */
+            key: string | null;
+            ratings: number;
+            average: number | null;
+            distribution: {
+                1: number;
+                2: number;
+                3: number;
+                4: number;
+                5: number;
+            };
         };
         Segment: {
             filter: components["schemas"]["DataTableFilter"];
@@ -8869,6 +8933,83 @@ export interface operations {
                         };
                         engagementHours: number;
                         cells: components["schemas"]["AnalyticsHeatmapCell"][];
+                        trace_id: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot, or lacks the "analytics" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getConversationCsat: {
+        parameters: {
+            query: {
+                /** @description Window start (inclusive, rounded down to the hour); default: 7 days before `to` */
+                from?: string;
+                /** @description Window end (exclusive, rounded up to the hour); default: now */
+                to?: string;
+                /** @description Group the ratings of closed conversations by the operator who had them, or by their team */
+                by: "operator" | "team";
+            };
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        window: {
+                            from: string;
+                            to: string;
+                            timezone: string;
+                        };
+                        /** @enum {string} */
+                        by: "operator" | "team";
+                        groups: components["schemas"]["ConversationCsat"][];
                         trace_id: string;
                     };
                 };

@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 import type { EventRow } from '../events/event-row';
-import { recordEvent } from '../events/outbox';
+import { type OutboxContext, recordEvent } from '../events/outbox';
+import { rateClosedConversation } from '../conversations/csat';
+import type { Lead } from '../identity/leads';
+import { appendTraceHop } from '../traces/traces';
 import type { InboundHook } from '../inbound/hooks';
 import type { AnalyticsContext } from './rollup';
 import { hourOf, RollupDeltas } from './counters';
@@ -8,8 +11,11 @@ import { reachGoal } from './goals';
 import { responseBucket } from './histogram';
 import { aliasesOfTraces, type LastSendRow, rememberSends, sendOf } from './sends';
 
-/** Button data of the rating question's buttons (Ask for Rating): `rating:1` … `rating:5`. */
-export const RATING_BUTTON = /^rating:([1-5])$/;
+/**
+ * Button data of the rating question's buttons: `rating:1` … `rating:5` (Ask for Rating), and
+ * `rating:<n>:<sessionId>` for the question after a conversation's close (conversations/csat.ts).
+ */
+export const RATING_BUTTON = /^rating:([1-5])(?::(ses_[A-Za-z0-9_-]{1,36}))?$/;
 
 /**
  * Inbound hook, first in the list (before send and wait may consume the update): the first answer
@@ -32,15 +38,26 @@ export function countAnswers(ctx: AnalyticsContext): InboundHook {
     if (update.kind === 'button') {
       await reachGoal(trx, deltas, { botId: lead.botId, kind: 'button', value: update.data, leadId: lead.id, userId: lead.userId, at: now });
       const rating = RATING_BUTTON.exec(update.data);
-      if (rating) {
-        const payload = { rating: Number(rating[1]), channel: lead.channel, messageRef: update.messageRef ?? null };
-        await recordEvent(trx, platform, { botId: lead.botId, type: 'rating.given', traceId, leadId: lead.id, userId: lead.userId, payload });
-      }
+      if (rating) await recordRating(trx, platform, lead, traceId, { rating: Number(rating[1]), sessionId: rating[2], messageRef: update.messageRef ?? null });
     }
     ctx.communicationLabels.count(deltas);
     await deltas.write(trx);
     return undefined;
   };
+}
+
+/**
+ * `rating.given`. A rating of a closed conversation counts once, for the conversation (its id,
+ * operator and team in the payload and on the trace); a repeated tap on that question counts nothing.
+ */
+async function recordRating(trx: Knex, platform: OutboxContext, lead: Lead, traceId: string, given: { rating: number; sessionId?: string; messageRef: string | null }): Promise<void> {
+  const conversation = given.sessionId ? await rateClosedConversation(trx, platform, lead, given.sessionId, given.rating) : null;
+  if (given.sessionId && !conversation) return;
+  const payload = { rating: given.rating, channel: lead.channel, messageRef: given.messageRef, ...(conversation ?? {}) };
+  await recordEvent(trx, platform, { botId: lead.botId, type: 'rating.given', traceId, leadId: lead.id, userId: lead.userId, payload });
+  if (conversation) {
+    await appendTraceHop(trx, platform.clock, { botId: lead.botId, traceId, hop: 'rating.given', status: String(given.rating), sourceSystem: 'conversations', leadId: lead.id, userId: lead.userId, detail: payload });
+  }
 }
 
 /**

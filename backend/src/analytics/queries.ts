@@ -29,7 +29,7 @@ export const seriesQuerySchema = analyticsQuerySchema.extend({ bucket: z.enum(['
 export type AnalyticsQuery = z.output<typeof analyticsQuerySchema>;
 export type SeriesQuery = z.output<typeof seriesQuerySchema>;
 
-interface Window {
+export interface Window {
   from: number;
   to: number;
 }

@@ -7,6 +7,7 @@ import { isAliasScoped } from '../bots/tokens';
 import type { AppContext } from '../platform/context';
 import { forbidden, parseInput } from '../platform/errors';
 import { botPathParams, errorResponses } from '../platform/openapi/registry';
+import { conversationCsat, csatGroupSchema, csatQuerySchema } from './conversation-csat';
 import { exportQuerySchema, sendExport } from './export';
 import { heatmap } from './heatmap';
 import { type AnalyticsQuery, analyticsQuerySchema, botFigures, figuresBy, series, seriesQuerySchema, windowOf } from './queries';
@@ -55,6 +56,13 @@ export function analyticsRouter(ctx: AppContext, docs: OpenAPIRegistry): Router 
     const { query, window } = read(req.query);
     const cells = await heatmap(ctx.db, res.locals.bot.id, res.locals.bot.timezone, query, window);
     res.json({ success: true, window: framed(window, res.locals.bot.timezone), engagementHours: query.engagementHours, cells, trace_id: res.locals.traceId });
+  });
+
+  router.get('/bots/:botId/analytics/csat', scoped, everyAlias, async (req, res) => {
+    const query = parseInput(csatQuerySchema, req.query, 'query');
+    const window = windowOf({ ...query, engagementHours: 24 }, ctx.clock.now());
+    const groups = await conversationCsat(ctx.db, res.locals.bot.id, query.by, window);
+    res.json({ success: true, window: framed(window, res.locals.bot.timezone), by: query.by, groups, trace_id: res.locals.traceId });
   });
 
   router.get('/bots/:botId/analytics/export', scoped, everyAlias, async (req, res) => {
@@ -146,6 +154,15 @@ function documentRoutes(docs: OpenAPIRegistry): void {
     description: 'Always 168 cells, Monday 00:00 first. Answers and goals count in the hour of their send, so a cell tells how sends made at that local time fared.',
     request: { params: botPathParams, query: analyticsQuerySchema },
     responses: { 200: { description: 'OK', content: ok({ engagementHours: z.number().int(), cells: z.array(heatmapCellSchema) }) }, ...errorResponses('analytics') },
+  });
+  docs.registerPath({
+    ...common,
+    method: 'get',
+    path: '/api/v1/bots/{botId}/analytics/csat',
+    operationId: 'getConversationCsat',
+    summary: 'CSAT of conversations operators had, per operator or per team, from the ratings asked after a close',
+    request: { params: botPathParams, query: csatQuerySchema },
+    responses: { 200: { description: 'OK', content: ok({ by: z.enum(['operator', 'team']), groups: z.array(csatGroupSchema) }) }, ...errorResponses('analytics') },
   });
   docs.registerPath({
     ...common,

@@ -6,7 +6,6 @@ import { cannedAnswerSchema, createCannedAnswer, deleteCannedAnswer, listCannedA
 import {
   assignConversation,
   type Change,
-  closeConversation,
   type ConversationsContext,
   type Handover,
   type Conversation,
@@ -18,6 +17,7 @@ import {
   returnToBot,
   toConversation,
 } from '../conversations/conversations';
+import { closeConversationAndAskRating } from '../conversations/csat';
 import { addNote, conversationNotes, noteSchema } from '../conversations/notes';
 import { replyAsOperator } from '../conversations/operator-reply';
 import { getLead, type Lead, profileFromRow } from '../identity/leads';
@@ -114,9 +114,9 @@ export function addDesk(ctx: AppContext, router: Router, session: ReturnType<typ
     await mustHave(trx, ctx, change, user);
     return returnToBot(trx, ctx, change);
   }));
-  router.post(`${one}/close`, ...write, act(async (trx, change, user) => {
+  router.post(`${one}/close`, ...write, act(async (trx, change, user, _req, bot) => {
     await mustHave(trx, ctx, change, user);
-    return closeConversation(trx, ctx, change);
+    return closeConversationAndAskRating(trx, ctx, bot, change);
   }));
   router.post(`${one}/notes`, ...write, async (req, res) => {
     const { user, bot } = consoleOf(res);

@@ -7,6 +7,7 @@ import type { Lead } from '../identity/leads';
 import { conflict, invalid } from '../platform/errors';
 import { fromJson, toJson } from '../platform/db/database';
 import { appendTraceHop } from '../traces/traces';
+import { conversationSettingsOf } from './settings';
 
 /**
  * Who owns a person's dialog: `bot` (every subscribed workflow gets their messages), `held` by one
@@ -40,6 +41,12 @@ export interface ConversationRow {
   operator: string | null;
   assigned_at: number | string | null;
   last_operator_reply_at: number | string | null;
+  /** When the operators' wait times out (settings `operatorTimeoutMinutes`); null: no timeout pending. */
+  operator_due_at: number | string | null;
+  /** The rating question of the last closed session, until the person answers it. */
+  csat_session_id: string | null;
+  csat_operator: string | null;
+  csat_team: string | null;
   version: number;
   opened_at: number | string;
   updated_at: number | string;
@@ -53,7 +60,7 @@ export interface Conversation {
   sessionId: string;
   context: Record<string, unknown>;
   hold: { subscriptionId: string; expiresAt: string } | null;
-  handover: { reason: string | null; team: string | null; priority: string; waitingSince: string } | null;
+  handover: { reason: string | null; team: string | null; priority: string; waitingSince: string; timesOutAt: string | null } | null;
   operator: { id: string; assignedAt: string | null; lastReplyAt: string | null } | null;
   openedAt: string;
   updatedAt: string;
@@ -72,7 +79,7 @@ export function toConversation(row: ConversationRow): Conversation {
     hold: row.state === 'held' && row.holder ? { subscriptionId: row.holder, expiresAt: iso(row.hold_expires_at ?? 0) } : null,
     handover:
       row.state === 'waiting' || row.state === 'assigned'
-        ? { reason: row.reason, team: row.team, priority: row.priority ?? 'normal', waitingSince: iso(row.waiting_since ?? row.updated_at) }
+        ? { reason: row.reason, team: row.team, priority: row.priority ?? 'normal', waitingSince: iso(row.waiting_since ?? row.updated_at), timesOutAt: isoOrNull(row.operator_due_at) }
         : null,
     operator: row.state === 'assigned' && row.operator ? { id: row.operator, assignedAt: isoOrNull(row.assigned_at), lastReplyAt: isoOrNull(row.last_operator_reply_at) } : null,
     openedAt: iso(row.opened_at),
@@ -89,6 +96,15 @@ function newSessionId(): string {
   return `ses_${crypto.randomBytes(12).toString('base64url')}`;
 }
 
+/**
+ * The session id of a person's first session, before their conversation has a row: derived from
+ * who they are, so every read of the implicit `bot` conversation shows the same id, and the row
+ * written at the first change keeps it.
+ */
+function firstSessionId(botId: number, personKey: string): string {
+  return `ses_${crypto.createHash('sha256').update(`${botId}\n${personKey}`).digest('base64url').slice(0, 16)}`;
+}
+
 /** Who changes a conversation, and under which trace. */
 export interface Change {
   botId: number;
@@ -96,24 +112,53 @@ export interface Change {
   traceId: string;
 }
 
+/** Version 0: the conversation has no row yet (state `bot`); its first change inserts the row. */
+const UNWRITTEN = 0;
+
+function implicitConversation(ctx: ConversationsContext, change: Change, personKey: string): ConversationRow {
+  const now = ctx.clock.now();
+  return {
+    bot_id: change.botId,
+    person_key: personKey,
+    lead_id: change.lead.id,
+    user_id: change.lead.userId,
+    state: 'bot',
+    session_id: firstSessionId(change.botId, personKey),
+    context: '{}',
+    holder: null,
+    hold_expires_at: null,
+    reason: null,
+    team: null,
+    priority: null,
+    waiting_since: null,
+    operator: null,
+    assigned_at: null,
+    last_operator_reply_at: null,
+    operator_due_at: null,
+    csat_session_id: null,
+    csat_operator: null,
+    csat_team: null,
+    version: UNWRITTEN,
+    opened_at: now,
+    updated_at: now,
+  };
+}
+
 /**
- * The person's conversation, created in state `bot` on first use (one insert that ignores a
- * concurrent twin). A hold found expired falls back to `bot` here, with `conversation.released`.
+ * The person's conversation. A missing row means `bot`: nothing is written for a person who only
+ * talks to the bot (the inbound path stays a read); the row appears at the first change. A hold
+ * found expired falls back to `bot` here, with `conversation.released`.
  */
 export async function openConversation(trx: Knex, ctx: ConversationsContext, change: Change): Promise<ConversationRow> {
-  const key = { bot_id: change.botId, person_key: personKeyOf(change.lead) };
-  let row = await trx<ConversationRow>('conversations').where(key).first();
-  if (!row) {
-    const now = ctx.clock.now();
-    await trx('conversations')
-      .insert({ ...key, lead_id: change.lead.id, user_id: change.lead.userId, state: 'bot', session_id: newSessionId(), context: '{}', version: 1, opened_at: now, updated_at: now })
-      .onConflict(['bot_id', 'person_key'])
-      .ignore();
-    row = (await trx<ConversationRow>('conversations').where(key).first())!;
-  }
+  const personKey = personKeyOf(change.lead);
+  const row = await trx<ConversationRow>('conversations').where({ bot_id: change.botId, person_key: personKey }).first();
+  if (!row) return implicitConversation(ctx, change, personKey);
   if (row.state === 'held' && Number(row.hold_expires_at) <= ctx.clock.now()) return expireHold(trx, ctx, change, row);
   return row;
 }
+
+/** Whether the conversation has a row (an implicit `bot` one has none). */
+export const isWritten = (row: ConversationRow): boolean => row.version !== UNWRITTEN;
 
 /** Two transactions may find the same hold expired: the one whose update lands announces it, the other reads the result. */
 async function expireHold(trx: Knex, ctx: ConversationsContext, change: Change, row: ConversationRow): Promise<ConversationRow> {
@@ -143,13 +188,30 @@ export async function transition(
   event?: { type: string; payload: Record<string, unknown> },
 ): Promise<ConversationRow> {
   const now = ctx.clock.now();
-  const updated = await trx('conversations')
-    .where({ bot_id: row.bot_id, person_key: row.person_key, version: row.version })
-    .update({ ...patch, version: row.version + 1, updated_at: now });
-  if (updated === 0) throw conflict('The conversation was changed at the same time; read it again');
-  const next: ConversationRow = { ...row, ...patch, version: row.version + 1, updated_at: now };
+  const timed = patch.state === undefined || 'operator_due_at' in patch ? patch : { ...patch, operator_due_at: await operatorDueAt(trx, row.bot_id, patch.state, now) };
+  const next: ConversationRow = { ...row, ...timed, version: row.version + 1, updated_at: now };
+  const written = isWritten(row) ? await updateIfUnchanged(trx, row, { ...timed, version: next.version, updated_at: now }) : await insertIfAbsent(trx, next);
+  if (!written) throw conflict('The conversation was changed at the same time; read it again');
   if (event) await announce(trx, ctx, change, next, event);
   return next;
+}
+
+/** A change of state restarts the operators' clock: waiting, or newly assigned, times out after the bot's timeout; any other state has none. */
+async function operatorDueAt(trx: Knex, botId: number, state: ConversationState, now: number): Promise<number | null> {
+  if (state !== 'waiting' && state !== 'assigned') return null;
+  const { operatorTimeoutMinutes } = await conversationSettingsOf(trx, botId);
+  return operatorTimeoutMinutes === undefined ? null : now + operatorTimeoutMinutes * 60_000;
+}
+
+async function updateIfUnchanged(trx: Knex, row: ConversationRow, patch: Patch & { version: number; updated_at: number }): Promise<boolean> {
+  const updated = await trx('conversations').where({ bot_id: row.bot_id, person_key: row.person_key, version: row.version }).update(patch);
+  return updated > 0;
+}
+
+/** The first change writes the row; of two first changes at once, the second finds it there (PostgreSQL waits for the first to commit) and loses. */
+async function insertIfAbsent(trx: Knex, row: ConversationRow): Promise<boolean> {
+  const inserted = await trx('conversations').insert(row).onConflict(['bot_id', 'person_key']).ignore().returning('version');
+  return inserted.length > 0;
 }
 
 /** The event (through the outbox, to every subscription that wants it) and its trace hop. */
@@ -226,20 +288,30 @@ export async function assignConversation(trx: Knex, ctx: ConversationsContext, c
   );
 }
 
-export async function returnToBot(trx: Knex, ctx: ConversationsContext, change: Change): Promise<ConversationRow> {
+/** Back to the bot, asked for (`requested`: a workflow, an operator) or because no operator answered in time (`timeout`). */
+export async function returnToBot(trx: Knex, ctx: ConversationsContext, change: Change, reason: 'requested' | 'timeout' = 'requested'): Promise<ConversationRow> {
   const row = await openConversation(trx, ctx, change);
   if (row.state !== 'waiting' && row.state !== 'assigned') throw refuse(row, 'return it to the bot (no operator has it)');
   return transition(trx, ctx, change, row, { state: 'bot', operator: null, assigned_at: null, waiting_since: null, reason: null, team: null, priority: null }, {
     type: 'conversation.returned',
-    payload: { operator: row.operator, previousState: row.state },
+    payload: { operator: row.operator, previousState: row.state, reason },
   });
 }
 
-/** Ends the session: back to the bot, a new session id and empty context for the next one. */
+/**
+ * Ends the session: back to the bot, a new session id and empty context for the next one. A
+ * session an operator had (waiting or assigned at the close) keeps its operator and team in
+ * `csat_*` for the rating question (csat.ts), when the bot asks one.
+ */
 export async function closeConversation(trx: Knex, ctx: ConversationsContext, change: Change): Promise<ConversationRow> {
   const row = await openConversation(trx, ctx, change);
   const closed = { sessionId: row.session_id, previousState: row.state, operator: row.operator };
+  const withOperator = row.state === 'waiting' || row.state === 'assigned';
+  const rated = withOperator && (await conversationSettingsOf(trx, change.botId)).csat;
   const next = await transition(trx, ctx, change, row, {
+    csat_session_id: rated ? row.session_id : null,
+    csat_operator: rated ? row.operator : null,
+    csat_team: rated ? row.team : null,
     state: 'bot',
     session_id: newSessionId(),
     context: '{}',

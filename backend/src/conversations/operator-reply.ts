@@ -31,7 +31,8 @@ export async function replyAsOperator(trx: Knex, ctx: AppContext, bot: Bot, chan
   const accepted = await acceptMessage(trx, ctx, bot, request, { traceId: change.traceId, dryRun: false });
   if (accepted.outcome !== 'queued') throw conflict('The person cannot be reached in their latest chat');
   const messageId = String(accepted.body.messageId);
-  row = await transition(trx, ctx, change, row, { last_operator_reply_at: ctx.clock.now() });
+  // An answer stops the operators' clock.
+  row = await transition(trx, ctx, change, row, { last_operator_reply_at: ctx.clock.now(), operator_due_at: null });
   const chat = row.lead_id === change.lead.id ? change.lead : await getLead(trx, bot.id, row.lead_id);
   await keepMessage(trx, ctx, row, { direction: 'out', leadId: row.lead_id, channel: chat?.channel ?? change.lead.channel, kind: 'message', body: { text: reply.text, ...(reply.quickReplies ? { quickReplies: reply.quickReplies } : {}) }, operator: reply.operator, messageId });
   await announce(trx, ctx, change, row, { type: 'operator.replied', payload: { operator: reply.operator, text: reply.text, messageId } });

@@ -13,7 +13,6 @@ import { botPathParams, errorResponses, jsonContent } from '../platform/openapi/
 import {
   assignConversation,
   type Change,
-  closeConversation,
   contextChangeSchema,
   conversationMessages,
   type ConversationRow,
@@ -30,19 +29,49 @@ import {
   setConversationContext,
   toConversation,
 } from './conversations';
+import { closeConversationAndAskRating } from './csat';
 import { operatorIdSchema, operatorReplySchema, replyAsOperator } from './operator-reply';
 import { conversationSettings, conversationSettingsSchema } from './routing';
 
 const leadIdSchema = z.string().regex(/^ld_[A-Za-z0-9_-]{1,37}$/, 'a lead id such as ld_…');
 const subscriptionIdSchema = z.string().regex(/^sub_[a-f0-9]{24}$/, 'a subscription id such as sub_…');
 
+const deliveryIdSchema = z.string().regex(/^dlv_[a-f0-9]{24}$/, 'a delivery id such as dlv_…');
+/**
+ * Who holds: a subscription named by id, or the subscription that received a delivery about this
+ * person (`deliveryId`, what a Metabot Trigger's item carries). A delivery id is random and only its
+ * subscription receives it, so a workflow can hold only for itself and only a person it heard from.
+ */
+const holderFields = {
+  subscriptionId: subscriptionIdSchema.optional().meta({ description: 'The subscription (Metabot Trigger) that alone receives the person\'s messages, taps and contacts' }),
+  deliveryId: deliveryIdSchema.optional().meta({ description: 'Instead of subscriptionId: a delivery of an event about this person; its subscription holds' }),
+};
+const oneHolder = (body: { subscriptionId?: string; deliveryId?: string }) => (body.subscriptionId === undefined) !== (body.deliveryId === undefined);
+const oneHolderError = { message: 'give exactly one of subscriptionId and deliveryId', path: ['subscriptionId'] };
 const holdSchema = z
   .object({
-    subscriptionId: subscriptionIdSchema.meta({ description: 'The subscription (Metabot Trigger) that alone receives the person\'s messages, taps and contacts' }),
+    ...holderFields,
     ttlSeconds: z.number().int().min(1).max(MAX_HOLD_SECONDS).default(DEFAULT_HOLD_SECONDS).meta({ description: 'The hold ends by itself after this long (the conversation falls back to the bot)' }),
   })
+  .refine(oneHolder, oneHolderError)
   .meta({ id: 'ConversationHold' });
-const releaseSchema = z.object({ subscriptionId: subscriptionIdSchema }).meta({ id: 'ConversationRelease' });
+const releaseSchema = z.object(holderFields).refine(oneHolder, oneHolderError).meta({ id: 'ConversationRelease' });
+
+/** The holding subscription, inside the transaction (SQLite has one connection, and it must exist as the hold is taken). */
+async function holderOf(trx: Knex, change: Change, body: { subscriptionId?: string; deliveryId?: string }): Promise<string> {
+  if (body.subscriptionId) {
+    if (!(await trx('subscriptions').where({ bot_id: change.botId, id: body.subscriptionId }).first('id'))) throw notFound('Subscription not found');
+    return body.subscriptionId;
+  }
+  const delivery: { subscription_id: string; lead_id: string | null; user_id: string | null } | undefined = await trx('event_deliveries as d')
+    .join('events as e', 'e.id', 'd.event_id')
+    .join('subscriptions as s', 's.id', 'd.subscription_id')
+    .where({ 'd.id': body.deliveryId, 'd.bot_id': change.botId })
+    .first('d.subscription_id', 'e.lead_id', 'e.user_id');
+  const aboutThisPerson = delivery && (delivery.lead_id === change.lead.id || (change.lead.userId !== null && delivery.user_id === change.lead.userId));
+  if (!delivery || !aboutThisPerson) throw notFound('No delivery about this person with this id (it may be older than the event history)');
+  return delivery.subscription_id;
+}
 const messagesQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
 const assignSchema = z.object({ operator: operatorIdSchema }).meta({ id: 'ConversationAssign' });
 
@@ -54,7 +83,15 @@ const conversationSchema = z
     sessionId: z.string(),
     context: z.record(z.string(), z.unknown()),
     hold: z.object({ subscriptionId: z.string(), expiresAt: z.string() }).nullable(),
-    handover: z.object({ reason: z.string().nullable(), team: z.string().nullable(), priority: z.string(), waitingSince: z.string() }).nullable(),
+    handover: z
+      .object({
+        reason: z.string().nullable(),
+        team: z.string().nullable(),
+        priority: z.string(),
+        waitingSince: z.string(),
+        timesOutAt: z.string().nullable().meta({ description: 'When the operators\' wait times out (settings operatorTimeoutMinutes); null: no timeout pending' }),
+      })
+      .nullable(),
     operator: z.object({ id: z.string(), assignedAt: z.string().nullable(), lastReplyAt: z.string().nullable() }).nullable(),
     openedAt: z.string(),
     updatedAt: z.string(),
@@ -86,15 +123,13 @@ export function conversationsRouter(ctx: AppContext, docs: OpenAPIRegistry): Rou
   router.get(base, ...access, handle((trx, change) => openConversation(trx, ctx, change)));
   router.post(`${base}/hold`, ...access, handle(async (trx, change, req) => {
     const hold = parseInput(holdSchema, req.body ?? {}, 'request body');
-    // Inside the transaction: SQLite has one connection, and the subscription must exist as the hold is taken.
-    if (!(await trx('subscriptions').where({ bot_id: change.botId, id: hold.subscriptionId }).first('id'))) throw notFound('Subscription not found');
-    return holdConversation(trx, ctx, change, hold);
+    return holdConversation(trx, ctx, change, { subscriptionId: await holderOf(trx, change, hold), ttlSeconds: hold.ttlSeconds });
   }));
-  router.post(`${base}/release`, ...access, handle((trx, change, req) => releaseConversation(trx, ctx, change, parseInput(releaseSchema, req.body ?? {}, 'request body').subscriptionId)));
+  router.post(`${base}/release`, ...access, handle(async (trx, change, req) => releaseConversation(trx, ctx, change, await holderOf(trx, change, parseInput(releaseSchema, req.body ?? {}, 'request body')))));
   router.post(`${base}/handover`, ...access, handle((trx, change, req) => requestHandover(trx, ctx, change, { ...parseInput(handoverSchema, req.body ?? {}, 'request body'), source: 'workflow' })));
   router.post(`${base}/assign`, ...access, handle((trx, change, req) => assignConversation(trx, ctx, change, parseInput(assignSchema, req.body ?? {}, 'request body').operator)));
   router.post(`${base}/return`, ...access, handle((trx, change) => returnToBot(trx, ctx, change)));
-  router.post(`${base}/close`, ...access, handle((trx, change) => closeConversation(trx, ctx, change)));
+  router.post(`${base}/close`, ...access, handle((trx, change, _req, bot) => closeConversationAndAskRating(trx, ctx, bot, change)));
   router.patch(`${base}/context`, ...access, handle((trx, change, req) => setConversationContext(trx, ctx, change, parseInput(contextChangeSchema, req.body, 'request body'))));
   router.post(`${base}/reply`, ...access, handle((trx, change, req, bot) => replyAsOperator(trx, ctx, bot, change, parseInput(operatorReplySchema, req.body ?? {}, 'request body'))));
 
@@ -143,7 +178,7 @@ function documentRoutes(docs: OpenAPIRegistry): void {
   route('post', '/handover', 'handOverConversation', 'Hand the conversation to the operators\' queue (reason, team, priority)', 'No workflow gets the person\'s messages while it waits or is assigned; they are kept for the operator. 409 when already waiting.', handoverSchema);
   route('post', '/assign', 'assignConversation', 'An operator takes the conversation', 'Of two operators taking it at once exactly one wins; the other gets 409.', assignSchema);
   route('post', '/return', 'returnConversationToBot', 'Return the conversation from the operators to the bot', '409 unless it is waiting or assigned.');
-  route('post', '/close', 'closeConversation', 'Close the session: back to the bot, with a new session id and empty context', 'Emits `conversation.closed` with the closed session id.');
+  route('post', '/close', 'closeConversation', 'Close the session: back to the bot, with a new session id and empty context', 'Emits `conversation.closed` with the closed session id. A session an operator had (waiting or assigned) ends with the rating question (buttons 1–5) unless the bot turned `csat` off.');
   route('patch', '/context', 'setConversationContext', 'Set session variables (kept apart from the lead\'s attributes)', 'Merged into the context (null removes a key) or, with `replace`, instead of it. At most 16 KiB as JSON.', contextChangeSchema);
   route('post', '/reply', 'replyAsOperator', 'An operator\'s reply, sent to the person\'s latest chat', 'A waiting conversation is taken by the operator who answers; 409 when another operator has it. Emits `operator.replied`.', operatorReplySchema);
 
@@ -199,7 +234,7 @@ function documentRoutes(docs: OpenAPIRegistry): void {
     method: 'get',
     path: '/api/v1/bots/{botId}/conversation-settings',
     operationId: 'getConversationSettings',
-    summary: 'The handover keyword and the reply to it',
+    summary: 'The handover keyword and its reply, the operator timeout and the rating question after a close',
     request: { params: botPathParams },
     responses: { 200: { description: 'The settings', ...jsonContent(settingsAnswer) }, ...errorResponses('admin') },
   });
@@ -209,7 +244,7 @@ function documentRoutes(docs: OpenAPIRegistry): void {
     method: 'put',
     path: '/api/v1/bots/{botId}/conversation-settings',
     operationId: 'setConversationSettings',
-    summary: 'Set the handover keyword (default "operator") and the reply to it',
+    summary: 'Set the handover keyword (default "operator") and its reply, the operator timeout, and the rating question after a close',
     request: { params: botPathParams, body: jsonContent(conversationSettingsSchema) },
     responses: { 200: { description: 'The settings', ...jsonContent(settingsAnswer) }, ...errorResponses('admin') },
   });

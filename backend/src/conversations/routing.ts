@@ -1,24 +1,13 @@
 import type { Knex } from 'knex';
-import { z } from 'zod';
 import type { Bot } from '../bots/bots';
 import type { Lead } from '../identity/leads';
-import { type ConversationsContext, keepMessage, openConversation, requestHandover } from './conversations';
+import { type ConversationsContext, isWritten, keepMessage, openConversation, requestHandover } from './conversations';
+import { conversationSettings } from './settings';
+
+export { type ConversationSettings, conversationSettings, conversationSettingsSchema } from './settings';
 
 /** No workflow receives the event: a human has the conversation (events.audience). */
 export const OPERATOR_AUDIENCE = 'operator';
-
-export const conversationSettingsSchema = z
-  .object({
-    handoverKeyword: z.string().trim().min(1).max(64).default('operator').meta({ description: 'What a person writes (the whole message, any case) to ask for a human' }),
-    handoverReply: z.string().trim().min(1).max(1000).default('An operator will answer you here soon.').meta({ description: 'Told to the person at once when they ask for a human' }),
-  })
-  .meta({ id: 'ConversationSettings' });
-export type ConversationSettings = z.output<typeof conversationSettingsSchema>;
-
-export function conversationSettings(bot: Pick<Bot, 'settings'>): ConversationSettings {
-  const parsed = conversationSettingsSchema.safeParse(bot.settings.conversations ?? {});
-  return parsed.success ? parsed.data : conversationSettingsSchema.parse({});
-}
 
 export interface PersonActivity {
   kind: 'message' | 'button' | 'contact';
@@ -42,7 +31,7 @@ export interface Routing {
 export async function routePersonActivity(trx: Knex, ctx: ConversationsContext, bot: Bot, lead: Lead, traceId: string, activity: PersonActivity): Promise<Routing> {
   const change = { botId: bot.id, lead, traceId };
   let row = await openConversation(trx, ctx, change);
-  if (row.lead_id !== lead.id) {
+  if (isWritten(row) && row.lead_id !== lead.id) {
     // The person's latest chat is where an operator's reply goes.
     await trx('conversations').where({ bot_id: row.bot_id, person_key: row.person_key }).update({ lead_id: lead.id });
     row = { ...row, lead_id: lead.id };

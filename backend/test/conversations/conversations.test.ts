@@ -96,6 +96,22 @@ describe(`conversations: ownership, routing and handover (${dialect})`, () => {
     expect(trace.body.hops.map((h: { hop: string }) => h.hop)).toContain('conversation.handover_requested');
   });
 
+  it('writes no row for a person who only talks to the bot, and still answers state bot with a stable session', async () => {
+    const { chatId, leadId } = await newPerson();
+    const again = await write(chatId, leadId, 'what are your opening hours?');
+    expect(again.audience).toBeNull();
+    const first = (await conversation(leadId, '', 'GET')).body.conversation;
+    expect(first).toMatchObject({ leadId, state: 'bot', sessionId: expect.stringMatching(/^ses_/), hold: null, handover: null, operator: null });
+    expect((await conversation(leadId, '', 'GET')).body.conversation.sessionId).toBe(first.sessionId);
+    const lead = (await api('GET', `/leads/${leadId}`)).body.lead;
+    const key = lead.userId ? `user:${lead.userId}` : `lead:${leadId}`;
+    expect(await backend.ctx.db('conversations').where({ bot_id: bot.botId, person_key: key })).toHaveLength(0);
+
+    const held = await conversation(leadId, '/context', 'PATCH', { context: { step: 1 } });
+    expect(held.body.conversation.sessionId).toBe(first.sessionId);
+    expect(await backend.ctx.db('conversations').where({ bot_id: bot.botId, person_key: key })).toHaveLength(1);
+  });
+
   it('refuses bad input with 422 and an unknown lead with 404', async () => {
     const { leadId } = await newPerson();
     const bad = await conversation(leadId, '/handover', 'POST', { priority: 'asap' });

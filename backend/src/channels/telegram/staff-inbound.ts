@@ -2,7 +2,8 @@ import type { Api } from 'grammy';
 import type { Message, Update } from 'grammy/types';
 import type { Knex } from 'knex';
 import { type Bot, getBot } from '../../bots/bots';
-import { type Change, closeConversation, type ConversationRow, returnToBot } from '../../conversations/conversations';
+import { type Change, type ConversationRow, returnToBot } from '../../conversations/conversations';
+import { closeConversationAndAskRating } from '../../conversations/csat';
 import { replyAsOperator } from '../../conversations/operator-reply';
 import { getLead } from '../../identity/leads';
 import type { AppContext } from '../../platform/context';
@@ -87,7 +88,7 @@ async function act(trx: Knex, ctx: AppContext, bot: Bot, change: Change, operato
   if (!text) throw new DomainError('invalid', 'Only text reaches the person from here.');
   const command = COMMAND.exec(text)?.[1]?.toLowerCase();
   if (command === 'return') await returnToBot(trx, ctx, change);
-  else if (command === 'close') await closeConversation(trx, ctx, change);
+  else if (command === 'close') await closeConversationAndAskRating(trx, ctx, bot, change);
   else {
     const { messageId } = await replyAsOperator(trx, ctx, bot, change, { operator, text: text.slice(0, 4096) });
     await trx('staff_replies').insert({ message_id: messageId, created_at: ctx.clock.now() });

@@ -13,3 +13,20 @@ export function conversationLeadField(show: Show): INodeProperties {
 		displayOptions: { show },
 	};
 }
+
+/**
+ * The delivery the trigger's item came with (`deliveryId`): the backend holds for the
+ * subscription that received it, and only for the person it was about, so a workflow never handles
+ * a subscription id and cannot hold for another workflow or a person it did not hear from.
+ */
+export function conversationDeliveryField(show: Show): INodeProperties {
+	return {
+		displayName: 'Delivery ID',
+		name: 'conversationDeliveryId',
+		type: 'string',
+		required: true,
+		default: '={{ $json.deliveryId }}',
+		description: 'The Metabot Trigger item\'s delivery ID: its workflow alone gets the person\'s messages while it holds',
+		displayOptions: { show },
+	};
+}

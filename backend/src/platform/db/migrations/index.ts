@@ -23,6 +23,7 @@ import * as scheduledSends from './0021_scheduled_sends';
 import * as webchatFiles from './0022_webchat_files';
 import * as readCache from './0023_read_cache';
 import * as desk from './0024_desk';
+import * as conversationTimeouts from './0025_conversation_timeouts';
 import * as staffGroup from './0026_staff_group';
 
 interface Migration {
@@ -59,6 +60,7 @@ const migrations: Array<[string, Migration]> = [
   ['0022_webchat_files', webchatFiles],
   ['0023_read_cache', readCache],
   ['0024_desk', desk],
+  ['0025_conversation_timeouts', conversationTimeouts],
   ['0026_staff_group', staffGroup],
 ];
 
