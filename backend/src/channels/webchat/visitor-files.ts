@@ -58,6 +58,38 @@ export async function findVisitorFile(ctx: AppContext, botId: number, fileId: st
   return row && { fileId: row.file_id, botId: Number(row.bot_id), visitorId: row.visitor_id, fileName: row.file_name, mimeType: row.mime_type, size: Number(row.size) };
 }
 
-export async function readVisitorFile(ctx: AppContext, fileId: string): Promise<Buffer> {
-  return fs.promises.readFile(path.join(folderOf(ctx), fileId));
+/**
+ * The bytes of a stored file, or undefined when the retention purged them after the row was read
+ * (the caller answers 404 as for an unknown file). A read already under way finishes: an unlinked
+ * file stays readable through the open descriptor.
+ */
+export async function readVisitorFile(ctx: AppContext, fileId: string): Promise<Buffer | undefined> {
+  try {
+    return await fs.promises.readFile(path.join(folderOf(ctx), fileId));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+const PURGE_BATCH = 500;
+
+/**
+ * Deletes visitors' files older than WEBCHAT_FILE_RETENTION_DAYS (0 keeps them), a batch at a time:
+ * the rows first, then the bytes, so no row ever names a missing file for longer than the purge
+ * takes and a download racing it gets a 404, never a 500. Processes purging at once delete the same
+ * rows and files harmlessly. The history keeps its entry; the page shows it as unavailable.
+ * Resolves true when a batch was full.
+ */
+export async function purgeExpiredVisitorFiles(ctx: AppContext): Promise<boolean> {
+  const days = ctx.config.WEBCHAT_FILE_RETENTION_DAYS;
+  if (days === 0) return false;
+  const cutoff = ctx.clock.now() - days * 86_400_000;
+  const rows: Array<{ file_id: string }> = await ctx.db('webchat_files').where('created_at', '<', cutoff).orderBy('created_at').limit(PURGE_BATCH).select('file_id');
+  if (rows.length === 0) return false;
+  const ids = rows.map((row) => row.file_id);
+  await ctx.db('webchat_files').whereIn('file_id', ids).delete();
+  const folder = folderOf(ctx);
+  await Promise.all(ids.map((id) => fs.promises.rm(path.join(folder, id), { force: true })));
+  return rows.length === PURGE_BATCH;
 }

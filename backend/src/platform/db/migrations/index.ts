@@ -24,6 +24,7 @@ import * as webchatFiles from './0022_webchat_files';
 import * as readCache from './0023_read_cache';
 import * as desk from './0024_desk';
 import * as staffGroup from './0026_staff_group';
+import * as webchatFilesAge from './0028_webchat_files_age';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -60,6 +61,7 @@ const migrations: Array<[string, Migration]> = [
   ['0023_read_cache', readCache],
   ['0024_desk', desk],
   ['0026_staff_group', staffGroup],
+  ['0028_webchat_files_age', webchatFilesAge],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
