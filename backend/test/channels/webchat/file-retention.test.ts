@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { purgeExpiredVisitorFiles } from '../../../src/channels/webchat/visitor-files';
+import { purgeVisitorFiles } from '../../../src/channels/webchat/visitor-files';
 import { dialect, ManualClock, startTestBackend, type TestBackend } from '../../support/test-backend';
 import { newVisitor, type TestVisitor } from '../../support/webchat';
 
@@ -52,7 +52,7 @@ describe(`web chat: visitors' files are purged after the retention (${dialect})`
     const recent = await upload(backend, botId, visitor);
 
     clock.advance(10 * DAY + 1);
-    expect(await purgeExpiredVisitorFiles(backend.ctx)).toBe(false);
+    expect(await purgeVisitorFiles(backend.ctx)).toBe(false);
     expect(await backend.ctx.db('webchat_files').where({ file_id: old.fileId }).first()).toBeUndefined();
     expect(onDisk(backend, old.fileId)).toBe(false);
     expect((await download(old.fileId)).status).toBe(404);
@@ -66,7 +66,7 @@ describe(`web chat: visitors' files are purged after the retention (${dialect})`
     const kept = await download(recent.fileId);
     expect(kept.status).toBe(200);
     expect(Buffer.from(await kept.arrayBuffer()).equals(PNG)).toBe(true);
-    expect(await purgeExpiredVisitorFiles(backend.ctx)).toBe(false);
+    expect(await purgeVisitorFiles(backend.ctx)).toBe(false);
   });
 
   it('a download racing the purge gets the whole file or a 404, never a 500 or a cut file', async () => {
@@ -74,7 +74,7 @@ describe(`web chat: visitors' files are purged after the retention (${dialect})`
     const file = await upload(backend, botId, visitor);
     clock.advance(31 * DAY);
     const downloads = Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? download(file.fileId) : visitorFile(visitor, file.messageId)));
-    const [purged, ...answers] = await Promise.all([purgeExpiredVisitorFiles(backend.ctx), ...downloads]);
+    const [purged, ...answers] = await Promise.all([purgeVisitorFiles(backend.ctx), ...downloads]);
     expect(purged).toBe(false);
     for (const answer of answers) {
       expect([200, 404]).toContain(answer.status);
@@ -89,9 +89,35 @@ describe(`web chat: visitors' files are purged after the retention (${dialect})`
     const at = clock.now() - 40 * DAY;
     const rows = Array.from({ length: 501 }, (_, i) => ({ file_id: `wcf_${String(i).padStart(22, 'x')}`, bot_id: botId, visitor_id: 'v_x', file_name: 'a.png', mime_type: 'image/png', size: 1, created_at: at }));
     await backend.ctx.db.batchInsert('webchat_files', rows, 100);
-    expect(await purgeExpiredVisitorFiles(backend.ctx)).toBe(true);
-    expect(await purgeExpiredVisitorFiles(backend.ctx)).toBe(false);
+    expect(await purgeVisitorFiles(backend.ctx)).toBe(true);
+    expect(await purgeVisitorFiles(backend.ctx)).toBe(false);
     expect(Number((await backend.ctx.db('webchat_files').where('created_at', '<', clock.now() - 30 * DAY).count({ n: '*' }).first())!.n)).toBe(0);
+  });
+});
+
+describe(`web chat: files no row names are removed after an hour (${dialect})`, () => {
+  it("removes the bytes of a deleted bot's files and stray old files, keeps a fresh one (an upload between bytes and row)", async () => {
+    const clock = new ManualClock();
+    const { backend } = await startBackend('30', clock);
+    try {
+      const { botId: goneBot } = await backend.createBot({ name: 'Deleted bot' });
+      const gone = await upload(backend, goneBot, await newVisitor(backend, goneBot));
+      await backend.ctx.db('bots').where({ id: goneBot }).delete();
+      expect(await backend.ctx.db('webchat_files').where({ file_id: gone.fileId }).first()).toBeUndefined();
+      const folder = path.join(backend.dataDir, 'webchat-files');
+      const stray = `wcf_${'s'.repeat(22)}`;
+      const fresh = `wcf_${'f'.repeat(22)}`;
+      fs.writeFileSync(path.join(folder, stray), 'x');
+      fs.writeFileSync(path.join(folder, fresh), 'x');
+      fs.writeFileSync(path.join(folder, 'notes.txt'), 'not a visitor file');
+      const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+      for (const name of [gone.fileId, stray, 'notes.txt']) fs.utimesSync(path.join(folder, name), twoHoursAgo, twoHoursAgo);
+
+      expect(await purgeVisitorFiles(backend.ctx)).toBe(false);
+      expect(fs.readdirSync(folder).sort()).toEqual(['notes.txt', fresh]);
+    } finally {
+      await backend.close();
+    }
   });
 });
 
@@ -102,7 +128,7 @@ describe(`web chat: WEBCHAT_FILE_RETENTION_DAYS=0 keeps visitors' files (${diale
     try {
       const file = await upload(backend, botId, await newVisitor(backend, botId));
       clock.advance(3650 * DAY);
-      expect(await purgeExpiredVisitorFiles(backend.ctx)).toBe(false);
+      expect(await purgeVisitorFiles(backend.ctx)).toBe(false);
       expect(onDisk(backend, file.fileId)).toBe(true);
       expect((await backend.request('GET', `/api/v1/bots/${botId}/files/${file.fileId}`, { token })).status).toBe(200);
     } finally {
