@@ -93,7 +93,7 @@ export function createApp(ctx: Runtime): Express {
   });
 
   app.use(telegramWebhookRouter(ctx));
-  app.use(webchatRouter(ctx));
+  app.use(webchatRouter(ctx, ctx.docs));
   app.use(whatsappWebhookRouter(ctx));
   app.use(vkCallbackRouter(ctx));
 

@@ -1,4 +1,5 @@
 import { purgeAnalyticsState } from './analytics/retention';
+import { purgeVisitorFiles } from './channels/webchat/visitor-files';
 import { stopTelegram, syncTelegram, TELEGRAM_LOOP } from './channels/telegram/runtime';
 import { sendStaffPosts, STAFF_GROUP_LOOP } from './channels/telegram/staff-posts';
 import { stopVk, syncVk } from './channels/vk/long-poll';
@@ -46,6 +47,7 @@ const loops: Loop[] = [
   { name: 'call-answers-purge', intervalMs: 60 * 60_000, run: purgeCallAnswers },
   { name: 'delivery-purge', intervalMs: 60 * 60_000, run: purgeFinishedRecipients },
   { name: 'analytics-purge', intervalMs: 60 * 60_000, run: purgeAnalyticsState },
+  { name: 'webchat-files-purge', intervalMs: 60 * 60_000, run: purgeVisitorFiles },
   { name: DELIVERY_LOOP, intervalMs: (runtime) => runtime.config.DELIVERY_POLL_MS, run: deliverDue, runAtStart: true },
   { name: TELEGRAM_LOOP, intervalMs: 5_000, run: syncTelegram, runAtStart: true, stop: stopTelegram },
   { name: STAFF_GROUP_LOOP, intervalMs: 1000, run: sendStaffPosts, runAtStart: true },

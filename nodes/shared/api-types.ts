@@ -4,6 +4,126 @@
  * documentation (test/nodes/api-types.test.ts fails while this file is out of date).
  */
 export interface paths {
+    "/chat/{botId}/api/visitors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Become a visitor of the bot’s web chat
+         * @description A random visitor id and its signed token. Nothing is stored until the visitor sends something.
+         */
+        post: operations["createChatVisitor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/{botId}/api/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The visitor’s conversation after a message id
+         * @description Up to 500 messages, oldest first; read again after the last id for more.
+         */
+        get: operations["readChatHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/{botId}/api/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The visitor’s messages as server-sent events
+         * @description The history after `after`, then every new message (the bot’s and the visitor’s own from another tab), each as `id: <message id>`, `event: message`, `data: <ChatMessage JSON>`; comments keep the connection alive. At most WEBCHAT_STREAMS_PER_VISITOR streams per visitor in a process: a new one closes the oldest. HEAD answers at once without a stream.
+         */
+        get: operations["streamChatEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/{botId}/api/updates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What the visitor did: a text, a button tap, a shared phone, the start
+         * @description Stored in the history (once per `id`: a retried POST is the same action), then handled as an inbound message of the `webchat` channel. Counts as one of the visitor’s WEBCHAT_VISITOR_PER_MINUTE messages.
+         */
+        post: operations["sendChatUpdate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/{botId}/api/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A file the visitor sends (the raw bytes as the body)
+         * @description A PNG, JPEG, GIF or WebP picture or a PDF, typed by its bytes (never the name), at most WEBCHAT_UPLOAD_MAX_BYTES. Kept WEBCHAT_FILE_RETENTION_DAYS; reaches workflows as `message.received` with `media.fileId` (`wcf_…`), downloadable with `GET /api/v1/bots/{botId}/files/{fileId}`. Counts as one of the visitor’s messages and in the per-address and per-bot upload buckets.
+         */
+        post: operations["uploadChatFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/{botId}/api/files/{messageId}/{index}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A file kept by the backend of one of the visitor’s messages
+         * @description File `index` (0 for `media`, i for `album[i]`) of a message of this visitor’s conversation; only that visitor gets it. Inline with the detected type only for a picture, video or audio; anything else is an `application/octet-stream` attachment, with `nosniff` and a sandboxing CSP. 404 once the retention has purged a visitor’s file.
+         */
+        get: operations["downloadChatFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/bots/{botId}": {
         parameters: {
             query?: never;
@@ -1732,6 +1852,151 @@ export interface components {
             }[];
             trace_id: string;
         };
+        /** @description One message of the conversation as the page renders it (text is plain; a kept file is fetched by `GET …/api/files/{messageId}/{index}`). */
+        ChatMessage: {
+            text?: string;
+            buttons?: {
+                text: string;
+                data?: string;
+                url?: string;
+            }[][];
+            imageUrl?: string;
+            media?: {
+                /** @enum {string} */
+                kind: "photo" | "document" | "video" | "audio" | "voice" | "animation";
+                url?: string;
+                ref?: string;
+                name?: string;
+                size?: number;
+                mimeType?: string;
+                caption?: string;
+            };
+            album?: {
+                /** @enum {string} */
+                kind: "photo" | "document" | "video" | "audio" | "voice" | "animation";
+                url?: string;
+                ref?: string;
+                name?: string;
+                size?: number;
+                mimeType?: string;
+                caption?: string;
+            }[];
+            location?: {
+                latitude: number;
+                longitude: number;
+            };
+            quickReplies?: string[];
+            requestContact?: {
+                buttonText: string;
+            };
+            removeKeyboard?: boolean;
+            buttonData?: string;
+            contact?: boolean;
+            id: number;
+            /** @enum {string} */
+            direction: "in" | "out";
+            /** @description Epoch milliseconds */
+            createdAt: number;
+        };
+        ChatAccepted: {
+            /** @enum {boolean} */
+            success: true;
+            /** @description The visitor’s message as stored (a retried action answers the first one). */
+            message: {
+                text?: string;
+                buttons?: {
+                    text: string;
+                    data?: string;
+                    url?: string;
+                }[][];
+                imageUrl?: string;
+                media?: {
+                    /** @enum {string} */
+                    kind: "photo" | "document" | "video" | "audio" | "voice" | "animation";
+                    url?: string;
+                    ref?: string;
+                    name?: string;
+                    size?: number;
+                    mimeType?: string;
+                    caption?: string;
+                };
+                album?: {
+                    /** @enum {string} */
+                    kind: "photo" | "document" | "video" | "audio" | "voice" | "animation";
+                    url?: string;
+                    ref?: string;
+                    name?: string;
+                    size?: number;
+                    mimeType?: string;
+                    caption?: string;
+                }[];
+                location?: {
+                    latitude: number;
+                    longitude: number;
+                };
+                quickReplies?: string[];
+                requestContact?: {
+                    buttonText: string;
+                };
+                removeKeyboard?: boolean;
+                buttonData?: string;
+                contact?: boolean;
+                id: number;
+                /** @enum {string} */
+                direction: "in" | "out";
+                /** @description Epoch milliseconds */
+                createdAt: number;
+            };
+            /** @description The answer decided at once by the map, if any; a workflow’s answer comes on the event stream. */
+            reply: {
+                text?: string;
+                buttons?: {
+                    text: string;
+                    data?: string;
+                    url?: string;
+                }[][];
+                imageUrl?: string;
+                media?: {
+                    /** @enum {string} */
+                    kind: "photo" | "document" | "video" | "audio" | "voice" | "animation";
+                    url?: string;
+                    ref?: string;
+                    name?: string;
+                    size?: number;
+                    mimeType?: string;
+                    caption?: string;
+                };
+                album?: {
+                    /** @enum {string} */
+                    kind: "photo" | "document" | "video" | "audio" | "voice" | "animation";
+                    url?: string;
+                    ref?: string;
+                    name?: string;
+                    size?: number;
+                    mimeType?: string;
+                    caption?: string;
+                }[];
+                location?: {
+                    latitude: number;
+                    longitude: number;
+                };
+                quickReplies?: string[];
+                requestContact?: {
+                    buttonText: string;
+                };
+                removeKeyboard?: boolean;
+                buttonData?: string;
+                contact?: boolean;
+                id: number;
+                /** @enum {string} */
+                direction: "in" | "out";
+                /** @description Epoch milliseconds */
+                createdAt: number;
+            } | null;
+            /** @description A workflow listens to the bot: show "typing" until its answer. */
+            typing: boolean;
+            trace_id: string;
+        };
         CallAnswer: {
             success: boolean;
             message: string;
@@ -2681,6 +2946,403 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    createChatVisitor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The visitor */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        visitorId: string;
+                        token: string;
+                    };
+                };
+            };
+            /** @description The request’s Origin is neither this server nor on the bot’s web-chat allow-list */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this address, for this bot, or messages of this visitor; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    readChatHistory: {
+        parameters: {
+            query?: {
+                /** @description The last message id the page has; the answer starts after it (default 0: from the start). */
+                after?: number;
+            };
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The messages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        messages: components["schemas"]["ChatMessage"][];
+                    };
+                };
+            };
+            /** @description Missing or invalid visitor token (`Authorization: Bearer <token>` of POST …/visitors) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request’s Origin is neither this server nor on the bot’s web-chat allow-list */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    streamChatEvents: {
+        parameters: {
+            query?: {
+                /** @description The last message id the page has; the answer starts after it (default 0: from the start). */
+                after?: number;
+            };
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Missing or invalid visitor token (`Authorization: Bearer <token>` of POST …/visitors) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request’s Origin is neither this server nor on the bot’s web-chat allow-list */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this address, for this bot, or messages of this visitor; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    sendChatUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "text";
+                    id: string;
+                    text: string;
+                } | {
+                    /** @enum {string} */
+                    kind: "button";
+                    id: string;
+                    messageId: number;
+                    data: string;
+                } | {
+                    /** @enum {string} */
+                    kind: "contact";
+                    id: string;
+                    phone: string;
+                } | {
+                    /** @enum {string} */
+                    kind: "start";
+                    id: string;
+                    link?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatAccepted"];
+                };
+            };
+            /** @description Missing or invalid visitor token (`Authorization: Bearer <token>` of POST …/visitors) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request’s Origin is neither this server nor on the bot’s web-chat allow-list */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid update (or a button that is not on that message); `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this address, for this bot, or messages of this visitor; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    uploadChatFile: {
+        parameters: {
+            query: {
+                id: string;
+                name: string;
+            };
+            header?: never;
+            path: {
+                botId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Accepted; `message.media.ref` is `w:<file id>` */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatAccepted"];
+                };
+            };
+            /** @description Missing or invalid visitor token (`Authorization: Bearer <token>` of POST …/visitors) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request’s Origin is neither this server nor on the bot’s web-chat allow-list */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The file is larger than WEBCHAT_UPLOAD_MAX_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Empty, or not a kind of file the chat takes (`errors[0].path` is `file`), or a bad `id` / `name` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from this address, for this bot, or messages of this visitor; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    downloadChatFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                messageId: number;
+                index: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Missing or invalid visitor token (`Authorization: Bearer <token>` of POST …/visitors) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request’s Origin is neither this server nor on the bot’s web-chat allow-list */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot, message or file (or the file was purged) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getBot: {
         parameters: {
             query?: never;

@@ -31,10 +31,6 @@ const PUBLIC_ROUTES: Array<Pick<Endpoint, 'method' | 'path' | 'pathParams'>> = [
   { method: 'POST', path: '/telegram/{botId}/webhook', pathParams: ['botId'] },
   { method: 'GET', path: '/chat/{botId}', pathParams: ['botId'] },
   { method: 'GET', path: '/chat/{botId}/embed.js', pathParams: ['botId'] },
-  { method: 'POST', path: '/chat/{botId}/api/visitors', pathParams: ['botId'] },
-  { method: 'GET', path: '/chat/{botId}/api/history', pathParams: ['botId'] },
-  { method: 'GET', path: '/chat/{botId}/api/events', pathParams: ['botId'] },
-  { method: 'POST', path: '/chat/{botId}/api/updates', pathParams: ['botId'] },
 ];
 
 const printable = (maxLength: number) => fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength });

@@ -26,6 +26,21 @@ describe(`health, OpenAPI and Swagger UI (${dialect})`, () => {
     expect(doc.components.securitySchemes).toHaveProperty('bearerAuth');
   });
 
+  it("documents the web chat's visitor API with the visitor token, not an API token", async () => {
+    const doc = (await backend.request('GET', '/openapi.json')).body;
+    const visitorPaths = Object.keys(doc.paths).filter((p) => p.startsWith('/chat/'));
+    expect(visitorPaths.sort()).toEqual(['/chat/{botId}/api/events', '/chat/{botId}/api/files/{messageId}/{index}', '/chat/{botId}/api/history', '/chat/{botId}/api/updates', '/chat/{botId}/api/uploads', '/chat/{botId}/api/visitors']);
+    expect(doc.paths['/chat/{botId}/api/visitors'].post.security).toEqual([]);
+    for (const p of visitorPaths.filter((p) => !p.endsWith('/visitors'))) {
+      for (const op of Object.values(doc.paths[p]) as Array<{ security: unknown }>) expect(op.security).toEqual([{ visitorToken: [] }]);
+    }
+    const upload = doc.paths['/chat/{botId}/api/uploads'].post;
+    expect(Object.keys(upload.requestBody.content)).toEqual(['application/octet-stream']);
+    expect(upload.parameters.map((p: { name: string }) => p.name)).toEqual(['botId', 'id', 'name']);
+    expect(upload.responses).toHaveProperty('413');
+    expect(doc.components.schemas.ChatMessage.properties).toHaveProperty('media');
+  });
+
   it('publishes one operation per alias of a bot map, with the params schema, to a token of that bot', async () => {
     const doc = (await backend.request('GET', `/docs/${botId}/openapi.json`, { token })).body;
     const op = doc.paths[`/api/v1/bots/${botId}/call/users/update`].post;

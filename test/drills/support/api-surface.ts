@@ -34,7 +34,8 @@ interface Operation {
 /**
  * Every operation of the running backend's /openapi.json. Routes register into the OpenAPI registry
  * next to their handlers, so a new route is in the drills without touching them. The scope comes
- * from the documented 403 (`lacks the "tables" scope`): a bot route that documents none fails here.
+ * from the documented 403 (`lacks the "tables" scope`): a bot route that documents none fails here;
+ * the visitor API (`/chat/…`) has none.
  * The console's documented routes (security `consoleSession`) take a session, never a token: the
  * console's role × route matrix covers them (backend/test/console/role-matrix.test.ts).
  */
@@ -69,6 +70,8 @@ function resolveRef(schema: JsonSchema, components: Record<string, JsonSchema>):
 }
 
 function documentedScope(method: string, path: string, op: Operation): Scope | null {
+  // Outside /api/ (the web chat's visitor API) a visitor token or none is asked: no API token scope.
+  if (!path.startsWith('/api/')) return null;
   const described = /lacks the "([a-z]+)" scope/.exec(op.responses['403']?.description ?? '')?.[1];
   if (described === 'any') return null;
   const scope = SCOPES.find((s) => s === described);

@@ -79,6 +79,8 @@ export async function seedDrillWorld(backend: TestBackend): Promise<DrillWorld> 
       fileId: 'file_0',
       eventId: '1',
       key: 'news',
+      // The web chat's file of a visitor's message: message 1, file 0.
+      index: '0',
     },
   };
 }

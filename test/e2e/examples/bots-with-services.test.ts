@@ -1,5 +1,6 @@
 /**
- * The examples that call outside services — quote of the day, weather, fitness, payment, helpdesk —
+ * The examples that call outside services — quote of the day, weather, fitness, payment, helpdesk — and
+ * the paid consultation for Telegram Stars (the stand-in enforces the payment flow),
  * imported from examples/workflows into one real n8n, each on a bot of its own, and driven through
  * their scenarios: users act in the Telegram stand-in, the services are local stand-ins with the real
  * response shapes.
@@ -15,8 +16,9 @@ import { type ExampleWorkflow, loadExampleWorkflow, readJson, type SettingValue 
 jest.setTimeout(60_000);
 
 const WEATHER_KEY = 'weather-test-key';
+const WEATHER_BUTTONS = { inline_keyboard: [[{ text: 'Weather now', callback_data: 'weather' }, { text: '24-hour forecast', callback_data: 'forecast' }], [{ text: 'Change city', callback_data: 'city' }]] };
 const SHOP = { id: '506751', secret: 'test_secret_key' };
-const EXAMPLES = ['quote', 'weather', 'fitness', 'payment', 'helpdesk'] as const;
+const EXAMPLES = ['quote', 'weather', 'fitness', 'payment', 'consultation', 'helpdesk'] as const;
 type Example = (typeof EXAMPLES)[number];
 
 interface ExampleBot {
@@ -103,6 +105,7 @@ describeWithN8n('example workflows with outside services, in a real n8n', () => 
         load('weather', 'weather', { weatherApiUrl: `${weatherApi.url}/v1` }, { httpQueryAuth: 'weather-key' }),
         load('fitness', 'fitness', {}),
         load('payment', 'payment', { yookassaApiUrl: `${yookassa.url}/v3`, crmUrl: crm.url }, { httpBasicAuth: 'yookassa-shop' }),
+        load('consultation', 'consultation', { priceStars: 250, cancelWindowMinutes: 60 }),
         load('helpdesk', 'helpdesk', { helpdeskUrl: helpdesk.url }),
       ],
     });
@@ -162,21 +165,44 @@ describeWithN8n('example workflows with outside services, in a real n8n', () => 
       telegram.userStarts(chat);
       const saved = await answerQuestion(bots.weather, chat, 0, 'Which city are you in?', 'Moscow');
       expect(saved.text).toBe('Got it: Moscow. Tap the button for the weather.');
-      expect(saved.replyMarkup).toEqual({ inline_keyboard: [[{ text: 'Weather now', callback_data: 'weather' }, { text: 'Change city', callback_data: 'city' }]] });
+      expect(saved.replyMarkup).toEqual(WEATHER_BUTTONS);
 
       telegram.tapButton(chat, 'weather');
       expect((await nextMessage(bots.weather, chat, 2)).text).toBe('Moscow: -3°C, Light snow.\nLight snow: boots and a warm hat.');
       expect(weatherApi.calls.map((r) => r.query)).toEqual([{ key: WEATHER_KEY, q: 'Moscow', aqi: 'no' }]);
     });
 
+    it('the 24-hour forecast: every 3 hours from the next full hour, in one message', async () => {
+      // The stand-in's local clock there is 21:30: the next 24 hours run from 22:00 into the next day.
+      bots.weather.telegram.tapButton(chat, 'forecast');
+      const forecast = await nextMessage(bots.weather, chat, 3);
+      expect(forecast.text).toBe(
+        [
+          'Moscow, the next 24 hours:',
+          '22:00  -4°C, Overcast',
+          '01:00  -4°C, Light snow',
+          '04:00  -4°C, Light snow',
+          '07:00  -4°C, Light snow',
+          '10:00  -2°C, Overcast',
+          '13:00  -2°C, Overcast',
+          '16:00  -2°C, Overcast',
+          '19:00  -4°C, Overcast',
+        ].join('\n'),
+      );
+      expect(forecast.replyMarkup).toEqual(WEATHER_BUTTONS);
+      expect(weatherApi.calls.at(-1)).toMatchObject({ path: '/v1/forecast.json', query: { key: WEATHER_KEY, q: 'Moscow', days: '2', aqi: 'no', alerts: 'no' } });
+    });
+
     it('a city the service does not know gets an honest answer and the offer to change it', async () => {
       const { telegram } = bots.weather;
       telegram.tapButton(chat, 'city');
-      expect((await answerQuestion(bots.weather, chat, 3, 'Which city are you in?', 'Atlantis')).text).toBe('Got it: Atlantis. Tap the button for the weather.');
+      expect((await answerQuestion(bots.weather, chat, 4, 'Which city are you in?', 'Atlantis')).text).toBe('Got it: Atlantis. Tap the button for the weather.');
       telegram.tapButton(chat, 'weather');
-      const sorry = await nextMessage(bots.weather, chat, 5);
+      const sorry = await nextMessage(bots.weather, chat, 6);
       expect(sorry.text).toBe("Sorry, I couldn't get the weather for Atlantis. Is the city name right?");
       expect(sorry.replyMarkup).toEqual({ inline_keyboard: [[{ text: 'Change city', callback_data: 'city' }]] });
+      telegram.tapButton(chat, 'forecast');
+      expect((await nextMessage(bots.weather, chat, 7)).text).toBe("Sorry, I couldn't get the weather for Atlantis. Is the city name right?");
     });
   });
 
@@ -264,6 +290,90 @@ describeWithN8n('example workflows with outside services, in a real n8n', () => 
       expect(bots.payment.telegram.messagesTo(chat)).toHaveLength(3);
       // The forged notification was checked against the API and went no further.
       expect(yookassa.calls.some((r) => r.method === 'GET' && r.path === '/v3/payments/forged-payment')).toBe(true);
+    });
+  });
+
+  describe('paid consultation for Telegram Stars', () => {
+    const [first, second] = [6101, 6102];
+    const slots = () => api(bots.consultation, 'POST', '/tables/consultation_slots/rows/query', { sort: [{ column: 'id', direction: 'asc' }] }).then((r) => r.body.rows as Array<Record<string, unknown>>);
+    const setSlots = (filter: unknown, set: Record<string, unknown>) => api(bots.consultation, 'PATCH', '/tables/consultation_slots/rows', { filter, set });
+    const leadIs = (value: string) => ({ match: 'all', conditions: [{ column: 'leadId', op: 'eq', value }] });
+    const freeOnly = { match: 'all', conditions: [{ column: 'leadId', op: 'isEmpty' }] };
+    const payments = (body: unknown) => api(bots.consultation, 'PUT', '/telegram/payments', body);
+    let firstCharge: string;
+
+    /** The person asks, gets the offer, taps Book and gets the Stars invoice; resolves with the lead. */
+    async function bookAndGetInvoice(chat: number, seen: number) {
+      const { telegram } = bots.consultation;
+      telegram.userSends(chat, 'I would like a consultation');
+      const offer = await nextMessage(bots.consultation, chat, seen);
+      expect(offer.text).toBe('A 30-minute consultation with a coach, online: 250 ⭐ (Telegram Stars).\nChanged your mind? Cancel within 60 minutes of paying and the Stars come back.');
+      expect(offer.replyMarkup).toEqual({ inline_keyboard: [[{ text: 'Book for 250 ⭐', callback_data: 'book' }]] });
+      telegram.tapButton(chat, 'book');
+      const invoice = await nextMessage(bots.consultation, chat, seen + 1);
+      const lead = await leadOf(bots.consultation, chat);
+      expect(invoice).toMatchObject({ method: 'sendInvoice', invoice: { title: 'Consultation', currency: 'XTR', totalAmount: 250, payload: `consult:${lead.id}`, prices: [{ label: 'Consultation', amount: 250 }] } });
+      return lead;
+    }
+
+    beforeAll(async () => {
+      // The workflow decides the pre-checkout; 8 s leaves room for a loaded machine inside Telegram's 10 s.
+      expect((await payments({ preCheckout: 'workflow', workflowTimeoutMs: 8000, answer: { ok: false, errorMessage: 'Sorry, we could not confirm the booking. Nothing was charged.' } })).status).toBe(200);
+      await waitUntil(async () => (await slots().catch(() => [])).length === 3, 30_000, 'the consultation slots');
+    });
+
+    it('sells the consultation for Stars: invoice, pre-checkout approved by the workflow, the slot booked in the table on payment', async () => {
+      const lead = await bookAndGetInvoice(first, 0);
+      const paid = await bots.consultation.telegram.payInvoice(first);
+      expect(paid).toMatchObject({ paid: true });
+      firstCharge = paid.chargeId!;
+      const confirmation = await nextMessage(bots.consultation, first, 2);
+      expect(confirmation.text).toBe('Paid, thank you! Your consultation: Mon 7 Dec, 10:00.\nThe coach will write to you here. Changed your mind? Cancel within 60 minutes for a full refund.');
+      expect(confirmation.replyMarkup).toEqual({ inline_keyboard: [[{ text: 'Cancel the booking', callback_data: 'cancel' }]] });
+      const [booked, ...others] = await slots();
+      expect(booked).toMatchObject({ slot: 'Mon 7 Dec, 10:00', leadId: lead.id, chargeId: firstCharge });
+      expect(others.map((row) => row.leadId ?? '')).toEqual(['', '']);
+    });
+
+    it('refuses the pre-checkout while every slot is taken: nothing is charged', async () => {
+      expect((await setSlots(freeOnly, { leadId: 'ld_someone_else' })).status).toBe(200);
+      await bookAndGetInvoice(second, 0);
+      expect(await bots.consultation.telegram.payInvoice(second)).toEqual({ paid: false, reason: 'Sorry, all consultation slots are taken. Nothing was charged.' });
+    });
+
+    it('with the bot answering by rule, a payment that finds no free slot is refunded at once', async () => {
+      expect((await payments({ preCheckout: 'rule', answer: { ok: true } })).status).toBe(200);
+      const paid = await bots.consultation.telegram.payInvoice(second);
+      expect(paid.paid).toBe(true);
+      expect((await nextMessage(bots.consultation, second, 2)).text).toBe('Sorry, the last slot was booked a moment before your payment. Your 250 Stars are refunded.');
+      expect(bots.consultation.telegram.charge(paid.chargeId!)?.refunded).toBe(true);
+      expect((await setSlots(leadIs('ld_someone_else'), { leadId: '' })).status).toBe(200);
+      expect((await payments({ preCheckout: 'workflow', workflowTimeoutMs: 8000 })).status).toBe(200);
+    });
+
+    it('Cancel within the window refunds the Stars once and frees the slot', async () => {
+      bots.consultation.telegram.tapButton(first, 'cancel');
+      expect((await nextMessage(bots.consultation, first, 3)).text).toBe('Cancelled: your 250 Stars are back on your balance. Mon 7 Dec, 10:00 is free again.');
+      expect(bots.consultation.telegram.charge(firstCharge)?.refunded).toBe(true);
+      expect((await slots()).map((row) => row.leadId ?? '')).toEqual(['', '', '']);
+      bots.consultation.telegram.tapButton(first, 'cancel');
+      expect((await nextMessage(bots.consultation, first, 4)).text).toBe('You have no paid consultation to cancel.');
+    });
+
+    it('Cancel after the window is refused and the booking stays', async () => {
+      const { telegram } = bots.consultation;
+      telegram.tapButton(second, 'book');
+      await nextMessage(bots.consultation, second, 3);
+      const paid = await telegram.payInvoice(second);
+      expect(paid.paid).toBe(true);
+      expect((await nextMessage(bots.consultation, second, 4)).text).toMatch(/^Paid, thank you! Your consultation: Mon 7 Dec, 10:00\./);
+      const lead = await leadOf(bots.consultation, second);
+      // Paid two hours ago, as far as the booking says.
+      expect((await setSlots(leadIs(lead.id), { paidAt: new Date(Date.now() - 2 * 3_600_000).toISOString() })).status).toBe(200);
+      telegram.tapButton(second, 'cancel');
+      expect((await nextMessage(bots.consultation, second, 5)).text).toBe('The free cancellation window (60 minutes after paying) has passed. Write to us here if something came up.');
+      expect(telegram.charge(paid.chargeId!)?.refunded).toBe(false);
+      expect((await slots())[0]).toMatchObject({ leadId: lead.id, chargeId: paid.chargeId });
     });
   });
 

@@ -1,7 +1,7 @@
 /**
  * Outside services the example workflows call, as stand-ins answering in the real services' shapes
  * (on the routed recorder of crm-standin.ts): favqs (quote of the day), weatherapi.com (current
- * weather) and YooKassa (payments and their notifications).
+ * weather and its hourly forecast) and YooKassa (payments and their notifications).
  */
 import crypto from 'node:crypto';
 import { type CrmStandin, startCrmStandin, type StandinAnswer } from './crm-standin';
@@ -43,19 +43,62 @@ export interface CurrentWeather {
 }
 
 /**
- * weatherapi.com: `GET /v1/current.json?key=&q=&aqi=no`. A wrong key is 401 with error 2006, an
- * unknown place 400 with error 1006, as the service answers.
+ * weatherapi.com: `GET /v1/current.json?key=&q=&aqi=no` and `GET /v1/forecast.json?key=&q=&days=`
+ * (1–14 days of 24 hours each). A wrong key is 401 with error 2006, an unknown place 400 with error
+ * 1006, as the service answers.
  */
 export function startWeatherApi(apiKey: string, places: CurrentWeather[]): Promise<CrmStandin> {
+  const placeOf = (query: Record<string, unknown>): CurrentWeather | StandinAnswer => {
+    if (!query.key) return { status: 401, body: { error: { code: 1002, message: 'API key is invalid or not provided.' } } };
+    if (query.key !== apiKey) return { status: 401, body: { error: { code: 2006, message: 'API key is invalid.' } } };
+    const place = places.find((p) => p.name.toLowerCase() === String(query.q ?? '').trim().toLowerCase());
+    return place ?? { status: 400, body: { error: { code: 1006, message: 'No matching location found.' } } };
+  };
   return startCrmStandin({
     'GET /v1/current.json': ({ query }) => {
-      if (!query.key) return { status: 401, body: { error: { code: 1002, message: 'API key is invalid or not provided.' } } };
-      if (query.key !== apiKey) return { status: 401, body: { error: { code: 2006, message: 'API key is invalid.' } } };
-      const place = places.find((p) => p.name.toLowerCase() === String(query.q ?? '').trim().toLowerCase());
-      if (!place) return { status: 400, body: { error: { code: 1006, message: 'No matching location found.' } } };
-      return { body: currentJson(place) };
+      const place = placeOf(query);
+      return 'name' in place ? { body: currentJson(place) } : place;
+    },
+    'GET /v1/forecast.json': ({ query }) => {
+      const place = placeOf(query);
+      const days = Number(query.days ?? 1);
+      if (!('name' in place)) return place;
+      if (!Number.isInteger(days) || days < 1 || days > 14) return { status: 400, body: { error: { code: 1003, message: 'Parameter days is invalid.' } } };
+      return { body: forecastJson(place, days) };
     },
   });
+}
+
+/**
+ * The place's local clock of the forecast: 21:30 on 21 November 2026 in Moscow (UTC+3), fixed so the
+ * next 24 hours are known to the test. Hours 09–17 are a degree warmer and overcast, the others a
+ * degree colder with light snow below 09:00.
+ */
+const FORECAST_NOW_EPOCH = Date.UTC(2026, 10, 21, 18, 30) / 1000;
+const FORECAST_FIRST_DAY = Date.UTC(2026, 10, 21) / 1000 - 3 * 3600;
+
+function forecastHour(place: CurrentWeather, epoch: number) {
+  const local = new Date((epoch + 3 * 3600) * 1000).toISOString();
+  const hour = Number(local.slice(11, 13));
+  const condition = hour < 9 ? { text: 'Light snow', code: 1213 } : { text: 'Overcast', code: 1009 };
+  const tempC = place.tempC + (hour >= 9 && hour < 18 ? 1 : -1);
+  return { time_epoch: epoch, time: `${local.slice(0, 10)} ${local.slice(11, 16)}`, temp_c: tempC, temp_f: Math.round((tempC * 9) / 5 + 32), is_day: hour >= 8 && hour < 17 ? 1 : 0, condition: { ...condition, icon: `//cdn.weatherapi.com/weather/64x64/day/${condition.code}.png` }, wind_kph: 9.4, humidity: 85, cloud: 90, chance_of_rain: 0, chance_of_snow: condition.code === 1213 ? 80 : 10 };
+}
+
+function forecastJson(place: CurrentWeather, days: number) {
+  const current = currentJson(place);
+  return {
+    location: { ...current.location, localtime_epoch: FORECAST_NOW_EPOCH, localtime: '2026-11-21 21:30' },
+    current: current.current,
+    forecast: {
+      forecastday: Array.from({ length: days }, (_, d) => {
+        const start = FORECAST_FIRST_DAY + d * 86_400;
+        const hours = Array.from({ length: 24 }, (_h, h) => forecastHour(place, start + h * 3600));
+        const temps = hours.map((h) => h.temp_c);
+        return { date: hours[0].time.slice(0, 10), date_epoch: start, day: { maxtemp_c: Math.max(...temps), mintemp_c: Math.min(...temps), condition: hours[12].condition }, hour: hours };
+      }),
+    },
+  };
 }
 
 function currentJson(place: CurrentWeather) {

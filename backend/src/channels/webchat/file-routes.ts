@@ -47,8 +47,9 @@ export function webchatDownloadRouter(ctx: AppContext): Router {
     botAccess(ctx, 'messages'),
     async (req, res) => {
       const file = await findVisitorFile(ctx, res.locals.bot.id, String(req.params.fileId));
-      if (!file) throw notFound('Unknown file');
-      sendStoredFile(res, await readVisitorFile(ctx, file.fileId), file.fileName, { download: true });
+      const bytes = file && (await readVisitorFile(ctx, file.fileId));
+      if (!file || !bytes) throw notFound('Unknown file');
+      sendStoredFile(res, bytes, file.fileName, { download: true });
     },
   );
   return router;

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { type Request, type Response, Router } from 'express';
 import { jsonBody } from '../../platform/http/json-body';
 import { z } from 'zod';
@@ -11,6 +12,7 @@ import type { inboundUpdateSchema } from '../inbound-update';
 import { appendInboundWithin, type ChatMessageBody, findButton, findChatFile, readHistory } from './history';
 import { sendStoredFile, storedFileBytes } from './file-routes';
 import { visitorUploadType } from './file-types';
+import { documentVisitorApi } from './visitor-api-document';
 import { dropVisitorFile, saveVisitorFile } from './visitor-files';
 import { type Connection, pushMessage, type WebchatContext } from './hub';
 import type { WebchatAction } from './limits';
@@ -228,9 +230,11 @@ async function streamEvents(ctx: WebchatContext, req: Request, res: Response): P
 
 /**
  * The web chat's HTTP surface: the page `/chat/{botId}`, its assets, the embed script, and the
- * visitor API under `/chat/{botId}/api` (visitor token in `Authorization: Bearer`).
+ * visitor API under `/chat/{botId}/api` (visitor token in `Authorization: Bearer`), documented in
+ * the published OpenAPI document.
  */
-export function webchatRouter(ctx: WebchatContext): Router {
+export function webchatRouter(ctx: WebchatContext, docs: OpenAPIRegistry): Router {
+  documentVisitorApi(docs, { update: updateSchema(ctx.config.WEBCHAT_MAX_TEXT), uploadQuery: uploadQuerySchema });
   const router = Router();
   const assets = express.static(publicDir, { index: false, maxAge: '1h', setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff') });
   router.use('/chat/assets', assets);

@@ -58,6 +58,66 @@ export async function findVisitorFile(ctx: AppContext, botId: number, fileId: st
   return row && { fileId: row.file_id, botId: Number(row.bot_id), visitorId: row.visitor_id, fileName: row.file_name, mimeType: row.mime_type, size: Number(row.size) };
 }
 
-export async function readVisitorFile(ctx: AppContext, fileId: string): Promise<Buffer> {
-  return fs.promises.readFile(path.join(folderOf(ctx), fileId));
+/**
+ * The bytes of a stored file, or undefined when the retention purged them after the row was read
+ * (the caller answers 404 as for an unknown file). A read already under way finishes: an unlinked
+ * file stays readable through the open descriptor.
+ */
+export async function readVisitorFile(ctx: AppContext, fileId: string): Promise<Buffer | undefined> {
+  try {
+    return await fs.promises.readFile(path.join(folderOf(ctx), fileId));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+const PURGE_BATCH = 500;
+/** A file without a row younger than this may be an upload between its bytes and its row: left alone. */
+const ORPHAN_GRACE_MS = 60 * 60_000;
+
+/**
+ * The hourly clean-up of visitors' files: the expired ones (purgeExpiredVisitorFiles), then, once
+ * no batch is left, files on disk that no row names. Those are left by a bot's deletion (its rows
+ * go by cascade, the bytes cannot) or a crash between the bytes and the row. Resolves true when a
+ * batch was full.
+ */
+export async function purgeVisitorFiles(ctx: AppContext): Promise<boolean> {
+  if (await purgeExpiredVisitorFiles(ctx)) return true;
+  await removeOrphanFiles(ctx);
+  return false;
+}
+
+/**
+ * Deletes visitors' files older than WEBCHAT_FILE_RETENTION_DAYS (0 keeps them), a batch at a time:
+ * the rows first, then the bytes, so no row ever names a missing file for longer than the purge
+ * takes and a download racing it gets a 404, never a 500. Processes purging at once delete the same
+ * rows and files harmlessly. The history keeps its entry; the page shows it as unavailable.
+ */
+async function purgeExpiredVisitorFiles(ctx: AppContext): Promise<boolean> {
+  const days = ctx.config.WEBCHAT_FILE_RETENTION_DAYS;
+  if (days === 0) return false;
+  const cutoff = ctx.clock.now() - days * 86_400_000;
+  const rows: Array<{ file_id: string }> = await ctx.db('webchat_files').where('created_at', '<', cutoff).orderBy('created_at').limit(PURGE_BATCH).select('file_id');
+  if (rows.length === 0) return false;
+  const ids = rows.map((row) => row.file_id);
+  await ctx.db('webchat_files').whereIn('file_id', ids).delete();
+  const folder = folderOf(ctx);
+  await Promise.all(ids.map((id) => fs.promises.rm(path.join(folder, id), { force: true })));
+  return rows.length === PURGE_BATCH;
+}
+
+async function removeOrphanFiles(ctx: AppContext): Promise<void> {
+  const folder = folderOf(ctx);
+  const names = (await fs.promises.readdir(folder).catch(() => [] as string[])).filter(isVisitorFileId);
+  for (let start = 0; start < names.length; start += PURGE_BATCH) {
+    const chunk = names.slice(start, start + PURGE_BATCH);
+    const known = new Set((await ctx.db('webchat_files').whereIn('file_id', chunk).select('file_id')).map((row: { file_id: string }) => row.file_id));
+    for (const name of chunk.filter((id) => !known.has(id))) {
+      const where = path.join(folder, name);
+      const stat = await fs.promises.stat(where).catch(() => undefined);
+      // The file system's clock, as the mtime is: not the injected one.
+      if (stat && Date.now() - stat.mtimeMs > ORPHAN_GRACE_MS) await fs.promises.rm(where, { force: true });
+    }
+  }
 }

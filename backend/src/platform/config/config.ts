@@ -129,6 +129,8 @@ export const configSchema = z.object({
   WEBCHAT_BOT_UPLOADS_PER_MINUTE: perMinute(300),
   /** Web chat: the largest file a visitor may send (bytes, default 10 MB); larger is a 413. */
   WEBCHAT_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
+  /** Web chat: days a visitor's file is kept (its bytes and row; the history keeps the entry). 0 keeps them forever. */
+  WEBCHAT_FILE_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   /** Web chat: event streams one visitor may hold open in this process; a new one closes the oldest. */
   WEBCHAT_STREAMS_PER_VISITOR: z.coerce.number().int().min(1).default(3),
   /**

@@ -25,6 +25,7 @@ import * as readCache from './0023_read_cache';
 import * as desk from './0024_desk';
 import * as conversationTimeouts from './0025_conversation_timeouts';
 import * as staffGroup from './0026_staff_group';
+import * as webchatFilesAge from './0028_webchat_files_age';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -62,6 +63,7 @@ const migrations: Array<[string, Migration]> = [
   ['0024_desk', desk],
   ['0025_conversation_timeouts', conversationTimeouts],
   ['0026_staff_group', staffGroup],
+  ['0028_webchat_files_age', webchatFilesAge],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
