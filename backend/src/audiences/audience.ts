@@ -160,11 +160,21 @@ export async function insertAudience(trx: Knex, audience: AudienceSql, row: { me
   return Object.fromEntries(counts.map((c) => [c.status, Number(c.n)]));
 }
 
-/** How many people the audience has, and the first lead ids (the sample a template is checked for). */
-export async function audienceSample(db: Knex, audience: AudienceSql, size: number): Promise<{ count: number; leadIds: string[] }> {
+/** How many people the audience has (a dry run's answer). */
+export async function audienceCount(db: Knex, audience: AudienceSql): Promise<number> {
   const [counted] = (await db.raw(`select count(*) as n from (${audience.sql}) r`, audience.bindings).then(rowsOf)) as Array<{ n: number | string }>;
-  const sample = (await db.raw(`select r.lead_id from (${audience.sql}) r order by r.lead_id limit ?`, [...audience.bindings, size]).then(rowsOf)) as Array<{ lead_id: string }>;
-  return { count: Number(counted?.n ?? 0), leadIds: sample.map((r) => r.lead_id) };
+  return Number(counted?.n ?? 0);
+}
+
+/**
+ * The lead ids of some people of the audience, which a template is checked for. `ordered` (a
+ * preview, shown to a person) takes the first by lead id and so resolves the whole audience; a
+ * send takes any, so the database stops after `size` rows instead of resolving 100,000 twice.
+ */
+export async function audienceSample(db: Knex, audience: AudienceSql, size: number, ordered: boolean): Promise<string[]> {
+  const order = ordered ? 'order by r.lead_id' : '';
+  const sample = (await db.raw(`select r.lead_id from (${audience.sql}) r ${order} limit ?`, [...audience.bindings, size]).then(rowsOf)) as Array<{ lead_id: string }>;
+  return sample.map((r) => r.lead_id);
 }
 
 const rowsOf = (result: unknown) => (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows);

@@ -10,7 +10,7 @@ import { assertCallableTarget, callableUrlSchema } from '../platform/http/outbou
 import { userProfiles } from '../identity/accounts';
 import { type DeliveryChannel, deliveryChannelSchema, noticeRecipients, type Recipient, type Resolution, resolveRecipients } from '../identity/recipients';
 import { appendTraceHop } from '../traces/traces';
-import { type AudienceSql, type AudienceTiming, audienceSample, audienceZones, deliverable, exclusionsSchema, insertAudience, topicPeople } from '../audiences/audience';
+import { type AudienceSql, type AudienceTiming, audienceCount, audienceSample, audienceZones, deliverable, exclusionsSchema, insertAudience, topicPeople } from '../audiences/audience';
 import { segmentPeople, segmentSchema } from '../audiences/segments';
 import { topicKeySchema, topicsByKeys } from '../audiences/topics';
 import { buttonsSchema, parseModeSchema, templateNameSchema, variantsSchema } from './content-schema';
@@ -473,14 +473,14 @@ async function firstScheduled(trx: Knex, messageId: string): Promise<number | un
 }
 
 /**
- * A send to topics: the audience is counted and sampled (the template is checked for the first
- * people), then written by one INSERT … SELECT in the caller's transaction. `unknown` and
+ * A send to topics: the audience is sampled (the template is checked for some people; a dry run
+ * also counts it), then written by one INSERT … SELECT in the caller's transaction. `unknown` and
  * `inactive` stay empty: members who cannot be reached are not written at all.
  */
 async function acceptAudienceSend(trx: Knex, ctx: AppContext, bot: Bot, request: SendMessageRequest, options: { traceId: string; dryRun: boolean }): Promise<AcceptedSend> {
   const now = ctx.clock.now();
   const audience = await audienceOf(trx, bot, request);
-  const { count, leadIds } = await audienceSample(trx, audience, LIMIT_CHECK_RECIPIENTS);
+  const leadIds = await audienceSample(trx, audience, LIMIT_CHECK_RECIPIENTS, options.dryRun);
   const sampled = await resolveRecipients(trx, bot.id, { leadIds }, { critical: true, now, channel: 'all' });
   const samples = sampled.deliverable;
   const { content, files } = await contentOf(trx, bot, request);
@@ -488,12 +488,12 @@ async function acceptAudienceSend(trx: Knex, ctx: AppContext, bot: Bot, request:
   const template = checkTemplate(content, samples[0], sampleProfiles);
   checkRenderedLimits(template, content, samples, sampleProfiles);
   const summary = { unknown: [], inactive: [], trace_id: options.traceId };
-  if (count === 0) return { outcome: 'nobody', body: { success: false, message: request.segment ? 'Nobody to reach in this segment' : 'Nobody to reach in these topics', ...summary } };
+  if (leadIds.length === 0) return { outcome: 'nobody', body: { success: false, message: request.segment ? 'Nobody to reach in this segment' : 'Nobody to reach in these topics', ...summary } };
   const timing = await audienceTiming(trx, bot, request, audience, now);
   if (options.dryRun) {
     const profiles = await userProfiles(trx, bot.id, samples.slice(0, PREVIEW_RECIPIENTS).map((r) => r.userId));
     const preview = samples.slice(0, PREVIEW_RECIPIENTS).map((r) => previewOne(template, content, r, profiles));
-    return { outcome: 'dry_run', body: { success: true, dry_run: true, messageId: null, queued: count, deferred: 0, ...summary, preview } };
+    return { outcome: 'dry_run', body: { success: true, dry_run: true, messageId: null, queued: await audienceCount(trx, audience), deferred: 0, ...summary, preview } };
   }
   const writer: RecipientsWriter = async (w, messageId) => {
     const byStatus = await insertAudience(w, audience, { messageId, botId: bot.id, now, timing });
