@@ -1,3 +1,5 @@
+import type { components } from '../../nodes/shared/api-types';
+
 /** What the desk's routes (/console/api/bots/:id/desk…) answer; see backend/src/console/desk.ts. */
 export interface Chat {
   leadId: string;
@@ -6,16 +8,8 @@ export interface Chat {
   lastActivityAt: string;
 }
 
-export interface Conversation {
-  leadId: string;
-  userId: string | null;
-  state: 'bot' | 'held' | 'waiting' | 'assigned';
-  sessionId: string;
-  handover: { reason: string | null; team: string | null; priority: string; waitingSince: string } | null;
-  operator: { id: string; assignedAt: string | null; lastReplyAt: string | null } | null;
-  openedAt: string;
-  updatedAt: string;
-}
+/** A conversation as the token API documents it (GET /openapi.json): generated, not copied. */
+export type Conversation = components['schemas']['Conversation'];
 
 export interface QueueEntry extends Conversation {
   person: Chat | null;
