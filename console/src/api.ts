@@ -90,14 +90,7 @@ export interface MapDiff {
 }
 
 /** The figures of docs/analytics.md, as `/analytics…` answers them; every rate is null when its denominator is 0. */
-export interface Figures {
-  delivery: { sent: number; failed: number; rate: number | null; sentWithReceipts: number; delivered: number; read: number; deliveredRate: number | null; readRate: number | null };
-  engagement: { hours: number; recipients: number; engaged: number; rate: number | null; answeredEver: number };
-  responseTime: { answers: number; medianSeconds: number | null; p90Seconds: number | null };
-  conversion: { recipients: number; converted: number; rate: number | null };
-  csat: { ratings: number; average: number | null; distribution: Record<'1' | '2' | '3' | '4' | '5', number> };
-  errors: { messagesFailed: number; webhooksExhausted: number; calls: number; webhooks: number; all: number; rate: number | null };
-}
+export type Figures = Schemas['AnalyticsFigures'];
 
 export interface AnalyticsWindow {
   from: string;
@@ -138,13 +131,4 @@ export function query(values: Record<string, string | number | undefined>): stri
 }
 
 /** One hour of the week in the bot's zone (`/analytics/heatmap`): the sends made then and what came of them. */
-export interface HeatmapCell {
-  weekday: number;
-  hour: number;
-  sent: number;
-  engaged: number;
-  engagementRate: number | null;
-  goalRecipients: number;
-  converted: number;
-  conversionRate: number | null;
-}
+export type HeatmapCell = Schemas['AnalyticsHeatmapCell'];
