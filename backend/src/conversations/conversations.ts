@@ -112,6 +112,21 @@ export interface Change {
   traceId: string;
 }
 
+/** A session with the bot and nobody else: no hold, no handover, no operator, no context. */
+const FRESH_SESSION = {
+  state: 'bot',
+  context: '{}',
+  holder: null,
+  hold_expires_at: null,
+  reason: null,
+  team: null,
+  priority: null,
+  waiting_since: null,
+  operator: null,
+  assigned_at: null,
+  last_operator_reply_at: null,
+} as const;
+
 /** Version 0: the conversation has no row yet (state `bot`); its first change inserts the row. */
 const UNWRITTEN = 0;
 
@@ -122,18 +137,8 @@ function implicitConversation(ctx: ConversationsContext, change: Change, personK
     person_key: personKey,
     lead_id: change.lead.id,
     user_id: change.lead.userId,
-    state: 'bot',
+    ...FRESH_SESSION,
     session_id: firstSessionId(change.botId, personKey),
-    context: '{}',
-    holder: null,
-    hold_expires_at: null,
-    reason: null,
-    team: null,
-    priority: null,
-    waiting_since: null,
-    operator: null,
-    assigned_at: null,
-    last_operator_reply_at: null,
     operator_due_at: null,
     csat_session_id: null,
     csat_operator: null,
@@ -312,18 +317,8 @@ export async function closeConversation(trx: Knex, ctx: ConversationsContext, ch
     csat_session_id: rated ? row.session_id : null,
     csat_operator: rated ? row.operator : null,
     csat_team: rated ? row.team : null,
-    state: 'bot',
+    ...FRESH_SESSION,
     session_id: newSessionId(),
-    context: '{}',
-    holder: null,
-    hold_expires_at: null,
-    reason: null,
-    team: null,
-    priority: null,
-    waiting_since: null,
-    operator: null,
-    assigned_at: null,
-    last_operator_reply_at: null,
     opened_at: ctx.clock.now(),
   });
   await announce(trx, ctx, change, { ...next, session_id: row.session_id }, { type: 'conversation.closed', payload: { ...closed, nextSessionId: next.session_id } });
