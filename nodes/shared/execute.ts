@@ -34,7 +34,7 @@ export async function executePerItem(this: IExecuteFunctions, operation: ItemOpe
 			returnData.push(...executionData);
 		} catch (error) {
 			if (!this.continueOnFail()) throw asNodeError(this.getNode(), error, itemIndex);
-			returnData.push(errorItem(error, itemIndex));
+			returnData.push(errorItem(this.getNode(), error, itemIndex));
 		}
 	}
 	return returnData;
@@ -47,9 +47,14 @@ export function asNodeError(node: INode, error: unknown, itemIndex: number): Nod
 }
 
 /** What Continue On Fail outputs for a failed item: the error's message, description and HTTP code. */
-export function errorItem(error: unknown, itemIndex: number): INodeExecutionData {
+export function errorItem(node: INode, error: unknown, itemIndex: number): INodeExecutionData {
 	const failure = error as Error & { description?: string; httpCode?: string };
-	return { json: { error: failure.message, description: failure.description, httpCode: failure.httpCode }, pairedItem: { item: itemIndex } };
+	return {
+		json: { error: failure.message, description: failure.description, httpCode: failure.httpCode },
+		// n8n moves an item to the error output (On Error: Continue (using error output)) by its `error`.
+		error: asNodeError(node, error, itemIndex),
+		pairedItem: { item: itemIndex },
+	};
 }
 
 /** A node's operation modules by resource and operation name: what its router dispatches to. */
