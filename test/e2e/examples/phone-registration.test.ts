@@ -98,8 +98,8 @@ describeWithN8n('example: registration by phone with an SMS code, in a real n8n'
   /** /start, then the phone (shared or typed): resolves with the code the gateway delivered, once the bot asked for it. */
   async function startAndGiveTheCode(chatId: number, firstName: string, phone: { share: string } | { type: string }, crmPhone: string): Promise<string> {
     stack.telegram.setUser(chatId, { first_name: firstName });
-    stack.telegram.userStarts(chatId);
     const seen = texts(chatId).length;
+    stack.telegram.userStarts(chatId);
     expect(await nextText(chatId, seen)).toBe('To register, share your phone number with the button below, or type it (for example +7 918 777-77-77).');
     if ('share' in phone) {
       stack.telegram.shareContact(chatId, phone.share);
@@ -178,6 +178,22 @@ describeWithN8n('example: registration by phone with an SMS code, in a real n8n'
     expect(await nextText(GLEB, 8)).toBe('Hi Gleb! Tap Register to connect your account with your phone number.');
     stack.telegram.tapButton(GLEB, 'register');
     expect(await nextText(GLEB, 9)).toBe('To register, share your phone number with the button below, or type it (for example +7 918 777-77-77).');
+    stack.telegram.userSends(GLEB, '+79180000130');
+    expect(await nextText(GLEB, 10)).toMatch(/^We sent a code by SMS to your number ending in 0130/);
+  });
+
+  it('a fourth code within the hour is refused (Start Verification to its error output): "try again in an hour", no SMS', async () => {
+    const GLEB = 9404;
+    // Gleb had two codes above; the third is allowed, the fourth is not.
+    await startAndGiveTheCode(GLEB, 'Gleb', { type: '+79180000130' }, '79180000130');
+    const sms = gateway.textsTo('+79180000130').length;
+    expect(sms).toBe(3);
+    const seen = texts(GLEB).length;
+    stack.telegram.userStarts(GLEB);
+    await nextText(GLEB, seen);
+    stack.telegram.userSends(GLEB, '+79180000130');
+    expect(await nextText(GLEB, seen + 1)).toBe('Too many codes were requested for this account. Please try again in an hour.');
+    expect(gateway.textsTo('+79180000130')).toHaveLength(sms);
   });
 
   it('a phone the CRM does not know, and text that is no phone, are answered without a code', async () => {
