@@ -34,7 +34,7 @@ export async function executePerItem(this: IExecuteFunctions, operation: ItemOpe
 			returnData.push(...executionData);
 		} catch (error) {
 			if (!this.continueOnFail()) throw asNodeError(this.getNode(), error, itemIndex);
-			returnData.push(errorItem(error, itemIndex));
+			returnData.push(errorItem(this.getNode(), error, itemIndex));
 		}
 	}
 	return returnData;
@@ -46,10 +46,13 @@ export function asNodeError(node: INode, error: unknown, itemIndex: number): Nod
 	return new NodeOperationError(node, error as Error, { itemIndex });
 }
 
-/** What Continue On Fail outputs for a failed item: the error's message, description and HTTP code. */
-export function errorItem(error: unknown, itemIndex: number): INodeExecutionData {
+/** What Continue On Fail outputs for a failed item: the error's message, description and HTTP code (on the error output when the node has one). */
+export function errorItem(node: INode, error: unknown, itemIndex: number): INodeExecutionData {
 	const failure = error as Error & { description?: string; httpCode?: string };
-	return { json: { error: failure.message, description: failure.description, httpCode: failure.httpCode }, pairedItem: { item: itemIndex } };
+	const item: INodeExecutionData = { json: { error: failure.message, description: failure.description, httpCode: failure.httpCode }, pairedItem: { item: itemIndex } };
+	// n8n moves an item to the error output by its `error`; on the regular output that would replace the JSON with the message alone.
+	if (node.onError === 'continueErrorOutput') item.error = asNodeError(node, error, itemIndex);
+	return item;
 }
 
 /** A node's operation modules by resource and operation name: what its router dispatches to. */

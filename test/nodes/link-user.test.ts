@@ -101,6 +101,14 @@ describeWithN8n('Link User in the n8n engine', () => {
     const output = continued.output('Link User');
     expect(output[0].json).toMatchObject({ error: expect.any(String), httpCode: '404' });
     expect(output[1].json).toMatchObject({ userId: 'u-30' });
+
+    // On Error: Continue (using error output): n8n moves the failed item to the second output (with the message, as for its own nodes).
+    const routed = await engine.run([linkUser({ resource: 'user', operation: 'get', findBy: 'userId', lookup: '={{ $json.id }}' }, { onError: 'continueErrorOutput' })], {
+      input: [{ id: 'nobody' }, { id: 'u-30' }],
+    });
+    const [success, failure] = routed.run.data.resultData.runData['Link User'][0].data!.main;
+    expect(success!.map((item) => item.json.userId)).toEqual(['u-30']);
+    expect(failure!.map((item) => item.json)).toEqual([expect.objectContaining({ error: 'User not found' })]);
   });
 
   it('starts a verification and verifies the code: a wrong one is an item with the reason, the right one links', async () => {

@@ -50,6 +50,7 @@ describeWithN8n('every example workflow, in an n8n with the packed package insta
         { ...EXAMPLE_CREDENTIAL, type: 'metabotApi', data: { serverUrl: `${backend.url}/api/v1`, botId, token } },
         { id: 'weatherApiKeyExample', name: 'WeatherAPI key', type: 'httpQueryAuth', data: { name: 'key', value: 'unused' } },
         { id: 'yookassaShopExample', name: 'YooKassa shop', type: 'httpBasicAuth', data: { user: 'unused', password: 'unused' } },
+        { id: 'smsGatewayExample', name: 'SMS gateway', type: 'httpBearerAuth', data: { token: 'unused' } },
       ],
       workflows: [...examples.map((workflow) => ({ ...workflow, active: true })), legacyDemo],
     });

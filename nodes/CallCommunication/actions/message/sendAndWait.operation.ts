@@ -74,7 +74,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		sent = await sendWithResumeUrl.call(this);
 	} catch (error) {
 		if (!this.continueOnFail()) throw asNodeError(this.getNode(), error, 0);
-		return [errorItem(error, 0)];
+		return [errorItem(this.getNode(), error, 0)];
 	}
 	if (sent.answer.dry_run) return this.helpers.constructExecutionMetaData(this.helpers.returnJsonArray(sendOutput(sent.answer)), { itemData: { item: 0 } });
 	await this.putExecutionToWait(new Date(Date.now() + (sent.timeoutSeconds + RESUME_GRACE_SECONDS) * 1000));

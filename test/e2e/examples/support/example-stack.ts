@@ -81,6 +81,8 @@ export interface ExampleStackOptions {
   workflows: Record<string, Record<string, SettingValue>>;
   /** Also connect a VK community (Callback API) and a WhatsApp number to the bot, each on its stand-in. */
   everyChannel?: boolean;
+  /** Further n8n credentials the workflows name (an outside service's key), as n8n's CLI imports them. */
+  credentials?: object[];
 }
 
 export interface ExampleStack {
@@ -123,7 +125,7 @@ export async function startExampleStack(options: ExampleStackOptions): Promise<E
     const workflows = Object.entries(options.workflows).map(([name, settings]) => loadExampleWorkflow(name, settings));
     const instance = await N8nInstance.create();
     await instance.setup({
-      credentials: [{ ...EXAMPLE_CREDENTIAL, type: 'metabotApi', data: { serverUrl: `${backend.url}/api/v1`, botId, token } }],
+      credentials: [{ ...EXAMPLE_CREDENTIAL, type: 'metabotApi', data: { serverUrl: `${backend.url}/api/v1`, botId, token } }, ...(options.credentials ?? [])],
       workflows,
     });
     const n8n = await instance.start();
