@@ -139,6 +139,7 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
 
       stack.telegram.userSends(chatId, 'How long does delivery take?');
       await untilSeen(chatId, DELIVERY, seenBefore);
+      expect(texts(chatId).slice(seenBefore)).toEqual([expect.stringMatching(new RegExp(`^${welcomeBack('Dora')}`)), DELIVERY]);
       expect(await conversationOf(leadId)).toMatchObject({ state: 'bot' });
       await page.context().close();
     });
@@ -165,6 +166,7 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
       expect(await conversationOf(leadId)).toMatchObject({ state: 'bot' });
       stack.telegram.userSends(chatId, 'Do you take Apple Pay?');
       await untilSeen(chatId, PAYMENT, seenBefore);
+      expect(texts(chatId).slice(seenBefore)).toEqual([expect.stringMatching(new RegExp(`^${welcomeBack('Egor')}`)), PAYMENT]);
     });
   });
 });
