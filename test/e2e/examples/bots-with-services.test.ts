@@ -1,24 +1,24 @@
 /**
- * The examples that call outside services — quote of the day, weather, fitness, payment, helpdesk — and
+ * The examples that call outside services — quote of the day, weather, fitness, payment — and
  * the paid consultation for Telegram Stars (the stand-in enforces the payment flow),
  * imported from examples/workflows into one real n8n, each on a bot of its own, and driven through
  * their scenarios: users act in the Telegram stand-in, the services are local stand-ins with the real
  * response shapes.
  */
-import { seedLinkedLeads, type SeededLead, type StandinBot, TelegramStandin, createTelegramBot, startDeliveryBackend } from '../../../backend/test/support/delivery';
+import { type StandinBot, TelegramStandin, createTelegramBot, startDeliveryBackend } from '../../../backend/test/support/delivery';
 import type { TestBackend } from '../../../backend/test/support/test-backend';
 import { describeWithN8n } from '../../nodes/support/n8n-runtime';
 import { type CrmStandin, startCrmStandin } from '../support/crm-standin';
 import { N8nInstance, type N8nServer, waitUntil } from '../support/n8n-server';
 import { startFavqs, startWeatherApi, startYooKassa, type YooKassa } from '../support/service-standins';
-import { type ExampleWorkflow, loadExampleWorkflow, readJson, type SettingValue } from './support/example-stack';
+import { type ExampleWorkflow, loadExampleWorkflow, type SettingValue } from './support/example-stack';
 
 jest.setTimeout(60_000);
 
 const WEATHER_KEY = 'weather-test-key';
 const WEATHER_BUTTONS = { inline_keyboard: [[{ text: 'Weather now', callback_data: 'weather' }, { text: '24-hour forecast', callback_data: 'forecast' }], [{ text: 'Change city', callback_data: 'city' }]] };
 const SHOP = { id: '506751', secret: 'test_secret_key' };
-const EXAMPLES = ['quote', 'weather', 'fitness', 'payment', 'consultation', 'helpdesk'] as const;
+const EXAMPLES = ['quote', 'weather', 'fitness', 'payment', 'consultation'] as const;
 type Example = (typeof EXAMPLES)[number];
 
 interface ExampleBot {
@@ -44,7 +44,6 @@ describeWithN8n('example workflows with outside services, in a real n8n', () => 
   let weatherApi: CrmStandin;
   let yookassa: YooKassa;
   let crm: CrmStandin;
-  let helpdesk: CrmStandin;
   const bots = {} as Record<Example, ExampleBot>;
   const api = (bot: ExampleBot, method: string, urlPath: string, body?: unknown) => backend.request(method, `/api/v1/bots/${bot.botId}${urlPath}`, { token: bot.token, body });
 
@@ -82,9 +81,7 @@ describeWithN8n('example workflows with outside services, in a real n8n', () => 
     weatherApi = await startWeatherApi(WEATHER_KEY, [{ name: 'Moscow', country: 'Russia', tempC: -3, condition: { text: 'Light snow', code: 1213 } }]);
     yookassa = await startYooKassa(SHOP.id, SHOP.secret);
     crm = await startCrmStandin();
-    helpdesk = await startCrmStandin();
     for (const example of EXAMPLES) bots[example] = await createTelegramBot(backend, standin);
-    expect((await api(bots.helpdesk, 'POST', '/maps', { document: readJson('maps/helpdesk.json') })).status).toBeLessThan(300);
 
     const load = (example: Example, file: string, settings: Record<string, SettingValue>, otherCredentials?: Record<string, string>) =>
       onOwnBot(loadExampleWorkflow(file, settings), example, otherCredentials);
@@ -106,7 +103,6 @@ describeWithN8n('example workflows with outside services, in a real n8n', () => 
         load('fitness', 'fitness', {}),
         load('payment', 'payment', { yookassaApiUrl: `${yookassa.url}/v3`, crmUrl: crm.url }, { httpBasicAuth: 'yookassa-shop' }),
         load('consultation', 'consultation', { priceStars: 250, cancelWindowMinutes: 60 }),
-        load('helpdesk', 'helpdesk', { helpdeskUrl: helpdesk.url }),
       ],
     });
     n8n = await instance.start();
@@ -117,7 +113,7 @@ describeWithN8n('example workflows with outside services, in a real n8n', () => 
 
   afterAll(async () => {
     await n8n?.stop();
-    for (const server of [favqs, weatherApi, yookassa, crm, helpdesk]) await server?.close();
+    for (const server of [favqs, weatherApi, yookassa, crm]) await server?.close();
     await backend?.close();
     await standin?.close();
   }, 30_000);
@@ -374,43 +370,6 @@ describeWithN8n('example workflows with outside services, in a real n8n', () => 
       expect((await nextMessage(bots.consultation, second, 5)).text).toBe('The free cancellation window (60 minutes after paying) has passed. Write to us here if something came up.');
       expect(telegram.charge(paid.chargeId!)?.refunded).toBe(false);
       expect((await slots())[0]).toMatchObject({ leadId: lead.id, chargeId: paid.chargeId });
-    });
-  });
-
-  describe('helpdesk', () => {
-    let customer: SeededLead;
-    beforeAll(async () => {
-      [customer] = await seedLinkedLeads(backend.ctx.db, bots.helpdesk.botId, [5101]);
-    });
-    const call = (alias: string, params: Record<string, unknown>) => api(bots.helpdesk, 'POST', `/call/${alias}`, { script_request_params: { userId: customer.userId, ticketId: 'T-17', ...params } });
-
-    it('tells the customer about a new ticket and forwards the operator reply', async () => {
-      expect((await call('ticket/created', { subject: 'Cannot log in' })).body).toMatchObject({ success: true });
-      expect((await nextMessage(bots.helpdesk, customer.chatId, 0)).text).toBe('We have your request #T-17 “Cannot log in”. An operator will answer here.');
-      expect((await call('ticket/replied', { operator: 'Olga', text: 'I have sent you a new password link.' })).body).toMatchObject({ success: true });
-      expect((await nextMessage(bots.helpdesk, customer.chatId, 1)).text).toBe('Olga answered on request #T-17:\n\nI have sent you a new password link.');
-    });
-
-    it('on closing asks "was it solved?" and the rating, and posts both back to the helpdesk', async () => {
-      const { telegram } = bots.helpdesk;
-      const closed = await call('ticket/closed', {});
-      expect(closed.body).toMatchObject({ success: true });
-      const question = await nextMessage(bots.helpdesk, customer.chatId, 2);
-      expect(question.text).toBe('Request #T-17 is closed. Was your issue solved?');
-      expect(question.replyMarkup).toEqual({ inline_keyboard: [[{ text: 'Yes, solved', callback_data: 'solved:yes' }, { text: 'No', callback_data: 'solved:no' }]] });
-      await waitPending(bots.helpdesk, customer.chatId);
-      telegram.tapButton(customer.chatId, 'solved:yes');
-      const rate = await nextMessage(bots.helpdesk, customer.chatId, 3);
-      expect(rate.text).toBe('Thank you! How would you rate our support?');
-      expect((rate.replyMarkup!.inline_keyboard as unknown[][])[0]).toHaveLength(5);
-      await waitPending(bots.helpdesk, customer.chatId);
-      telegram.tapButton(customer.chatId, 'rating:4');
-      await waitUntil(async () => helpdesk.received.length === 1, 30_000, 'the feedback');
-      expect(helpdesk.received[0]).toMatchObject({
-        path: '/tickets/T-17/feedback',
-        body: { ticketId: 'T-17', userId: customer.userId, solved: true, rating: 4, trace_id: closed.body.trace_id },
-      });
-      expect((await nextMessage(bots.helpdesk, customer.chatId, 4)).text).toBe('Thanks for your feedback!');
     });
   });
 });
