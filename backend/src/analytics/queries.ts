@@ -12,6 +12,8 @@ const DAY_MS = 24 * HOUR_MS;
 const RECEIPT_CHANNELS = ['whatsapp'];
 const MAX_WINDOW_DAYS = 400;
 const MAX_POINTS = 1000;
+/** Bounds' edges per statement: an OR of ranges stays well within SQLite's expression depth. */
+const EDGES_PER_STATEMENT = 100;
 
 export const analyticsQuerySchema = z.object({
   from: z.iso.datetime({ offset: true }).optional().meta({ description: 'Window start (inclusive, rounded down to the hour); default: 7 days before `to`' }),
@@ -132,32 +134,39 @@ async function localSeries(db: Knex, botId: number, query: SeriesQuery, window: 
   }
   // The hours between each bound and its anchor: added after an anchor before the bound, taken back before one after it.
   const edges = bounds.map((t, i) => (anchors[i] <= t ? { i, from: anchors[i], to: t, sign: 1 } : { i, from: t, to: anchors[i], sign: -1 })).filter((e) => e.from < e.to);
-  for (const row of await rangeSums(db, botId, query, edges)) {
-    const edge = edges[Number(row.k)];
-    // Bound i closes bucket i − 1 (P added) and opens bucket i (P taken away).
-    if (edge.i > 0) addTotals(buckets[edge.i - 1], row, edge.sign);
-    if (edge.i < starts.length) addTotals(buckets[edge.i], row, -edge.sign);
+  for (let i = 0; i < edges.length; i += EDGES_PER_STATEMENT) {
+    const chunk = edges.slice(i, i + EDGES_PER_STATEMENT);
+    for (const row of await hourlyIn(db, botId, query, chunk)) {
+      // Two bounds of one UTC day can share hours: the row counts for each edge that holds it.
+      for (const edge of chunk.filter((e) => e.from <= Number(row.hour) && Number(row.hour) < e.to)) {
+        // Bound i closes bucket i − 1 (P added) and opens bucket i (P taken away).
+        if (edge.i > 0) addTotals(buckets[edge.i - 1], row, edge.sign);
+        if (edge.i < starts.length) addTotals(buckets[edge.i], row, -edge.sign);
+      }
+    }
   }
   const present = await bucketsWithRows(db, botId, query, bounds);
   return starts.flatMap((start, i) => (present.has(i) ? [{ start: new Date(start).toISOString(), figures: figuresOf(buckets[i], query.engagementHours) }] : []));
 }
 
-/** The hourly ranges as a small VALUES table (index, from, to): one statement whatever their number. */
+/** Ranges as a small VALUES table (index, from, to): one statement whatever their number. */
 function rangesTable(db: Knex, ranges: Array<{ from: number; to: number }>) {
   const values = ranges.map(() => '(cast(? as integer), cast(? as bigint), cast(? as bigint))').join(', ');
   return db.raw(`(values ${values}) as ranges`, ranges.flatMap((range, i) => [i, range.from, range.to]));
 }
 
-/** Sums of the hourly rows in each range, by range index (column1 of the VALUES table). */
-async function rangeSums(db: Knex, botId: number, query: Filter, ranges: Array<{ from: number; to: number }>): Promise<Array<Record<string, unknown>>> {
-  if (ranges.length === 0) return [];
-  const q = db
-    .from(rangesTable(db, ranges))
-    .join('analytics_hourly', (on) => on.on('analytics_hourly.hour', '>=', 'ranges.column2').andOn('analytics_hourly.hour', '<', 'ranges.column3'))
-    .where('analytics_hourly.bot_id', botId);
-  if (query.alias !== undefined) q.where('analytics_hourly.alias', query.alias);
-  if (query.channel !== undefined) q.where('analytics_hourly.channel', query.channel);
-  return q.select('ranges.column1 as k', ...sums(db)).groupBy('ranges.column1');
+/**
+ * Sums per hour of the hourly rows in some ranges, as an OR of primary-key ranges with constant
+ * bounds: both planners then estimate the few rows right (a join against a VALUES table made
+ * PostgreSQL guess a million and compile the query).
+ */
+async function hourlyIn(db: Knex, botId: number, query: Filter, ranges: Array<{ from: number; to: number }>): Promise<Array<Record<string, unknown>>> {
+  const q = db('analytics_hourly').where((any) => {
+    for (const range of ranges) any.orWhere((one) => one.where('bot_id', botId).where('hour', '>=', range.from).where('hour', '<', range.to));
+  });
+  if (query.alias !== undefined) q.where('alias', query.alias);
+  if (query.channel !== undefined) q.where('channel', query.channel);
+  return q.select('hour', ...sums(db)).groupBy('hour');
 }
 
 /** The indexes of the buckets (between consecutive bounds) that have at least one hourly row: one index probe each. */
