@@ -25,9 +25,12 @@ export type Counter = (typeof ROLLUP_COUNTERS)[number];
 export const ROLLUP_COLUMNS: readonly string[] = [...ROLLUP_COUNTERS, ...responseColumns];
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 export const hourOf = (at: number): number => Math.floor(at / HOUR_MS) * HOUR_MS;
+/** The first instant of the UTC day: the key of `analytics_daily`. */
+export const dayOf = (at: number): number => Math.floor(at / DAY_MS) * DAY_MS;
 
-/** Where a fact is counted: the bot, the UTC hour, the communication ('' for none) and the channel ('' for none). */
+/** Where a fact is counted: the bot, the UTC hour (the UTC day in the daily rollup), the communication ('' for none) and the channel ('' for none). */
 export interface RollupKey {
   botId: number;
   hour: number;
@@ -53,23 +56,35 @@ export class RollupDeltas {
     return [...this.rows.values()];
   }
 
+  /**
+   * One upsert into the hourly rollup and one into the daily rollup (the same additions summed per
+   * UTC day), in the caller's transaction: the daily row is always the sum of its 24 hourly rows.
+   */
   async write(trx: Knex): Promise<void> {
     if (this.rows.size === 0) return;
-    // Sorted by key: concurrent writers on PostgreSQL lock rows in one order and cannot deadlock.
-    const rows = [...this.rows.values()]
-      .sort((a, b) => a.key.botId - b.key.botId || a.key.hour - b.key.hour || cmp(a.key.alias, b.key.alias) || cmp(a.key.channel, b.key.channel))
-      .map(({ key, counts }) => ({
-        bot_id: key.botId,
-        hour: key.hour,
-        alias: key.alias,
-        channel: key.channel,
-        ...Object.fromEntries(ROLLUP_COLUMNS.map((column) => [column, counts[column] ?? 0])),
-      }));
-    const merge = Object.fromEntries(ROLLUP_COLUMNS.map((column) => [column, trx.raw('?? + ??', [`analytics_hourly.${column}`, `excluded.${column}`])]));
-    for (let i = 0; i < rows.length; i += 100) {
-      await trx('analytics_hourly').insert(rows.slice(i, i + 100)).onConflict(['bot_id', 'hour', 'alias', 'channel']).merge(merge);
-    }
+    const hourly = [...this.rows.values()];
+    const daily = new RollupDeltas();
+    for (const { key, counts } of hourly) for (const [column, amount] of Object.entries(counts)) daily.add({ ...key, hour: dayOf(key.hour) }, column, amount);
+    await upsert(trx, 'analytics_hourly', 'hour', hourly);
+    await upsert(trx, 'analytics_daily', 'day', [...daily.rows.values()]);
     this.rows.clear();
+  }
+}
+
+async function upsert(trx: Knex, table: 'analytics_hourly' | 'analytics_daily', time: 'hour' | 'day', deltas: Array<{ key: RollupKey; counts: Record<string, number> }>): Promise<void> {
+  // Sorted by key: concurrent writers on PostgreSQL lock rows in one order (hourly, then daily) and cannot deadlock.
+  const rows = deltas
+    .sort((a, b) => a.key.botId - b.key.botId || a.key.hour - b.key.hour || cmp(a.key.alias, b.key.alias) || cmp(a.key.channel, b.key.channel))
+    .map(({ key, counts }) => ({
+      bot_id: key.botId,
+      [time]: key.hour,
+      alias: key.alias,
+      channel: key.channel,
+      ...Object.fromEntries(ROLLUP_COLUMNS.map((column) => [column, counts[column] ?? 0])),
+    }));
+  const merge = Object.fromEntries(ROLLUP_COLUMNS.map((column) => [column, trx.raw('?? + ??', [`${table}.${column}`, `excluded.${column}`])]));
+  for (let i = 0; i < rows.length; i += 100) {
+    await trx(table).insert(rows.slice(i, i + 100)).onConflict(['bot_id', time, 'alias', 'channel']).merge(merge);
   }
 }
 

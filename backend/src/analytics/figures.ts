@@ -4,10 +4,13 @@ import { answeredWithin, quantileSeconds, RESPONSE_EDGES_SECONDS, responseColumn
 /** Summed rollup columns of some rows (a window, a communication, a bucket). */
 export type Totals = Record<string, number> & { sent_receipts: number };
 
-export const emptyTotals = (): Totals => Object.fromEntries([...ROLLUP_COLUMNS, 'sent_receipts'].map((c) => [c, 0])) as Totals;
+const TOTAL_COLUMNS: readonly string[] = [...ROLLUP_COLUMNS, 'sent_receipts'];
 
-export function addTotals(into: Totals, row: Record<string, unknown>): Totals {
-  for (const column of [...ROLLUP_COLUMNS, 'sent_receipts']) into[column] += Number(row[column] ?? 0);
+export const emptyTotals = (): Totals => Object.fromEntries(TOTAL_COLUMNS.map((c) => [c, 0])) as Totals;
+
+/** Adds a row's sums (times `sign`: a series subtracts the hours a daily row holds beyond its bucket). */
+export function addTotals(into: Totals, row: Record<string, unknown>, sign = 1): Totals {
+  for (const column of TOTAL_COLUMNS) into[column] += sign * Number(row[column] ?? 0);
   return into;
 }
 

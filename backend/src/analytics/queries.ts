@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { invalid } from '../platform/errors';
 import { localDate, startOfLocalDay } from '../tables/time-window';
-import { hourOf, ROLLUP_COLUMNS } from './counters';
+import { dayOf, hourOf, ROLLUP_COLUMNS } from './counters';
 import { addTotals, emptyTotals, type Figures, figuresOf, type Totals } from './figures';
 import { ENGAGEMENT_WINDOWS_HOURS } from './histogram';
 
@@ -12,6 +12,8 @@ const DAY_MS = 24 * HOUR_MS;
 const RECEIPT_CHANNELS = ['whatsapp'];
 const MAX_WINDOW_DAYS = 400;
 const MAX_POINTS = 1000;
+/** Bounds' edges per statement: an OR of ranges stays well within SQLite's expression depth. */
+const EDGES_PER_STATEMENT = 100;
 
 export const analyticsQuerySchema = z.object({
   from: z.iso.datetime({ offset: true }).optional().meta({ description: 'Window start (inclusive, rounded down to the hour); default: 7 days before `to`' }),
@@ -50,23 +52,49 @@ function sums(db: Knex) {
   ];
 }
 
-function rows(db: Knex, botId: number, query: AnalyticsQuery, window: Window) {
-  const q = db('analytics_hourly').where('bot_id', botId).where('hour', '>=', window.from).where('hour', '<', window.to);
-  if (query.alias !== undefined) q.where('alias', query.alias);
-  if (query.channel !== undefined) q.where('channel', query.channel);
+type Filter = Pick<AnalyticsQuery, 'alias' | 'channel'>;
+type Rollup = { table: 'analytics_hourly'; time: 'hour' } | { table: 'analytics_daily'; time: 'day' };
+const HOURLY: Rollup = { table: 'analytics_hourly', time: 'hour' };
+const DAILY: Rollup = { table: 'analytics_daily', time: 'day' };
+
+function rows(db: Knex, rollup: Rollup, botId: number, query: Filter, from: number, to: number) {
+  const q = db(rollup.table).where(`${rollup.table}.bot_id`, botId).where(`${rollup.table}.${rollup.time}`, '>=', from).where(`${rollup.table}.${rollup.time}`, '<', to);
+  if (query.alias !== undefined) q.where(`${rollup.table}.alias`, query.alias);
+  if (query.channel !== undefined) q.where(`${rollup.table}.channel`, query.channel);
   return q;
 }
 
+/**
+ * The window as rollup ranges that together hold each of its hours once: hourly rows for the
+ * partial UTC days at its edges (at most 23 hours each), daily rows for the whole UTC days between.
+ */
+function segments(window: Window): Array<{ rollup: Rollup; from: number; to: number }> {
+  const firstDay = Math.ceil(window.from / DAY_MS) * DAY_MS;
+  const lastDay = dayOf(window.to);
+  if (firstDay >= lastDay) return [{ rollup: HOURLY, from: window.from, to: window.to }];
+  const parts = [
+    { rollup: HOURLY, from: window.from, to: firstDay },
+    { rollup: DAILY, from: firstDay, to: lastDay },
+    { rollup: HOURLY, from: lastDay, to: window.to },
+  ];
+  return parts.filter((part) => part.from < part.to);
+}
+
 export async function botFigures(db: Knex, botId: number, query: AnalyticsQuery, window: Window): Promise<Figures> {
-  const row = await rows(db, botId, query, window).first(sums(db));
-  return figuresOf(addTotals(emptyTotals(), row ?? {}), query.engagementHours);
+  const totals = emptyTotals();
+  for (const part of segments(window)) addTotals(totals, (await rows(db, part.rollup, botId, query, part.from, part.to).first(sums(db))) ?? {});
+  return figuresOf(totals, query.engagementHours);
 }
 
 /** The figures per communication or per channel, largest number of sends first. */
 export async function figuresBy(db: Knex, botId: number, by: 'alias' | 'channel', query: AnalyticsQuery, window: Window): Promise<Array<{ key: string; figures: Figures }>> {
-  const grouped: Array<Record<string, unknown>> = await rows(db, botId, query, window).select(by, ...sums(db)).groupBy(by);
-  return grouped
-    .map((row) => ({ key: String(row[by]), totals: addTotals(emptyTotals(), row) }))
+  const byKey = new Map<string, Totals>();
+  for (const part of segments(window)) {
+    const grouped: Array<Record<string, unknown>> = await rows(db, part.rollup, botId, query, part.from, part.to).select(by, ...sums(db)).groupBy(by);
+    for (const row of grouped) byKey.set(String(row[by]), addTotals(byKey.get(String(row[by])) ?? emptyTotals(), row));
+  }
+  return [...byKey]
+    .map(([key, totals]) => ({ key, totals }))
     .sort((a, b) => b.totals.sent - a.totals.sent || b.totals.calls - a.totals.calls || (a.key < b.key ? -1 : 1))
     .map(({ key, totals }) => ({ key, figures: figuresOf(totals, query.engagementHours) }));
 }
@@ -75,29 +103,91 @@ export async function figuresBy(db: Knex, botId: number, by: 'alias' | 'channel'
  * Figures per hour, day or week of the bot's time zone. Rollups are per UTC hour; each hour goes to
  * the local day (week from Monday) its first minute falls in, so a day is exact for every zone
  * whose offset is whole hours (half-hour zones: the hour that straddles midnight goes by its start).
+ * A bucket left without any rollup row is left out.
  */
 export async function series(db: Knex, botId: number, timeZone: string, query: SeriesQuery, window: Window) {
   const points = Math.ceil((window.to - window.from) / (query.bucket === 'hour' ? HOUR_MS : query.bucket === 'day' ? DAY_MS : 7 * DAY_MS));
   if (points > MAX_POINTS) throw invalid(`At most ${MAX_POINTS} buckets: ask for a shorter window or a larger bucket`);
-  const hourly: Array<Record<string, unknown>> = await rows(db, botId, query, window).select('hour', ...sums(db)).groupBy('hour').orderBy('hour');
-  const starts = query.bucket === 'hour' ? undefined : bucketStarts(query.bucket, timeZone, window);
-  const buckets = new Map<number, Totals>();
-  let next = 0;
-  for (const row of hourly) {
-    const hour = Number(row.hour);
-    // Rows come by hour, so the bucket index only moves forward.
-    while (starts && next + 1 < starts.length && starts[next + 1] <= hour) next++;
-    const start = starts ? starts[next] : hour;
-    buckets.set(start, addTotals(buckets.get(start) ?? emptyTotals(), row));
+  if (query.bucket !== 'hour') return localSeries(db, botId, query, window, bucketStarts(query.bucket, timeZone, window));
+  const hourly: Array<Record<string, unknown>> = await rows(db, HOURLY, botId, query, window.from, window.to).select('hour', ...sums(db)).groupBy('hour').orderBy('hour');
+  return hourly.map((row) => ({ start: new Date(Number(row.hour)).toISOString(), figures: figuresOf(addTotals(emptyTotals(), row), query.engagementHours) }));
+}
+
+/**
+ * Local days or weeks from daily rows, exactly. A bucket holds the whole UTC hours from its bound to
+ * the next (a bound is its start rounded up to the hour), so its sum is P(next) − P(bound), where
+ * P(t), everything before t, is the daily rows before t's nearest UTC midnight plus the hourly rows
+ * from that midnight to t (or minus those from t to it). Counters are integers: the differences are
+ * exact, and no bucket reads more than 12 hourly rows per group at either bound, in any zone and
+ * across DST, whatever the bound's offset from UTC midnight.
+ */
+async function localSeries(db: Knex, botId: number, query: SeriesQuery, window: Window, starts: number[]) {
+  const bounds = [...starts.map((start, k) => (k === 0 ? window.from : Math.ceil(start / HOUR_MS) * HOUR_MS)), window.to];
+  const anchors = bounds.map((t) => (t - dayOf(t) <= DAY_MS / 2 ? dayOf(t) : dayOf(t) + DAY_MS));
+  const buckets = starts.map(() => emptyTotals());
+  const daily: Array<Record<string, unknown>> = await rows(db, DAILY, botId, query, anchors[0], anchors[anchors.length - 1]).select('day', ...sums(db)).groupBy('day').orderBy('day');
+  let k = 0;
+  for (const row of daily) {
+    // Days come in order, so the bucket index only moves forward.
+    while (anchors[k + 1] <= Number(row.day)) k++;
+    addTotals(buckets[k], row);
   }
-  return [...buckets].map(([start, totals]) => ({ start: new Date(start).toISOString(), figures: figuresOf(totals, query.engagementHours) }));
+  // The hours between each bound and its anchor: added after an anchor before the bound, taken back before one after it.
+  const edges = bounds.map((t, i) => (anchors[i] <= t ? { i, from: anchors[i], to: t, sign: 1 } : { i, from: t, to: anchors[i], sign: -1 })).filter((e) => e.from < e.to);
+  for (let i = 0; i < edges.length; i += EDGES_PER_STATEMENT) {
+    const chunk = edges.slice(i, i + EDGES_PER_STATEMENT);
+    for (const row of await hourlyIn(db, botId, query, chunk)) {
+      // Two bounds of one UTC day can share hours: the row counts for each edge that holds it.
+      for (const edge of chunk.filter((e) => e.from <= Number(row.hour) && Number(row.hour) < e.to)) {
+        // Bound i closes bucket i − 1 (P added) and opens bucket i (P taken away).
+        if (edge.i > 0) addTotals(buckets[edge.i - 1], row, edge.sign);
+        if (edge.i < starts.length) addTotals(buckets[edge.i], row, -edge.sign);
+      }
+    }
+  }
+  const present = await bucketsWithRows(db, botId, query, bounds);
+  return starts.flatMap((start, i) => (present.has(i) ? [{ start: new Date(start).toISOString(), figures: figuresOf(buckets[i], query.engagementHours) }] : []));
+}
+
+/** Ranges as a small VALUES table (index, from, to): one statement whatever their number. */
+function rangesTable(db: Knex, ranges: Array<{ from: number; to: number }>) {
+  const values = ranges.map(() => '(cast(? as integer), cast(? as bigint), cast(? as bigint))').join(', ');
+  return db.raw(`(values ${values}) as ranges`, ranges.flatMap((range, i) => [i, range.from, range.to]));
+}
+
+/**
+ * Sums per hour of the hourly rows in some ranges, as an OR of primary-key ranges with constant
+ * bounds: both planners then estimate the few rows right (a join against a VALUES table made
+ * PostgreSQL guess a million and compile the query).
+ */
+async function hourlyIn(db: Knex, botId: number, query: Filter, ranges: Array<{ from: number; to: number }>): Promise<Array<Record<string, unknown>>> {
+  const q = db('analytics_hourly').where((any) => {
+    for (const range of ranges) any.orWhere((one) => one.where('bot_id', botId).where('hour', '>=', range.from).where('hour', '<', range.to));
+  });
+  if (query.alias !== undefined) q.where('alias', query.alias);
+  if (query.channel !== undefined) q.where('channel', query.channel);
+  return q.select('hour', ...sums(db)).groupBy('hour');
+}
+
+/** The indexes of the buckets (between consecutive bounds) that have at least one hourly row: one index probe each. */
+async function bucketsWithRows(db: Knex, botId: number, query: Filter, bounds: number[]): Promise<Set<number>> {
+  const ranges = bounds.slice(0, -1).map((from, i) => ({ from, to: bounds[i + 1] }));
+  const found: Array<{ k: unknown }> = await db
+    .from(rangesTable(db, ranges))
+    .whereExists((sub) => {
+      sub.select(db.raw('1')).from('analytics_hourly').where('analytics_hourly.bot_id', botId).where('analytics_hourly.hour', '>=', db.ref('ranges.column2')).where('analytics_hourly.hour', '<', db.ref('ranges.column3'));
+      if (query.alias !== undefined) sub.where('analytics_hourly.alias', query.alias);
+      if (query.channel !== undefined) sub.where('analytics_hourly.channel', query.channel);
+    })
+    .select('ranges.column1 as k');
+  return new Set(found.map((row) => Number(row.k)));
 }
 
 /**
  * The starts of the local days (or weeks from Monday) that cover the window, in order: one time-
  * zone lookup per day rather than per hour.
  */
-function bucketStarts(bucket: 'day' | 'week', timeZone: string, window: Window): number[] {
+export function bucketStarts(bucket: 'day' | 'week', timeZone: string, window: Window): number[] {
   const first = localDate(window.from, timeZone);
   if (bucket === 'week') first.day -= (new Date(Date.UTC(first.year, first.month - 1, first.day)).getUTCDay() + 6) % 7;
   const step = bucket === 'week' ? 7 : 1;

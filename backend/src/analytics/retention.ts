@@ -1,8 +1,9 @@
 import type { AppContext } from '../platform/context';
 
 /**
- * The attribution state ages out; the hourly rollups stay (they are the summary that outlives
- * the purged raw rows, and a year of them is a few hundred thousand small rows). Goal waits go once
+ * The attribution state ages out; the hourly and daily rollups stay, both of them (they are the
+ * summary that outlives the purged raw rows, a year of them is a few hundred thousand small rows,
+ * and a daily row must stay the sum of its hourly rows for the queries to be exact). Goal waits go once
  * expired; a trace's communication and a lead's latest send after HISTORY_RETENTION_DAYS, as the
  * raw rows they summarise (an answer later than that is not attributed to a send).
  */

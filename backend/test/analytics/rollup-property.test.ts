@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { purgeAnalyticsState } from '../../src/analytics/retention';
-import { ROLLUP_COLUMNS } from '../../src/analytics/counters';
+import { dayOf, ROLLUP_COLUMNS } from '../../src/analytics/counters';
+import { addTotals, emptyTotals, figuresOf, type Totals } from '../../src/analytics/figures';
+import { analyticsQuerySchema, botFigures, bucketStarts, figuresBy, series, seriesQuerySchema, windowOf } from '../../src/analytics/queries';
+import { backfillDaily } from '../../src/platform/db/migrations/0029_analytics_daily';
 import { responseBucket } from '../../src/analytics/histogram';
 import { purgeFinishedRecipients } from '../../src/delivery/retention';
 import { purgeDeliveredEvents } from '../../src/events/retention';
@@ -124,14 +127,61 @@ class BruteForce {
   }
 }
 
-async function rollupRows(backend: TestBackend, botId: number): Promise<Map<string, Record<string, number>>> {
-  const rows = await backend.ctx.db('analytics_hourly').where({ bot_id: botId });
+async function rollupRows(backend: TestBackend, botId: number, table: 'analytics_hourly' | 'analytics_daily' = 'analytics_hourly'): Promise<Map<string, Record<string, number>>> {
+  const rows = await backend.ctx.db(table).where({ bot_id: botId });
   const found = new Map<string, Record<string, number>>();
   for (const row of rows) {
     const counts = Object.fromEntries(ROLLUP_COLUMNS.map((c) => [c, Number(row[c])]).filter(([, v]) => v !== 0));
-    if (Object.keys(counts).length) found.set(`${Number(row.hour)}|${row.alias}|${row.channel}`, counts);
+    if (Object.keys(counts).length) found.set(`${Number(row.hour ?? row.day)}|${row.alias}|${row.channel}`, counts);
   }
   return found;
+}
+
+/** Hourly rows summed per UTC day, zero counters (and rows left with none) dropped: what the daily rollup must hold. */
+function perDay(hourly: Map<string, Record<string, number>>): Map<string, Record<string, number>> {
+  const days = new Map<string, Record<string, number>>();
+  for (const [key, counts] of hourly) {
+    const [hour, ...rest] = key.split('|');
+    const dayKey = [dayOf(Number(hour)), ...rest].join('|');
+    const day = days.get(dayKey) ?? {};
+    for (const [column, value] of Object.entries(counts)) day[column] = (day[column] ?? 0) + value;
+    days.set(dayKey, day);
+  }
+  for (const [key, counts] of days) {
+    for (const [column, value] of Object.entries(counts)) if (value === 0) delete counts[column];
+    if (Object.keys(counts).length === 0) days.delete(key);
+  }
+  return days;
+}
+
+const ZONES = ['UTC', 'Europe/Moscow', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham', 'America/St_Johns'];
+type Probe = { from: number; hours: number; zone: string; alias: number; channel: boolean };
+const probe: fc.Arbitrary<Probe> = fc.record({ from: fc.nat(100_000), hours: fc.nat(100_000), zone: fc.constantFrom(...ZONES), alias: fc.integer({ min: -2, max: 3 }), channel: fc.boolean() });
+
+/**
+ * Every query over a window, answered from the hourly rows alone the plain way (each row summed
+ * into its bucket in JavaScript), to compare with the queries that read the daily rollup.
+ */
+async function hourlyOnly(backend: TestBackend, botId: number, filter: { alias?: string; channel?: string }, window: { from: number; to: number }, timeZone: string) {
+  let q = backend.ctx.db('analytics_hourly').where('bot_id', botId).where('hour', '>=', window.from).where('hour', '<', window.to).orderBy('hour');
+  if (filter.alias !== undefined) q = q.where('alias', filter.alias);
+  if (filter.channel !== undefined) q = q.where('channel', filter.channel);
+  const rows: Array<Record<string, unknown>> = (await q).map((row) => ({ ...row, sent_receipts: row.channel === 'whatsapp' ? row.sent : 0 }));
+  const sum = (group: Array<Record<string, unknown>>): Totals => group.reduce<Totals>((totals, row) => addTotals(totals, row), emptyTotals());
+  const by = (keyOf: (row: Record<string, unknown>) => number | string) => {
+    const groups = new Map<number | string, Array<Record<string, unknown>>>();
+    for (const row of rows) groups.set(keyOf(row), [...(groups.get(keyOf(row)) ?? []), row]);
+    return new Map([...groups].map(([key, group]) => [key, figuresOf(sum(group), 24)]));
+  };
+  const bucketOf = (starts: number[]) => (row: Record<string, unknown>) => starts.filter((start) => start <= Number(row.hour)).pop()!;
+  return {
+    bot: figuresOf(sum(rows), 24),
+    alias: by((row) => String(row.alias)),
+    channel: by((row) => String(row.channel)),
+    hour: by((row) => Number(row.hour)),
+    day: by(bucketOf(bucketStarts('day', timeZone, window))),
+    week: by(bucketOf(bucketStarts('week', timeZone, window))),
+  };
 }
 
 describe(`analytics rollups equal a brute-force recomputation (${dialect})`, () => {
@@ -147,8 +197,9 @@ describe(`analytics rollups equal a brute-force recomputation (${dialect})`, () 
     // What the histories exercised, summed over the runs: each rule must have been met at least once.
     const exercised: Record<string, number> = { purgedRaw: 0 };
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 30 }), async (steps) => {
+      fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 30 }), fc.array(probe, { minLength: 3, maxLength: 3 }), async (steps, probes) => {
         const { botId, token } = await backend.createBot({ map });
+        const started = clock.now();
         const leads: SeededLead[] = await seedLinkedLeads(backend.ctx.db, botId, [1, 2, 3, 4].map((n) => botId * 10 + n), clock.now());
         const h = historyWriter(backend, clock, botId, token);
         const model = new BruteForce();
@@ -189,11 +240,47 @@ describe(`analytics rollups equal a brute-force recomputation (${dialect})`, () 
           }
         }
         expect(await rollupRows(backend, botId)).toEqual(model.rows);
+        expect(await rollupRows(backend, botId, 'analytics_daily')).toEqual(perDay(model.rows));
+        // Windows around the history, at any hour, of any length up to 400 days: the answers from
+        // hourly edges + daily rows equal the plain sum of the hourly rows.
+        const spanHours = Math.ceil((clock.now() - started) / HOUR) + 96;
+        for (const p of probes) {
+          const from = started - 48 * HOUR + (p.from % spanHours) * HOUR;
+          const to = from + (1 + (p.hours % Math.min(spanHours, 400 * 24))) * HOUR;
+          const filter = { ...(p.alias >= -1 ? { alias: p.alias === -1 ? '' : ALIASES[p.alias] } : {}), ...(p.channel ? { channel: 'telegram' } : {}) };
+          const query = analyticsQuerySchema.parse({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...filter });
+          const window = windowOf(query, clock.now());
+          const expected = await hourlyOnly(backend, botId, filter, window, p.zone);
+          expect(await botFigures(backend.ctx.db, botId, query, window)).toEqual(expected.bot);
+          for (const dimension of ['alias', 'channel'] as const) {
+            const answered = await figuresBy(backend.ctx.db, botId, dimension, query, window);
+            expect(new Map(answered.map((row) => [row.key, row.figures]))).toEqual(expected[dimension]);
+          }
+          for (const bucket of ['hour', 'day', 'week'] as const) {
+            if (bucket === 'hour' && to - from > 1000 * HOUR) continue;
+            const answered = await series(backend.ctx.db, botId, p.zone, seriesQuerySchema.parse({ ...query, bucket }), window);
+            expect(new Map(answered.map((point) => [Date.parse(point.start), point.figures]))).toEqual(expected[bucket]);
+          }
+          exercised.probes = (exercised.probes ?? 0) + (to - from > 3 * 24 * HOUR ? 1 : 0);
+        }
         for (const row of model.rows.values()) for (const [column, value] of Object.entries(row)) exercised[column] = (exercised[column] ?? 0) + value;
         exercised.purgedRaw += purgedRaw;
       }),
       { numRuns: 20 },
     );
-    for (const column of ['calls', 'sent', 'failed', 'answered', 'goal_sends', 'conversions', 'ratings', 'purgedRaw']) expect(exercised[column]).toBeGreaterThan(0);
+    for (const column of ['calls', 'sent', 'failed', 'answered', 'goal_sends', 'conversions', 'ratings', 'purgedRaw', 'probes']) expect(exercised[column]).toBeGreaterThan(0);
   }, 600_000);
+
+  it("the migration's backfill rebuilds every daily row from the hourly rows", async () => {
+    const bots: Array<{ id: number }> = await backend.ctx.db('bots').select('id');
+    const before = await Promise.all(bots.map((bot) => rollupRows(backend, bot.id, 'analytics_daily')));
+    await backend.ctx.db('analytics_daily').delete();
+    await backfillDaily(backend.ctx.db);
+    for (const [i, bot] of bots.entries()) {
+      const daily = await rollupRows(backend, bot.id, 'analytics_daily');
+      expect(daily).toEqual(before[i]);
+      expect(daily).toEqual(perDay(await rollupRows(backend, bot.id)));
+    }
+    expect(before.some((daily) => daily.size > 0)).toBe(true);
+  });
 });
