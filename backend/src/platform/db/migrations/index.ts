@@ -26,6 +26,7 @@ import * as desk from './0024_desk';
 import * as conversationTimeouts from './0025_conversation_timeouts';
 import * as staffGroup from './0026_staff_group';
 import * as webchatFilesAge from './0028_webchat_files_age';
+import * as recipientsBotFk from './0030_recipients_bot_fk';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -64,6 +65,7 @@ const migrations: Array<[string, Migration]> = [
   ['0025_conversation_timeouts', conversationTimeouts],
   ['0026_staff_group', staffGroup],
   ['0028_webchat_files_age', webchatFilesAge],
+  ['0030_recipients_bot_fk', recipientsBotFk],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
