@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import { isPostgres } from '../database';
 
 /**
  * `message_recipients.bot_id` loses its foreign key on PostgreSQL: each row's message already
@@ -8,6 +7,8 @@ import { isPostgres } from '../database';
  * second. SQLite keeps the key: dropping one there rebuilds the whole table (a long lock on the
  * largest table at upgrade), and its check is an in-process primary-key probe.
  */
+const isPostgres = (db: Knex) => db.client.config.client === 'pg';
+
 export async function up(db: Knex): Promise<void> {
   if (!isPostgres(db)) return;
   await db.schema.alterTable('message_recipients', (t) => t.dropForeign(['bot_id']));
