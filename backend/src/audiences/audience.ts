@@ -29,32 +29,41 @@ export interface AudienceTarget {
 
 /** The dialect's table of a JSON array parameter (one parameter whatever the number of ids). */
 const jsonIds = (db: Knex) => (isPostgres(db) ? 'select value from jsonb_array_elements_text(cast(? as jsonb))' : 'select value from json_each(?)');
-const jsonInts = (db: Knex) => (isPostgres(db) ? 'select cast(value as integer) from jsonb_array_elements_text(cast(? as jsonb))' : 'select value from json_each(?)');
+
+/**
+ * The topic ids as a literal list of parameters (at most 20: the request's bound): the planner
+ * reads each id's member count from its statistics, where a JSON table is a guess of 100 rows
+ * and a 100,000-member topic would be joined by nested loops.
+ */
+function topicList(topicIds: number[]): { sql: string; bindings: number[] } {
+  if (topicIds.length === 0) return { sql: 'null', bindings: [] };
+  return { sql: topicIds.map(() => '?').join(', '), bindings: topicIds };
+}
 
 /**
  * The leads a send to these topics reaches, before exclusions and account state: a lead member
  * itself; a user member's chosen chats among their reachable connected leads.
  */
-export function topicPeople(db: Knex, target: AudienceTarget, topicIds: number[]): AudienceSql {
+export function topicPeople(target: AudienceTarget, topicIds: number[]): AudienceSql {
   const inChannel = target.channel === 'last' || target.channel === 'all' ? undefined : target.channel;
   const channelClause = inChannel ? ' and l.channel = ?' : '';
   const channelBinding = inChannel ? [inChannel] : [];
   const oneChat = target.channel === 'all' ? '' : ' where u.rank = 1';
+  const topics = topicList(topicIds);
   const sql = `select p.lead_id, min(p.topic_id) as topic_id from (
       select m.topic_id, l.id as lead_id
         from topic_members m join leads l on l.id = m.member_id and l.bot_id = ?
-       where m.member_kind = 'lead' and m.topic_id in (${jsonInts(db)})${channelClause}
+       where m.member_kind = 'lead' and m.topic_id in (${topics.sql})${channelClause}
       union all
       select u.topic_id, u.lead_id from (
         select m.topic_id, l.id as lead_id, row_number() over (partition by m.topic_id, m.member_id order by l.last_activity_at desc, l.id) as rank
           from topic_members m
           join links k on k.bot_id = ? and k.user_id = m.member_id and k.status = 'connected'
           join leads l on l.id = k.lead_id
-         where m.member_kind = 'user' and m.topic_id in (${jsonInts(db)}) and l.reachable${channelClause}
+         where m.member_kind = 'user' and m.topic_id in (${topics.sql}) and l.reachable${channelClause}
       ) u${oneChat}
     ) p group by p.lead_id`;
-  const ids = JSON.stringify(topicIds);
-  return { sql, bindings: [target.botId, ids, ...channelBinding, target.botId, ids, ...channelBinding] };
+  return { sql, bindings: [target.botId, ...topics.bindings, ...channelBinding, target.botId, ...topics.bindings, ...channelBinding] };
 }
 
 /**
@@ -143,6 +152,22 @@ function rowTiming(timing: AudienceTiming, now: number): { status: string; dueAt
 }
 
 /**
+ * Runs a statement over an audience with PostgreSQL's nested loops off, then puts the setting back.
+ * PostgreSQL cannot estimate how many people a `group by lead_id` over a union yields (it assumes
+ * 200), so it joins 100,000 people to leads, links and accounts by 100,000 index probes each; hash
+ * joins read each table once. `set_config(…, true)` is local to the transaction.
+ */
+async function withoutNestedLoops<T>(trx: Knex, statement: () => Promise<T>): Promise<T> {
+  if (!isPostgres(trx)) return statement();
+  const before = (await trx.raw("select current_setting('enable_nestloop') as v, set_config('enable_nestloop', 'off', true)")).rows[0].v as string;
+  // No reset on failure: the transaction (or its savepoint) is then rolled back, which undoes a
+  // local setting too, and a reset sent to an aborted transaction would hide the real error.
+  const result = await statement();
+  await trx.raw("select set_config('enable_nestloop', ?, true)", [before]);
+  return result;
+}
+
+/**
  * Writes one `message_recipients` row per person of the audience in one statement; the database
  * computes each row's status and due time (for a local time, by joining each person's profile zone
  * to the zones' due times). Returns the rows written by status.
@@ -151,10 +176,12 @@ export async function insertAudience(trx: Knex, audience: AudienceSql, row: { me
   const { now, timing } = row;
   const timed = rowTiming(timing, now);
   const source = timing.kind === 'local' ? zonedSource(trx, row.botId, audience, timing.dueByZone) : { sql: `(${audience.sql}) r`, bindings: audience.bindings };
-  await trx.raw(
-    `insert into message_recipients (message_id, bot_id, lead_id, user_id, channel, chat_id, status, attempts, due_at, updated_at, topic_id)
-     select ?, ?, r.lead_id, r.user_id, r.channel, r.chat_id, ${timed.status}, 0, ${timed.dueAt}, ?, r.topic_id from ${source.sql}`,
-    [row.messageId, row.botId, ...timed.bindings, now, ...source.bindings],
+  await withoutNestedLoops(trx, () =>
+    trx.raw(
+      `insert into message_recipients (message_id, bot_id, lead_id, user_id, channel, chat_id, status, attempts, due_at, updated_at, topic_id)
+       select ?, ?, r.lead_id, r.user_id, r.channel, r.chat_id, ${timed.status}, 0, ${timed.dueAt}, ?, r.topic_id from ${source.sql}`,
+      [row.messageId, row.botId, ...timed.bindings, now, ...source.bindings],
+    ),
   );
   const counts = (await trx('message_recipients').where({ message_id: row.messageId }).select('status').count({ n: '*' }).groupBy('status')) as Array<{ status: string; n: number | string }>;
   return Object.fromEntries(counts.map((c) => [c.status, Number(c.n)]));
@@ -166,15 +193,16 @@ export async function audienceCount(db: Knex, audience: AudienceSql): Promise<nu
   return Number(counted?.n ?? 0);
 }
 
-/**
- * The lead ids of some people of the audience, which a template is checked for. `ordered` (a
- * preview, shown to a person) takes the first by lead id and so resolves the whole audience; a
- * send takes any, so the database stops after `size` rows instead of resolving 100,000 twice.
- */
-export async function audienceSample(db: Knex, audience: AudienceSql, size: number, ordered: boolean): Promise<string[]> {
-  const order = ordered ? 'order by r.lead_id' : '';
-  const sample = (await db.raw(`select r.lead_id from (${audience.sql}) r ${order} limit ?`, [...audience.bindings, size]).then(rowsOf)) as Array<{ lead_id: string }>;
+/** The first `size` lead ids of the audience (a dry run's preview, shown to a person: a stable choice). */
+export async function audienceSample(db: Knex, audience: AudienceSql, size: number): Promise<string[]> {
+  const sample = (await db.raw(`select r.lead_id from (${audience.sql}) r order by r.lead_id limit ?`, [...audience.bindings, size]).then(rowsOf)) as Array<{ lead_id: string }>;
   return sample.map((r) => r.lead_id);
+}
+
+/** The lead ids of some rows a send just wrote (its `message_id` index): a sample without resolving the audience again. */
+export async function writtenSample(trx: Knex, messageId: string, size: number): Promise<string[]> {
+  const rows = (await trx('message_recipients').where({ message_id: messageId }).select('lead_id').limit(size)) as Array<{ lead_id: string }>;
+  return rows.map((r) => r.lead_id);
 }
 
 const rowsOf = (result: unknown) => (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows);

@@ -10,7 +10,7 @@ import { assertCallableTarget, callableUrlSchema } from '../platform/http/outbou
 import { userProfiles } from '../identity/accounts';
 import { type DeliveryChannel, deliveryChannelSchema, noticeRecipients, type Recipient, type Resolution, resolveRecipients } from '../identity/recipients';
 import { appendTraceHop } from '../traces/traces';
-import { type AudienceSql, type AudienceTiming, audienceCount, audienceSample, audienceZones, deliverable, exclusionsSchema, insertAudience, topicPeople } from '../audiences/audience';
+import { type AudienceSql, type AudienceTiming, audienceCount, audienceSample, audienceZones, deliverable, exclusionsSchema, insertAudience, topicPeople, writtenSample } from '../audiences/audience';
 import { segmentPeople, segmentSchema } from '../audiences/segments';
 import { topicKeySchema, topicsByKeys } from '../audiences/topics';
 import { buttonsSchema, parseModeSchema, templateNameSchema, variantsSchema } from './content-schema';
@@ -438,7 +438,7 @@ async function audienceOf(trx: Knex, bot: Bot, request: SendMessageRequest): Pro
   const target = { botId: bot.id, channel: request.channel, excludeUserIds: request.excludeUserIds, excludeLeadIds: request.excludeLeadIds };
   if (request.segment) return deliverable(trx, target, await segmentPeople(trx, bot.id, request.segment));
   const topics = await topicsByKeys(trx, bot.id, request.topics!, 'topics');
-  return deliverable(trx, target, topicPeople(trx, target, topics.map((t) => t.id)));
+  return deliverable(trx, target, topicPeople(target, topics.map((t) => t.id)));
 }
 
 /**
@@ -472,37 +472,57 @@ async function firstScheduled(trx: Knex, messageId: string): Promise<number | un
   return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
 }
 
+/** The deliverable people of these lead ids checked against the template (syntax, rendering, rendered length). */
+async function checkAudienceTemplate(trx: Knex, bot: Bot, content: MessageContent, leadIds: string[], now: number): Promise<{ template: MessageTemplate; samples: Recipient[] }> {
+  const { deliverable: samples } = await resolveRecipients(trx, bot.id, { leadIds }, { critical: true, now, channel: 'all' });
+  const sampleProfiles = await userProfiles(trx, bot.id, samples.map((r) => r.userId));
+  const template = checkTemplate(content, samples[0], sampleProfiles);
+  checkRenderedLimits(template, content, samples, sampleProfiles);
+  return { template, samples };
+}
+
+/** A send to topics or a segment that reaches nobody: thrown inside its savepoint, so nothing it wrote stays. */
+class NobodyToReach extends Error {}
+
 /**
- * A send to topics: the audience is sampled (the template is checked for some people; a dry run
- * also counts it), then written by one INSERT … SELECT in the caller's transaction. `unknown` and
- * `inactive` stay empty: members who cannot be reached are not written at all.
+ * A send to topics or a segment, written by one INSERT … SELECT in the caller's transaction. The
+ * template is checked for some of the rows just written, inside a savepoint: a template error (or
+ * nobody to reach) rolls the message back, and the audience is resolved once, not twice. A dry run
+ * samples the audience in lead id order (a preview is shown to a person) and counts it.
+ * `unknown` and `inactive` stay empty: members who cannot be reached are not written at all.
  */
 async function acceptAudienceSend(trx: Knex, ctx: AppContext, bot: Bot, request: SendMessageRequest, options: { traceId: string; dryRun: boolean }): Promise<AcceptedSend> {
   const now = ctx.clock.now();
   const audience = await audienceOf(trx, bot, request);
-  const leadIds = await audienceSample(trx, audience, LIMIT_CHECK_RECIPIENTS, options.dryRun);
-  const sampled = await resolveRecipients(trx, bot.id, { leadIds }, { critical: true, now, channel: 'all' });
-  const samples = sampled.deliverable;
   const { content, files } = await contentOf(trx, bot, request);
-  const sampleProfiles = await userProfiles(trx, bot.id, samples.map((r) => r.userId));
-  const template = checkTemplate(content, samples[0], sampleProfiles);
-  checkRenderedLimits(template, content, samples, sampleProfiles);
   const summary = { unknown: [], inactive: [], trace_id: options.traceId };
-  if (leadIds.length === 0) return { outcome: 'nobody', body: { success: false, message: request.segment ? 'Nobody to reach in this segment' : 'Nobody to reach in these topics', ...summary } };
-  const timing = await audienceTiming(trx, bot, request, audience, now);
+  const nobody: AcceptedSend = { outcome: 'nobody', body: { success: false, message: request.segment ? 'Nobody to reach in this segment' : 'Nobody to reach in these topics', ...summary } };
   if (options.dryRun) {
+    const leadIds = await audienceSample(trx, audience, LIMIT_CHECK_RECIPIENTS);
+    const { template, samples } = await checkAudienceTemplate(trx, bot, content, leadIds, now);
+    if (leadIds.length === 0) return nobody;
     const profiles = await userProfiles(trx, bot.id, samples.slice(0, PREVIEW_RECIPIENTS).map((r) => r.userId));
     const preview = samples.slice(0, PREVIEW_RECIPIENTS).map((r) => previewOne(template, content, r, profiles));
     return { outcome: 'dry_run', body: { success: true, dry_run: true, messageId: null, queued: await audienceCount(trx, audience), deferred: 0, ...summary, preview } };
   }
+  const timing = await audienceTiming(trx, bot, request, audience, now);
   const writer: RecipientsWriter = async (w, messageId) => {
     const byStatus = await insertAudience(w, audience, { messageId, botId: bot.id, now, timing });
+    await checkAudienceTemplate(w, bot, content, await writtenSample(w, messageId, LIMIT_CHECK_RECIPIENTS), now);
+    if (Object.values(byStatus).every((n) => n === 0)) throw new NobodyToReach();
     const scheduled = byStatus.scheduled ?? 0;
     const firstDueAt = scheduled > 0 ? await firstScheduled(w, messageId) : undefined;
     return { counts: { queued: byStatus.queued ?? 0, deferred: byStatus.deferred ?? 0, unknown: 0, inactive: 0 }, scheduled, ...(firstDueAt !== undefined ? { firstDueAt } : {}) };
   };
   const message = { content, files, critical: request.critical, wait: request.wait, cancelKey: request.cancelKey, topics: request.topics };
-  const { messageId, written } = await persist(trx, ctx, bot, message, writer, options.traceId);
+  let persisted: Awaited<ReturnType<typeof persist>>;
+  try {
+    persisted = await trx.transaction((savepoint) => persist(savepoint, ctx, bot, message, writer, options.traceId));
+  } catch (error) {
+    if (error instanceof NobodyToReach) return nobody;
+    throw error;
+  }
+  const { messageId, written } = persisted;
   if (written.firstDueAt !== undefined) ctx.wakeups.wakeLaterAfterCommit(trx, DELIVERY_LOOP, written.firstDueAt - now);
   const when = timing.kind === 'now' ? {} : { scheduled: written.scheduled, sendAt: written.firstDueAt === undefined ? null : new Date(written.firstDueAt).toISOString() };
   return { outcome: 'queued', body: { success: true, messageId, queued: written.counts.queued, deferred: written.counts.deferred, ...when, ...(request.cancelKey ? { cancelKey: request.cancelKey } : {}), ...summary } };

@@ -102,6 +102,23 @@ describe(`sends to topics (${dialect})`, () => {
     }
   });
 
+  it('a template that fails for the people written, or nobody to reach, leaves no message and no row behind', async () => {
+    await api('POST', '/topics', { key: 'rollback', name: 'Rollback' });
+    await api('POST', '/topics/rollback/subscribe', { userIds: population.userIds });
+    await api('POST', '/topics', { key: 'empty', name: 'Empty' });
+    const written = async () => ({ messages: Number((await backend.ctx.db('messages').count({ n: '*' }))[0]!.n), rows: Number((await backend.ctx.db('message_recipients').count({ n: '*' }))[0]!.n) });
+    const before = await written();
+    // Short as written, 5,000 characters once rendered for a person: refused after the rows were written.
+    const tooLong = await api('POST', '/messages', { topics: ['rollback'], text: '{% for i in (1..5000) %}x{% endfor %}' });
+    expect({ status: tooLong.status, message: tooLong.body.message }).toEqual({ status: 422, message: expect.stringContaining('Message too long for Telegram (rendered for lead') });
+    const nobody = await api('POST', '/messages', { topics: ['empty'], text: 'Hi' });
+    expect(nobody.body).toMatchObject({ success: false, message: 'Nobody to reach in these topics' });
+    expect(await written()).toEqual(before);
+    const sent = await api('POST', '/messages', { topics: ['rollback'], text: 'Hi {{ lead.id }}' });
+    expect(sent.status).toBe(202);
+    expect((await written()).rows).toBe(before.rows + sent.body.queued + sent.body.deferred);
+  });
+
   it('a dry run counts and previews; a scheduled send to a topic writes scheduled rows', async () => {
     await api('POST', '/topics', { key: 'everyone', name: 'Everyone' });
     await api('POST', '/topics/everyone/subscribe', { userIds: population.userIds });

@@ -27,6 +27,7 @@ import * as conversationTimeouts from './0025_conversation_timeouts';
 import * as staffGroup from './0026_staff_group';
 import * as webchatFilesAge from './0028_webchat_files_age';
 import * as analyticsDaily from './0029_analytics_daily';
+import * as recipientsBotFk from './0030_recipients_bot_fk';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -66,6 +67,7 @@ const migrations: Array<[string, Migration]> = [
   ['0026_staff_group', staffGroup],
   ['0028_webchat_files_age', webchatFilesAge],
   ['0029_analytics_daily', analyticsDaily],
+  ['0030_recipients_bot_fk', recipientsBotFk],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
