@@ -13,6 +13,7 @@ import {
   type ConversationRow,
   listConversations,
   openConversation,
+  openForOwnerOrAdmin,
   requestHandover,
   returnToBot,
   toConversation,
@@ -22,10 +23,10 @@ import { addNote, conversationNotes, noteSchema } from '../conversations/notes';
 import { replyAsOperator } from '../conversations/operator-reply';
 import { getLead, type Lead, profileFromRow } from '../identity/leads';
 import type { AppContext } from '../platform/context';
-import { conflict, notFound, parseInput } from '../platform/errors';
+import { notFound, parseInput } from '../platform/errors';
 import { consoleBotAccess, consoleOf, type consoleSession } from './access';
 import { roleAllows } from './roles';
-import { type ConsoleUser, listConsoleUsers, userSeesBot } from './users';
+import { type ConsoleUser, isAdminOf, listConsoleUsers, userSeesBot } from './users';
 
 const leadIdSchema = z.string().regex(/^ld_[A-Za-z0-9_-]{1,37}$/, 'a lead id such as ld_…');
 const answerIdSchema = z.coerce.number().int().positive();
@@ -97,9 +98,9 @@ export function addDesk(ctx: AppContext, router: Router, session: ReturnType<typ
     if (!(await operatorsOf(ctx, consoleOf(res).bot.id)).some((o) => o.email === operator)) throw notFound(`No operator ${operator} may answer this bot's conversations`);
     next();
   };
-  router.post(`${one}/transfer`, ...write, transferTarget, act(async (trx, change, user, req) => {
+  router.post(`${one}/transfer`, ...write, transferTarget, act(async (trx, change, user, req, bot) => {
     const { operator } = parseInput(transferSchema, req.body ?? {}, 'request body');
-    const row = await mustHave(trx, ctx, change, user);
+    const row = await mustHave(trx, ctx, change, user, bot);
     if (row.state === 'waiting') return assignConversation(trx, ctx, change, operator);
     // Through the queue and straight out of it, in one transaction: both steps version-checked, both announced.
     const handover = { reason: `transferred by ${user.email}`, priority: row.priority === null ? 'normal' : (row.priority as Handover['priority']), ...(row.team ? { team: row.team } : {}) };
@@ -110,12 +111,12 @@ export function addDesk(ctx: AppContext, router: Router, session: ReturnType<typ
     const reply = parseInput(replySchema, req.body ?? {}, 'request body');
     return (await replyAsOperator(trx, ctx, bot, change, { operator: user.email, ...reply })).row;
   }));
-  router.post(`${one}/return`, ...write, act(async (trx, change, user) => {
-    await mustHave(trx, ctx, change, user);
+  router.post(`${one}/return`, ...write, act(async (trx, change, user, _req, bot) => {
+    await mustHave(trx, ctx, change, user, bot);
     return returnToBot(trx, ctx, change);
   }));
   router.post(`${one}/close`, ...write, act(async (trx, change, user, _req, bot) => {
-    await mustHave(trx, ctx, change, user);
+    await mustHave(trx, ctx, change, user, bot);
     return closeConversationAndAskRating(trx, ctx, bot, change);
   }));
   router.post(`${one}/notes`, ...write, async (req, res) => {
@@ -148,14 +149,9 @@ export function addDesk(ctx: AppContext, router: Router, session: ReturnType<typ
   router.get(`${base}/stream`, ...read, (_req, res) => streamChanges(ctx, res));
 }
 
-/**
- * Returning, closing or transferring a conversation another operator has is theirs to do (or an
- * admin's): the desk refuses it with 409 rather than pulling a dialog from under someone typing.
- */
-async function mustHave(trx: Knex, ctx: ConversationsContext, change: Change, user: ConsoleUser): Promise<ConversationRow> {
-  const row = await openConversation(trx, ctx, change);
-  if (row.state === 'assigned' && row.operator !== user.email && user.role !== 'admin') throw conflict(`Operator ${row.operator} has this conversation`);
-  return row;
+/** Returning, closing or transferring a conversation another operator has is theirs to do, or an admin's (409 otherwise). */
+function mustHave(trx: Knex, ctx: ConversationsContext, change: Change, user: ConsoleUser, bot: Bot): Promise<ConversationRow> {
+  return openForOwnerOrAdmin(trx, ctx, change, { operator: user.email, admin: isAdminOf(user, bot.id) });
 }
 
 interface Chat {
