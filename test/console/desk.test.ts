@@ -106,6 +106,29 @@ describeInChromium('the Desk page in Chromium', () => {
     await page.context().close();
   });
 
+  it('tells a desk page that one login holds too many desk streams; closing another page and reloading makes it live again', async () => {
+    const first = await logIn('bob@example.com');
+    const pages = [first];
+    // Every page of a browser context shares its login: CONSOLE_STREAMS_PER_SESSION (4) pages hold the streams.
+    while (pages.length < 5) {
+      const page = await first.context().newPage();
+      await page.goto(first.url());
+      await page.getByRole('heading', { name: 'Desk' }).waitFor();
+      pages.push(page);
+    }
+    const [, second, , , fifth] = pages;
+    await textOf(fifth.locator('[data-field=live]'), 'Live updates are off: this login has too many desk pages open, or it has ended. Close another desk page, then reload this one.');
+    expect(await Promise.all(pages.slice(0, 4).map((page) => page.locator('[data-field=live]').count()))).toEqual([0, 0, 0, 0]);
+
+    await second.close();
+    await fifth.reload();
+    await fifth.getByRole('heading', { name: 'Desk' }).waitFor();
+    const { leadId } = await personAsksForOperator('is anyone there?');
+    await fifth.locator(`.queue li[data-lead="${leadId}"]`).waitFor();
+    expect(await fifth.locator('[data-field=live]').count()).toBe(0);
+    await first.context().close();
+  });
+
   it('lets one of two operators taking the same conversation at once win; the other is told', async () => {
     const [ann, bob] = [await logIn('ann@example.com'), await logIn('bob@example.com')];
     const { leadId } = await personAsksForOperator('I need help with a refund');

@@ -24,7 +24,9 @@ import { replyAsOperator } from '../conversations/operator-reply';
 import { getLead, type Lead, profileFromRow } from '../identity/leads';
 import type { AppContext } from '../platform/context';
 import { notFound, parseInput } from '../platform/errors';
+import { ApiError } from '../platform/http/errors';
 import { consoleBotAccess, consoleOf, type consoleSession } from './access';
+import type { ConsoleContext } from './desk-streams';
 import { roleAllows } from './roles';
 import { type ConsoleUser, isAdminOf, listConsoleUsers, userSeesBot } from './users';
 
@@ -49,7 +51,7 @@ type DeskOperation = (trx: Knex, change: Change, user: ConsoleUser, req: Request
  * as the token API (docs/conversations.md), acting as the logged-in account (its email is the
  * operator id). Reading needs `conversations.read`; every change `conversations.write`.
  */
-export function addDesk(ctx: AppContext, router: Router, session: ReturnType<typeof consoleSession>): void {
+export function addDesk(ctx: ConsoleContext, router: Router, session: ReturnType<typeof consoleSession>): void {
   const read: RequestHandler[] = [session, consoleBotAccess(ctx, 'conversations.read')];
   const write: RequestHandler[] = [session, consoleBotAccess(ctx, 'conversations.write')];
   const base = '/bots/:botId/desk';
@@ -197,10 +199,14 @@ async function operatorsOf(ctx: AppContext, botId: number): Promise<Array<{ emai
  * take, a message kept for an operator, a reply, a note, a return or close: each records one),
  * so the page reloads what it shows. Read from the database, so it works with any number of
  * backend processes. The stream ends after a minute; the browser reconnects, with its session
- * checked again.
+ * checked again. A session holds at most CONSOLE_STREAMS_PER_SESSION streams in this process: one
+ * more is a 429 before anything is streamed, and a stream's slot is free again once it closes.
  */
-function streamChanges(ctx: AppContext, res: Response): void {
-  const botId = consoleOf(res).bot.id;
+function streamChanges(ctx: ConsoleContext, res: Response): void {
+  const { bot, sessionId } = consoleOf(res);
+  const giveBack = ctx.deskStreams.open(sessionId);
+  if (!giveBack) throw new ApiError(429, `This session has ${ctx.config.CONSOLE_STREAMS_PER_SESSION} desk streams open already (CONSOLE_STREAMS_PER_SESSION): close a desk page and reload`);
+  const botId = bot.id;
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
   res.write('retry: 1000\n\n');
   let last = '';
@@ -224,6 +230,7 @@ function streamChanges(ctx: AppContext, res: Response): void {
   res.on('close', () => {
     clearInterval(timer);
     clearTimeout(end);
+    giveBack();
   });
   void look();
 }
