@@ -8,6 +8,7 @@ import { createChannelRegistry } from './channels/registry';
 import { TelegramPollers, type TelegramContext } from './channels/telegram/runtime';
 import { queueStaffPosts } from './channels/telegram/staff-posts';
 import { VkRuntime, type VkContext } from './channels/vk/vk-runtime';
+import { type ConsoleContext, DeskStreams } from './console/desk-streams';
 import { VisitorHub, type WebchatContext } from './channels/webchat/hub';
 import { WebchatLimits } from './channels/webchat/limits';
 import { DeliveryEngine, type DeliveryContext } from './delivery/engine';
@@ -25,12 +26,12 @@ import { registerWaits } from './waits/registration';
  * Everything this process holds, in one explicit object built once per server (tests start several
  * in one process): the platform, the inbound hooks, the fan-out and delivery observers (analytics
  * among them), the alias labels of the per-communication metrics, the channel registry,
- * the web chat's connections and rate limits, the Telegram pollers, VK's pacer and Long Poll readers, the delivery engine, the
+ * the web chat's connections and rate limits, the console desk's event streams, the Telegram pollers, VK's pacer and Long Poll readers, the delivery engine, the
  * compiled maps, the OpenAPI registry, the answering deliveries in flight and the calls waiting
  * for their answer.
  * Capabilities take the part they need through their own context types; none imports this file.
  */
-export interface Runtime extends DeliveryContext, EventsContext, AnswersContext, IntegrationContext, MapsContext, TelegramContext, WebchatContext, AnalyticsContext, VkContext {
+export interface Runtime extends DeliveryContext, EventsContext, AnswersContext, IntegrationContext, MapsContext, TelegramContext, WebchatContext, AnalyticsContext, VkContext, ConsoleContext {
   docs: OpenAPIRegistry;
 }
 
@@ -51,6 +52,7 @@ export function createRuntime(platform: AppContext): Runtime {
     docs: createApiRegistry(),
     answering: new AnsweringDeliveries(),
     callAnswers: new CallAnswerWaiters(platform),
+    deskStreams: new DeskStreams(platform.config.CONSOLE_STREAMS_PER_SESSION),
   });
   const withHub = Object.assign(base, { webchatHub: new VisitorHub(base), webchatLimits: new WebchatLimits(base.config, base.clock) });
   const withChannels = Object.assign(withHub, { channels: createChannelRegistry(withHub) });

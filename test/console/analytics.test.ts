@@ -1,15 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { newTraceId } from '../../backend/src/traces/traces';
-import { addConsoleUser, PASSWORD } from '../../backend/test/support/console';
-import { createTelegramBot, type SeededLead, seedLinkedLeads, startDeliveryBackend, TelegramStandin, waitUntilDone } from '../../backend/test/support/delivery';
-import { describeNeeding } from '../../backend/test/support/describe-needing';
+import { type SeededLead, seedLinkedLeads, waitUntilDone } from '../../backend/test/support/delivery';
 import { eventually } from '../../backend/test/support/eventually';
 import type { TestBackend } from '../../backend/test/support/test-backend';
-import { chromiumInstalled, launchChromium } from '../webchat/browser';
+import { describeInChromium, startWithTelegram, type TelegramBot, textOf, useChromiumConsole } from './support/chromium-console';
 
 /**
  * The Analytics page in a real Chromium at 1024 px, over facts made the real way: calls over the
@@ -21,8 +16,6 @@ import { chromiumInstalled, launchChromium } from '../webchat/browser';
  */
 jest.setTimeout(240_000);
 
-const consoleDir = path.resolve(__dirname, '../../console');
-const shots = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs') : fs.mkdtempSync(path.join(os.tmpdir(), 'analytics-shots-'));
 /** The response-time histogram's bucket edges in seconds (docs/analytics.md): a quantile reads as the edge of its bucket. */
 const EDGES = [10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800, 259_200, 604_800];
 const CHATS = [8101, 8102, 8103, 8104];
@@ -58,33 +51,23 @@ const edgeText = (s: number) => (s < 60 ? `${s} s` : s < 3600 ? `${s / 60} min` 
 /** The edge of the bucket holding the ⌈q·n⌉-th fastest of these delays. */
 const quantileEdge = (delaysMs: number[], q: number) => EDGES.find((edge) => edge * 1000 >= [...delaysMs].sort((a, b) => a - b)[Math.ceil(q * delaysMs.length) - 1])!;
 
-async function textOf(locator: Locator, expected: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  let actual = await locator.textContent();
-  while (actual !== expected && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    actual = await locator.textContent();
-  }
-  expect(actual).toBe(expected);
-}
-
-describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chromium (bash .ci/run does)', 'the Analytics page in Chromium', () => {
-  let standin: TelegramStandin;
+describeInChromium('the Analytics page in Chromium', () => {
+  const ui = useChromiumConsole(startWithTelegram, {
+    accounts: { 'analyst@example.com': 'analyst', 'manager@example.com': 'manager', 'operator@example.com': 'operator' },
+    shots: 'analytics',
+    context: { timezoneId: BROWSER_ZONE, acceptDownloads: true },
+  });
   let backend: TestBackend;
-  let browser: Browser;
   let botId: number;
   let token: string;
-  const problems: string[] = [];
   const offerTraces = new Map<string, string>();
   const did = { calls: 0, offers: 0, sent: 0, failed: 0, answerDelaysMs: [] as number[], converted: 0, goalRecipients: 0, sentAt: [] as number[] };
   let seeded: SeededLead[] = [];
-  let telegram: Awaited<ReturnType<typeof createTelegramBot>>['telegram'];
+  let telegram: TelegramBot['telegram'];
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(consoleDir, 'dist/index.html'))) execFileSync('npx', ['vite', 'build'], { cwd: consoleDir, stdio: 'inherit' });
-    standin = await TelegramStandin.start({ limits: { enabled: false } });
-    backend = await startDeliveryBackend(standin);
-    const bot = await createTelegramBot(backend, standin);
+    const { bot } = ui.served;
+    ({ backend } = ui.served);
     ({ botId, token } = bot);
     await backend.ctx.db('bots').where({ id: botId }).update({ timezone: BOT_ZONE });
     backend.ctx.wakeups.wake('telegram');
@@ -105,19 +88,7 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
     did.sentAt = (await backend.ctx.db('events').where({ bot_id: botId, type: 'message.sent' }).select('created_at')).map((r) => Number(r.created_at));
     // The rollups are written as the events fan out, within moments: wait for the last fact.
     await eventually(async () => (await backend.request('GET', `/api/v1/bots/${botId}/analytics`, { token })).body.figures?.conversion.converted === did.converted, 20_000);
-
-    await addConsoleUser(backend, 'analyst@example.com', 'analyst');
-    await addConsoleUser(backend, 'manager@example.com', 'manager');
-    await addConsoleUser(backend, 'operator@example.com', 'operator');
-    browser = await launchChromium();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await backend?.close();
-    await standin?.close();
-    if (process.env.UPDATE_SCREENSHOTS !== '1') fs.rmSync(shots, { recursive: true, force: true });
-  });
-  afterEach(() => expect(problems.splice(0)).toEqual([]));
 
   async function call(alias: string, userId: string, traceId: string): Promise<void> {
     const res = await backend.request('POST', `/api/v1/bots/${botId}/call/${alias}`, { token, headers: { 'x-trace-id': traceId }, body: { script_request_params: { userId } } });
@@ -139,30 +110,15 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
   }
 
   /** The person writes in Telegram; the delay the figures use is from the recorded send to the recorded answer. */
-  async function answer(telegram: Awaited<ReturnType<typeof createTelegramBot>>['telegram'], lead: SeededLead): Promise<void> {
+  async function answer(telegram: TelegramBot['telegram'], lead: SeededLead): Promise<void> {
     telegram.userSends(lead.chatId, 'Yes please');
     const received = await eventually(() => backend.ctx.db('events').where({ bot_id: botId, type: 'message.received', lead_id: lead.leadId }).first(), 20_000);
     const recipient = await backend.ctx.db('message_recipients').where({ bot_id: botId, lead_id: lead.leadId }).first();
     did.answerDelaysMs.push(Number(received.created_at) - Number(recipient.sent_at));
   }
 
-  async function logIn(email: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'en-GB', timezoneId: BROWSER_ZONE, acceptDownloads: true });
-    context.setDefaultTimeout(10_000);
-    const page = await context.newPage();
-    // A CSP refusal (Chart.js styling its canvas, say) or a script error would show here.
-    page.on('console', (message) => void (message.type() === 'error' && !/status of 40[13]/.test(message.text()) && problems.push(message.text())));
-    page.on('pageerror', (error) => void problems.push(error.message));
-    await page.goto(`${backend.url}/console`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByText(email).waitFor();
-    return page;
-  }
-
   it('shows the figures of what happened, a trend chart with its table, the ranking and the funnel, and exports the rows', async () => {
-    const page = await logIn('analyst@example.com');
+    const page = await ui.logIn('analyst@example.com');
     await page.getByRole('link', { name: 'Analytics' }).click();
     await page.getByRole('heading', { name: 'Analytics' }).waitFor();
 
@@ -278,7 +234,7 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
   }
 
   it('gives the manager the figures but no export, and the operator no analytics at all', async () => {
-    const manager = await logIn('manager@example.com');
+    const manager = await ui.logIn('manager@example.com');
     await manager.getByRole('link', { name: 'Analytics' }).click();
     await textOf(manager.locator('[data-figure=conversion] .tile-value'), percent(did.converted, did.goalRecipients));
     expect(await manager.getByRole('link', { name: 'Download CSV' }).count()).toBe(0);
@@ -286,7 +242,7 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
     expect(await exportStatus(manager)).toBe(403);
     await manager.context().close();
 
-    const operator = await logIn('operator@example.com');
+    const operator = await ui.logIn('operator@example.com');
     await operator.getByRole('heading', { name: 'Traces' }).waitFor();
     expect(await operator.getByRole('link', { name: 'Analytics' }).count()).toBe(0);
     await operator.goto(`${backend.url}/console#/bots/${botId}/analytics`);
@@ -311,21 +267,21 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
     await eventually(async () => (await backend.request('GET', `/api/v1/bots/${botId}/analytics`, { token })).body.figures?.csat.ratings === rated.length, 20_000);
     const expected = ['0', '0', '0', '1', '1'];
 
-    const page = await logIn('analyst@example.com');
+    const page = await ui.logIn('analyst@example.com');
     await page.getByRole('link', { name: 'Analytics' }).click();
     await textOf(page.locator('[data-figure=csat] .tile-value'), '4.50 / 5');
     const distribution = page.getByRole('table', { name: 'CSAT distribution' });
     expect(await distribution.locator('[data-field=count]').allTextContents()).toEqual(expected);
     await page.locator('canvas[data-chart=csat]').waitFor();
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1024);
-    await page.screenshot({ path: path.join(shots, 'console-analytics.png'), fullPage: true });
+    await page.screenshot({ path: ui.shot('console-analytics.png'), fullPage: true });
 
     await page.getByRole('table', { name: 'Communications by conversion' }).getByRole('link', { name: 'promo/offer' }).click();
     await page.getByRole('heading', { name: 'Communication promo/offer' }).waitFor();
     await textOf(page.locator('[data-figure=csat] .tile-value'), '4.50 / 5');
     expect(await page.getByRole('table', { name: 'CSAT distribution' }).locator('[data-field=count]').allTextContents()).toEqual(expected);
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1024);
-    await page.screenshot({ path: path.join(shots, 'console-analytics-communication.png'), fullPage: true });
+    await page.screenshot({ path: ui.shot('console-analytics-communication.png'), fullPage: true });
     await page.context().close();
   });
 });

@@ -1,14 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { appendTraceHops, type TraceHop } from '../../backend/src/traces/traces';
-import { addConsoleUser, consoleLogin, PASSWORD } from '../../backend/test/support/console';
+import { consoleLogin, PASSWORD } from '../../backend/test/support/console';
 import { userAccountMap } from '../../backend/test/support/maps';
-import { describeNeeding } from '../../backend/test/support/describe-needing';
 import { ManualClock, startTestBackend, type TestBackend } from '../../backend/test/support/test-backend';
-import { chromiumInstalled, launchChromium } from '../webchat/browser';
+import { describeInChromium, toCount, useChromiumConsole } from './support/chromium-console';
 
 /**
  * The console in a real Chromium at 1024 px: log in, every page with seeded data, the numbers on the
@@ -17,72 +11,25 @@ import { chromiumInstalled, launchChromium } from '../webchat/browser';
  */
 jest.setTimeout(180_000);
 
-const consoleDir = path.resolve(__dirname, '../../console');
-const shots = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs') : fs.mkdtempSync(path.join(os.tmpdir(), 'console-shots-'));
-
-/** Waits until the page shows this many (the page renders after its API answers). */
-async function toCount(locator: Locator, expected: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  let actual = await locator.count();
-  while (actual !== expected && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    actual = await locator.count();
-  }
-  expect(actual).toBe(expected);
-}
-
-function ensureBuiltConsole(): void {
-  if (!fs.existsSync(path.join(consoleDir, 'dist/index.html'))) execFileSync('npx', ['vite', 'build'], { cwd: consoleDir, stdio: 'inherit' });
-}
-
-describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chromium (bash .ci/run does)', 'the console in Chromium', () => {
-  let backend: TestBackend;
-  let browser: Browser;
-  let botId: number;
+describeInChromium('the console in Chromium', () => {
   const clock = new ManualClock(Date.now());
-  const problems: string[] = [];
+  const ui = useChromiumConsole(async () => ({ backend: await startTestBackend({ clock }) }), { accounts: { 'admin@example.com': 'admin', 'analyst@example.com': 'analyst' }, shots: 'console' });
+  let backend: TestBackend;
+  let botId: number;
 
   beforeAll(async () => {
-    ensureBuiltConsole();
-    backend = await startTestBackend({ clock });
+    ({ backend } = ui.served);
     const bot = await backend.createBot({ name: 'Shop bot', map: userAccountMap });
     botId = bot.botId;
     const changed = { ...userAccountMap, endpoints: [...userAccountMap.endpoints.slice(1).map((e) => (e.alias === 'payments/succeeded' ? { ...e, purpose: 'A payment went through (card or SBP)' } : e)), { alias: 'orders/shipped', purpose: 'An order left the warehouse', owner: 'Logistics' }] };
     await backend.request('POST', `/api/v1/bots/${botId}/maps`, { token: bot.token, body: { document: changed, author: 'boris', comment: 'shipping notices' } });
     await seedTraces(backend, clock, botId);
-    await addConsoleUser(backend, 'admin@example.com', 'admin');
-    await addConsoleUser(backend, 'analyst@example.com', 'analyst');
-    browser = await launchChromium();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await backend?.close();
-    if (process.env.UPDATE_SCREENSHOTS !== '1') fs.rmSync(shots, { recursive: true, force: true });
-  });
-  afterEach(() => expect(problems.splice(0)).toEqual([]));
-
-  async function open(): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'en-GB' });
-    context.setDefaultTimeout(10_000);
-    const page = await context.newPage();
-    // A CSP refusal or a script error would show here: the page must run under its policy as built.
-    page.on('console', (message) => void (message.type() === 'error' && !/status of 40[13]/.test(message.text()) && problems.push(message.text())));
-    page.on('pageerror', (error) => void problems.push(error.message));
-    return { context, page };
-  }
-
-  async function logIn(page: Page, email: string): Promise<void> {
-    await page.goto(`${backend.url}/console`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByText(email).waitFor();
-  }
 
   it('refuses a wrong password, logs in, and lists traces with the numbers the API gives', async () => {
-    const { context, page } = await open();
+    const page = await ui.open();
     await page.goto(`${backend.url}/console`);
-    await page.screenshot({ path: path.join(shots, 'console-login.png') });
+    await page.screenshot({ path: ui.shot('console-login.png') });
     await page.getByLabel('Email').fill('admin@example.com');
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Log in' }).click();
@@ -99,7 +46,7 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
     expect(shown).toEqual(expected.map(({ traceId, hops, failures }) => ({ traceId, hops, failures })));
     expect(await page.locator('tbody tr.failed').count()).toBe(expected.filter((t) => t.failures > 0).length);
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1024);
-    await page.screenshot({ path: path.join(shots, 'console-traces.png'), fullPage: true });
+    await page.screenshot({ path: ui.shot('console-traces.png'), fullPage: true });
 
     await page.getByLabel('User id').fill('crm-42');
     await page.getByRole('button', { name: 'Search' }).click();
@@ -113,13 +60,12 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
     expect(await items.locator('strong').allTextContents()).toEqual(trace.map((h) => h.hop));
     expect(await page.locator('li.hop.failed').count()).toBe(trace.filter((h) => h.status === 'failed').length);
     expect(await page.locator('[data-field=hop-count]').textContent()).toBe(String(trace.length));
-    await page.screenshot({ path: path.join(shots, 'console-trace.png'), fullPage: true });
-    await context.close();
+    await page.screenshot({ path: ui.shot('console-trace.png'), fullPage: true });
+    await page.context().close();
   });
 
   it('shows map versions and endpoints, diffs two versions side by side, and rolls back after confirmation', async () => {
-    const { context, page } = await open();
-    await logIn(page, 'admin@example.com');
+    const page = await ui.logIn('admin@example.com');
     await page.getByRole('link', { name: 'Maps' }).click();
     const api = await consoleLogin(backend, 'admin@example.com');
     const versions = (await api.request('GET', `/bots/${botId}/maps`)).body.versions as Array<{ version: number; endpointCount: number; author: string }>;
@@ -128,7 +74,7 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
     expect(await versionRows.locator('[data-field=endpoints]').allTextContents()).toEqual(versions.map((v) => String(v.endpointCount)));
     const current = (await api.request('GET', `/bots/${botId}/maps/current`)).body.map;
     await toCount(page.getByRole('table', { name: 'Endpoints' }).locator('tbody tr'), current.document.endpoints.length);
-    await page.screenshot({ path: path.join(shots, 'console-maps.png'), fullPage: true });
+    await page.screenshot({ path: ui.shot('console-maps.png'), fullPage: true });
 
     await page.getByRole('button', { name: 'Compare 1 and 2' }).click();
     await page.getByRole('heading', { name: 'Version 1 → version 2' }).waitFor();
@@ -139,7 +85,7 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
     const changedRow = page.locator('.diff-row[data-alias="payments/succeeded"]');
     await toCount(changedRow.locator('pre.side'), 2);
     expect(await changedRow.locator('pre.side').nth(1).locator('.differs').allTextContents()).toEqual([expect.stringContaining('card or SBP')]);
-    await page.screenshot({ path: path.join(shots, 'console-diff.png'), fullPage: true });
+    await page.screenshot({ path: ui.shot('console-diff.png'), fullPage: true });
 
     // Cancel first: nothing changes; then confirm.
     await page.getByRole('button', { name: 'Roll back to 1' }).click();
@@ -153,12 +99,11 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
     expect(await page.locator('[data-field=changed]').textContent()).toBe('0 changed');
     const after = (await api.request('GET', `/bots/${botId}/maps`)).body.versions[0];
     expect(after).toMatchObject({ version: versions.length + 1, rolledBackFrom: 1, author: 'admin@example.com', authorKind: 'console', comment: 'shipping notices postponed' });
-    await context.close();
+    await page.context().close();
   });
 
   it('gives a read-only role no rollback button, and the API refuses it 403', async () => {
-    const { context, page } = await open();
-    await logIn(page, 'analyst@example.com');
+    const page = await ui.logIn('analyst@example.com');
     await page.getByRole('link', { name: 'Maps' }).click();
     await page.getByRole('table', { name: 'Map versions' }).waitFor();
     await toCount(page.getByRole('button', { name: /Roll back/ }), 0);
@@ -172,23 +117,22 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
     await page.getByRole('button', { name: 'Compare' }).click();
     await page.getByRole('heading', { name: /→ version/ }).waitFor();
     await toCount(page.getByRole('button', { name: /Roll back/ }), 0);
-    await context.close();
+    await page.context().close();
   });
 
   it('lists console accounts for the admin, and logging out everywhere ends the session', async () => {
-    const { context, page } = await open();
-    await logIn(page, 'admin@example.com');
+    const page = await ui.logIn('admin@example.com');
     await page.getByRole('link', { name: 'Users' }).click();
     const api = await consoleLogin(backend, 'admin@example.com');
     const users = (await api.request('GET', '/users')).body.users;
     await toCount(page.getByRole('table', { name: 'Console accounts' }).locator('tbody tr'), users.length);
-    await page.screenshot({ path: path.join(shots, 'console-users.png'), fullPage: true });
+    await page.screenshot({ path: ui.shot('console-users.png'), fullPage: true });
     await page.getByRole('button', { name: 'Log out everywhere' }).click();
     await page.getByRole('button', { name: 'Log in' }).waitFor();
     expect((await api.request('GET', '/session')).status).toBe(401);
     await page.reload();
     await page.getByRole('button', { name: 'Log in' }).waitFor();
-    await context.close();
+    await page.context().close();
   });
 });
 

@@ -1,14 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { addConsoleUser, PASSWORD } from '../../backend/test/support/console';
-import { createTelegramBot, startDeliveryBackend, type StandinBot, TelegramStandin } from '../../backend/test/support/delivery';
-import { describeNeeding } from '../../backend/test/support/describe-needing';
+import type { Page } from 'playwright-core';
 import { eventually } from '../../backend/test/support/eventually';
 import type { TestBackend } from '../../backend/test/support/test-backend';
-import { chromiumInstalled, launchChromium } from '../webchat/browser';
+import { describeInChromium, startWithTelegram, type TelegramBot, textOf, useChromiumConsole } from './support/chromium-console';
 
 /**
  * The Desk page in a real Chromium at 1024 px: a person asks for an operator in the Telegram
@@ -19,45 +12,16 @@ import { chromiumInstalled, launchChromium } from '../webchat/browser';
  */
 jest.setTimeout(240_000);
 
-const consoleDir = path.resolve(__dirname, '../../console');
-const shots = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs') : fs.mkdtempSync(path.join(os.tmpdir(), 'desk-shots-'));
-
-async function textOf(locator: Locator, expected: string | RegExp): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  const matches = (actual: string | null) => (typeof expected === 'string' ? actual === expected : expected.test(actual ?? ''));
-  let actual = await locator.textContent();
-  while (!matches(actual) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    actual = await locator.textContent();
-  }
-  expect(actual).toMatch(typeof expected === 'string' ? new RegExp(`^${expected.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : expected);
-}
-
-describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chromium (bash .ci/run does)', 'the Desk page in Chromium', () => {
-  let standin: TelegramStandin;
+describeInChromium('the Desk page in Chromium', () => {
+  // A 409 shown in the page is expected: the operator who lost a take is told.
+  const ui = useChromiumConsole(startWithTelegram, { accounts: { 'ann@example.com': 'operator', 'bob@example.com': 'operator' }, shots: 'desk', shownStatuses: [401, 403, 409] });
   let backend: TestBackend;
-  let browser: Browser;
-  let bot: { botId: number; token: string; telegram: StandinBot };
-  const problems: string[] = [];
+  let bot: TelegramBot;
   let chat = 4400;
-
-  beforeAll(async () => {
-    if (!fs.existsSync(path.join(consoleDir, 'dist/index.html'))) execFileSync('npx', ['vite', 'build'], { cwd: consoleDir, stdio: 'inherit' });
-    standin = await TelegramStandin.start({ limits: { enabled: false } });
-    backend = await startDeliveryBackend(standin);
-    bot = await createTelegramBot(backend, standin);
+  beforeAll(() => {
+    ({ backend, bot } = ui.served);
     backend.ctx.wakeups.wake('telegram');
-    await addConsoleUser(backend, 'ann@example.com', 'operator');
-    await addConsoleUser(backend, 'bob@example.com', 'operator');
-    browser = await launchChromium();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await backend?.close();
-    await standin?.close();
-    if (process.env.UPDATE_SCREENSHOTS !== '1') fs.rmSync(shots, { recursive: true, force: true });
-  });
-  afterEach(() => expect(problems.splice(0)).toEqual([]));
 
   const texts = (chatId: number) => bot.telegram.messagesTo(chatId).map((m) => m.text);
 
@@ -73,17 +37,7 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
   }
 
   async function logIn(email: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'en-GB' });
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
-    // A CSP refusal or a script error would show here; a 409 shown in the page is expected.
-    page.on('console', (message) => void (message.type() === 'error' && !/status of 40[139]/.test(message.text()) && problems.push(message.text())));
-    page.on('pageerror', (error) => void problems.push(error.message));
-    await page.goto(`${backend.url}/console`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByText(email).waitFor();
+    const page = await ui.logIn(email);
     await page.getByRole('link', { name: 'Desk' }).click();
     await page.getByRole('heading', { name: 'Desk' }).waitFor();
     return page;
@@ -143,13 +97,36 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
     await page.getByRole('link', { name: 'Mine', exact: true }).click();
     await page.locator(`.queue li.selected[data-lead="${leadId}"]`).waitFor();
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1024);
-    await page.screenshot({ path: path.join(shots, 'console-desk.png'), fullPage: true });
+    await page.screenshot({ path: ui.shot('console-desk.png'), fullPage: true });
 
     await page.getByRole('button', { name: 'Return to bot' }).click();
     await textOf(state, 'With the bot');
     await page.getByRole('link', { name: 'Waiting', exact: true }).click();
     await page.getByText('Nobody here.').waitFor();
     await page.context().close();
+  });
+
+  it('tells a desk page that one login holds too many desk streams; closing another page and reloading makes it live again', async () => {
+    const first = await logIn('bob@example.com');
+    const pages = [first];
+    // Every page of a browser context shares its login: CONSOLE_STREAMS_PER_SESSION (4) pages hold the streams.
+    while (pages.length < 5) {
+      const page = await first.context().newPage();
+      await page.goto(first.url());
+      await page.getByRole('heading', { name: 'Desk' }).waitFor();
+      pages.push(page);
+    }
+    const [, second, , , fifth] = pages;
+    await textOf(fifth.locator('[data-field=live]'), 'Live updates are off: this login has too many desk pages open, or it has ended. Close another desk page, then reload this one.');
+    expect(await Promise.all(pages.slice(0, 4).map((page) => page.locator('[data-field=live]').count()))).toEqual([0, 0, 0, 0]);
+
+    await second.close();
+    await fifth.reload();
+    await fifth.getByRole('heading', { name: 'Desk' }).waitFor();
+    const { leadId } = await personAsksForOperator('is anyone there?');
+    await fifth.locator(`.queue li[data-lead="${leadId}"]`).waitFor();
+    expect(await fifth.locator('[data-field=live]').count()).toBe(0);
+    await first.context().close();
   });
 
   it('lets one of two operators taking the same conversation at once win; the other is told', async () => {

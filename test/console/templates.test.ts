@@ -1,13 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { addConsoleUser, PASSWORD } from '../../backend/test/support/console';
-import { createTelegramBot, type SeededLead, seedLinkedLeads, type StandinBot, startDeliveryBackend, TelegramStandin, waitUntilDone } from '../../backend/test/support/delivery';
-import { describeNeeding } from '../../backend/test/support/describe-needing';
+import { type SeededLead, seedLinkedLeads, type StandinBot, waitUntilDone } from '../../backend/test/support/delivery';
 import type { TestBackend } from '../../backend/test/support/test-backend';
-import { chromiumInstalled, launchChromium } from '../webchat/browser';
+import { describeInChromium, startWithTelegram, textOf, useChromiumConsole } from './support/chromium-console';
 
 /**
  * The template library's pages in a real Chromium at 1024 px: a manager writes a template with the
@@ -17,68 +10,26 @@ import { chromiumInstalled, launchChromium } from '../webchat/browser';
  */
 jest.setTimeout(240_000);
 
-const consoleDir = path.resolve(__dirname, '../../console');
-const shots = process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(__dirname, '../../docs') : fs.mkdtempSync(path.join(os.tmpdir(), 'templates-shots-'));
 const FIRST = 'Hi [[ lead.firstName ]], your [[ params.item ]] is ready';
 const SECOND = 'Hello [[ lead.firstName ]]!\n[% if lead.attributes.tier == "gold" %]Gold members ship free.[% endif %]';
 
-/** Waits (bounded, for a loaded machine) until the locator's text is the expected one, then asserts it. */
-async function textOf(locator: Locator, expected: string | RegExp): Promise<void> {
-  const matches = (actual: string | null) => (typeof expected === 'string' ? actual === expected : expected.test(actual ?? ''));
-  const deadline = Date.now() + 15_000;
-  let actual = (await locator.count()) > 0 ? await locator.first().textContent() : null;
-  while (!matches(actual) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    actual = (await locator.count()) > 0 ? await locator.first().textContent() : null;
-  }
-  expect(actual).toMatch(typeof expected === 'string' ? new RegExp(`^${expected.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : expected);
-}
-
-describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chromium (bash .ci/run does)', 'the template library pages in Chromium', () => {
-  let standin: TelegramStandin;
+describeInChromium('the template library pages in Chromium', () => {
+  const ui = useChromiumConsole(startWithTelegram, { accounts: { 'manager@example.com': 'manager', 'analyst@example.com': 'analyst' }, shots: 'templates' });
   let backend: TestBackend;
-  let browser: Browser;
   let botId: number;
   let token: string;
   let telegram: StandinBot;
   let lead: SeededLead;
-  const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(consoleDir, 'dist/index.html'))) execFileSync('npx', ['vite', 'build'], { cwd: consoleDir, stdio: 'inherit' });
-    standin = await TelegramStandin.start({ limits: { enabled: false } });
-    backend = await startDeliveryBackend(standin);
-    ({ botId, token, telegram } = await createTelegramBot(backend, standin));
+    ({ backend } = ui.served);
+    ({ botId, token, telegram } = ui.served.bot);
     // Chat 8201 is odd: the seeded lead is a gold member (seedLinkedLeads), named Name8201.
     [lead] = await seedLinkedLeads(backend.ctx.db, botId, [8201]);
-    await addConsoleUser(backend, 'manager@example.com', 'manager');
-    await addConsoleUser(backend, 'analyst@example.com', 'analyst');
-    browser = await launchChromium();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await backend?.close();
-    await standin?.close();
-    if (process.env.UPDATE_SCREENSHOTS !== '1') fs.rmSync(shots, { recursive: true, force: true });
-  });
-  afterEach(() => expect(problems.splice(0)).toEqual([]));
-
-  async function logIn(email: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'en-GB' });
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
-    page.on('console', (message) => void (message.type() === 'error' && !/status of 40[13]/.test(message.text()) && problems.push(message.text())));
-    page.on('pageerror', (error) => void problems.push(error.message));
-    await page.goto(`${backend.url}/console`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByText(email).waitFor();
-    return page;
-  }
 
   it('a manager writes a template with the live preview, saves a second version, compares, rolls back, and the next send delivers the rolled-back text', async () => {
-    const page = await logIn('manager@example.com');
+    const page = await ui.logIn('manager@example.com');
     await page.getByRole('link', { name: 'Templates' }).click();
     await page.getByRole('heading', { name: 'Message templates' }).waitFor();
     await page.getByText('This bot has no templates yet.').waitFor();
@@ -133,7 +84,7 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1024);
     // The preview is sticky: from the top of the page it shows beside the text it renders.
     await page.evaluate('window.scrollTo(0, 0)');
-    await page.screenshot({ path: path.join(shots, 'console-templates.png'), fullPage: true });
+    await page.screenshot({ path: ui.shot('console-templates.png'), fullPage: true });
     await page.getByRole('button', { name: 'Save new version' }).click();
 
     await page.getByRole('heading', { name: 'Template order-ready' }).waitFor();
@@ -168,7 +119,7 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
       variants: { ru: { text: 'Распродажа', buttons: [[{ text: 'Магазин', url: 'https://example.com/ru' }]] }, de: { text: 'Ausverkauf', buttons: [[{ text: 'Ja', data: 'yes' }, { text: 'Nein', data: 'no' }], [{ text: 'Laden', url: 'https://example.com/shop' }]] } },
     };
     expect((await backend.request('POST', `/api/v1/bots/${botId}/templates/sale`, { token, body: { content } })).status).toBe(201);
-    const page = await logIn('manager@example.com');
+    const page = await ui.logIn('manager@example.com');
     await page.goto(`${backend.url}/console#/bots/${botId}/templates/sale/edit`);
     await page.getByText('This language has buttons of its own (Магазин), kept as they are.').waitFor();
     await textOf(page.getByLabel('Rendered text'), '<b>Sale</b> for Ann');
@@ -180,7 +131,7 @@ describeNeeding(chromiumInstalled(), 'chromium is missing: apt-get install chrom
   });
 
   it('an analyst reads the library and its history but has no Save, no Edit, no rollback, and the routes answer 403', async () => {
-    const page = await logIn('analyst@example.com');
+    const page = await ui.logIn('analyst@example.com');
     await page.getByRole('link', { name: 'Templates' }).click();
     await page.getByRole('link', { name: 'order-ready' }).click();
     await page.locator('tr[data-version="1"]').waitFor();

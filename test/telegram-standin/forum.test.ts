@@ -1,23 +1,15 @@
-import { Api, GrammyError } from 'grammy';
-import { TelegramStandin } from './index';
+import { telegramError, useGrammySuite } from './grammy-suite';
 
 describe('Telegram stand-in: forum topics', () => {
-  let standin: TelegramStandin;
-  beforeAll(async () => {
-    standin = await TelegramStandin.start({ limits: { enabled: false } });
-  });
-  afterAll(() => standin.close());
-
-  const apiFor = (token: string) => new Api(token, { apiRoot: standin.apiRoot });
+  const telegram = useGrammySuite();
+  /** The refusal as Telegram's code and description: "400 Bad Request: …". */
   const refusal = async (call: Promise<unknown>) => {
-    const error = await call.then(() => undefined, (e: unknown) => e);
-    if (!(error instanceof GrammyError)) throw new Error(`expected a Telegram error, got ${String(error)}`);
+    const error = await telegramError(call);
     return `${error.error_code} ${error.description}`;
   };
 
   it('creates topics only in a forum supergroup where the bot may manage topics, with a 1–128 character name', async () => {
-    const bot = standin.createBot();
-    const api = apiFor(bot.token);
+    const { bot, api } = telegram.newBot();
     const forum = bot.createGroup();
     const plain = bot.createGroup({ isForum: false });
     const member = bot.createGroup({ rights: { status: 'member' } });
@@ -36,8 +28,7 @@ describe('Telegram stand-in: forum topics', () => {
   });
 
   it('sends into an open topic only; closing and reopening follow Telegram\'s rules', async () => {
-    const bot = standin.createBot();
-    const api = apiFor(bot.token);
+    const { bot, api } = telegram.newBot();
     const forum = bot.createGroup();
     const { message_thread_id: thread } = await api.createForumTopic(forum, 'Bob');
 
@@ -63,8 +54,7 @@ describe('Telegram stand-in: forum topics', () => {
   });
 
   it('answers getChat with is_forum and getChatMember with the bot\'s rights; group messages carry the thread', async () => {
-    const bot = standin.createBot();
-    const api = apiFor(bot.token);
+    const { bot, api } = telegram.newBot();
     const forum = bot.createGroup({ title: 'Support', members: [501] });
     const plain = bot.createGroup({ isForum: false });
     expect(await api.getChat(forum)).toMatchObject({ id: forum, type: 'supergroup', title: 'Support', is_forum: true });

@@ -1,39 +1,26 @@
-import { Api, GrammyError, InputFile } from 'grammy';
-import { TelegramStandin } from './index';
+import { InputFile } from 'grammy';
+import { telegramError as refusal, useGrammySuite } from './grammy-suite';
 
 describe('Telegram stand-in: files, albums, locations, edits and deletes', () => {
-  let standin: TelegramStandin;
-  beforeAll(async () => {
-    standin = await TelegramStandin.start({ limits: { enabled: false } });
-  });
-  afterAll(() => standin.close());
-
-  const apiFor = (token: string) => new Api(token, { apiRoot: standin.apiRoot });
-  const refusal = async (call: Promise<unknown>) => {
-    const error = await call.then(() => undefined, (e: unknown) => e);
-    if (!(error instanceof GrammyError)) throw new Error(`expected a Telegram error, got ${String(error)}`);
-    return error;
-  };
+  const telegram = useGrammySuite();
 
   it('takes an upload over multipart, answers its file_id and lets only this bot send it again', async () => {
-    const bot = standin.createBot();
-    const api = apiFor(bot.token);
+    const { bot, api } = telegram.newBot();
     const sent = await api.sendDocument(10, new InputFile(Buffer.from('%PDF-1.4 hello'), 'price.pdf'), { caption: 'Prices' });
     expect(sent.document).toMatchObject({ file_name: 'price.pdf', file_size: 14 });
     expect(bot.messagesTo(10)[0]).toMatchObject({ method: 'sendDocument', caption: 'Prices', file: { via: 'upload' } });
     const again = await api.sendDocument(11, sent.document.file_id);
     expect(bot.messagesTo(11)[0].file).toMatchObject({ via: 'file_id', fileId: again.document.file_id });
-    const other = apiFor(standin.createBot().token);
+    const { api: other } = telegram.newBot();
     expect((await refusal(other.sendDocument(10, sent.document.file_id))).description).toBe('Bad Request: wrong file identifier/HTTP URL specified');
 
     const file = await api.getFile(sent.document.file_id);
-    const download = await fetch(`${standin.apiRoot}/file/bot${bot.token}/${file.file_path}`);
+    const download = await fetch(`${telegram.standin.apiRoot}/file/bot${bot.token}/${file.file_path}`);
     expect(Buffer.from(await download.arrayBuffer()).toString()).toBe('%PDF-1.4 hello');
   });
 
   it('enforces the caption limit, upload sizes and the kinds of a file id', async () => {
-    const bot = standin.createBot();
-    const api = apiFor(bot.token);
+    const { api } = telegram.newBot();
     expect((await refusal(api.sendPhoto(1, 'https://example.com/a.jpg', { caption: 'x'.repeat(1025) }))).description).toBe('Bad Request: message caption is too long');
     await api.sendPhoto(1, 'https://example.com/a.jpg', { caption: `<b>${'x'.repeat(1024)}</b>`, parse_mode: 'HTML' });
     expect((await refusal(api.sendPhoto(1, new InputFile(Buffer.alloc(10 * 1024 * 1024 + 1), 'big.jpg')))).error_code).toBe(413);
@@ -42,8 +29,7 @@ describe('Telegram stand-in: files, albums, locations, edits and deletes', () =>
   });
 
   it('sends albums of 2–10 items, photos with videos, documents only with documents', async () => {
-    const bot = standin.createBot();
-    const api = apiFor(bot.token);
+    const { api } = telegram.newBot();
     const album = await api.sendMediaGroup(3, [
       { type: 'photo', media: 'https://example.com/1.jpg', caption: 'first' },
       { type: 'video', media: new InputFile(Buffer.from('mp4'), 'clip.mp4') },
@@ -57,8 +43,7 @@ describe('Telegram stand-in: files, albums, locations, edits and deletes', () =>
   });
 
   it('sends locations, edits captions, deletes messages and refuses a keyboard past 8 a row', async () => {
-    const bot = standin.createBot();
-    const api = apiFor(bot.token);
+    const { bot, api } = telegram.newBot();
     const place = await api.sendLocation(4, 55.75, 37.62);
     expect(place.location).toEqual({ latitude: 55.75, longitude: 37.62 });
     expect((await refusal(api.sendLocation(4, 91, 0))).description).toBe('Bad Request: wrong latitude');

@@ -1,26 +1,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Api, GrammyError, HttpError } from 'grammy';
-import { TelegramStandin } from './index';
+import { HttpError } from 'grammy';
+import { telegramError, useGrammySuite } from './grammy-suite';
 
 describe('Telegram Bot API stand-in', () => {
-  let standin: TelegramStandin;
-  beforeAll(async () => {
-    standin = await TelegramStandin.start();
-  });
-  afterAll(() => standin.close());
-  afterEach(() => standin.setLimits({ enabled: true }));
-
-  const apiFor = (token: string) => new Api(token, { apiRoot: standin.apiRoot });
-  const telegramError = async (call: Promise<unknown>) => {
-    const error = await call.then(() => undefined, (e: unknown) => e);
-    if (!(error instanceof GrammyError)) throw new Error(`expected a Telegram error, got ${String(error)}`);
-    return error;
-  };
+  // Telegram's limits on: some tests here hit them.
+  const telegram = useGrammySuite({});
+  afterEach(() => telegram.standin.setLimits({ enabled: true }));
 
   it('answers getMe and records sent messages with their time, in Telegram\'s envelope', async () => {
-    const bot = standin.createBot({ username: 'shop_bot' });
-    const api = apiFor(bot.token);
+    const { bot, api } = telegram.newBot({ username: 'shop_bot' });
     expect(await api.getMe()).toMatchObject({ is_bot: true, username: 'shop_bot', id: bot.id });
     const before = Date.now();
     const sent = await api.sendMessage(42, '<b>Hi</b>', { parse_mode: 'HTML', reply_markup: { inline_keyboard: [[{ text: 'Yes', callback_data: 'yes' }, { text: 'Site', url: 'https://example.com' }]] } });
@@ -31,21 +20,21 @@ describe('Telegram Bot API stand-in', () => {
     const photo = await api.sendPhoto(42, 'https://example.com/a.png', { caption: 'pic' });
     expect(photo.message_id).toBe(2);
 
-    const raw = await fetch(`${standin.apiRoot}/bot${bot.token}/sendMessage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chat_id: 42, text: '' }) });
+    const raw = await fetch(`${telegram.standin.apiRoot}/bot${bot.token}/sendMessage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chat_id: 42, text: '' }) });
     expect(raw.status).toBe(400);
     expect(await raw.json()).toEqual({ ok: false, error_code: 400, description: 'Bad Request: message text is empty' });
-    expect((await fetch(`${standin.apiRoot}/botnot-a-token/getMe`)).status).toBe(401);
+    expect((await fetch(`${telegram.standin.apiRoot}/botnot-a-token/getMe`)).status).toBe(401);
   });
 
   it('refuses text Telegram cannot parse and invalid buttons', async () => {
-    const api = apiFor(standin.createBot().token);
+    const { api } = telegram.newBot();
     expect((await telegramError(api.sendMessage(1, '<b>open', { parse_mode: 'HTML' }))).description).toMatch(/can't parse entities/);
     expect((await telegramError(api.sendMessage(1, 'Price 5.00', { parse_mode: 'MarkdownV2' }))).description).toMatch(/reserved/);
     expect((await telegramError(api.sendMessage(1, 'x', { reply_markup: { inline_keyboard: [[{ text: 'a', callback_data: 'x'.repeat(65) }]] } }))).description).toBe('Bad Request: BUTTON_DATA_INVALID');
   });
 
   it('limits a private chat to short bursts, a group to 20/min and a bot to 30/s, with retry_after', async () => {
-    const api = apiFor(standin.createBot().token);
+    const { api } = telegram.newBot();
     for (let i = 0; i < 3; i++) await api.sendMessage(5, `burst ${i}`);
     const chatLimited = await telegramError(api.sendMessage(5, 'one too many'));
     expect(chatLimited.error_code).toBe(429);
@@ -54,28 +43,26 @@ describe('Telegram Bot API stand-in', () => {
     for (let i = 0; i < 20; i++) await api.sendMessage(-100, `group ${i}`);
     expect((await telegramError(api.sendMessage(-100, 'x'))).parameters.retry_after).toBeGreaterThan(1);
 
-    const other = apiFor(standin.createBot().token);
+    const { api: other } = telegram.newBot();
     const results = await Promise.allSettled(Array.from({ length: 31 }, (_, i) => other.sendMessage(1000 + i, 'fan-out')));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(30);
     expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
 
-    const paid = apiFor(standin.createBot().token);
+    const { api: paid } = telegram.newBot();
     const paidResults = await Promise.allSettled(Array.from({ length: 60 }, (_, i) => paid.sendMessage(2000 + i, 'paid', { allow_paid_broadcast: true })));
     expect(paidResults.every((r) => r.status === 'fulfilled')).toBe(true);
   });
 
   it('lets limits be switched off for capacity runs', async () => {
-    standin.setLimits({ enabled: false });
-    const bot = standin.createBot();
-    const api = apiFor(bot.token);
+    telegram.standin.setLimits({ enabled: false });
+    const { bot, api } = telegram.newBot();
     await Promise.all(Array.from({ length: 50 }, (_, i) => api.sendMessage(7, `m${i}`)));
     expect(bot.messagesTo(7)).toHaveLength(50);
     expect(bot.rejected.rateLimited).toBe(0);
   });
 
   it('plays users through long polling: text, /start payload, contact, button taps, block and unblock', async () => {
-    const bot = standin.createBot();
-    const api = apiFor(bot.token);
+    const { bot, api } = telegram.newBot();
     bot.setUser(77, { first_name: 'Anna', username: 'anna' });
     const waiting = api.getUpdates({ offset: 0, timeout: 5 });
     bot.userSends(77, 'hello');
@@ -110,7 +97,7 @@ describe('Telegram Bot API stand-in', () => {
   });
 
   it('a second getUpdates terminates the first with 409', async () => {
-    const api = apiFor(standin.createBot().token);
+    const { api } = telegram.newBot();
     const first = api.getUpdates({ timeout: 5 });
     await new Promise((r) => setTimeout(r, 50));
     const second = api.getUpdates({ timeout: 0 });
@@ -119,16 +106,15 @@ describe('Telegram Bot API stand-in', () => {
   });
 
   it('injects 5xx answers, dropped connections and slow answers', async () => {
-    const bot = standin.createBot();
-    const api = apiFor(bot.token);
+    const { bot, api } = telegram.newBot();
     bot.failNext(1, { status: 502, description: 'Bad Gateway' });
     expect((await telegramError(api.sendMessage(1, 'x'))).error_code).toBe(502);
     bot.failNext(1, { status: 'reset', method: 'sendMessage' });
     expect(await api.sendMessage(1, 'x').catch((e: unknown) => e)).toBeInstanceOf(HttpError);
-    standin.latencyMs = 150;
+    telegram.standin.latencyMs = 150;
     const started = Date.now();
     await api.sendMessage(1, 'slow');
-    standin.latencyMs = 0;
+    telegram.standin.latencyMs = 0;
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     expect(bot.messagesTo(1).map((m) => m.text)).toEqual(['slow']);
   });
@@ -150,8 +136,7 @@ describe('Telegram Bot API stand-in', () => {
       });
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
-    const bot = standin.createBot();
-    const api = apiFor(bot.token);
+    const { bot, api } = telegram.newBot();
     try {
       await api.setWebhook(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, { secret_token: 's3cret' });
       expect((await telegramError(api.getUpdates())).error_code).toBe(409);

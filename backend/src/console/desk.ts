@@ -13,6 +13,7 @@ import {
   type ConversationRow,
   listConversations,
   openConversation,
+  openForOwnerOrAdmin,
   requestHandover,
   returnToBot,
   toConversation,
@@ -22,10 +23,12 @@ import { addNote, conversationNotes, noteSchema } from '../conversations/notes';
 import { replyAsOperator } from '../conversations/operator-reply';
 import { getLead, type Lead, profileFromRow } from '../identity/leads';
 import type { AppContext } from '../platform/context';
-import { conflict, notFound, parseInput } from '../platform/errors';
+import { notFound, parseInput } from '../platform/errors';
+import { ApiError } from '../platform/http/errors';
 import { consoleBotAccess, consoleOf, type consoleSession } from './access';
+import type { ConsoleContext } from './desk-streams';
 import { roleAllows } from './roles';
-import { type ConsoleUser, listConsoleUsers, userSeesBot } from './users';
+import { type ConsoleUser, isAdminOf, listConsoleUsers, userSeesBot } from './users';
 
 const leadIdSchema = z.string().regex(/^ld_[A-Za-z0-9_-]{1,37}$/, 'a lead id such as ld_…');
 const answerIdSchema = z.coerce.number().int().positive();
@@ -48,7 +51,7 @@ type DeskOperation = (trx: Knex, change: Change, user: ConsoleUser, req: Request
  * as the token API (docs/conversations.md), acting as the logged-in account (its email is the
  * operator id). Reading needs `conversations.read`; every change `conversations.write`.
  */
-export function addDesk(ctx: AppContext, router: Router, session: ReturnType<typeof consoleSession>): void {
+export function addDesk(ctx: ConsoleContext, router: Router, session: ReturnType<typeof consoleSession>): void {
   const read: RequestHandler[] = [session, consoleBotAccess(ctx, 'conversations.read')];
   const write: RequestHandler[] = [session, consoleBotAccess(ctx, 'conversations.write')];
   const base = '/bots/:botId/desk';
@@ -97,9 +100,9 @@ export function addDesk(ctx: AppContext, router: Router, session: ReturnType<typ
     if (!(await operatorsOf(ctx, consoleOf(res).bot.id)).some((o) => o.email === operator)) throw notFound(`No operator ${operator} may answer this bot's conversations`);
     next();
   };
-  router.post(`${one}/transfer`, ...write, transferTarget, act(async (trx, change, user, req) => {
+  router.post(`${one}/transfer`, ...write, transferTarget, act(async (trx, change, user, req, bot) => {
     const { operator } = parseInput(transferSchema, req.body ?? {}, 'request body');
-    const row = await mustHave(trx, ctx, change, user);
+    const row = await mustHave(trx, ctx, change, user, bot);
     if (row.state === 'waiting') return assignConversation(trx, ctx, change, operator);
     // Through the queue and straight out of it, in one transaction: both steps version-checked, both announced.
     const handover = { reason: `transferred by ${user.email}`, priority: row.priority === null ? 'normal' : (row.priority as Handover['priority']), ...(row.team ? { team: row.team } : {}) };
@@ -110,12 +113,12 @@ export function addDesk(ctx: AppContext, router: Router, session: ReturnType<typ
     const reply = parseInput(replySchema, req.body ?? {}, 'request body');
     return (await replyAsOperator(trx, ctx, bot, change, { operator: user.email, ...reply })).row;
   }));
-  router.post(`${one}/return`, ...write, act(async (trx, change, user) => {
-    await mustHave(trx, ctx, change, user);
+  router.post(`${one}/return`, ...write, act(async (trx, change, user, _req, bot) => {
+    await mustHave(trx, ctx, change, user, bot);
     return returnToBot(trx, ctx, change);
   }));
   router.post(`${one}/close`, ...write, act(async (trx, change, user, _req, bot) => {
-    await mustHave(trx, ctx, change, user);
+    await mustHave(trx, ctx, change, user, bot);
     return closeConversationAndAskRating(trx, ctx, bot, change);
   }));
   router.post(`${one}/notes`, ...write, async (req, res) => {
@@ -148,14 +151,9 @@ export function addDesk(ctx: AppContext, router: Router, session: ReturnType<typ
   router.get(`${base}/stream`, ...read, (_req, res) => streamChanges(ctx, res));
 }
 
-/**
- * Returning, closing or transferring a conversation another operator has is theirs to do (or an
- * admin's): the desk refuses it with 409 rather than pulling a dialog from under someone typing.
- */
-async function mustHave(trx: Knex, ctx: ConversationsContext, change: Change, user: ConsoleUser): Promise<ConversationRow> {
-  const row = await openConversation(trx, ctx, change);
-  if (row.state === 'assigned' && row.operator !== user.email && user.role !== 'admin') throw conflict(`Operator ${row.operator} has this conversation`);
-  return row;
+/** Returning, closing or transferring a conversation another operator has is theirs to do, or an admin's (409 otherwise). */
+function mustHave(trx: Knex, ctx: ConversationsContext, change: Change, user: ConsoleUser, bot: Bot): Promise<ConversationRow> {
+  return openForOwnerOrAdmin(trx, ctx, change, { operator: user.email, admin: isAdminOf(user, bot.id) });
 }
 
 interface Chat {
@@ -201,10 +199,14 @@ async function operatorsOf(ctx: AppContext, botId: number): Promise<Array<{ emai
  * take, a message kept for an operator, a reply, a note, a return or close: each records one),
  * so the page reloads what it shows. Read from the database, so it works with any number of
  * backend processes. The stream ends after a minute; the browser reconnects, with its session
- * checked again.
+ * checked again. A session holds at most CONSOLE_STREAMS_PER_SESSION streams in this process: one
+ * more is a 429 before anything is streamed, and a stream's slot is free again once it closes.
  */
-function streamChanges(ctx: AppContext, res: Response): void {
-  const botId = consoleOf(res).bot.id;
+function streamChanges(ctx: ConsoleContext, res: Response): void {
+  const { bot, sessionId } = consoleOf(res);
+  const giveBack = ctx.deskStreams.open(sessionId);
+  if (!giveBack) throw new ApiError(429, `This session has ${ctx.config.CONSOLE_STREAMS_PER_SESSION} desk streams open already (CONSOLE_STREAMS_PER_SESSION): close a desk page and reload`);
+  const botId = bot.id;
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
   res.write('retry: 1000\n\n');
   let last = '';
@@ -228,6 +230,7 @@ function streamChanges(ctx: AppContext, res: Response): void {
   res.on('close', () => {
     clearInterval(timer);
     clearTimeout(end);
+    giveBack();
   });
   void look();
 }

@@ -11,6 +11,7 @@ import { searchTraces, traceSearchAnswerSchema, traceSearchSchema } from '../tra
 import { readTrace, traceIdSchema } from '../traces/traces';
 import { addAnalytics } from './analytics';
 import { addDesk } from './desk';
+import type { ConsoleContext } from './desk-streams';
 import { clearedSessionCookie, consoleBotAccess, SESSION_COOKIE, consoleOf, consoleSession, requirePermission, sameOrigin, sessionCookie } from './access';
 import { passwordMatches } from './passwords';
 import { permissionsOf } from './roles';
@@ -36,7 +37,7 @@ function sessionAnswer(user: ConsoleUser, sessionId: string) {
  * is an integration's, a session a person's role). Every unsafe request passes the Origin check and
  * carries the session's CSRF token.
  */
-export function consoleApiRouter(ctx: AppContext, docs: OpenAPIRegistry): Router {
+export function consoleApiRouter(ctx: ConsoleContext, docs: OpenAPIRegistry): Router {
   docs.registerComponent('securitySchemes', 'consoleSession', { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'A console login (`POST /console/api/login`); unsafe requests also send `x-csrf-token`.' });
   documentTraceSearch(docs);
   const router = Router();

@@ -44,6 +44,17 @@ export function userSeesBot(user: Pick<ConsoleUser, 'botIds'>, botId: number): b
   return user.botIds.length === 0 || user.botIds.includes(botId);
 }
 
+/** Whether the account is an enabled admin that sees the bot: who may act on any of its conversations. */
+export function isAdminOf(user: Pick<ConsoleUser, 'role' | 'botIds' | 'disabledAt'>, botId: number): boolean {
+  return user.role === 'admin' && user.disabledAt === null && userSeesBot(user, botId);
+}
+
+/** Whether an operator name (as the Telegram staff group lists it) is the email of an account that is admin of this bot. */
+export async function isAdminOperator(ctx: AppContext, operator: string, botId: number): Promise<boolean> {
+  const row = await findConsoleUserByEmail(ctx, operator.trim().toLowerCase());
+  return row !== undefined && isAdminOf(toConsoleUser(row), botId);
+}
+
 export async function createConsoleUser(ctx: AppContext, input: CreateConsoleUserInput): Promise<ConsoleUser> {
   const data = parseInput(createConsoleUserSchema, input);
   const row = {

@@ -293,6 +293,28 @@ export async function assignConversation(trx: Knex, ctx: ConversationsContext, c
   );
 }
 
+/** An operator asking to return, close or transfer a conversation: the name conversations know them by, and whether they are an admin. */
+export interface ConversationActor {
+  operator: string;
+  admin: boolean;
+}
+
+/**
+ * Whether the actor may take the conversation out of its operator's hands (return, close or
+ * transfer it): anyone while no operator has it, else only that operator or an admin — so a
+ * dialog is never pulled from under someone typing. The desk and the staff group both ask this.
+ */
+export function ownerOrAdmin(row: Pick<ConversationRow, 'state' | 'operator'>, actor: ConversationActor): boolean {
+  return row.state !== 'assigned' || row.operator === actor.operator || actor.admin;
+}
+
+/** The conversation, for an actor who may return, close or transfer it (`ownerOrAdmin`); 409 naming who has it otherwise. */
+export async function openForOwnerOrAdmin(trx: Knex, ctx: ConversationsContext, change: Change, actor: ConversationActor): Promise<ConversationRow> {
+  const row = await openConversation(trx, ctx, change);
+  if (!ownerOrAdmin(row, actor)) throw conflict(`Operator ${row.operator} has this conversation: only they or an admin may return, close or transfer it`);
+  return row;
+}
+
 /** Back to the bot, asked for (`requested`: a workflow, an operator) or because no operator answered in time (`timeout`). */
 export async function returnToBot(trx: Knex, ctx: ConversationsContext, change: Change, reason: 'requested' | 'timeout' = 'requested'): Promise<ConversationRow> {
   const row = await openConversation(trx, ctx, change);

@@ -180,4 +180,37 @@ describe(`console desk routes (${dialect})`, () => {
     const analyst = await consoleLogin(backend, 'ana@example.com');
     expect((await analyst.request('GET', `/bots/${bot.botId}/desk/stream`)).status).toBe(403);
   });
+
+  it('caps the streams one session holds at CONSOLE_STREAMS_PER_SESSION: one more is a 429 in the error shape, and a closed stream frees its slot', async () => {
+    const open = async (client: ConsoleClient) => {
+      const controller = new AbortController();
+      const response = await fetch(`${backend.url}/console/api/bots/${bot.botId}/desk/stream`, { headers: { cookie: client.cookie }, signal: controller.signal });
+      return { response, close: () => controller.abort() };
+    };
+    const limit = backend.ctx.config.CONSOLE_STREAMS_PER_SESSION;
+    expect(limit).toBe(4);
+    const held = [];
+    for (let i = 0; i < limit; i++) held.push(await open(bob));
+    expect(held.map((s) => s.response.status)).toEqual(Array(limit).fill(200));
+
+    const extra = await open(bob);
+    expect(extra.response.status).toBe(429);
+    expect(await extra.response.json()).toEqual({ success: false, message: expect.stringContaining('CONSOLE_STREAMS_PER_SESSION'), trace_id: expect.any(String) });
+    // Another session (the same account in another browser) has slots of its own.
+    const elsewhere = await open(await consoleLogin(backend, 'bob@example.com'));
+    expect(elsewhere.response.status).toBe(200);
+    elsewhere.close();
+
+    // One closes: its slot is free once the backend sees the close, and the next open takes it.
+    held.shift()!.close();
+    const again = await eventually(async () => {
+      const stream = await open(bob);
+      if (stream.response.status === 200) return stream;
+      await stream.response.body?.cancel();
+      return undefined;
+    });
+    held.push(again);
+    expect((await open(bob)).response.status).toBe(429);
+    for (const stream of held) stream.close();
+  });
 });

@@ -1,6 +1,7 @@
 import { Api } from 'grammy';
 import { openTopic } from '../../src/channels/telegram/staff-topics';
 import { runCliAsync } from '../support/cli';
+import { addConsoleUser } from '../support/console';
 import { createTelegramBot, sameDatabaseAs, type StandinBot, useStandinBackend } from '../support/delivery';
 import { eventually } from '../support/eventually';
 import { dialect, type TestBackend } from '../support/test-backend';
@@ -10,6 +11,10 @@ import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-r
 const ANN = 501;
 const BOB = 502;
 const STRANGER = 503;
+/** Listed under the email of a console admin of the bot. */
+const CY = 504;
+/** Listed under the email of a console admin of another bot only. */
+const DAN = 505;
 
 /**
  * Operators in a Telegram staff group, through the real pipeline: people write in the Telegram
@@ -50,12 +55,21 @@ describe(`conversations: the Telegram staff group (${dialect})`, () => {
     receiver = await startWebhookReceiver();
     bot = await createTelegramBot(backend, setup.standin);
     backend.ctx.wakeups.wake('telegram');
-    group = bot.telegram.createGroup({ title: 'Support', members: [ANN, BOB, STRANGER] });
+    group = bot.telegram.createGroup({ title: 'Support', members: [ANN, BOB, STRANGER, CY, DAN] });
     bot.telegram.setUser(ANN, { first_name: 'Ann' });
     expect((await api('POST', '/subscriptions', { url: `${receiver.url}/all`, events: ['*'] })).status).toBe(201);
-    const set = await api('PUT', '/telegram/staff-group', { chatId: String(group), operators: [{ telegramUserId: ANN, name: 'ann@example.com' }, { telegramUserId: BOB, name: 'bob@example.com' }] });
+    const operators = [
+      { telegramUserId: ANN, name: 'ann@example.com' },
+      { telegramUserId: BOB, name: 'bob@example.com' },
+      { telegramUserId: CY, name: 'cy@example.com' },
+      { telegramUserId: DAN, name: 'dan@example.com' },
+    ];
+    const set = await api('PUT', '/telegram/staff-group', { chatId: String(group), operators });
     expect(set.status).toBe(200);
-    expect(set.body.staffGroup).toEqual({ chatId: String(group), operators: [{ telegramUserId: ANN, name: 'ann@example.com' }, { telegramUserId: BOB, name: 'bob@example.com' }] });
+    expect(set.body.staffGroup).toEqual({ chatId: String(group), operators });
+    await addConsoleUser(backend, 'bob@example.com', 'operator');
+    await addConsoleUser(backend, 'cy@example.com', 'admin', [bot.botId]);
+    await addConsoleUser(backend, 'dan@example.com', 'admin', [(await backend.createBot()).botId]);
   });
   afterAll(() => receiver.close());
 
@@ -163,6 +177,41 @@ describe(`conversations: the Telegram staff group (${dialect})`, () => {
     bot.telegram.userWritesInGroup(group, BOB, '/close', threadId);
     await eventually(() => bot.telegram.topics(group).find((t) => t.threadId === threadId)?.closed);
     expect((await conversationOf(leadId)).state).toBe('bot');
+  });
+
+  it('lets only the operator who has the conversation, or an admin of the bot, /return or /close it, as the desk does; another is told why', async () => {
+    const { chatId, leadId } = await newPerson();
+    const threadId = await handedOver(chatId, leadId);
+    bot.telegram.userWritesInGroup(group, ANN, 'Ann has this one.', threadId);
+    await eventually(() => bot.telegram.messagesTo(chatId).some((m) => m.text === 'Ann has this one.'));
+    const refusal = 'Operator ann@example.com has this conversation: only they or an admin may return, close or transfer it';
+
+    // Another operator (a console operator), and an admin of another bot only: refused, each told in the topic.
+    let told = 0;
+    for (const [who, command] of [[BOB, '/return'], [BOB, '/close'], [DAN, '/return'], [DAN, '/close']] as const) {
+      bot.telegram.userWritesInGroup(group, who, command, threadId);
+      await eventually(() => topicTexts(threadId).filter((t) => t === refusal).length === told + 1);
+      told += 1;
+    }
+    expect(await conversationOf(leadId)).toMatchObject({ state: 'assigned', operator: { id: 'ann@example.com' } });
+    expect(bot.telegram.topics(group).find((t) => t.threadId === threadId)?.closed).toBe(false);
+    expect(await backend.ctx.db('events').where({ lead_id: leadId }).whereIn('type', ['conversation.returned', 'conversation.closed'])).toEqual([]);
+
+    // An admin of the bot takes it back from Ann.
+    bot.telegram.userWritesInGroup(group, CY, '/return', threadId);
+    await eventually(() => bot.telegram.topics(group).find((t) => t.threadId === threadId)?.closed);
+    expect(await conversationOf(leadId)).toMatchObject({ state: 'bot', operator: null });
+    expect(await backend.ctx.db('events').where({ lead_id: leadId, type: 'conversation.returned' }).first()).toMatchObject({ type: 'conversation.returned' });
+
+    // The operator who has it closes it.
+    expect(await handedOver(chatId, leadId)).toBe(threadId);
+    bot.telegram.userWritesInGroup(group, ANN, 'Ann again.', threadId);
+    await eventually(async () => (await conversationOf(leadId)).state === 'assigned');
+    bot.telegram.userWritesInGroup(group, ANN, '/close', threadId);
+    await eventually(() => bot.telegram.topics(group).find((t) => t.threadId === threadId)?.closed);
+    expect(await conversationOf(leadId)).toMatchObject({ state: 'bot', operator: null });
+    expect(await backend.ctx.db('events').where({ lead_id: leadId, type: 'conversation.closed' }).first()).toMatchObject({ type: 'conversation.closed' });
+    expect(topicTexts(threadId).filter((t) => t === refusal)).toHaveLength(4);
   });
 
   it('a topic closed by hand in Telegram is reopened when the person writes again', async () => {

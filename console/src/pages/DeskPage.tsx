@@ -12,15 +12,22 @@ const QUEUES = [
   ['all', 'All'],
 ] as const;
 
-/** Bumps whenever the desk's stream says something changed (the browser reconnects by itself when it ends). */
-function useChanges(botId: number): number {
+/**
+ * Bumps `tick` whenever the desk's stream says something changed (the browser reconnects by itself
+ * when a stream ends). `stopped` once the browser gave up on it: an answer other than a stream (429:
+ * this session holds every desk stream it may; 401: the session ended) is not retried.
+ */
+function useChanges(botId: number): { tick: number; stopped: boolean } {
   const [tick, setTick] = useState(0);
+  const [stopped, setStopped] = useState(false);
   useEffect(() => {
+    setStopped(false);
     const source = new EventSource(`/console/api/bots/${botId}/desk/stream`);
     source.addEventListener('change', () => setTick((n) => n + 1));
+    source.addEventListener('error', () => setStopped(source.readyState === EventSource.CLOSED));
     return () => source.close();
   }, [botId]);
-  return tick;
+  return { tick, stopped };
 }
 
 function useNow(): number {
@@ -49,7 +56,7 @@ function explain(error: unknown, action: string): unknown {
 export function DeskPage({ botId, session, leadId, params }: { botId: number; session: Session; leadId: string | undefined; params: URLSearchParams }) {
   const queue = params.get('queue') ?? 'waiting';
   const team = params.get('team') ?? '';
-  const tick = useChanges(botId);
+  const { tick, stopped } = useChanges(botId);
   const now = useNow();
   const [entries, setEntries] = useState<QueueEntry[] | null>(null);
   const [teams, setTeams] = useState<string[]>([]);
@@ -75,6 +82,11 @@ export function DeskPage({ botId, session, leadId, params }: { botId: number; se
     <section aria-labelledby="desk-title" className="desk">
       <h1 id="desk-title">Desk</h1>
       <Failure error={error} />
+      {stopped && (
+        <p role="alert" className="error" data-field="live">
+          Live updates are off: this login has too many desk pages open, or it has ended. Close another desk page, then reload this one.
+        </p>
+      )}
       <div className="desk-columns">
         <nav className="queues" aria-label="Queues">
           <div className="queue-tabs">

@@ -2,7 +2,8 @@ import { useRef, useState } from 'react';
 import { api } from '../api';
 import { Failure } from '../App';
 
-const rollbackMap = async (botId: number, version: number, comment: string | undefined) =>
+/** Rolls the bot's map back to `version`; answers the new current version. */
+export const rollbackMap = async (botId: number, version: number, comment: string | undefined) =>
   (await api<{ map: { version: number } }>('POST', `/bots/${botId}/maps/rollback`, { version, comment })).map.version;
 
 /**

@@ -2,8 +2,8 @@ import { useEffect, useState } from 'react';
 import { api, type StoredTemplate, type TemplateVersion } from '../api';
 import { Failure } from '../App';
 import { time } from '../format';
-import { go, href } from '../route';
-import { RollbackButton } from './RollbackButton';
+import { href } from '../route';
+import { VersionHistoryTable, versionComment } from './VersionHistoryTable';
 
 /** The bot's template library: every template at its current version. */
 export function TemplatesPage({ botId, canWrite }: { botId: number; canWrite: boolean }) {
@@ -55,10 +55,6 @@ export function TemplatesPage({ botId, canWrite }: { botId: number; canWrite: bo
   );
 }
 
-export function versionComment(v: TemplateVersion): string {
-  return v.comment || (v.rolledBackFrom ? `rollback to ${v.rolledBackFrom}` : '');
-}
-
 export const rollbackTemplate = (name: string) => async (botId: number, version: number, comment: string | undefined) =>
   (await api<{ template: StoredTemplate }>('POST', `/bots/${botId}/templates/${encodeURIComponent(name)}/rollback`, { version, comment })).template.version;
 
@@ -66,7 +62,6 @@ export const rollbackTemplate = (name: string) => async (botId: number, version:
 export function TemplateHistoryPage({ botId, name, canWrite }: { botId: number; name: string; canWrite: boolean }) {
   const [versions, setVersions] = useState<TemplateVersion[] | null>(null);
   const [current, setCurrent] = useState<StoredTemplate | null>(null);
-  const [picked, setPicked] = useState<number[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [reloads, setReloads] = useState(0);
   const base = `/bots/${botId}/templates/${encodeURIComponent(name)}`;
@@ -77,12 +72,9 @@ export function TemplateHistoryPage({ botId, name, canWrite }: { botId: number; 
       const [history, latest] = await Promise.all([api<{ versions: TemplateVersion[] }>('GET', `${base}/versions`), api<{ template: StoredTemplate }>('GET', base)]);
       setVersions(history.versions);
       setCurrent(latest.template);
-      setPicked(history.versions.slice(0, 2).map((v) => v.version).reverse());
     };
     load().catch(setError);
   }, [base, reloads]);
-
-  const toggle = (version: number) => setPicked((now) => (now.includes(version) ? now.filter((v) => v !== version) : [...now, version].slice(-2)).sort((a, b) => a - b));
 
   return (
     <section aria-labelledby="template-title">
@@ -103,40 +95,14 @@ export function TemplateHistoryPage({ botId, name, canWrite }: { botId: number; 
         </>
       )}
       {versions && (
-        <>
-          <h2>Versions</h2>
-          <table className="versions" aria-label="Template versions">
-            <thead>
-              <tr>
-                <th>Compare</th>
-                <th className="num">Version</th>
-                <th>Date</th>
-                <th>Author</th>
-                <th>Comment</th>
-                {canWrite && <th>Rollback</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {versions.map((v, index) => (
-                <tr key={v.version} data-version={v.version}>
-                  <td>
-                    <input type="checkbox" aria-label={`Compare version ${v.version}`} checked={picked.includes(v.version)} onChange={() => toggle(v.version)} />
-                  </td>
-                  <td className="num">{v.version}</td>
-                  <td>{time(v.createdAt)}</td>
-                  <td>{v.author}</td>
-                  <td>{versionComment(v)}</td>
-                  {canWrite && <td>{index > 0 && <RollbackButton botId={botId} version={v.version} rollback={rollbackTemplate(name)} onDone={() => setReloads((n) => n + 1)} />}</td>}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <p>
-            <button type="button" disabled={picked.length !== 2} onClick={() => go(['bots', botId, 'templates', name, 'diff', picked[0], picked[1]])}>
-              Compare {picked.length === 2 ? `${picked[0]} and ${picked[1]}` : 'two versions'}
-            </button>
-          </p>
-        </>
+        <VersionHistoryTable
+          label="Template versions"
+          botId={botId}
+          versions={versions}
+          rollback={canWrite ? rollbackTemplate(name) : undefined}
+          onRolledBack={() => setReloads((n) => n + 1)}
+          diffPath={(from, to) => ['bots', botId, 'templates', name, 'diff', from, to]}
+        />
       )}
     </section>
   );

@@ -2,7 +2,8 @@ import type { Api } from 'grammy';
 import type { Message, Update } from 'grammy/types';
 import type { Knex } from 'knex';
 import { type Bot, getBot } from '../../bots/bots';
-import { type Change, type ConversationRow, returnToBot } from '../../conversations/conversations';
+import { isAdminOperator } from '../../console/users';
+import { type Change, type ConversationActor, type ConversationRow, openForOwnerOrAdmin, returnToBot } from '../../conversations/conversations';
 import { closeConversationAndAskRating } from '../../conversations/csat';
 import { replyAsOperator } from '../../conversations/operator-reply';
 import { getLead } from '../../identity/leads';
@@ -45,9 +46,10 @@ async function firstDelivery(trx: Knex, ctx: AppContext, botId: number, updateId
 
 /**
  * A listed operator writes in a person's open topic: `/return` gives the conversation back to the
- * bot, `/close` ends it, any other text is their reply through the operator reply path (the first
- * operator who answers takes it). Anyone not listed, the General topic and other bots are ignored.
- * A refusal (another operator has it, the person cannot be reached) is told in the topic.
+ * bot, `/close` ends it — both only for the operator who has it or an admin, as on the desk —, any
+ * other text is their reply through the operator reply path (the first operator who answers takes
+ * it). Anyone not listed, the General topic and other bots are ignored. A refusal (another
+ * operator has it, the person cannot be reached) is told in the topic.
  */
 async function actOnTopicMessage(ctx: AppContext, bot: Bot, settings: StaffGroupSettings, api: Api, updateId: string, message: Message): Promise<void> {
   const threadId = message.is_topic_message ? message.message_thread_id : undefined;
@@ -58,13 +60,16 @@ async function actOnTopicMessage(ctx: AppContext, bot: Bot, settings: StaffGroup
     ctx.logger.info({ botId: bot.id, threadId, telegramUserId: message.from?.id }, 'staff group: a Telegram user who is not a listed operator wrote in a topic; ignored');
     return;
   }
+  const said = topicMessageOf(message);
+  // Read before the transaction: SQLite has one connection, which the transaction holds.
+  const actor: ConversationActor = { operator, admin: said.command !== undefined && (await isAdminOperator(ctx, operator, bot.id)) };
   const note = await ctx.db.transaction(async (trx) => {
     if (!(await firstDelivery(trx, ctx, bot.id, updateId))) return undefined;
     const change = await topicConversation(trx, bot, settings.chatId, threadId);
     if (!change) return undefined;
     try {
       // A savepoint: a refused change leaves nothing behind, the update stays handled.
-      await trx.transaction((inner) => act(inner, ctx, bot, change, operator, message));
+      await trx.transaction((inner) => act(inner, ctx, bot, change, actor, said));
       return undefined;
     } catch (error) {
       if (error instanceof DomainError) return error.message;
@@ -72,6 +77,18 @@ async function actOnTopicMessage(ctx: AppContext, bot: Bot, settings: StaffGroup
     }
   });
   if (note) await sendIntoTopic(api, settings.chatId, threadId, note).catch((error: unknown) => ctx.logger.warn({ error: describeTelegramError(error), botId: bot.id }, 'staff group: note not sent'));
+}
+
+/** What an operator said in a topic: its text, and the command it is, if it is one. */
+interface TopicMessage {
+  text: string | undefined;
+  command: 'return' | 'close' | undefined;
+}
+
+function topicMessageOf(message: Message): TopicMessage {
+  const text = message.text?.trim();
+  const command = text ? COMMAND.exec(text)?.[1]?.toLowerCase() : undefined;
+  return { text, command: command === 'return' || command === 'close' ? command : undefined };
 }
 
 /** The conversation behind an open topic, as a change by the person's latest chat. */
@@ -83,14 +100,13 @@ async function topicConversation(trx: Knex, bot: Bot, chatId: string, threadId: 
   return lead ? { botId: bot.id, lead, traceId: newTraceId() } : undefined;
 }
 
-async function act(trx: Knex, ctx: AppContext, bot: Bot, change: Change, operator: string, message: Message): Promise<void> {
-  const text = message.text?.trim();
-  if (!text) throw new DomainError('invalid', 'Only text reaches the person from here.');
-  const command = COMMAND.exec(text)?.[1]?.toLowerCase();
-  if (command === 'return') await returnToBot(trx, ctx, change);
-  else if (command === 'close') await closeConversationAndAskRating(trx, ctx, bot, change);
+async function act(trx: Knex, ctx: AppContext, bot: Bot, change: Change, actor: ConversationActor, said: TopicMessage): Promise<void> {
+  if (!said.text) throw new DomainError('invalid', 'Only text reaches the person from here.');
+  if (said.command) await openForOwnerOrAdmin(trx, ctx, change, actor);
+  if (said.command === 'return') await returnToBot(trx, ctx, change);
+  else if (said.command === 'close') await closeConversationAndAskRating(trx, ctx, bot, change);
   else {
-    const { messageId } = await replyAsOperator(trx, ctx, bot, change, { operator, text: text.slice(0, 4096) });
+    const { messageId } = await replyAsOperator(trx, ctx, bot, change, { operator: actor.operator, text: said.text.slice(0, 4096) });
     await trx('staff_replies').insert({ message_id: messageId, created_at: ctx.clock.now() });
   }
 }

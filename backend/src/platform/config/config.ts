@@ -151,6 +151,8 @@ export const configSchema = z.object({
   CONSOLE_LOGIN_WINDOW_MINUTES: z.coerce.number().positive().max(24 * 60).default(15),
   CONSOLE_LOGIN_ACCOUNT_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   CONSOLE_LOGIN_ADDRESS_ATTEMPTS: z.coerce.number().int().min(1).default(50),
+  /** Console: the desk's event streams one session may hold open in one process; one more is a 429. */
+  CONSOLE_STREAMS_PER_SESSION: z.coerce.number().int().min(1).max(100).default(4),
   /** Set: `/metrics` on the main port answers a bearer request with this token. Unset: it is not served there. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Set: `/metrics` without a token on 127.0.0.1 at this port (`0` picks a free one). Unset: no such listener. */
