@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { AppContext } from '../platform/context';
 
 const BATCH = 5000;
@@ -10,10 +11,10 @@ const FINISHED = ['sent', 'failed', 'skipped', 'cancelled'];
  */
 export async function purgeFinishedRecipients(ctx: AppContext): Promise<boolean> {
   const cutoff = ctx.clock.now() - ctx.config.HISTORY_RETENTION_DAYS * 86_400_000;
-  // due_at of a finished row is when it was last claimed: within a lease of when it finished.
-  const recipients = await ctx.db('message_recipients')
-    .whereIn('id', ctx.db('message_recipients').select('id').whereIn('status', FINISHED).andWhere('due_at', '<', cutoff).limit(BATCH))
-    .delete();
+  let full = false;
+  for (const bot of (await ctx.db('bots').select('id')) as Array<{ id: number }>) {
+    full = (await purgeBotRecipients(ctx.db, bot.id, cutoff)) === BATCH || full;
+  }
   const messages = await ctx.db('messages')
     .whereIn(
       'id',
@@ -24,5 +25,15 @@ export async function purgeFinishedRecipients(ctx: AppContext): Promise<boolean>
         .limit(BATCH),
     )
     .delete();
-  return recipients === BATCH || messages === BATCH;
+  return full || messages === BATCH;
+}
+
+/**
+ * One batch of one bot's finished rows older than `cutoff`, found on the (bot_id, status, due_at)
+ * index the worker's claim reads (there is no index across bots by status). due_at of a finished
+ * row is when it was last claimed: within a lease of when it finished.
+ */
+async function purgeBotRecipients(db: Knex, botId: number, cutoff: number): Promise<number> {
+  const old = db('message_recipients').select('id').where('bot_id', botId).whereIn('status', FINISHED).andWhere('due_at', '<', cutoff).limit(BATCH);
+  return db('message_recipients').whereIn('id', old).delete();
 }

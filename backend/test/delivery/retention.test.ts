@@ -17,11 +17,11 @@ describe(`delivery retention (${dialect})`, () => {
   afterAll(() => backend.close());
 
   /** A message created `ageDays` ago with one recipient row per status, last touched then. */
-  async function message(ageDays: number, statuses: string[]): Promise<string> {
+  async function message(ageDays: number, statuses: string[], bot = botId): Promise<string> {
     const id = `msg_r${++next}`;
     const at = clock.now() - ageDays * DAY;
-    await backend.ctx.db('messages').insert({ id, bot_id: botId, trace_id: `t${next}`, content: '{"text":"x","params":{},"channel":"last"}', critical: false, created_at: at });
-    await backend.ctx.db.batchInsert('message_recipients', statuses.map((status, i) => ({ message_id: id, bot_id: botId, lead_id: `ld_${next}_${i}`, channel: 'telegram', chat_id: `${next}${i}`, status, attempts: 1, due_at: at, updated_at: at })), 500);
+    await backend.ctx.db('messages').insert({ id, bot_id: bot, trace_id: `t${next}`, content: '{"text":"x","params":{},"channel":"last"}', critical: false, created_at: at });
+    await backend.ctx.db.batchInsert('message_recipients', statuses.map((status, i) => ({ message_id: id, bot_id: bot, lead_id: `ld_${next}_${i}`, channel: 'telegram', chat_id: `${next}${i}`, status, attempts: 1, due_at: at, updated_at: at })), 500);
     return id;
   }
   const statusOf = (id: string) => backend.request('GET', `/api/v1/bots/${botId}/messages/${id}`, { token });
@@ -52,5 +52,14 @@ describe(`delivery retention (${dialect})`, () => {
     expect(await rows(id)).toHaveLength(1);
     expect(await purgeFinishedRecipients(backend.ctx)).toBe(false);
     expect((await statusOf(id)).status).toBe(404);
+  });
+
+  it("purges every bot's finished rows, bot by bot", async () => {
+    const other = (await backend.createBot()).botId;
+    const mine = await message(40, ['sent']);
+    const theirs = await message(40, ['failed', 'queued'], other);
+    expect(await purgeFinishedRecipients(backend.ctx)).toBe(false);
+    expect(await rows(mine)).toEqual([]);
+    expect(await rows(theirs)).toEqual(['queued']);
   });
 });
