@@ -40,6 +40,40 @@ describe(`concurrent calls share group commits and each is persisted (${dialect}
     });
   });
 
+  it('numbers the events of a batch in the order of its calls, as their hops', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        backend.request('POST', `/api/v1/bots/${botId}/call/users/update`, {
+          token,
+          headers: { 'X-Trace-Id': `order-${i}` },
+          body: { script_request_params: { userId: 'same-person', role: 'user', n: i } },
+        }),
+      ),
+    );
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    const eventOrder = (await backend.ctx.db('events').where('trace_id', 'like', 'order-%').orderBy('id')).map((e) => e.trace_id);
+    const hopOrder = (await backend.ctx.db('trace_hops').where('trace_id', 'like', 'order-%').orderBy('id')).map((h) => h.trace_id);
+    expect(eventOrder).toEqual(hopOrder);
+    expect(eventOrder).toHaveLength(30);
+  });
+
+  it('a call the database cannot store fails alone; the rest of its batch is stored', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        backend.request('POST', `/api/v1/bots/${botId}/call/users/update`, {
+          token,
+          headers: { 'X-Trace-Id': `nul-${i}` },
+          body: { script_request_params: { userId: i === 4 ? 'a\u0000b' : `nul-user-${i}`, role: 'user' } },
+        }),
+      ),
+    );
+    // PostgreSQL cannot store NUL in text (the caller's error); SQLite can.
+    const refused = dialect === 'postgresql' ? [4] : [];
+    expect(answers.map((a) => a.status)).toEqual(answers.map((_, i) => (refused.includes(i) ? 400 : 200)));
+    expect(await backend.ctx.db('events').where('trace_id', 'like', 'nul-%')).toHaveLength(10 - refused.length);
+    expect(await backend.ctx.db('trace_hops').where('trace_id', 'like', 'nul-%')).toHaveLength(10 - refused.length);
+  });
+
   it('idempotent calls and plain calls arriving together are all persisted once', async () => {
     const body = (i: number) => ({ script_request_params: { userId: i, role: 'user' } });
     const answers = await Promise.all(
