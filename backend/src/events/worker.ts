@@ -1,16 +1,19 @@
 import { type AnswersContext, deliverAnsweringEvents } from './answering-delivery';
 import { type EventsContext, FANOUT_BATCH, fanOutEvents } from './fanout';
+import { EVENTS_LOOP } from './outbox';
 import { CLAIM_BATCH, deliverDueEvents } from './webhook-delivery';
 
 /**
  * One pass of the events loop: fan new events out (with the fan-out observers), then attempt the
- * due deliveries. Resolves true (run again at once) while there is more: a full batch, or a
- * delivery that may have unblocked the next one of its lead.
+ * due deliveries. Resolves true (run again at once) after a full batch. A delivery may have
+ * unblocked the next one of its lead: then the loop is woken, so it runs again after its spacing
+ * (workers.ts) and a stream of deliveries is batched like a stream of events.
  */
 export async function runEventsOnce(ctx: EventsContext): Promise<boolean> {
   const fannedOut = await fanOutEvents(ctx);
   const { claimed, delivered } = await deliverDueEvents(ctx);
-  return fannedOut === FANOUT_BATCH || claimed === CLAIM_BATCH || delivered > 0;
+  if (delivered > 0) ctx.wakeups.wake(EVENTS_LOOP);
+  return fannedOut === FANOUT_BATCH || claimed === CLAIM_BATCH;
 }
 
 /**

@@ -64,6 +64,24 @@ describe(`events loop with workers running (${dialect})`, () => {
     await waitUntil(async () => (await backend.ctx.db('event_deliveries').where({ bot_id: bot.botId, status: 'delivered' })).length === 5);
   });
 
+  it('under a stream of events it runs at most every 20 ms, and each run takes what gathered', async () => {
+    const bot = await subscribe();
+    let runs = 0;
+    const countRuns = (query: { sql: string }) => void (/awaiting_answer/.test(query.sql) && (runs += 1));
+    backend.ctx.db.on('query', countRuns);
+    const before = receiver.received.length;
+    const started = performance.now();
+    for (let n = 0; n < 100; n += 1) {
+      await recordEvent(backend.ctx.db, backend.ctx, { botId: bot.botId, type: 'message.received', traceId: `tr-stream-${n}`, leadId: `ld_s${n % 5}`, payload: { n } });
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const elapsed = performance.now() - started;
+    backend.ctx.db.off('query', countRuns);
+    expect((await receiver.waitFor(before + 100)).slice(before)).toHaveLength(100);
+    // 100 wake-ups; the answers loop fans out too, every 500 ms.
+    expect(runs).toBeLessThanOrEqual(Math.ceil(elapsed / 20) + Math.ceil(elapsed / 500) + 2);
+  });
+
   (dialect === 'postgresql' ? it : it.skip)('two backend processes on one database deliver each event exactly once', async () => {
     const bot = await subscribe();
     const second: RunningServer = await startServer({ config: { ...backend.ctx.config, PORT: 0 }, clock });
