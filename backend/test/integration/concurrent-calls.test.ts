@@ -40,6 +40,21 @@ describe(`concurrent calls share group commits and each is persisted (${dialect}
     });
   });
 
+  it('a burst of calls on a map version nobody called yet reads and compiles that version once', async () => {
+    const fresh = await backend.createBot({ map: userAccountMap });
+    const versionReads: string[] = [];
+    const seen = (query: { sql: string }) => void (/from .communication_maps. where .bot_id. = \S+ and .version. = /.test(query.sql) && versionReads.push(query.sql));
+    backend.ctx.db.on('query', seen);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        backend.request('POST', `/api/v1/bots/${fresh.botId}/call/users/update`, { token: fresh.token, body: { script_request_params: { userId: i, role: 'user' } } }),
+      ),
+    );
+    backend.ctx.db.off('query', seen);
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    expect(versionReads).toHaveLength(1);
+  });
+
   it('numbers the events of a batch in the order of its calls, as their hops', async () => {
     const answers = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
