@@ -11,7 +11,7 @@ import { deliverDue } from './delivery/worker';
 import { purgeCallAnswers } from './events/call-answers';
 import { ANSWERS_LOOP, EVENTS_LOOP } from './events/outbox';
 import { purgeDeliveredEvents } from './events/retention';
-import { runAnswersOnce, runEventsOnce } from './events/worker';
+import { eventsLoopSpacingMs, runAnswersOnce, runEventsOnce } from './events/worker';
 import { resumeExpiredPauses } from './identity/lifecycle';
 import { purgeInboundUpdates } from './inbound/inbound';
 import { purgeExpiredKeys } from './platform/http/once-per-key';
@@ -35,17 +35,10 @@ interface Loop {
    * wake-ups (a commit every few milliseconds) the loop then runs at most this often, each run taking
    * everything that gathered, instead of once per commit. A run that reports more work still goes on at once.
    */
-  minSpacingMs?: number;
+  minSpacingMs?: (runtime: Runtime) => number;
   /** Releases what the loop holds (connections, leases) when the workers stop. */
   stop?(runtime: Runtime): Promise<void>;
 }
-
-/**
- * Under load the events loop runs at most every 20 ms: each run costs about ten statements whatever
- * it finds, and at 1,000 calls/s one per batch commit cost more than the calls. An event waits at
- * most this much longer for its delivery; the first one after a quiet spell is not delayed.
- */
-const EVENTS_LOOP_SPACING_MS = 20;
 
 /**
  * The background loops of this process. Each capability that works off a queue (delivery, event
@@ -65,7 +58,7 @@ const loops: Loop[] = [
   { name: TELEGRAM_LOOP, intervalMs: 5_000, run: syncTelegram, runAtStart: true, stop: stopTelegram },
   { name: STAFF_GROUP_LOOP, intervalMs: 1000, run: sendStaffPosts, runAtStart: true },
   { name: VK_LOOP, intervalMs: 5_000, run: syncVk, runAtStart: true, stop: stopVk },
-  { name: EVENTS_LOOP, intervalMs: 500, run: runEventsOnce, runAtStart: true, minSpacingMs: EVENTS_LOOP_SPACING_MS },
+  { name: EVENTS_LOOP, intervalMs: 500, run: runEventsOnce, runAtStart: true, minSpacingMs: eventsLoopSpacingMs },
   { name: ANSWERS_LOOP, intervalMs: 500, run: runAnswersOnce, runAtStart: true, stop: (runtime) => runtime.answering.stop() },
   { name: WAITS_LOOP, intervalMs: 500, run: runWaitsOnce, runAtStart: true },
   { name: CONVERSATION_TIMEOUTS_LOOP, intervalMs: 1_000, run: runOperatorTimeoutsOnce, runAtStart: true },
@@ -77,6 +70,7 @@ function startLoop(runtime: Runtime, loop: Loop, state: { stopped: boolean; runn
   let more = false;
   let lastStart = -Infinity;
   let spaced: NodeJS.Timeout | undefined;
+  const spacingMs = loop.minSpacingMs?.(runtime) ?? 0;
   const start = () => {
     // A run started by a wake-up in the meantime does what this one would have.
     if (state.stopped || busy) return;
@@ -98,7 +92,7 @@ function startLoop(runtime: Runtime, loop: Loop, state: { stopped: boolean; runn
   const tick = () => {
     if (state.stopped || spaced) return;
     if (busy) return void (woken = true);
-    const wait = lastStart + (loop.minSpacingMs ?? 0) - performance.now();
+    const wait = lastStart + spacingMs - performance.now();
     if (wait <= 0) return start();
     spaced = setTimeout(() => {
       spaced = undefined;
