@@ -4,25 +4,22 @@
 // Each round measures both servers back to back; the summary gives the median and the spread.
 // Besides requests/s, each server's CPU time per request is read from /proc: on a machine shared
 // with other work it is the steadier figure, and its ratio is what the throughput ratio would be
-// if each server had a core to itself.
+// if each server had a core to itself. On PostgreSQL the server's processes' CPU per request is
+// reported too (host-wide). BENCH_QUERY_STATS=1: the backend prints its statements per call on exit.
 const autocannon = require('autocannon');
-const fs = require('node:fs');
 const os = require('node:os');
 const { startChildServer } = require('./child-server');
 const { throwawayPostgres } = require('./throwaway-postgres');
+const { cpuMs, postgresCpu, postgresCpuMsSince } = require('./support/process-stats');
 
 const seconds = Number(process.argv[2] ?? 10);
 const rounds = Number(process.argv[3] ?? 1);
 const body = JSON.stringify({ script_request_params: { userId: 127, role: 'user', firstname: 'Alexander' } });
-const ticksPerMs = 100 / 1000; // Linux USER_HZ
-
-function cpuMs(pid) {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerMs;
-}
+const onPostgres = Boolean(process.env.BENCH_POSTGRES_URL);
 
 async function load(server, headers, extra = {}) {
   const cpuBefore = cpuMs(server.pid);
+  const postgresBefore = onPostgres ? postgresCpu() : undefined;
   const result = await autocannon({
     url: server.url,
     method: 'POST',
@@ -35,6 +32,8 @@ async function load(server, headers, extra = {}) {
   return {
     requestsPerSecond: Math.round(result.requests.average),
     cpuUsPerRequest: Math.round((1000 * (cpuMs(server.pid) - cpuBefore)) / result.requests.total),
+    // The PostgreSQL server's processes share the cores too: what they spent per request, host-wide.
+    ...(onPostgres ? { postgresCpuUsPerRequest: Math.round((1000 * postgresCpuMsSince(postgresBefore)) / result.requests.total) } : {}),
     p50ms: result.latency.p50,
     p99ms: result.latency.p99,
     non2xx: result.non2xx,
@@ -45,13 +44,13 @@ async function load(server, headers, extra = {}) {
 async function round(env) {
   const bare = await startChildServer('bare-express');
   const baseline = await load(bare, {});
-  bare.stop();
+  await bare.stop();
 
   const backend = await startChildServer('backend', { BENCH_ENV: JSON.stringify(env) });
   const auth = { authorization: `Bearer ${backend.token}` };
   const call = await load(backend, auth);
   const paced = await load(backend, auth, { connections: 20, overallRate: 1000 });
-  backend.stop();
+  await backend.stop();
   return {
     bareExpress: baseline,
     callEndpoint: call,
@@ -88,6 +87,7 @@ async function main() {
       callRequestsPerSecond: spread(results.map((r) => r.callEndpoint.requestsPerSecond)),
       pacedP99ms: spread(results.map((r) => r.callAt1000rps.p99ms)),
       pacedRequestsPerSecond: spread(results.map((r) => r.callAt1000rps.requestsPerSecond)),
+      ...(pg ? { postgresCpuUsPerCall: spread(results.map((r) => r.callEndpoint.postgresCpuUsPerRequest)) } : {}),
     },
   };
   console.log(JSON.stringify(report, null, 2));

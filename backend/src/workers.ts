@@ -11,7 +11,7 @@ import { deliverDue } from './delivery/worker';
 import { purgeCallAnswers } from './events/call-answers';
 import { ANSWERS_LOOP, EVENTS_LOOP } from './events/outbox';
 import { purgeDeliveredEvents } from './events/retention';
-import { runAnswersOnce, runEventsOnce } from './events/worker';
+import { eventsLoopSpacingMs, runAnswersOnce, runEventsOnce } from './events/worker';
 import { resumeExpiredPauses } from './identity/lifecycle';
 import { purgeInboundUpdates } from './inbound/inbound';
 import { purgeExpiredKeys } from './platform/http/once-per-key';
@@ -30,6 +30,12 @@ interface Loop {
   run(runtime: Runtime): Promise<unknown>;
   /** Run once as soon as the workers start, not only after the first interval. */
   runAtStart?: boolean;
+  /**
+   * A wake-up within this long of the last run's start waits for the rest of it: under a stream of
+   * wake-ups (a commit every few milliseconds) the loop then runs at most this often, each run taking
+   * everything that gathered, instead of once per commit. A run that reports more work still goes on at once.
+   */
+  minSpacingMs?: (runtime: Runtime) => number;
   /** Releases what the loop holds (connections, leases) when the workers stop. */
   stop?(runtime: Runtime): Promise<void>;
 }
@@ -52,7 +58,7 @@ const loops: Loop[] = [
   { name: TELEGRAM_LOOP, intervalMs: 5_000, run: syncTelegram, runAtStart: true, stop: stopTelegram },
   { name: STAFF_GROUP_LOOP, intervalMs: 1000, run: sendStaffPosts, runAtStart: true },
   { name: VK_LOOP, intervalMs: 5_000, run: syncVk, runAtStart: true, stop: stopVk },
-  { name: EVENTS_LOOP, intervalMs: 500, run: runEventsOnce, runAtStart: true },
+  { name: EVENTS_LOOP, intervalMs: 500, run: runEventsOnce, runAtStart: true, minSpacingMs: eventsLoopSpacingMs },
   { name: ANSWERS_LOOP, intervalMs: 500, run: runAnswersOnce, runAtStart: true, stop: (runtime) => runtime.answering.stop() },
   { name: WAITS_LOOP, intervalMs: 500, run: runWaitsOnce, runAtStart: true },
   { name: CONVERSATION_TIMEOUTS_LOOP, intervalMs: 1_000, run: runOperatorTimeoutsOnce, runAtStart: true },
@@ -60,22 +66,38 @@ const loops: Loop[] = [
 
 function startLoop(runtime: Runtime, loop: Loop, state: { stopped: boolean; running: Set<Promise<unknown>> }) {
   let busy = false;
-  let again = false;
-  const tick = () => {
-    if (state.stopped) return;
-    if (busy) return void (again = true);
+  let woken = false;
+  let more = false;
+  let lastStart = -Infinity;
+  let spaced: NodeJS.Timeout | undefined;
+  const spacingMs = loop.minSpacingMs?.(runtime) ?? 0;
+  const start = () => {
+    // A run started by a wake-up in the meantime does what this one would have.
+    if (state.stopped || busy) return;
     busy = true;
+    lastStart = performance.now();
     const run = loop
       .run(runtime)
-      .then((more) => void (again ||= more === true))
+      .then((result) => void (more = result === true))
       .catch((err) => runtime.logger.error({ err, loop: loop.name }, 'background loop failed'))
       .finally(() => {
         busy = false;
         state.running.delete(run);
-        if (again && !state.stopped) setImmediate(tick);
-        again = false;
+        if (more) setImmediate(start);
+        else if (woken) setImmediate(tick);
+        more = woken = false;
       });
     state.running.add(run);
+  };
+  const tick = () => {
+    if (state.stopped || spaced) return;
+    if (busy) return void (woken = true);
+    const wait = lastStart + spacingMs - performance.now();
+    if (wait <= 0) return start();
+    spaced = setTimeout(() => {
+      spaced = undefined;
+      tick();
+    }, wait);
   };
   const unsubscribe = runtime.wakeups.onWake(loop.name, tick);
   if (loop.runAtStart) setImmediate(tick);
@@ -83,6 +105,7 @@ function startLoop(runtime: Runtime, loop: Loop, state: { stopped: boolean; runn
   return () => {
     unsubscribe();
     clearInterval(timer);
+    clearTimeout(spaced);
   };
 }
 

@@ -11,10 +11,34 @@ function cpuMs(pid) {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_MS;
 }
 
+/** CPU time used so far by each PostgreSQL server process on this host, in ms, by pid. */
+function postgresCpu() {
+  const byPid = new Map();
+  for (const pid of fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') byPid.set(pid, cpuMs(pid));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return byPid;
+}
+
+/**
+ * What PostgreSQL's processes spent since `before` (a `postgresCpu()`), in ms: a benchmark's share
+ * only while nothing else uses the server (other databases on it count too); a process that ended
+ * meanwhile is missing from it.
+ */
+function postgresCpuMsSince(before) {
+  let total = 0;
+  for (const [pid, ms] of postgresCpu()) total += ms - (before.get(pid) ?? 0);
+  return total;
+}
+
 /** Resident set size now, in MB. */
 function rssMb(pid) {
   const residentPages = Number(fs.readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
   return (residentPages * PAGE_BYTES) / 2 ** 20;
 }
 
-module.exports = { cpuMs, rssMb };
+module.exports = { cpuMs, postgresCpu, postgresCpuMsSince, rssMb };

@@ -6,7 +6,6 @@ import { type CallAnswerRow, decideCallAnswer, readCallAnswer } from './call-ans
 import type { PostOutcome } from './http-post';
 import { DELIVERY_TIMEOUT_MS } from './retry-schedule';
 import { attempt, type DeliveryObserversContext, type DeliveryRow, leaseClaimed, type PreparedDelivery, prepareDeliveries, recordOutcomesIn } from './webhook-delivery';
-import { workerTransaction } from './worker-transaction';
 
 /** Answering deliveries one process holds open at most (each waits for a workflow to respond). */
 export const MAX_ANSWERING_IN_FLIGHT = 64;
@@ -58,7 +57,7 @@ export async function deliverAnsweringEvents(ctx: AnswersContext): Promise<{ cla
 
 function claimAnswering(ctx: AppContext, limit: number): Promise<DeliveryRow[]> {
   const now = ctx.clock.now();
-  return workerTransaction(ctx, (trx) => {
+  return ctx.db.transaction((trx) => {
     // Literal terms, so SQLite uses the partial index event_deliveries_answering.
     const query = trx<DeliveryRow>('event_deliveries as d')
       .select('d.*')

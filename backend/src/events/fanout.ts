@@ -40,16 +40,17 @@ export function orderKey(event: Pick<EventRow, 'lead_id' | 'user_id' | 'alias'>)
  */
 export async function fanOutEvents(ctx: EventsContext): Promise<number> {
   return ctx.db.transaction(async (trx) => {
-    if (!(await takeFanoutLock(trx))) return 0;
+    const start = await startFanout(trx);
+    if (!start.locked) return 0;
     const now = ctx.clock.now();
-    await adoptUnmatchedEvents(trx, now, now - ctx.config.EVENT_RETENTION_HOURS * 3_600_000);
-    const events = await trx<EventRow>('events').whereNull('fanout').orderBy('id').limit(FANOUT_BATCH);
+    if (start.adopting) await adoptUnmatchedEvents(trx, now, now - ctx.config.EVENT_RETENTION_HOURS * 3_600_000);
+    const events = await newEvents(trx);
     if (events.length === 0) return 0;
     for (const observe of ctx.fanoutObservers) await observe(trx, events);
     const botIds = [...new Set(events.map((e) => e.bot_id))];
     const subscriptions = await trx<SubscriptionRow>('subscriptions').whereIn('bot_id', botIds).orderBy('created_at');
     const matchersByBot = groupMatchers(subscriptions);
-    const awaitingAnswer = await callsAwaitingAnswer(trx, events);
+    const awaitingAnswer = new Set(events.filter((e) => e.awaiting_answer).map((e) => e.id));
     const deliveries = events.flatMap((event) =>
       (matchersByBot.get(event.bot_id) ?? [])
         .filter((m) => m.wants(event))
@@ -74,12 +75,17 @@ function wakeEventsLoop(trx: Knex.Transaction, ctx: EventsContext, deliveries: A
   if (deliveries.some((d) => !d.answering)) ctx.wakeups.wakeAfterCommit(trx, EVENTS_LOOP);
 }
 
-/** The endpoint calls of this batch that wait for a workflow's answer. */
-async function callsAwaitingAnswer(trx: Knex.Transaction, events: EventRow[]): Promise<Set<number>> {
-  const calls = events.filter((e) => e.type === 'endpoint.called').map((e) => e.id);
-  if (calls.length === 0) return new Set();
-  const rows: Array<{ event_id: number }> = await trx('call_answers').whereIn('event_id', calls).where({ status: 'waiting' }).select('event_id');
-  return new Set(rows.map((row) => Number(row.event_id)));
+/** The next events to fan out, each endpoint call marked when it waits for a workflow's answer (one statement for both). */
+async function newEvents(trx: Knex.Transaction): Promise<Array<EventRow & { awaiting_answer: boolean }>> {
+  const rows: Array<EventRow & { awaiting_answer: boolean | number }> = await trx('events as e')
+    .select('e.*')
+    .select(trx.raw("(e.type = 'endpoint.called' and exists (select 1 from call_answers a where a.event_id = e.id and a.status = 'waiting')) as awaiting_answer"))
+    .whereNull('e.fanout')
+    .orderBy('e.id')
+    .limit(FANOUT_BATCH);
+  // SQLite answers the boolean as 0 or 1.
+  for (const row of rows) row.awaiting_answer = Boolean(row.awaiting_answer);
+  return rows as Array<EventRow & { awaiting_answer: boolean }>;
 }
 
 /**
@@ -108,14 +114,19 @@ async function answerUnwantedPreCheckouts(trx: Knex.Transaction, ctx: EventsCont
   for (const row of rows) await decideCallAnswer(trx, ctx, Number(row.event_id), { status: 'fallback', reason: 'no workflow subscribes to payment.pre_checkout' }, 'payment.pre_checkout_answered');
 }
 
-/** PostgreSQL: the fan-out lock, and the worker's asynchronous commit (see worker-transaction.ts), in one round trip. */
-async function takeFanoutLock(trx: Knex.Transaction): Promise<boolean> {
-  if (!isPostgres(trx)) return true;
-  const result = await trx.raw<{ rows: Array<{ locked: boolean }> }>(
-    `select set_config('synchronous_commit', 'off', true), pg_try_advisory_xact_lock(?) as locked`,
+/**
+ * PostgreSQL: the fan-out lock, the worker's asynchronous commit (see worker-transaction.ts) and
+ * whether a subscription waits for its unmatched events, in one round trip. SQLite has one writer:
+ * no lock, and the adoption looks for itself.
+ */
+async function startFanout(trx: Knex.Transaction): Promise<{ locked: boolean; adopting: boolean }> {
+  if (!isPostgres(trx)) return { locked: true, adopting: true };
+  const result = await trx.raw<{ rows: Array<{ locked: boolean; adopting: boolean }> }>(
+    `select set_config('synchronous_commit', 'off', true), pg_try_advisory_xact_lock(?) as locked,
+            exists (select 1 from subscriptions where adopted_at is null) as adopting`,
     [FANOUT_LOCK_KEY],
   );
-  return result.rows[0].locked;
+  return result.rows[0];
 }
 
 /** Hands a new subscription the unmatched events of the retention window that it matches. */

@@ -27,7 +27,8 @@ export interface NewEvent {
   payload: Record<string, unknown>;
 }
 
-function eventRow(event: NewEvent, now: number) {
+/** The outbox row of an event recorded at `now`. */
+export function outboxRow(event: NewEvent, now: number) {
   return {
     bot_id: event.botId,
     type: event.type,
@@ -57,7 +58,7 @@ export async function recordEvents(db: Knex, ctx: OutboxContext, events: NewEven
   const ids: number[] = [];
   for (let i = 0; i < events.length; i += 500) {
     const rows: Array<number | { id: number }> = await db('events')
-      .insert(events.slice(i, i + 500).map((e) => eventRow(e, now)))
+      .insert(events.slice(i, i + 500).map((e) => outboxRow(e, now)))
       .returning('id');
     // One insert numbers its rows in the order it writes them; the order RETURNING lists them in is not promised.
     ids.push(...rows.map((row) => Number(typeof row === 'object' ? row.id : row)).sort((a, b) => a - b));

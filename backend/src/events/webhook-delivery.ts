@@ -10,7 +10,7 @@ import { type PostOutcome, postToTarget } from './http-post';
 import { signWebhook } from './signature';
 import { type SubscriptionRow, subscriptionSecret } from './subscriptions';
 import { nextAttemptAt as scheduledAttempt } from './retry-schedule';
-import { workerTransaction } from './worker-transaction';
+import { commitAsynchronously, workerTransaction } from './worker-transaction';
 
 export const CLAIM_BATCH = 50;
 /** A claimed delivery is invisible to other workers this long; a worker that dies mid-attempt is retried after it. */
@@ -100,7 +100,7 @@ export async function prepareDeliveries(ctx: AppContext, claimed: DeliveryRow[])
 
 async function claimDueDeliveries(ctx: AppContext): Promise<DeliveryRow[]> {
   const now = ctx.clock.now();
-  return workerTransaction(ctx, async (trx) => {
+  return ctx.db.transaction(async (trx) => {
     const query = trx<DeliveryRow>('event_deliveries as d')
       .select('d.*')
       // Literal 'pending' (not a bound value): SQLite uses a partial index only for a literal term.
@@ -122,10 +122,15 @@ async function claimDueDeliveries(ctx: AppContext): Promise<DeliveryRow[]> {
   });
 }
 
-/** Locks the rows `query` selects (SKIP LOCKED on PostgreSQL) and leases them for CLAIM_LEASE_MS. */
+/**
+ * Locks the rows `query` selects (SKIP LOCKED on PostgreSQL) and leases them for CLAIM_LEASE_MS, in
+ * a worker transaction once there is something to lease: a claim that finds nothing costs no more
+ * than its select.
+ */
 export async function leaseClaimed(trx: Knex.Transaction, query: Knex.QueryBuilder<DeliveryRow, DeliveryRow[]>, now: number): Promise<DeliveryRow[]> {
   const rows: DeliveryRow[] = isPostgres(trx) ? await query.forUpdate().skipLocked() : await query;
   if (rows.length > 0) {
+    await commitAsynchronously(trx);
     await trx('event_deliveries').whereIn('id', rows.map((r) => r.id)).update({ next_attempt_at: now + CLAIM_LEASE_MS });
   }
   return rows;

@@ -10,7 +10,12 @@ import { isPostgres } from '../platform/db/database';
  */
 export function workerTransaction<T>(ctx: AppContext, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
   return ctx.db.transaction(async (trx) => {
-    if (isPostgres(trx)) await trx.raw(`select set_config('synchronous_commit', 'off', true)`);
+    await commitAsynchronously(trx);
     return work(trx);
   });
+}
+
+/** Makes `trx` a worker transaction from here on: for one that may end up writing nothing, said only once it writes. */
+export async function commitAsynchronously(trx: Knex.Transaction): Promise<void> {
+  if (isPostgres(trx)) await trx.raw(`select set_config('synchronous_commit', 'off', true)`);
 }

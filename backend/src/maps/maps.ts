@@ -176,21 +176,26 @@ export interface ResolvedEndpoint {
 
 /**
  * Compiled validators of map versions, per runtime. Map versions never change once written, so a
- * version is compiled once; the hot path reads only the current version number. The oldest
- * versions are dropped past `limit` (a bot's older versions are not called any more).
+ * version is compiled once, however many requests ask for it at the same moment (the first burst
+ * after a start or an import would otherwise compile it once per connection, milliseconds each);
+ * the hot path reads only the current version number. The oldest versions are dropped past
+ * `limit` (a bot's older versions are not called any more); a failed compilation is not kept.
  */
 export class CompiledMaps {
-  private readonly byVersion = new Map<string, Map<string, ResolvedEndpoint>>();
+  private readonly byVersion = new Map<string, Promise<Map<string, ResolvedEndpoint>>>();
 
   constructor(private readonly limit = 1000) {}
 
-  get(key: string): Map<string, ResolvedEndpoint> | undefined {
-    return this.byVersion.get(key);
-  }
-
-  set(key: string, compiled: Map<string, ResolvedEndpoint>): void {
+  compiled(key: string, compile: () => Promise<Map<string, ResolvedEndpoint>>): Promise<Map<string, ResolvedEndpoint>> {
+    const known = this.byVersion.get(key);
+    if (known) return known;
     if (this.byVersion.size >= this.limit) this.byVersion.delete(this.byVersion.keys().next().value!);
-    this.byVersion.set(key, compiled);
+    const compiling = compile();
+    this.byVersion.set(key, compiling);
+    compiling.catch(() => {
+      if (this.byVersion.get(key) === compiling) this.byVersion.delete(key);
+    });
+    return compiling;
   }
 }
 
@@ -217,10 +222,6 @@ export async function resolveEndpoint(ctx: MapsContext, botId: number, alias: st
   );
   if (!latest) return undefined;
   const key = `${botId}:${latest.version}:${latest.created_at}`;
-  let compiled = ctx.compiledMaps.get(key);
-  if (!compiled) {
-    compiled = compileMap((await getMapVersion(ctx, botId, latest.version))!);
-    ctx.compiledMaps.set(key, compiled);
-  }
+  const compiled = await ctx.compiledMaps.compiled(key, async () => compileMap((await getMapVersion(ctx, botId, latest.version))!));
   return compiled.get(alias);
 }

@@ -54,21 +54,24 @@ export async function appendTraceHop(db: Knex, clock: Clock, hop: TraceHop): Pro
 export async function appendTraceHops(db: Knex, clock: Clock, hops: TraceHop[]): Promise<void> {
   if (hops.length === 0) return;
   const now = clock.now();
-  await db('trace_hops').insert(
-    hops.map((hop) => ({
-      bot_id: hop.botId,
-      trace_id: hop.traceId,
-      hop: hop.hop,
-      status: hop.status,
-      source_system: hop.sourceSystem ?? null,
-      alias: hop.alias ?? null,
-      user_id: hop.userId ?? null,
-      lead_id: hop.leadId ?? null,
-      latency_ms: hop.latencyMs ?? null,
-      detail: hop.detail ? toJson(hop.detail) : null,
-      created_at: now,
-    })),
-  );
+  await db('trace_hops').insert(hops.map((hop) => traceHopRow(hop, now)));
+}
+
+/** The stored row of a hop appended at `now`. */
+export function traceHopRow(hop: TraceHop, now: number) {
+  return {
+    bot_id: hop.botId,
+    trace_id: hop.traceId,
+    hop: hop.hop,
+    status: hop.status,
+    source_system: hop.sourceSystem ?? null,
+    alias: hop.alias ?? null,
+    user_id: hop.userId ?? null,
+    lead_id: hop.leadId ?? null,
+    latency_ms: hop.latencyMs ?? null,
+    detail: hop.detail ? toJson(hop.detail) : null,
+    created_at: now,
+  };
 }
 
 /** A trace's hops in order; `limit` keeps the first ones (a broadcast's trace has a hop per recipient). */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
+import { ReadCache } from '../../src/platform/db/read-cache';
 import { runCliAsync } from '../support/cli';
 import { userAccountMap } from '../support/maps';
 import { startTestBackend, type TestBackend, testDatabaseUrl } from '../support/test-backend';
@@ -60,6 +61,38 @@ describeOnPostgres('the per-process cache of token, bot and map version (Postgre
     const since = Date.now();
     await eventually(async () => (await call()).status === 404, 5_000);
     expect(Date.now() - since).toBeLessThan(1_000);
+  });
+
+  it('concurrent misses of one key share one read; a read in flight when a change is seen is not handed to later callers', async () => {
+    const cache = new ReadCache(backend.ctx.db, backend.ctx.config.DATABASE_URL!, 60_000);
+    try {
+      let reads = 0;
+      const slowRead = (value: string) => async () => {
+        reads += 1;
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        return value;
+      };
+      // Listening once a second read of a key is served from memory.
+      await eventually(async () => {
+        await cache.row('warm', slowRead('w'));
+        const before = reads;
+        await cache.row('warm', slowRead('w'));
+        return reads === before;
+      });
+      reads = 0;
+      expect(await Promise.all(Array.from({ length: 20 }, () => cache.row('shared', slowRead('s'))))).toEqual(Array(20).fill('s'));
+      expect(reads).toBe(1);
+
+      reads = 0;
+      const first = cache.row('changed', slowRead('old'));
+      // A write of this process to a cached table, as knex reports it.
+      backend.ctx.db.emit('query', { sql: 'update "bots" set "name" = ?' });
+      const second = cache.row('changed', slowRead('new'));
+      expect([await first, await second]).toEqual(['old', 'new']);
+      expect(reads).toBe(2);
+    } finally {
+      await cache.close();
+    }
   });
 
   it('without its LISTEN connection it reads through, and caches again once it is back', async () => {

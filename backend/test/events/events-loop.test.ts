@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { fanOutEvents } from '../../src/events/fanout';
 import { recordEvent } from '../../src/events/outbox';
+import { runEventsOnce } from '../../src/events/worker';
 import { verifyWebhook } from '../../src/events/signature';
 import { startServer, type RunningServer } from '../../src/server';
 import { dialect, ManualClock, startTestBackend, type TestBackend } from '../support/test-backend';
@@ -64,6 +65,23 @@ describe(`events loop with workers running (${dialect})`, () => {
     await waitUntil(async () => (await backend.ctx.db('event_deliveries').where({ bot_id: bot.botId, status: 'delivered' })).length === 5);
   });
 
+  (dialect === 'postgresql' ? it : it.skip)('woken by a stream of events it runs at most every 20 ms, and each run takes what gathered', async () => {
+    const { botId } = await backend.createBot();
+    let runs = 0;
+    const countRuns = (query: { sql: string }) => void (/awaiting_answer/.test(query.sql) && (runs += 1));
+    backend.ctx.db.on('query', countRuns);
+    const started = performance.now();
+    for (let n = 0; n < 100; n += 1) {
+      await recordEvent(backend.ctx.db, backend.ctx, { botId, type: 'message.received', traceId: `tr-stream-${n}`, leadId: `ld_s${n % 5}`, payload: { n } });
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const elapsed = performance.now() - started;
+    await waitUntil(async () => (await backend.ctx.db('events').where({ bot_id: botId }).whereNull('fanout')).length === 0);
+    backend.ctx.db.off('query', countRuns);
+    // 100 wake-ups; the answers loop fans out too, every 500 ms.
+    expect(runs).toBeLessThanOrEqual(Math.ceil(elapsed / 20) + Math.ceil(elapsed / 500) + 2);
+  });
+
   (dialect === 'postgresql' ? it : it.skip)('two backend processes on one database deliver each event exactly once', async () => {
     const bot = await subscribe();
     const second: RunningServer = await startServer({ config: { ...backend.ctx.config, PORT: 0 }, clock });
@@ -121,5 +139,31 @@ describe(`fan-out by another loop (${dialect})`, () => {
     expect(wakes).toHaveLength(1);
     expect(await backend.ctx.db('event_deliveries').where({ bot_id: bot.botId })).toHaveLength(1);
     stop();
+  });
+});
+
+/** What the loop runner (workers.ts) is told after a run: go on at once, or wait for a wake-up after its spacing. */
+describe(`a pass of the events loop (${dialect})`, () => {
+  let backend: TestBackend;
+  let receiver: WebhookReceiver;
+  beforeAll(async () => {
+    backend = await startTestBackend({ env: { WORKERS_ENABLED: 'false' } });
+    receiver = await startWebhookReceiver();
+  });
+  afterAll(async () => {
+    await receiver.close();
+    await backend.close();
+  });
+
+  it('asks to run again at once after a delivery (the next of its lead may be due), not after finding nothing', async () => {
+    const bot = await backend.createBot();
+    await backend.request('POST', `/api/v1/bots/${bot.botId}/subscriptions`, { token: bot.token, body: { url: receiver.url, events: ['*'] } });
+    for (let n = 0; n < 2; n += 1) {
+      await recordEvent(backend.ctx.db, backend.ctx, { botId: bot.botId, type: 'message.received', traceId: `tr-pass-${n}`, leadId: 'ld_pass', payload: { n } });
+    }
+    expect(await runEventsOnce(backend.ctx)).toBe(true);
+    expect(await runEventsOnce(backend.ctx)).toBe(true);
+    expect(await runEventsOnce(backend.ctx)).toBe(false);
+    expect(receiver.received.map((r) => r.body.traceId)).toEqual(['tr-pass-0', 'tr-pass-1']);
   });
 });
