@@ -84,7 +84,8 @@ async function seed(db, botId, now) {
 
 function stats(values) {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (q) => Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(2));
+  // Nearest rank: the ⌈q·n⌉-th smallest (p95 of 20 rounds is the 19th, not the maximum).
+  const at = (q) => Number(sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)].toFixed(2));
   return { medianMs: at(0.5), p95Ms: at(0.95), maxMs: at(1) };
 }
 
