@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
 import { addDays, localDate, startOfLocalDay, wallClock } from '../tables/time-window';
-import { answeredWithin, responseColumns } from './histogram';
-import type { AnalyticsQuery } from './queries';
+import { columnsWithin } from './histogram';
+import { type AnalyticsQuery, narrowed, rollupFor } from './queries';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
-const COUNTED = ['sent', 'goal_sends', 'conversions', ...responseColumns] as const;
+const COUNTED = ['sent', 'goal_sends', 'conversions'] as const;
 
 /** One cell of the week: sends made in that local hour of that weekday, and what came of them. */
 export interface HeatmapCell {
@@ -34,35 +34,33 @@ const ratio = (part: number, whole: number): number | null => (whole > 0 ? part 
  * cell says how sends made at that time fared — when to send. Always 168 cells, Monday 00:00 first.
  */
 export async function heatmap(db: Knex, botId: number, timeZone: string, query: AnalyticsQuery, window: Window): Promise<HeatmapCell[]> {
-  const q = db('analytics_hourly').where('bot_id', botId).where('hour', '>=', window.from).where('hour', '<', window.to);
-  if (query.alias !== undefined) q.where('alias', query.alias);
-  if (query.channel !== undefined) q.where('channel', query.channel);
-  const hourly: Array<Record<string, unknown>> = await q
-    .select('hour', ...COUNTED.map((c) => db.raw('coalesce(sum(??), 0) as ??', [c, c])))
+  const rollup = rollupFor('hour', query);
+  const q = db(rollup.table).where('bot_id', botId).where('hour', '>=', window.from).where('hour', '<', window.to);
+  // Engagement summed in SQL over the histogram's buckets within the window: four sums per hour, not twenty.
+  const engaged = columnsWithin(query.engagementHours);
+  const hourly: Array<Record<string, unknown>> = await narrowed(q, rollup, query)
+    .select('hour', ...COUNTED.map((c) => db.raw('coalesce(sum(??), 0) as ??', [c, c])), db.raw(`coalesce(sum(${engaged.map(() => '??').join(' + ')}), 0) as engaged`, engaged))
     .groupBy('hour')
     .orderBy('hour');
-  const cells = Array.from({ length: 7 * 24 }, (_, i) => ({ sent: 0, goalSends: 0, conversions: 0, histogram: responseColumns.map(() => 0), index: i }));
+  const cells = Array.from({ length: 7 * 24 }, (_, i) => ({ sent: 0, goalSends: 0, conversions: 0, engaged: 0, index: i }));
   const place = localPlacer(timeZone);
   for (const row of hourly) {
     const cell = cells[place(Number(row.hour))];
     cell.sent += Number(row.sent);
     cell.goalSends += Number(row.goal_sends);
     cell.conversions += Number(row.conversions);
-    responseColumns.forEach((c, i) => (cell.histogram[i] += Number(row[c])));
+    cell.engaged += Number(row.engaged);
   }
-  return cells.map((c) => {
-    const engaged = answeredWithin(c.histogram, query.engagementHours);
-    return {
-      weekday: Math.floor(c.index / 24) + 1,
-      hour: c.index % 24,
-      sent: c.sent,
-      engaged,
-      engagementRate: ratio(engaged, c.sent),
-      goalRecipients: c.goalSends,
-      converted: c.conversions,
-      conversionRate: ratio(c.conversions, c.goalSends),
-    };
-  });
+  return cells.map((c) => ({
+    weekday: Math.floor(c.index / 24) + 1,
+    hour: c.index % 24,
+    sent: c.sent,
+    engaged: c.engaged,
+    engagementRate: ratio(c.engaged, c.sent),
+    goalRecipients: c.goalSends,
+    converted: c.conversions,
+    conversionRate: ratio(c.conversions, c.goalSends),
+  }));
 }
 
 /**

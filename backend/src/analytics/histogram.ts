@@ -22,6 +22,11 @@ export function answeredWithin(counts: readonly number[], hours: number): number
   return RESPONSE_EDGES_SECONDS.reduce((sum, edge, i) => (edge <= limit ? sum + counts[i] : sum), 0);
 }
 
+/** The columns of those buckets: their sum over rollup rows is `answeredWithin` of the rows' histogram. */
+export function columnsWithin(hours: number): string[] {
+  return RESPONSE_EDGES_SECONDS.flatMap((edge, i) => (edge <= hours * 3600 ? [responseColumns[i]] : []));
+}
+
 /**
  * The q-quantile (0 < q ≤ 1) as the upper edge of the bucket holding the ⌈q·n⌉-th fastest answer,
  * so "p90 = 300" reads "nine in ten answered within 5 minutes". An answer slower than the last

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { invalid } from '../platform/errors';
 import { localDate, startOfLocalDay } from '../tables/time-window';
-import { dayOf, hourOf, ROLLUP_COLUMNS } from './counters';
+import { CHANNEL_DAILY, CHANNEL_HOURLY, DAILY, dayOf, HOURLY, hourOf, ROLLUP_COLUMNS, type Rollup } from './counters';
 import { addTotals, emptyTotals, type Figures, figuresOf, type Totals } from './figures';
 import { ENGAGEMENT_WINDOWS_HOURS } from './histogram';
 
@@ -12,8 +12,8 @@ const DAY_MS = 24 * HOUR_MS;
 const RECEIPT_CHANNELS = ['whatsapp'];
 const MAX_WINDOW_DAYS = 400;
 const MAX_POINTS = 1000;
-/** Bounds' edges per statement: an OR of ranges stays well within SQLite's expression depth. */
-const EDGES_PER_STATEMENT = 100;
+/** Edge hours per statement: well within both databases' limits on bound parameters. */
+const HOURS_PER_STATEMENT = 1000;
 
 export const analyticsQuerySchema = z.object({
   from: z.iso.datetime({ offset: true }).optional().meta({ description: 'Window start (inclusive, rounded down to the hour); default: 7 days before `to`' }),
@@ -53,12 +53,25 @@ function sums(db: Knex) {
 }
 
 type Filter = Pick<AnalyticsQuery, 'alias' | 'channel'>;
-type Rollup = { table: 'analytics_hourly'; time: 'hour' } | { table: 'analytics_daily'; time: 'day' };
-const HOURLY: Rollup = { table: 'analytics_hourly', time: 'hour' };
-const DAILY: Rollup = { table: 'analytics_daily', time: 'day' };
+
+/**
+ * The narrowest rollup that answers: without a communication to filter or group by, the
+ * per-channel one (a few rows an hour, every communication summed); else the full one, whose
+ * index on (bot, communication, time) reads only that communication's rows when filtered by it.
+ */
+export function rollupFor(time: 'hour' | 'day', query: Filter, groupedBy?: 'alias' | 'channel'): Rollup {
+  const perAlias = query.alias !== undefined || groupedBy === 'alias';
+  if (time === 'hour') return perAlias ? HOURLY : CHANNEL_HOURLY;
+  return perAlias ? DAILY : CHANNEL_DAILY;
+}
 
 function rows(db: Knex, rollup: Rollup, botId: number, query: Filter, from: number, to: number) {
   const q = db(rollup.table).where(`${rollup.table}.bot_id`, botId).where(`${rollup.table}.${rollup.time}`, '>=', from).where(`${rollup.table}.${rollup.time}`, '<', to);
+  return narrowed(q, rollup, query);
+}
+
+/** The communication and channel filters, on a rollup's columns. */
+export function narrowed(q: Knex.QueryBuilder, rollup: Rollup, query: Filter): Knex.QueryBuilder {
   if (query.alias !== undefined) q.where(`${rollup.table}.alias`, query.alias);
   if (query.channel !== undefined) q.where(`${rollup.table}.channel`, query.channel);
   return q;
@@ -66,30 +79,32 @@ function rows(db: Knex, rollup: Rollup, botId: number, query: Filter, from: numb
 
 /**
  * The window as rollup ranges that together hold each of its hours once: hourly rows for the
- * partial UTC days at its edges (at most 23 hours each), daily rows for the whole UTC days between.
+ * partial UTC days at its edges (at most 23 hours each), daily rows for the whole UTC days between
+ * (both per channel when no communication is asked for).
  */
-function segments(window: Window): Array<{ rollup: Rollup; from: number; to: number }> {
+function segments(window: Window, query: Filter, groupedBy?: 'alias' | 'channel'): Array<{ rollup: Rollup; from: number; to: number }> {
+  const hourly = rollupFor('hour', query, groupedBy);
   const firstDay = Math.ceil(window.from / DAY_MS) * DAY_MS;
   const lastDay = dayOf(window.to);
-  if (firstDay >= lastDay) return [{ rollup: HOURLY, from: window.from, to: window.to }];
+  if (firstDay >= lastDay) return [{ rollup: hourly, from: window.from, to: window.to }];
   const parts = [
-    { rollup: HOURLY, from: window.from, to: firstDay },
-    { rollup: DAILY, from: firstDay, to: lastDay },
-    { rollup: HOURLY, from: lastDay, to: window.to },
+    { rollup: hourly, from: window.from, to: firstDay },
+    { rollup: rollupFor('day', query, groupedBy), from: firstDay, to: lastDay },
+    { rollup: hourly, from: lastDay, to: window.to },
   ];
   return parts.filter((part) => part.from < part.to);
 }
 
 export async function botFigures(db: Knex, botId: number, query: AnalyticsQuery, window: Window): Promise<Figures> {
   const totals = emptyTotals();
-  for (const part of segments(window)) addTotals(totals, (await rows(db, part.rollup, botId, query, part.from, part.to).first(sums(db))) ?? {});
+  for (const part of segments(window, query)) addTotals(totals, (await rows(db, part.rollup, botId, query, part.from, part.to).first(sums(db))) ?? {});
   return figuresOf(totals, query.engagementHours);
 }
 
 /** The figures per communication or per channel, largest number of sends first. */
 export async function figuresBy(db: Knex, botId: number, by: 'alias' | 'channel', query: AnalyticsQuery, window: Window): Promise<Array<{ key: string; figures: Figures }>> {
   const byKey = new Map<string, Totals>();
-  for (const part of segments(window)) {
+  for (const part of segments(window, query, by)) {
     const grouped: Array<Record<string, unknown>> = await rows(db, part.rollup, botId, query, part.from, part.to).select(by, ...sums(db)).groupBy(by);
     for (const row of grouped) byKey.set(String(row[by]), addTotals(byKey.get(String(row[by])) ?? emptyTotals(), row));
   }
@@ -109,7 +124,7 @@ export async function series(db: Knex, botId: number, timeZone: string, query: S
   const points = Math.ceil((window.to - window.from) / (query.bucket === 'hour' ? HOUR_MS : query.bucket === 'day' ? DAY_MS : 7 * DAY_MS));
   if (points > MAX_POINTS) throw invalid(`At most ${MAX_POINTS} buckets: ask for a shorter window or a larger bucket`);
   if (query.bucket !== 'hour') return localSeries(db, botId, query, window, bucketStarts(query.bucket, timeZone, window));
-  const hourly: Array<Record<string, unknown>> = await rows(db, HOURLY, botId, query, window.from, window.to).select('hour', ...sums(db)).groupBy('hour').orderBy('hour');
+  const hourly: Array<Record<string, unknown>> = await rows(db, rollupFor('hour', query), botId, query, window.from, window.to).select('hour', ...sums(db)).groupBy('hour').orderBy('hour');
   return hourly.map((row) => ({ start: new Date(Number(row.hour)).toISOString(), figures: figuresOf(addTotals(emptyTotals(), row), query.engagementHours) }));
 }
 
@@ -125,7 +140,7 @@ async function localSeries(db: Knex, botId: number, query: SeriesQuery, window: 
   const bounds = [...starts.map((start, k) => (k === 0 ? window.from : Math.ceil(start / HOUR_MS) * HOUR_MS)), window.to];
   const anchors = bounds.map((t) => (t - dayOf(t) <= DAY_MS / 2 ? dayOf(t) : dayOf(t) + DAY_MS));
   const buckets = starts.map(() => emptyTotals());
-  const daily: Array<Record<string, unknown>> = await rows(db, DAILY, botId, query, anchors[0], anchors[anchors.length - 1]).select('day', ...sums(db)).groupBy('day').orderBy('day');
+  const daily: Array<Record<string, unknown>> = await rows(db, rollupFor('day', query), botId, query, anchors[0], anchors[anchors.length - 1]).select('day', ...sums(db)).groupBy('day').orderBy('day');
   let k = 0;
   for (const row of daily) {
     // Days come in order, so the bucket index only moves forward.
@@ -133,12 +148,14 @@ async function localSeries(db: Knex, botId: number, query: SeriesQuery, window: 
     addTotals(buckets[k], row);
   }
   // The hours between each bound and its anchor: added after an anchor before the bound, taken back before one after it.
-  const edges = bounds.map((t, i) => (anchors[i] <= t ? { i, from: anchors[i], to: t, sign: 1 } : { i, from: t, to: anchors[i], sign: -1 })).filter((e) => e.from < e.to);
-  for (let i = 0; i < edges.length; i += EDGES_PER_STATEMENT) {
-    const chunk = edges.slice(i, i + EDGES_PER_STATEMENT);
-    for (const row of await hourlyIn(db, botId, query, chunk)) {
-      // Two bounds of one UTC day can share hours: the row counts for each edge that holds it.
-      for (const edge of chunk.filter((e) => e.from <= Number(row.hour) && Number(row.hour) < e.to)) {
+  const edges = bounds.map((t, i) => (anchors[i] <= t ? { i, from: anchors[i], to: t, sign: 1 } : { i, from: t, to: anchors[i], sign: -1 }));
+  // Two bounds of one UTC day can share hours: an hour's row counts for each edge that holds it.
+  const edgesAt = new Map<number, typeof edges>();
+  for (const edge of edges) for (let hour = edge.from; hour < edge.to; hour += HOUR_MS) edgesAt.set(hour, [...(edgesAt.get(hour) ?? []), edge]);
+  const hours = [...edgesAt.keys()];
+  for (let i = 0; i < hours.length; i += HOURS_PER_STATEMENT) {
+    for (const row of await hourlyAt(db, botId, query, hours.slice(i, i + HOURS_PER_STATEMENT))) {
+      for (const edge of edgesAt.get(Number(row.hour))!) {
         // Bound i closes bucket i − 1 (P added) and opens bucket i (P taken away).
         if (edge.i > 0) addTotals(buckets[edge.i - 1], row, edge.sign);
         if (edge.i < starts.length) addTotals(buckets[edge.i], row, -edge.sign);
@@ -156,28 +173,25 @@ function rangesTable(db: Knex, ranges: Array<{ from: number; to: number }>) {
 }
 
 /**
- * Sums per hour of the hourly rows in some ranges, as an OR of primary-key ranges with constant
- * bounds: both planners then estimate the few rows right (a join against a VALUES table made
- * PostgreSQL guess a million and compile the query).
+ * Sums per hour of the hourly rows at some hours, as a list of constants (`hour IN (…)`): one index
+ * probe per hour, estimated right by both planners and planned quickly (an OR of ~90 ranges cost
+ * PostgreSQL more to plan than to run; a join against a VALUES table made it guess a million rows).
  */
-async function hourlyIn(db: Knex, botId: number, query: Filter, ranges: Array<{ from: number; to: number }>): Promise<Array<Record<string, unknown>>> {
-  const q = db('analytics_hourly').where((any) => {
-    for (const range of ranges) any.orWhere((one) => one.where('bot_id', botId).where('hour', '>=', range.from).where('hour', '<', range.to));
-  });
-  if (query.alias !== undefined) q.where('alias', query.alias);
-  if (query.channel !== undefined) q.where('channel', query.channel);
-  return q.select('hour', ...sums(db)).groupBy('hour');
+async function hourlyAt(db: Knex, botId: number, query: Filter, hours: number[]): Promise<Array<Record<string, unknown>>> {
+  const rollup = rollupFor('hour', query);
+  const q = db(rollup.table).where('bot_id', botId).whereIn('hour', hours);
+  return narrowed(q, rollup, query).select('hour', ...sums(db)).groupBy('hour');
 }
 
 /** The indexes of the buckets (between consecutive bounds) that have at least one hourly row: one index probe each. */
 async function bucketsWithRows(db: Knex, botId: number, query: Filter, bounds: number[]): Promise<Set<number>> {
+  const rollup = rollupFor('hour', query);
   const ranges = bounds.slice(0, -1).map((from, i) => ({ from, to: bounds[i + 1] }));
   const found: Array<{ k: unknown }> = await db
     .from(rangesTable(db, ranges))
     .whereExists((sub) => {
-      sub.select(db.raw('1')).from('analytics_hourly').where('analytics_hourly.bot_id', botId).where('analytics_hourly.hour', '>=', db.ref('ranges.column2')).where('analytics_hourly.hour', '<', db.ref('ranges.column3'));
-      if (query.alias !== undefined) sub.where('analytics_hourly.alias', query.alias);
-      if (query.channel !== undefined) sub.where('analytics_hourly.channel', query.channel);
+      sub.select(db.raw('1')).from(rollup.table).where(`${rollup.table}.bot_id`, botId).where(`${rollup.table}.hour`, '>=', db.ref('ranges.column2')).where(`${rollup.table}.hour`, '<', db.ref('ranges.column3'));
+      narrowed(sub, rollup, query);
     })
     .select('ranges.column1 as k');
   return new Set(found.map((row) => Number(row.k)));

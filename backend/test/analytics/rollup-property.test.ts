@@ -1,12 +1,15 @@
 import fc from 'fast-check';
 import { purgeAnalyticsState } from '../../src/analytics/retention';
-import { dayOf, ROLLUP_COLUMNS } from '../../src/analytics/counters';
+import { CHANNEL_DAILY, CHANNEL_HOURLY, DAILY, dayOf, HOURLY, type Rollup, ROLLUP_COLUMNS } from '../../src/analytics/counters';
 import { addTotals, emptyTotals, figuresOf, type Totals } from '../../src/analytics/figures';
+import { heatmap } from '../../src/analytics/heatmap';
 import { analyticsQuerySchema, botFigures, bucketStarts, figuresBy, series, seriesQuerySchema, windowOf } from '../../src/analytics/queries';
 import { backfillDaily } from '../../src/platform/db/migrations/0029_analytics_daily';
-import { responseBucket } from '../../src/analytics/histogram';
+import { backfillChannelRollups } from '../../src/platform/db/migrations/0031_analytics_channel_rollups';
+import { ENGAGEMENT_WINDOWS_HOURS, responseBucket } from '../../src/analytics/histogram';
 import { purgeFinishedRecipients } from '../../src/delivery/retention';
 import { purgeDeliveredEvents } from '../../src/events/retention';
+import { wallClock } from '../../src/tables/time-window';
 import { newTraceId } from '../../src/traces/traces';
 import { type SeededLead, seedLinkedLeads } from '../support/delivery';
 import { dialect, ManualClock, startTestBackend, type TestBackend } from '../support/test-backend';
@@ -32,7 +35,7 @@ const map = {
 type Step =
   | { kind: 'call'; alias: number; user: number }
   | { kind: 'send'; lead: number; trace: number; ok: boolean }
-  | { kind: 'answer'; lead: number; reply: 'text' | 'buy' | 'other' | 'rating'; rating: number }
+  | { kind: 'answer'; lead: number; reply: 'text' | 'buy' | 'other' | 'rating'; rating: number; afterMinutes: number }
   | { kind: 'goal'; lead: number; via: 'pay' | 'buy' }
   | { kind: 'wait'; minutes: number }
   | { kind: 'purge' };
@@ -40,8 +43,8 @@ type Step =
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('call' as const), alias: fc.nat(3), user: fc.nat(4) }) },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('send' as const), lead: fc.nat(2), trace: fc.integer({ min: -1, max: 2 }), ok: fc.boolean() }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('answer' as const), lead: fc.nat(2), reply: fc.constantFrom('text' as const, 'buy' as const, 'other' as const, 'rating' as const), rating: fc.integer({ min: 1, max: 5 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('goal' as const), lead: fc.nat(2), via: fc.constantFrom('pay' as const, 'buy' as const) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('answer' as const), lead: fc.nat(2), reply: fc.constantFrom('text' as const, 'buy' as const, 'other' as const, 'rating' as const), rating: fc.integer({ min: 1, max: 5 }), afterMinutes: fc.constantFrom(0, 0, 5, 90, 1500) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('goal' as const), lead: fc.nat(2), via: fc.constantFrom('pay' as const, 'buy' as const) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('wait' as const), minutes: fc.integer({ min: 1, max: 4000 }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'purge' as const }) },
 );
@@ -127,42 +130,51 @@ class BruteForce {
   }
 }
 
-async function rollupRows(backend: TestBackend, botId: number, table: 'analytics_hourly' | 'analytics_daily' = 'analytics_hourly'): Promise<Map<string, Record<string, number>>> {
-  const rows = await backend.ctx.db(table).where({ bot_id: botId });
+/** A rollup's rows, keyed `time|alias|channel` (`time|channel` per channel), zero counters (and rows left with none) dropped. */
+async function rollupRows(backend: TestBackend, botId: number, rollup: Rollup = HOURLY): Promise<Map<string, Record<string, number>>> {
+  const rows = await backend.ctx.db(rollup.table).where({ bot_id: botId });
   const found = new Map<string, Record<string, number>>();
   for (const row of rows) {
     const counts = Object.fromEntries(ROLLUP_COLUMNS.map((c) => [c, Number(row[c])]).filter(([, v]) => v !== 0));
-    if (Object.keys(counts).length) found.set(`${Number(row.hour ?? row.day)}|${row.alias}|${row.channel}`, counts);
+    const key = [Number(row[rollup.time]), ...(rollup.perAlias ? [row.alias] : []), row.channel].join('|');
+    if (Object.keys(counts).length) found.set(key, counts);
   }
   return found;
 }
 
-/** Hourly rows summed per UTC day, zero counters (and rows left with none) dropped: what the daily rollup must hold. */
-function perDay(hourly: Map<string, Record<string, number>>): Map<string, Record<string, number>> {
-  const days = new Map<string, Record<string, number>>();
-  for (const [key, counts] of hourly) {
-    const [hour, ...rest] = key.split('|');
-    const dayKey = [dayOf(Number(hour)), ...rest].join('|');
-    const day = days.get(dayKey) ?? {};
-    for (const [column, value] of Object.entries(counts)) day[column] = (day[column] ?? 0) + value;
-    days.set(dayKey, day);
+/** Rows summed under new keys, zero counters (and rows left with none) dropped. */
+function regrouped(rows: Map<string, Record<string, number>>, keyOf: (time: number, alias: string, channel: string) => string): Map<string, Record<string, number>> {
+  const groups = new Map<string, Record<string, number>>();
+  for (const [key, counts] of rows) {
+    const [time, alias, channel] = key.split('|');
+    const group = groups.get(keyOf(Number(time), alias, channel)) ?? {};
+    for (const [column, value] of Object.entries(counts)) group[column] = (group[column] ?? 0) + value;
+    groups.set(keyOf(Number(time), alias, channel), group);
   }
-  for (const [key, counts] of days) {
+  for (const [key, counts] of groups) {
     for (const [column, value] of Object.entries(counts)) if (value === 0) delete counts[column];
-    if (Object.keys(counts).length === 0) days.delete(key);
+    if (Object.keys(counts).length === 0) groups.delete(key);
   }
-  return days;
+  return groups;
 }
 
+/** What each rollup must hold, from the hourly rows (`hour|alias|channel`): summed per UTC day, per channel, or both. */
+function expectedIn(rollup: Rollup, hourly: Map<string, Record<string, number>>): Map<string, Record<string, number>> {
+  return regrouped(hourly, (hour, alias, channel) => [rollup.time === 'day' ? dayOf(hour) : hour, ...(rollup.perAlias ? [alias] : []), channel].join('|'));
+}
+
+const DERIVED: readonly Rollup[] = [DAILY, CHANNEL_HOURLY, CHANNEL_DAILY];
+
 const ZONES = ['UTC', 'Europe/Moscow', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham', 'America/St_Johns'];
-type Probe = { from: number; hours: number; zone: string; alias: number; channel: boolean };
-const probe: fc.Arbitrary<Probe> = fc.record({ from: fc.nat(100_000), hours: fc.nat(100_000), zone: fc.constantFrom(...ZONES), alias: fc.integer({ min: -2, max: 3 }), channel: fc.boolean() });
+type Probe = { from: number; hours: number; zone: string; alias: number; channel: boolean; engagementHours: number };
+const probe: fc.Arbitrary<Probe> = fc.record({ from: fc.nat(100_000), hours: fc.nat(100_000), zone: fc.constantFrom(...ZONES), alias: fc.integer({ min: -2, max: 3 }), channel: fc.boolean(), engagementHours: fc.constantFrom(...ENGAGEMENT_WINDOWS_HOURS) });
 
 /**
  * Every query over a window, answered from the hourly rows alone the plain way (each row summed
- * into its bucket in JavaScript), to compare with the queries that read the daily rollup.
+ * into its bucket in JavaScript), to compare with the queries that read the daily and per-channel
+ * rollups.
  */
-async function hourlyOnly(backend: TestBackend, botId: number, filter: { alias?: string; channel?: string }, window: { from: number; to: number }, timeZone: string) {
+async function hourlyOnly(backend: TestBackend, botId: number, filter: { alias?: string; channel?: string }, window: { from: number; to: number }, timeZone: string, engagementHours: number) {
   let q = backend.ctx.db('analytics_hourly').where('bot_id', botId).where('hour', '>=', window.from).where('hour', '<', window.to).orderBy('hour');
   if (filter.alias !== undefined) q = q.where('alias', filter.alias);
   if (filter.channel !== undefined) q = q.where('channel', filter.channel);
@@ -171,11 +183,21 @@ async function hourlyOnly(backend: TestBackend, botId: number, filter: { alias?:
   const by = (keyOf: (row: Record<string, unknown>) => number | string) => {
     const groups = new Map<number | string, Array<Record<string, unknown>>>();
     for (const row of rows) groups.set(keyOf(row), [...(groups.get(keyOf(row)) ?? []), row]);
-    return new Map([...groups].map(([key, group]) => [key, figuresOf(sum(group), 24)]));
+    return new Map([...groups].map(([key, group]) => [key, figuresOf(sum(group), engagementHours)]));
   };
   const bucketOf = (starts: number[]) => (row: Record<string, unknown>) => starts.filter((start) => start <= Number(row.hour)).pop()!;
+  // The heat map: each hour in the cell of its first instant's local weekday and hour, looked up one by one.
+  const cells = Array.from({ length: 7 * 24 }, () => emptyTotals());
+  for (const row of rows) {
+    const wall = wallClock(Number(row.hour), timeZone);
+    addTotals(cells[((new Date(Date.UTC(wall.year, wall.month - 1, wall.day)).getUTCDay() + 6) % 7) * 24 + wall.hour], row);
+  }
   return {
-    bot: figuresOf(sum(rows), 24),
+    heatmap: cells.map((totals, i) => {
+      const { engagement, conversion } = figuresOf(totals, engagementHours);
+      return { weekday: Math.floor(i / 24) + 1, hour: i % 24, sent: totals.sent, engaged: engagement.engaged, engagementRate: engagement.rate, goalRecipients: conversion.recipients, converted: conversion.converted, conversionRate: conversion.rate };
+    }),
+    bot: figuresOf(sum(rows), engagementHours),
     alias: by((row) => String(row.alias)),
     channel: by((row) => String(row.channel)),
     hour: by((row) => Number(row.hour)),
@@ -219,6 +241,8 @@ describe(`analytics rollups equal a brute-force recomputation (${dialect})`, () 
             await h.outcome(traces[traces.length - 1 - s.trace] ?? newTraceId(), lead, s.ok ? 'sent' : 'failed', { messageId: `m${seen}_${s.lead}` });
           }
           if (s.kind === 'answer') {
+            // After a pause, so answers land in several buckets of the response-time histogram.
+            h.at(clock.now() + s.afterMinutes * 60_000);
             const reply = s.reply === 'text' ? { text: 'hello' } : { button: s.reply === 'rating' ? `rating:${s.rating}` : s.reply };
             await h.answer(leads[s.lead], reply);
           }
@@ -240,18 +264,21 @@ describe(`analytics rollups equal a brute-force recomputation (${dialect})`, () 
           }
         }
         expect(await rollupRows(backend, botId)).toEqual(model.rows);
-        expect(await rollupRows(backend, botId, 'analytics_daily')).toEqual(perDay(model.rows));
+        for (const rollup of DERIVED) expect(await rollupRows(backend, botId, rollup)).toEqual(expectedIn(rollup, model.rows));
         // Windows around the history, at any hour, of any length up to 400 days: the answers from
-        // hourly edges + daily rows equal the plain sum of the hourly rows.
+        // hourly edges + daily rows, full or per channel, equal the plain sum of the hourly rows.
+        // And the whole history, unfiltered, so every run compares its own sends and answers.
         const spanHours = Math.ceil((clock.now() - started) / HOUR) + 96;
-        for (const p of probes) {
+        const whole = { ...probes[0], from: 0, hours: Math.min(spanHours, 400 * 24) - 1, alias: -2, channel: false };
+        for (const p of [...probes, whole]) {
           const from = started - 48 * HOUR + (p.from % spanHours) * HOUR;
           const to = from + (1 + (p.hours % Math.min(spanHours, 400 * 24))) * HOUR;
           const filter = { ...(p.alias >= -1 ? { alias: p.alias === -1 ? '' : ALIASES[p.alias] } : {}), ...(p.channel ? { channel: 'telegram' } : {}) };
-          const query = analyticsQuerySchema.parse({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...filter });
+          const query = analyticsQuerySchema.parse({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), engagementHours: p.engagementHours, ...filter });
           const window = windowOf(query, clock.now());
-          const expected = await hourlyOnly(backend, botId, filter, window, p.zone);
+          const expected = await hourlyOnly(backend, botId, filter, window, p.zone, p.engagementHours);
           expect(await botFigures(backend.ctx.db, botId, query, window)).toEqual(expected.bot);
+          expect(await heatmap(backend.ctx.db, botId, p.zone, query, window)).toEqual(expected.heatmap);
           for (const dimension of ['alias', 'channel'] as const) {
             const answered = await figuresBy(backend.ctx.db, botId, dimension, query, window);
             expect(new Map(answered.map((row) => [row.key, row.figures]))).toEqual(expected[dimension]);
@@ -262,25 +289,31 @@ describe(`analytics rollups equal a brute-force recomputation (${dialect})`, () 
             expect(new Map(answered.map((point) => [Date.parse(point.start), point.figures]))).toEqual(expected[bucket]);
           }
           exercised.probes = (exercised.probes ?? 0) + (to - from > 3 * 24 * HOUR ? 1 : 0);
+          exercised.probedSends = (exercised.probedSends ?? 0) + expected.bot.delivery.sent;
+          exercised.probedEngaged = (exercised.probedEngaged ?? 0) + expected.bot.engagement.engaged;
         }
         for (const row of model.rows.values()) for (const [column, value] of Object.entries(row)) exercised[column] = (exercised[column] ?? 0) + value;
         exercised.purgedRaw += purgedRaw;
       }),
       { numRuns: 20 },
     );
-    for (const column of ['calls', 'sent', 'failed', 'answered', 'goal_sends', 'conversions', 'ratings', 'purgedRaw', 'probes']) expect(exercised[column]).toBeGreaterThan(0);
+    for (const column of ['calls', 'sent', 'failed', 'answered', 'goal_sends', 'conversions', 'ratings', 'rt_8', 'purgedRaw', 'probes', 'probedSends', 'probedEngaged']) expect(exercised[column]).toBeGreaterThan(0);
   }, 600_000);
 
-  it("the migration's backfill rebuilds every daily row from the hourly rows", async () => {
+  it("the migrations' backfills rebuild every daily and per-channel row from the full rollups", async () => {
     const bots: Array<{ id: number }> = await backend.ctx.db('bots').select('id');
-    const before = await Promise.all(bots.map((bot) => rollupRows(backend, bot.id, 'analytics_daily')));
-    await backend.ctx.db('analytics_daily').delete();
+    const before = await Promise.all(bots.map((bot) => Promise.all(DERIVED.map((rollup) => rollupRows(backend, bot.id, rollup)))));
+    for (const rollup of DERIVED) await backend.ctx.db(rollup.table).delete();
     await backfillDaily(backend.ctx.db);
+    await backfillChannelRollups(backend.ctx.db);
     for (const [i, bot] of bots.entries()) {
-      const daily = await rollupRows(backend, bot.id, 'analytics_daily');
-      expect(daily).toEqual(before[i]);
-      expect(daily).toEqual(perDay(await rollupRows(backend, bot.id)));
+      const hourly = await rollupRows(backend, bot.id);
+      for (const [k, rollup] of DERIVED.entries()) {
+        const rebuilt = await rollupRows(backend, bot.id, rollup);
+        expect(rebuilt).toEqual(before[i][k]);
+        expect(rebuilt).toEqual(expectedIn(rollup, hourly));
+      }
     }
-    expect(before.some((daily) => daily.size > 0)).toBe(true);
+    expect(before.some((rollups) => rollups.every((rows) => rows.size > 0))).toBe(true);
   });
 });

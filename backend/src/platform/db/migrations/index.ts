@@ -28,6 +28,7 @@ import * as staffGroup from './0026_staff_group';
 import * as webchatFilesAge from './0028_webchat_files_age';
 import * as analyticsDaily from './0029_analytics_daily';
 import * as recipientsBotFk from './0030_recipients_bot_fk';
+import * as analyticsChannelRollups from './0031_analytics_channel_rollups';
 import * as recipientIndexesAndMessageKey from './0032_recipient_indexes_and_message_key';
 
 interface Migration {
@@ -69,6 +70,7 @@ const migrations: Array<[string, Migration]> = [
   ['0028_webchat_files_age', webchatFilesAge],
   ['0029_analytics_daily', analyticsDaily],
   ['0030_recipients_bot_fk', recipientsBotFk],
+  ['0031_analytics_channel_rollups', analyticsChannelRollups],
   ['0032_recipient_indexes_and_message_key', recipientIndexesAndMessageKey],
 ];
 
