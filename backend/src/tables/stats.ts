@@ -292,23 +292,44 @@ async function groupKeyOfRow(sc: StatsContext, groups: Column[], rowId: number):
 }
 
 /**
- * `below` and `total` in one statement. Over the whole table on SQLite, `count(*)` is answered from the
- * b-tree's page headers without visiting rows, so the only rows read are those below the subject
- * (an index range when the column has an index); everywhere else one pass over the scope counts both.
+ * `below` and `total` in one statement (one snapshot, so a concurrent write never splits them). Over
+ * the whole table on SQLite, `count(*)` is answered from the b-tree's page headers without visiting
+ * rows, so `total` costs nothing and only one side of the subject is counted (an index range when the
+ * column has an index): see wholeTableSqlite. Everywhere else one pass over the scope counts both.
  */
 async function countRows(sc: StatsContext, input: z.output<typeof percentileSchema>, column: Column, subject: unknown): Promise<[number, number]> {
   const value = subject as Knex.Value;
   const row: { below?: unknown; total?: unknown } | undefined = !input.filter && !input.window && !isPostgres(sc.db)
-    ? await sc.db
-        .select(
-          sc.db.raw(
-            '(select count(*) from ??) - (select count(*) from ?? where ?? is null) as total, (select count(*) from ?? where ?? < ?) as below',
-            [sc.table.physical, sc.table.physical, column.physical, sc.table.physical, column.physical, value],
-          ),
-        )
-        .first()
+    ? ((await sc.db.raw(...wholeTableSqlite(sc.table, column, value))) as Array<{ below: unknown; total: unknown }>)[0]
     : await scopedQuery(sc, input)
         .select(sc.db.raw('count(??) as total, sum(case when ?? < ? then 1 else 0 end) as below', [column.physical, column.physical, value]))
         .first();
   return [Number(row?.below ?? 0), Number(row?.total ?? 0)];
+}
+
+/** True when an index starts with the column, so its smallest and largest values are two seeks. */
+function leadsAnIndex(table: DataTable, column: Column): boolean {
+  return column.unique || column.physical === 'created_at' || table.indexes.some((index) => index.columns[0] === column.name);
+}
+
+/**
+ * SQLite, whole table: `total` is `count(*)` minus the empty cells. When the column leads an index and
+ * its values are numbers (datetimes are epoch ms), the subject's place between the column's smallest
+ * and largest value guesses which side is smaller, and a subject in the upper half counts the values
+ * at or above it (`below = total − those`): a value near the top reads a few index entries instead of
+ * almost all of them. The guess only picks the work; the answer is exact either way. SQLite runs a
+ * scalar subquery only when its CASE branch is taken.
+ */
+function wholeTableSqlite(table: DataTable, column: Column, value: Knex.Value): [string, Knex.Value[]] {
+  const t = table.physical;
+  const c = column.physical;
+  const total = '(select count(*) from ??) - (select count(*) from ?? where ?? is null)';
+  if (column.type === 'string' || !leadsAnIndex(table, column)) {
+    return [`select ${total} as total, (select count(*) from ?? where ?? < ?) as below`, [t, t, c, t, c, value]];
+  }
+  return [
+    `select total, case when ? - lo > hi - ? then total - (select count(*) from ?? where ?? >= ?) else (select count(*) from ?? where ?? < ?) end as below
+     from (select ${total} as total, (select min(??) from ??) as lo, (select max(??) from ??) as hi)`,
+    [value, value, t, c, value, t, c, value, t, t, c, c, t, c, t],
+  ];
 }

@@ -208,6 +208,24 @@ describe(`data tables: stats against a brute-force computation (${dialect})`, ()
     );
   });
 
+  it('percentile over the whole table: a subject in the upper half counts the values at or above it, exactly', async () => {
+    // On SQLite such a subject takes total − (values ≥ subject); each edge of that branch is checked:
+    // ties at the top, the largest value, above it, negatives, fractions, empty cells, an unindexed column.
+    const scores = [-3, -1.5, 0, 0, 2, 7, 7, 7, null, null, 6.5, 7];
+    const name = 'upper';
+    expect((await api('POST', '', { name, columns: [{ name: 'score', type: 'number' }, { name: 'plain', type: 'number' }, { name: 'at', type: 'datetime' }], indexes: [['score'], ['at']] })).status).toBe(201);
+    const rows = scores.map((score) => ({ score, plain: score, at: score === null ? null : new Date(NOW + score * DAY).toISOString() }));
+    expect((await api('POST', `/${name}/rows`, { rows })).status).toBe(201);
+    const values = scores.filter((v): v is number => v !== null);
+    for (const subject of [-10, -3, -1.5, 0, 1, 5, 6.5, 6.9999, 7, 7.0001, 100]) {
+      const below = values.filter((v) => v < subject).length;
+      for (const [column, value] of [['score', subject], ['plain', subject], ['at', new Date(NOW + subject * DAY).toISOString()]] as const) {
+        const res = await api('POST', `/${name}/stats/percentile`, { column, value });
+        expect({ column, subject, below: res.body.below, total: res.body.total }).toEqual({ column, subject, below, total: values.length });
+      }
+    }
+  });
+
   it('"more active than 80% of users this week" in the bot\'s or the request\'s time zone', async () => {
     // Monday 16 Nov 2026 00:00 in Moscow is Sunday 15 Nov 21:00 UTC; in New York, Monday 05:00 UTC.
     const { name } = await load([
