@@ -316,8 +316,9 @@ function leadsAnIndex(table: DataTable, column: Column): boolean {
  * leads an index and holds numbers (datetimes are epoch ms), the subject's place between the column's
  * smallest and largest value guesses which side is smaller, and a subject in the upper half counts
  * the values at or above it (`below = total − those`): a value near the top reads a few index entries
- * instead of almost all of them. The guess only picks the work; the answer is exact either way. Both
- * databases run a scalar subquery only when its CASE branch is taken.
+ * instead of almost all of them. The guess only picks the work; the answer is exact either way. The
+ * middle is `lo / 2 + hi / 2`, which cannot overflow a double (PostgreSQL refuses an infinite result).
+ * Both databases run a scalar subquery only when its CASE branch is taken.
  */
 async function wholeTable(sc: StatsContext, column: Column, value: Knex.Value): Promise<[number, number]> {
   const t = sc.table.physical;
@@ -328,9 +329,9 @@ async function wholeTable(sc: StatsContext, column: Column, value: Knex.Value): 
   const countBelow = sc.db.raw('(select count(*) from ?? where ?? < ?)', [t, c, value]);
   const rows = (await (column.type !== 'string' && leadsAnIndex(sc.table, column)
     ? sc.db.raw(
-        `select total, deltas, case when ? - lo > hi - ? then total - (select count(*) from ?? where ?? >= ?) else ? end as below
+        `select total, deltas, case when ? > lo / 2 + hi / 2 then total - (select count(*) from ?? where ?? >= ?) else ? end as below
          from (?) as counts, (select min(??) as lo, max(??) as hi from ??) as bounds`,
-        [value, value, t, c, value, countBelow, counts, c, c, t],
+        [value, t, c, value, countBelow, counts, c, c, t],
       )
     : sc.db.raw('select total, deltas, ? as below from (?) as counts', [countBelow, counts]))) as { rows?: CountRow[] } | CountRow[];
   const row = (Array.isArray(rows) ? rows : rows.rows!)[0];
