@@ -117,8 +117,8 @@ async function main() {
   await migrateToLatest(db);
   const ctx = { db, clock: { now: () => now }, config, logger: console };
   const bot = await createBot(ctx, { name: 'Bench', timezone: 'Europe/Moscow' });
-  await createTable(ctx, bot.id, {
-    name: 'workouts',
+  const definition = (name) => ({
+    name,
     columns: [
       { name: 'user', type: 'string', nullable: false, unique: false },
       { name: 'kind', type: 'string', nullable: true, unique: false },
@@ -127,18 +127,30 @@ async function main() {
     ],
     indexes: [{ columns: ['at', 'user', 'minutes'], unique: false }, { columns: ['minutes'], unique: false }],
   });
+  await createTable(ctx, bot.id, definition('workouts'));
   const table = await loadTable(db, bot.id, 'workouts');
   const col = Object.fromEntries(table.columns.map((c) => [c.name, c.physical]));
+  // PostgreSQL: the price of the kept value counts, A/B batch by batch against an identical table
+  // whose counting triggers are dropped (dropped afterwards, so the queries read the same database).
+  const uncounted = postgres ? await loadTable(db, (await createTable(ctx, bot.id, definition('uncounted'))).botId, 'uncounted') : undefined;
+  for (const event of uncounted ? ['insert', 'update', 'delete'] : []) await db.raw(`drop trigger ${uncounted.physical}_count_${event} on ${uncounted.physical}`);
 
   // Insert through the module: validation, one transaction per batch of 10,000, chunked multi-row INSERTs.
   const next = random(42);
   let insertMs = 0;
+  let uncountedMs = 0;
   for (let done = 0; done < ROWS; done += BATCH) {
     const batch = makeBatch(next, done, Math.min(BATCH, ROWS - done));
-    const start = process.hrtime.bigint();
-    await insertRows(db, table, batch, now);
-    insertMs += Number(process.hrtime.bigint() - start) / 1e6;
+    const timed = async (target) => {
+      const start = process.hrtime.bigint();
+      await insertRows(db, target, batch, now);
+      return Number(process.hrtime.bigint() - start) / 1e6;
+    };
+    if (uncounted && (done / BATCH) % 2 === 1) uncountedMs += await timed(uncounted);
+    insertMs += await timed(table);
+    if (uncounted && (done / BATCH) % 2 === 0) uncountedMs += await timed(uncounted);
   }
+  if (uncounted) await db.schema.dropTable(uncounted.physical);
 
   // The floor: the same rows into an identical raw table through the driver itself.
   const raw = postgres ? await rawPostgres(postgres.url) : rawSqlite(config.sqliteFile);
@@ -211,6 +223,7 @@ async function main() {
     insert: {
       moduleRowsPerSecond: Math.round(ROWS / (insertMs / 1000)),
       rawSqlRowsPerSecond: Math.round(ROWS / (rawInsertMs / 1000)),
+      ...(postgres ? { moduleWithoutValueCountsRowsPerSecond: Math.round(ROWS / (uncountedMs / 1000)) } : {}),
     },
     queries: results,
   }, null, 2));

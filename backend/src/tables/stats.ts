@@ -318,7 +318,8 @@ function leadsAnIndex(table: DataTable, column: Column): boolean {
  * the values at or above it (`below = total − those`): a value near the top reads a few index entries
  * instead of almost all of them. The guess only picks the work; the answer is exact either way. The
  * middle is `lo / 2 + hi / 2`, which cannot overflow a double (PostgreSQL refuses an infinite result).
- * Both databases run a scalar subquery only when its CASE branch is taken.
+ * Both databases run a scalar subquery only when its CASE branch is taken. `min` and `max` are two
+ * subqueries: SQLite seeks the index for a lone min() or max() but scans the table for both at once.
  */
 async function wholeTable(sc: StatsContext, column: Column, value: Knex.Value): Promise<[number, number]> {
   const t = sc.table.physical;
@@ -330,8 +331,8 @@ async function wholeTable(sc: StatsContext, column: Column, value: Knex.Value): 
   const rows = (await (column.type !== 'string' && leadsAnIndex(sc.table, column)
     ? sc.db.raw(
         `select total, deltas, case when ? > lo / 2 + hi / 2 then total - (select count(*) from ?? where ?? >= ?) else ? end as below
-         from (?) as counts, (select min(??) as lo, max(??) as hi from ??) as bounds`,
-        [value, t, c, value, countBelow, counts, c, c, t],
+         from (?) as counts, (select (select min(??) from ??) as lo, (select max(??) from ??) as hi) as bounds`,
+        [value, t, c, value, countBelow, counts, c, t, c, t],
       )
     : sc.db.raw('select total, deltas, ? as below from (?) as counts', [countBelow, counts]))) as { rows?: CountRow[] } | CountRow[];
   const row = (Array.isArray(rows) ? rows : rows.rows!)[0];
