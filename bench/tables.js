@@ -132,7 +132,7 @@ async function main() {
   const col = Object.fromEntries(table.columns.map((c) => [c.name, c.physical]));
   // PostgreSQL: the price of the kept value counts, A/B batch by batch against an identical table
   // whose counting triggers are dropped (dropped afterwards, so the queries read the same database).
-  const uncounted = postgres ? await loadTable(db, (await createTable(ctx, bot.id, definition('uncounted'))).botId, 'uncounted') : undefined;
+  const uncounted = postgres ? await createTable(ctx, bot.id, definition('uncounted')) : undefined;
   for (const event of uncounted ? ['insert', 'update', 'delete'] : []) await db.raw(`drop trigger ${uncounted.physical}_count_${event} on ${uncounted.physical}`);
 
   // Insert through the module: validation, one transaction per batch of 10,000, chunked multi-row INSERTs.
