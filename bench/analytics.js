@@ -17,6 +17,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { throwawayPostgres } = require('./throwaway-postgres');
+const { stats } = require('./support/timing-stats');
 const { createDatabase, migrateToLatest, isPostgres } = require('../backend/dist/platform/db/database');
 const { loadConfig } = require('../backend/dist/platform/config/config');
 const { analyticsQuerySchema, seriesQuerySchema, windowOf, botFigures, figuresBy, series } = require('../backend/dist/analytics/queries');
@@ -80,13 +81,6 @@ async function seed(db, botId, now) {
   // The per-channel rollups from those two, as migration 0031 backfills them.
   await backfillChannelRollups(db);
   if (isPostgres(db)) await db.raw('analyze');
-}
-
-function stats(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  // Nearest rank: the ⌈q·n⌉-th smallest (p95 of 20 rounds is the 19th, not the maximum).
-  const at = (q) => Number(sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)].toFixed(2));
-  return { medianMs: at(0.5), p95Ms: at(0.95), maxMs: at(1) };
 }
 
 // Wall time, and this process's CPU time: on the shared, loaded machine wall time is mostly waiting

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../platform/context';
 import { conflict, invalid, notFound, type FieldError } from '../platform/errors';
 import { fromJson, isUniqueViolation, toJson } from '../platform/db/database';
+import { dropValueCounts, installValueCounts } from './value-counts';
 import {
   COLUMN_TYPES,
   type ColumnType,
@@ -242,6 +243,7 @@ export async function createTable(ctx: AppContext, botId: number, input: CreateT
       const shape = { physical, columns: [...SYSTEM, ...columns] };
       const indexes = indexesFor(shape, input.indexes, columns, 1);
       await createIndexes(trx, shape, indexes);
+      await installValueCounts(trx, { id: row.id, ...shape });
       await trx('data_tables')
         .where({ id: row.id })
         .update({ physical_name: physical, indexes: toJson(indexes.map(({ columns: c, unique, physical: p }) => ({ columns: c, unique, physical: p }))) });
@@ -276,6 +278,8 @@ export async function addColumn(ctx: AppContext, botId: number, tableName: strin
     const [column] = await insertColumns(trx, table.id, [input], position, now);
     await trx.schema.alterTable(table.physical, (t) => addPhysicalColumn(t as Knex.CreateTableBuilder, column));
     const shape = { physical: table.physical, columns: [...table.columns, column] };
+    // The new column is empty in every row: its count starts at zero and the triggers now count it too.
+    await installValueCounts(trx, { id: table.id, ...shape });
     const indexes = indexesFor(shape, [], [column], nextIndexNumber(table));
     await createIndexes(trx, shape, indexes);
     await saveIndexes(trx, table, indexes, now);
@@ -332,5 +336,6 @@ export async function deleteTable(ctx: AppContext, botId: number, name: string):
     await trx('data_table_columns').where({ table_id: table.id }).delete();
     await trx('data_tables').where({ id: table.id }).delete();
     await trx.schema.dropTableIfExists(table.physical);
+    await dropValueCounts(trx, table.id);
   });
 }

@@ -8,6 +8,7 @@ import { columnNameSchema } from './names';
 import { type ApiRow, toApiRow } from './rows';
 import { type TimeWindow, windowBounds, windowSchema } from './time-window';
 import { fromDbValue, parseValue, toDbValue } from './values';
+import { foldValueCounts, RANKABLE_TYPES, valueCountSql } from './value-counts';
 
 export const AGGREGATE_FNS = ['count', 'sum', 'avg', 'min', 'max'] as const;
 type AggregateFn = (typeof AGGREGATE_FNS)[number];
@@ -68,7 +69,6 @@ const FN_TYPES: Record<AggregateFn, Array<Column['type']>> = {
   min: ['number', 'datetime', 'string'],
   max: ['number', 'datetime', 'string'],
 };
-const RANKABLE: Array<Column['type']> = ['number', 'datetime', 'string'];
 
 function checkFn(fn: AggregateFn, column: Column | undefined, path: string, errors: FieldError[]): void {
   if (column && !FN_TYPES[fn].includes(column.type)) errors.push({ path, message: `${fn} does not apply to a ${column.type} column` });
@@ -114,7 +114,7 @@ export async function top(sc: StatsContext, input: z.output<typeof topSchema>): 
   const column = columnOrFail(sc.table, input.column, 'column', errors);
   const groups = (input.groupBy ?? []).map((name, i) => columnOrFail(sc.table, name, `groupBy.${i}`, errors));
   if (input.fn) checkFn(input.fn, column, 'column', errors);
-  else if (column && !RANKABLE.includes(column.type)) errors.push({ path: 'column', message: `a ${column.type} column cannot be ranked` });
+  else if (column && !RANKABLE_TYPES.includes(column.type)) errors.push({ path: 'column', message: `a ${column.type} column cannot be ranked` });
   if (input.fn && groups.length === 0) errors.push({ path: 'groupBy', message: 'fn ranks groups: give groupBy' });
   throwIfAny(errors, 'Invalid top request');
   if (input.fn) return { rows: await topGroups(sc, input, column, groups, input.fn) };
@@ -214,7 +214,7 @@ export async function percentileRank(sc: StatsContext, input: z.output<typeof pe
   const groups = (input.groupBy ?? []).map((name, i) => columnOrFail(sc.table, name, `groupBy.${i}`, errors));
   const fn = groups.length > 0 ? (input.fn ?? 'sum') : undefined;
   if (fn) checkFn(fn, column, 'column', errors);
-  else if (column && !RANKABLE.includes(column.type)) errors.push({ path: 'column', message: `a ${column.type} column cannot be ranked` });
+  else if (column && !RANKABLE_TYPES.includes(column.type)) errors.push({ path: 'column', message: `a ${column.type} column cannot be ranked` });
   if (input.fn && groups.length === 0) errors.push({ path: 'groupBy', message: 'fn totals groups: give groupBy' });
   const subjects = [input.value, input.rowId, input.group].filter((s) => s !== undefined).length;
   if (subjects !== 1) errors.push({ path: '(root)', message: 'give exactly one of value, rowId or group' });
@@ -292,23 +292,56 @@ async function groupKeyOfRow(sc: StatsContext, groups: Column[], rowId: number):
 }
 
 /**
- * `below` and `total` in one statement. Over the whole table on SQLite, `count(*)` is answered from the
- * b-tree's page headers without visiting rows, so the only rows read are those below the subject
- * (an index range when the column has an index); everywhere else one pass over the scope counts both.
+ * `below` and `total` in one statement (one snapshot, so a concurrent write never splits them). Over
+ * the whole table `total` costs nothing (see wholeTable) and only one side of the subject is counted;
+ * with a filter or a window one pass over the scope counts both.
  */
 async function countRows(sc: StatsContext, input: z.output<typeof percentileSchema>, column: Column, subject: unknown): Promise<[number, number]> {
   const value = subject as Knex.Value;
-  const row: { below?: unknown; total?: unknown } | undefined = !input.filter && !input.window && !isPostgres(sc.db)
-    ? await sc.db
-        .select(
-          sc.db.raw(
-            '(select count(*) from ??) - (select count(*) from ?? where ?? is null) as total, (select count(*) from ?? where ?? < ?) as below',
-            [sc.table.physical, sc.table.physical, column.physical, sc.table.physical, column.physical, value],
-          ),
-        )
-        .first()
-    : await scopedQuery(sc, input)
-        .select(sc.db.raw('count(??) as total, sum(case when ?? < ? then 1 else 0 end) as below', [column.physical, column.physical, value]))
-        .first();
+  if (!input.filter && !input.window) return wholeTable(sc, column, value);
+  const row: { below?: unknown; total?: unknown } | undefined = await scopedQuery(sc, input)
+    .select(sc.db.raw('count(??) as total, sum(case when ?? < ? then 1 else 0 end) as below', [column.physical, column.physical, value]))
+    .first();
   return [Number(row?.below ?? 0), Number(row?.total ?? 0)];
+}
+
+/** True when an index starts with the column, so its smallest and largest values are two seeks. */
+function leadsAnIndex(table: DataTable, column: Column): boolean {
+  return column.unique || column.physical === 'created_at' || table.indexes.some((index) => index.columns[0] === column.name);
+}
+
+/**
+ * The whole table. `total`: on SQLite `count(*)` minus the empty cells (`count(*)` is answered from
+ * the b-tree's page headers), on PostgreSQL the column's kept count (value-counts.ts). When the column
+ * leads an index and holds numbers (datetimes are epoch ms), the subject's place between the column's
+ * smallest and largest value guesses which side is smaller, and a subject in the upper half counts
+ * the values at or above it (`below = total − those`): a value near the top reads a few index entries
+ * instead of almost all of them. The guess only picks the work; the answer is exact either way. The
+ * middle is `lo / 2 + hi / 2`, which cannot overflow a double (PostgreSQL refuses an infinite result).
+ * Both databases run a scalar subquery only when its CASE branch is taken. `min` and `max` are two
+ * subqueries: SQLite seeks the index for a lone min() or max() but scans the table for both at once.
+ */
+async function wholeTable(sc: StatsContext, column: Column, value: Knex.Value): Promise<[number, number]> {
+  const t = sc.table.physical;
+  const c = column.physical;
+  const counts = isPostgres(sc.db)
+    ? valueCountSql(sc.db, sc.table, column)
+    : sc.db.raw('select (select count(*) from ??) - (select count(*) from ?? where ?? is null) as total, 0 as deltas', [t, t, c]);
+  const countBelow = sc.db.raw('(select count(*) from ?? where ?? < ?)', [t, c, value]);
+  const rows = (await (column.type !== 'string' && leadsAnIndex(sc.table, column)
+    ? sc.db.raw(
+        `select total, deltas, case when ? > lo / 2 + hi / 2 then total - (select count(*) from ?? where ?? >= ?) else ? end as below
+         from (?) as counts, (select (select min(??) from ??) as lo, (select max(??) from ??) as hi) as bounds`,
+        [value, t, c, value, countBelow, counts, c, t, c, t],
+      )
+    : sc.db.raw('select total, deltas, ? as below from (?) as counts', [countBelow, counts]))) as { rows?: CountRow[] } | CountRow[];
+  const row = (Array.isArray(rows) ? rows : rows.rows!)[0];
+  await foldValueCounts(sc.db, sc.table, column, Number(row.deltas));
+  return [Number(row.below), Number(row.total)];
+}
+
+interface CountRow {
+  total: unknown;
+  deltas: unknown;
+  below: unknown;
 }

@@ -208,6 +208,81 @@ describe(`data tables: stats against a brute-force computation (${dialect})`, ()
     );
   });
 
+  it('percentile over the whole table: a subject in the upper half counts the values at or above it, exactly', async () => {
+    // On SQLite such a subject takes total − (values ≥ subject); each edge of that branch is checked:
+    // ties at the top, the largest value, above it, negatives, fractions, empty cells, an unindexed column.
+    const scores = [-3, -1.5, 0, 0, 2, 7, 7, 7, null, null, 6.5, 7];
+    const name = 'upper';
+    expect((await api('POST', '', { name, columns: [{ name: 'score', type: 'number' }, { name: 'plain', type: 'number' }, { name: 'at', type: 'datetime' }], indexes: [['score'], ['at']] })).status).toBe(201);
+    const rows = scores.map((score) => ({ score, plain: score, at: score === null ? null : new Date(NOW + score * DAY).toISOString() }));
+    expect((await api('POST', `/${name}/rows`, { rows })).status).toBe(201);
+    const values = scores.filter((v): v is number => v !== null);
+    for (const subject of [-10, -3, -1.5, 0, 1, 5, 6.5, 6.9999, 7, 7.0001, 100]) {
+      const below = values.filter((v) => v < subject).length;
+      for (const [column, value] of [['score', subject], ['plain', subject], ['at', new Date(NOW + subject * DAY).toISOString()]] as const) {
+        const res = await api('POST', `/${name}/stats/percentile`, { column, value });
+        expect({ column, subject, below: res.body.below, total: res.body.total }).toEqual({ column, subject, below, total: values.length });
+      }
+    }
+    // The guess compares the subject with the middle of the range: values at the ends of a double's range must not overflow.
+    expect((await api('POST', '', { name: 'extremes', columns: [{ name: 'score', type: 'number' }], indexes: [['score']] })).status).toBe(201);
+    expect((await api('POST', '/extremes/rows', { rows: [{ score: -1.7e308 }, { score: 0 }, { score: 1.7e308 }] })).status).toBe(201);
+    for (const [value, below] of [[1.7e308, 2], [-1.7e308, 0], [1e308, 2]]) {
+      const res = await api('POST', '/extremes/stats/percentile', { column: 'score', value });
+      expect({ value, status: res.status, below: res.body.below }).toEqual({ value, status: 200, below });
+    }
+  });
+
+  it('percentile over the whole table stays exact through every kind of write, concurrent ones included', async () => {
+    // On PostgreSQL `total` is a count kept by triggers beside the table: each write path below must
+    // keep it equal to a count of the rows as they are.
+    const name = 'kept';
+    expect((await api('POST', '', { name, columns: [{ name: 'key', type: 'string', unique: true }, { name: 'score', type: 'number' }], indexes: [['score']] })).status).toBe(201);
+    const check = async (step: string, column = 'score') => {
+      const listed = await api('POST', `/${name}/rows/query`, { limit: 1000 });
+      const values = (listed.body.rows as Array<Record<string, number | null>>).map((r) => r[column]).filter((v): v is number => v !== null);
+      for (const value of [-1, 3, 7.5, 100]) {
+        const res = await api('POST', `/${name}/stats/percentile`, { column, value });
+        expect({ step, value, below: res.body.below, total: res.body.total }).toEqual({ step, value, below: values.filter((v) => v < value).length, total: values.length });
+      }
+    };
+    const rows = Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, score: i % 4 === 0 ? null : i % 11 }));
+    expect((await api('POST', `/${name}/rows`, { rows })).status).toBe(201);
+    await check('insert');
+    expect((await api('PATCH', `/${name}/rows`, { filter: { conditions: [{ column: 'score', op: 'gt', value: 8 }] }, set: { score: null } })).status).toBe(200);
+    expect((await api('PATCH', `/${name}/rows`, { filter: { conditions: [{ column: 'key', op: 'in', value: ['k0', 'k4', 'k5'] }] }, set: { score: 7 } })).status).toBe(200);
+    await check('update by filter');
+    expect((await api('POST', `/${name}/rows/upsert`, { keys: ['key'], rows: [{ key: 'k1', score: null }, { key: 'k8', score: 2 }, { key: 'new1', score: 4 }, { key: 'new2' }] })).status).toBe(200);
+    await check('upsert');
+    expect((await api('POST', `/${name}/rows/delete`, { filter: { conditions: [{ column: 'score', op: 'lt', value: 3 }] } })).status).toBe(200);
+    await check('delete by filter');
+    expect((await api('POST', `/${name}/import?format=json`, [{ key: 'i1', score: 1 }, { key: 'i2' }])).status).toBe(200);
+    await check('import (append)');
+    expect((await api('POST', `/${name}/import?format=json&mode=replace`, [{ key: 'r1', score: 5 }, { key: 'r2', score: 9 }, { key: 'r3' }])).status).toBe(200);
+    await check('import (replace)');
+    expect((await api('POST', `/${name}/columns`, { name: 'late', type: 'number' })).status).toBe(201);
+    expect((await api('PATCH', `/${name}/rows`, { filter: { conditions: [{ column: 'key', op: 'in', value: ['r1', 'r3'] }] }, set: { late: 6 } })).status).toBe(200);
+    await check('a column added later', 'late');
+    // Concurrent writers, more of them than the count folds at, interleaved with reads.
+    const writes = Array.from({ length: 80 }, (_, i) =>
+      i % 5 === 4
+        ? api('POST', `/${name}/rows/delete`, { filter: { conditions: [{ column: 'key', op: 'eq', value: `c${i - 1}` }] } })
+        : api('POST', `/${name}/rows`, { rows: [{ key: `c${i}`, score: i % 3 === 0 ? null : i % 10 }] }),
+    );
+    const reads = Array.from({ length: 10 }, () => api('POST', `/${name}/stats/percentile`, { column: 'score', value: 5 }));
+    for (const res of await Promise.all([...writes, ...reads])) expect(res.status).toBeLessThan(300);
+    await check('concurrent writes');
+    for (let i = 0; i < 70; i++) await api('POST', `/${name}/rows`, { rows: [{ key: `s${i}`, score: i % 10 }] });
+    expect((await api('POST', `/${name}/stats/percentile`, { column: 'score', value: 5 })).status).toBe(200);
+    if (dialect === 'postgresql') {
+      // Every write statement added a delta row; the read past 64 of them folded them into one.
+      const table = await backend.ctx.db('data_tables').where({ bot_id: botId, name }).first('id');
+      const deltas = await backend.ctx.db('data_table_value_counts').where({ table_id: table.id, column_name: 'c_' + (await backend.ctx.db('data_table_columns').where({ table_id: table.id, name: 'score' }).first('id')).id }).count({ n: '*' }).first();
+      expect(Number(deltas!.n)).toBe(1);
+    }
+    await check('after folding the count');
+  });
+
   it('"more active than 80% of users this week" in the bot\'s or the request\'s time zone', async () => {
     // Monday 16 Nov 2026 00:00 in Moscow is Sunday 15 Nov 21:00 UTC; in New York, Monday 05:00 UTC.
     const { name } = await load([

@@ -30,6 +30,7 @@ import * as analyticsDaily from './0029_analytics_daily';
 import * as recipientsBotFk from './0030_recipients_bot_fk';
 import * as analyticsChannelRollups from './0031_analytics_channel_rollups';
 import * as recipientIndexesAndMessageKey from './0032_recipient_indexes_and_message_key';
+import * as dataTableValueCounts from './0033_data_table_value_counts';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -72,6 +73,7 @@ const migrations: Array<[string, Migration]> = [
   ['0030_recipients_bot_fk', recipientsBotFk],
   ['0031_analytics_channel_rollups', analyticsChannelRollups],
   ['0032_recipient_indexes_and_message_key', recipientIndexesAndMessageKey],
+  ['0033_data_table_value_counts', dataTableValueCounts],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
