@@ -233,7 +233,8 @@ export async function percentileRank(sc: StatsContext, input: z.output<typeof pe
 const percent = (below: number, total: number) => (total === 0 ? 0 : (below / total) * 100);
 
 function parseSubjectValue(sc: StatsContext, column: Column, value: unknown, numeric: boolean): unknown {
-  const parsed = numeric ? parseValue({ ...column, type: 'number' }, value, 'json', true) : parseValue(column, value, 'json', true);
+  // A group total is any number, even of the row id (an average of ids is fractional).
+  const parsed = numeric ? parseValue({ ...column, type: 'number', system: false }, value, 'json', true) : parseValue(column, value, 'json', true);
   if (!parsed.ok) throw invalid('Invalid percentile request', [{ path: 'value', message: parsed.message }]);
   return toDbValue(sc.db, column, parsed.value);
 }

@@ -20,6 +20,16 @@ function parseNumber(value: unknown): Parsed {
   return typeof n === 'number' && Number.isFinite(n) ? ok(n) : fail('must be a finite number');
 }
 
+/**
+ * The one system number column is the row id, a 64-bit integer in PostgreSQL: a fractional or huge
+ * operand there is refused as input (PostgreSQL would fail the bound parameter with a server error).
+ */
+function parseRowId(value: unknown): Parsed {
+  const parsed = parseNumber(value);
+  if (!parsed.ok) return parsed;
+  return Number.isSafeInteger(parsed.value) ? parsed : fail('must be a whole number (row ids are integers)');
+}
+
 function parseBoolean(value: unknown): Parsed {
   if (typeof value === 'boolean') return ok(value);
   const text = String(value).trim().toLowerCase();
@@ -66,7 +76,7 @@ export function parseValue(column: Column, value: unknown, source: ValueSource, 
     case 'string':
       return parseString(value, source);
     case 'number':
-      return parseNumber(value);
+      return column.system ? parseRowId(value) : parseNumber(value);
     case 'boolean':
       return parseBoolean(value);
     case 'datetime':

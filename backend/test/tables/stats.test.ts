@@ -233,6 +233,22 @@ describe(`data tables: stats against a brute-force computation (${dialect})`, ()
     }
   });
 
+  it('the row id takes whole numbers only: a fractional or huge id is refused as input, not a server error', async () => {
+    expect((await api('POST', '', { name: 'ids', columns: [{ name: 'score', type: 'number' }] })).status).toBe(201);
+    const ids = (await api('POST', '/ids/rows', { rows: [{ score: 1 }, { score: 2 }, { score: 3 }] })).body.ids as number[];
+    const byId = await api('POST', '/ids/stats/percentile', { column: 'id', value: ids[1] });
+    expect(byId.body).toMatchObject({ success: true, below: 1, total: 3 });
+    for (const value of [ids[1] + 0.5, 1e300]) {
+      const ranked = await api('POST', '/ids/stats/percentile', { column: 'id', value });
+      expect({ value, status: ranked.status, path: ranked.body.errors?.[0]?.path }).toEqual({ value, status: 422, path: 'value' });
+      const filtered = await api('POST', '/ids/rows/query', { filter: { conditions: [{ column: 'id', op: 'lt', value }] } });
+      expect({ value, status: filtered.status, path: filtered.body.errors?.[0]?.path }).toEqual({ value, status: 422, path: 'filter.conditions.0.value' });
+    }
+    // A group total of ids may be fractional (an average).
+    const averaged = await api('POST', '/ids/stats/percentile', { column: 'id', groupBy: ['score'], fn: 'avg', value: ids[1] + 0.5 });
+    expect(averaged.status).toBe(200);
+  });
+
   it('percentile over the whole table stays exact through every kind of write, concurrent ones included', async () => {
     // On PostgreSQL `total` is a count kept by triggers beside the table: each write path below must
     // keep it equal to a count of the rows as they are.
