@@ -1,5 +1,5 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../platform/context';
 import { botAccess } from '../bots/access';
@@ -94,11 +94,12 @@ async function finalAnswer(ctx: IntegrationContext, stored: StoredAnswer): Promi
   return decidedAnswer(row.status === 'waiting' ? await ctx.callAnswers.wait(eventId, row.deadline) : row);
 }
 
-export function callEndpointRouter(ctx: IntegrationContext & AnalyticsContext, docs: OpenAPIRegistry): Router {
+/** The call route; `before` (the body parser, the token check) run only for a request it matches. */
+export function callEndpointRouter(ctx: IntegrationContext & AnalyticsContext, docs: OpenAPIRegistry, before: RequestHandler[]): Router {
   documentRoutes(docs);
   const router = Router();
   const writeCall = callWriter(ctx);
-  router.post('/bots/:botId/call/*alias', botAccess(ctx, 'call'), async (req, res) => {
+  router.post('/bots/:botId/call/*alias', ...before, botAccess(ctx, 'call'), async (req, res) => {
     const started = performance.now();
     const { bot, grant, traceId } = res.locals;
     const alias = aliasSchema.safeParse((req.params as unknown as { alias: string[] }).alias.join('/'));
