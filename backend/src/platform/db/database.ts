@@ -5,7 +5,6 @@ import type { Config } from '../config/config';
 import { makePrivateDir, makePrivateFile, restrictExisting } from '../private-files';
 import { migrationSource } from './migrations/index';
 import { registerSqliteFunctions } from './sqlite-functions';
-import { PreparedSqliteClient } from './sqlite-client';
 
 export type Database = Knex;
 
@@ -28,7 +27,7 @@ export function createDatabase(config: Pick<Config, 'DATABASE_URL' | 'sqliteFile
   makePrivateFile(config.sqliteFile);
   restrictExisting([`${config.sqliteFile}-wal`, `${config.sqliteFile}-shm`]);
   const db = knex({
-    client: PreparedSqliteClient,
+    client: 'better-sqlite3',
     connection: { filename: config.sqliteFile },
     useNullAsDefault: true,
     pool: {
