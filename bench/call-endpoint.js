@@ -42,7 +42,8 @@ async function load(server, headers, extra = {}) {
 }
 
 async function round(env) {
-  const bare = await startChildServer('bare-express');
+  // The reference runs on Node's defaults whatever the backend's flags (BENCH_NODE_ARGS).
+  const bare = await startChildServer('bare-express', {}, { nodeArgs: [] });
   const baseline = await load(bare, {});
   await bare.stop();
 

@@ -10,4 +10,7 @@ export interface ChildServer {
   kill(): Promise<unknown>;
 }
 
-export function startChildServer(name: string, env?: Record<string, string>): Promise<ChildServer>;
+export function startChildServer(name: string, env?: Record<string, string>, options?: { nodeArgs?: string[] }): Promise<ChildServer>;
+
+/** The Node flags `metabot-backend serve` starts with (its shebang's). */
+export function productNodeArgs(): string[];

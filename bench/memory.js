@@ -2,14 +2,17 @@
 // with the Telegram stand-in's limits off; and over a soak of integration calls at a steady rate,
 // sampled every 30 s, with the slope of a least-squares line through the samples (MB per minute:
 // a leak shows as a slope that does not flatten with longer soaks).
-// The backend runs in its own process (bench/servers/delivery-backend.js); the stand-in and an
-// events receiver (the subscriber of every call's event, answering 200 at once) run here.
+// The backend runs in its own process: bench/servers/delivery-backend.js seeds the database and stops,
+// then `metabot-backend serve` (backend/dist/main.js, with its shebang's Node flags, or BENCH_NODE_ARGS)
+// is started on it and measured; the stand-in and an events receiver (the subscriber of every call's event, answering 200 at once) run here.
 // Usage: npm run build && node bench/memory.js [--minutes 10] [--fanout 100000] [--rate 200]
 //        BENCH_POSTGRES_URL=postgres://root@127.0.0.1:5432/postgres node bench/memory.js …   (throwaway database)
 const http = require('node:http');
 const os = require('node:os');
 const { parseArgs } = require('node:util');
-const { startChildServer } = require('./child-server');
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+const { productNodeArgs, startChildServer } = require('./child-server');
 const { loadStandin } = require('./standin-loader');
 const { throwawayPostgres } = require('./throwaway-postgres');
 const { rssMb } = require('./support/process-stats');
@@ -53,6 +56,29 @@ function startReceiver() {
     });
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ stats: receiver, url: `http://127.0.0.1:${server.address().port}/events`, close: () => new Promise((r) => server.close(r)) })));
+}
+
+/**
+ * `metabot-backend serve` on the seeded database, started as the product starts it: the binary's
+ * Node flags (its shebang's; BENCH_NODE_ARGS instead, for an A/B), the configuration from the environment.
+ */
+async function startServe(seeded, env) {
+  const port = await new Promise((resolve) => {
+    const probe = http.createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address();
+      probe.close(() => resolve(free));
+    });
+  });
+  const nodeArgs = process.env.BENCH_NODE_ARGS === undefined ? productNodeArgs() : process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean);
+  const config = { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATA_DIR: seeded.dataDir, SECRET_KEY: 'b'.repeat(64), ...(env.BENCH_DATABASE_URL ? { DATABASE_URL: env.BENCH_DATABASE_URL } : {}), ...JSON.parse(env.BENCH_ENV) };
+  const child = spawn(process.execPath, [...nodeArgs, path.join(__dirname, '../backend/dist/main.js'), 'serve'], { env: { ...process.env, ...config }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const url = `http://127.0.0.1:${port}`;
+  for (const deadline = Date.now() + 60_000; !(await fetch(`${url}/readyz`).then((r) => r.ok, () => false)); ) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`metabot-backend serve did not start (exit ${child.exitCode})`);
+    await sleep(100);
+  }
+  return { url, pid: child.pid, botId: seeded.botId, token: seeded.token, nodeArgs, stop: () => (child.kill('SIGTERM'), exited) };
 }
 
 async function apiOf(backend) {
@@ -153,10 +179,10 @@ async function main() {
     BENCH_ENV: JSON.stringify({ TELEGRAM_API_ROOT: standin.apiRoot, DELIVERY_RATE_PER_SECOND: '100000', DELIVERY_CHAT_SPACING_MS: '0', DELIVERY_POLL_MS: '20', WEBHOOK_ALLOW_PRIVATE: 'true' }),
   };
   // The seed builds its rows in the backend's own heap; V8 keeps the pages it grew into. So the seeding
-  // process stops, and the one measured starts on the seeded database as a deployed backend would.
+  // process stops, and the one measured is `metabot-backend serve` on the seeded database, as deployed.
   const seeded = await startChildServer('delivery-backend', env);
   await seeded.stop();
-  const backend = { ...(await startChildServer('delivery-backend', { ...env, BENCH_DATA_DIR: seeded.dataDir })), token: seeded.token };
+  const backend = await startServe(seeded, env);
   try {
     const api = await apiOf(backend);
     const map = await api('POST', '/maps', { document: { name: 'Bench soak', endpoints: [{ alias: 'bench/soak', purpose: 'The CRM reports something', owner: 'bench' }] } });
@@ -172,6 +198,7 @@ async function main() {
     console.log(JSON.stringify({
       machine: `${os.cpus().length} × ${os.cpus()[0].model}, Node ${process.version}`,
       database: postgres ? 'postgresql' : 'sqlite',
+      nodeArgs: backend.nodeArgs,
       date: new Date().toISOString().slice(0, 16),
       loadBefore,
       loadAfter: os.loadavg().map((l) => +l.toFixed(1)),

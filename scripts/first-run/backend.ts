@@ -85,9 +85,19 @@ export async function ensureConsoleLogin(paths: BackendPaths, stateFile: StateFi
   return stateFile.state.consoleLogin!;
 }
 
+/**
+ * The Node flags `metabot-backend serve` runs with: its shebang's (backend/src/main.ts; `npm start -w backend`
+ * repeats them), so the launcher's backend is the one measured in docs/benchmarks.md ("Memory").
+ */
+export function serveNodeFlags(root: string): string[] {
+  const shebang = fs.readFileSync(path.join(root, 'backend/dist/main.js'), 'utf8').split('\n')[0];
+  return shebang.replace(/^#!\/usr\/bin\/env (-S )?node\s*/, '').split(' ').filter(Boolean);
+}
+
 /** `metabot-backend serve`; resolves once /readyz answers. Its log goes to data/logs/backend.log. */
 export async function startBackend(paths: BackendPaths, url: string): Promise<Child> {
-  const child = watchProcess('backend', spawn(process.execPath, [path.join(paths.root, 'backend/dist/main.js'), 'serve'], { env: paths.env, cwd: paths.root, detached: true }), path.join(paths.dataDir, 'logs/backend.log'));
+  const args = [...serveNodeFlags(paths.root), path.join(paths.root, 'backend/dist/main.js'), 'serve'];
+  const child = watchProcess('backend', spawn(process.execPath, args, { env: paths.env, cwd: paths.root, detached: true }), path.join(paths.dataDir, 'logs/backend.log'));
   await waitForHttp(`${url}/readyz`, child, 60_000);
   return child;
 }

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { serveNodeFlags, startBackend } from '../../scripts/first-run/backend';
 import { freePort } from '../../scripts/first-run/processes';
 import { TelegramStandin } from '../telegram-standin';
 
@@ -61,6 +62,19 @@ describe('npm start (scripts/first-run), backend only', () => {
     expect(bots).toEqual([expect.objectContaining({ id: 1, name: 'Demo bot' })]);
     const map = JSON.parse((await run(process.execPath, [cli, 'map', 'versions', '--bot', '1'], { env: env() })).stdout);
     expect(map).toHaveLength(1);
+  });
+
+  it('starts the backend with the Node flags of `metabot-backend serve` (its shebang)', async () => {
+    const shebang = fs.readFileSync(cli, 'utf8').split('\n')[0];
+    expect(shebang).toBe(`#!/usr/bin/env -S node ${serveNodeFlags(root).join(' ')}`);
+    expect(serveNodeFlags(root)).toContainEqual(expect.stringMatching(/^--max-semi-space-size=\d+$/));
+    const backend = await startBackend({ root, dataDir, env: env() }, `http://127.0.0.1:${port}`);
+    try {
+      const argv = fs.readFileSync(`/proc/${backend.process.pid}/cmdline`, 'utf8').split('\0');
+      expect(argv.slice(1, -1)).toEqual([...serveNodeFlags(root), cli, 'serve']);
+    } finally {
+      await backend.stop();
+    }
   });
 
   it('a bad setting stops with a message naming it, before anything starts', async () => {

@@ -1,5 +1,8 @@
-import { hash, verify } from '@node-rs/argon2';
+import type * as Argon2 from '@node-rs/argon2';
 import { z } from 'zod';
+
+/** The argon2 native addon, loaded on the first password hashed or checked, not at start (docs/ARCHITECTURE.md, "Memory at start"). */
+const argon2 = () => require('@node-rs/argon2') as typeof Argon2;
 
 /** Long enough that the throttle, not the length, is what stops guessing; capped so hashing stays bounded. */
 export const passwordSchema = z.string().min(12, 'at least 12 characters').max(256);
@@ -9,7 +12,7 @@ export const passwordSchema = z.string().min(12, 'at least 12 characters').max(2
  * computed on libuv's thread pool, so a login does not block the event loop.
  */
 export function hashPassword(password: string): Promise<string> {
-  return hash(password);
+  return argon2().hash(password);
 }
 
 /**
@@ -21,7 +24,7 @@ const NOBODY = '$argon2id$v=19$m=19456,t=2,p=1$vtLpah/JHIe70BHo5kZesw$/Bpm44k9hW
 
 export async function passwordMatches(storedHash: string | undefined, password: string): Promise<boolean> {
   try {
-    const matches = await verify(storedHash ?? NOBODY, password);
+    const matches = await argon2().verify(storedHash ?? NOBODY, password);
     return storedHash !== undefined && matches;
   } catch {
     return false;

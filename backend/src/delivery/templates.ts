@@ -1,60 +1,12 @@
-import { analyzeSync, Liquid, LiquidError, type Template, Variable } from 'liquidjs';
+import type { Template } from 'liquidjs';
 import type { MessageButton } from '../channels/channel';
 import type { Profile } from '../channels/inbound-update';
+import type * as LiquidModule from './liquid';
+import type { ParseMode } from './liquid';
 
-export type ParseMode = 'HTML' | 'MarkdownV2' | undefined;
-
-/**
- * Which markup a template string uses. n8n evaluates every `{{ … }}` of a field in expression
- * mode before the backend sees it, so per-recipient placeholders can also be written `[[ … ]]`
- * (tags `[% … %]`), which n8n leaves alone. A string containing `[[` or `[%` anywhere is read
- * with the square delimiters only (a `{{` left in it is literal text), so an unclosed `[[` is an
- * error rather than text sent as is; any other string with the curly ones, as existing workflows
- * expect. docs/templates.md states the rule.
- */
-export type Delimiters = 'curly' | 'square';
-const SQUARE_MARKUP = /\[\[|\[%/;
-
-export function delimitersOf(source: string): Delimiters {
-  return SQUARE_MARKUP.test(source) ? 'square' : 'curly';
-}
-
-const delimiterOptions = {
-  curly: {},
-  square: { outputDelimiterLeft: '[[', outputDelimiterRight: ']]', tagDelimiterLeft: '[%', tagDelimiterRight: '%]' },
-};
-
-const escapeHtml = (value: unknown) =>
-  String(value ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const escapeMarkdownV2 = (value: unknown) => String(value ?? '').replace(/[_*[\]()~`>#+\-=|{}.!\\]/g, '\\$&');
-
-/**
- * LiquidJS set up for text that business users edit: unknown filters are errors, only own
- * properties are visible, no file system (`templates: {}`), and parse/render limits. Values are
- * escaped for the message's parse mode so a lead's name cannot break Telegram's markup.
- */
-function engine(delimiters: Delimiters, outputEscape?: (value: unknown) => string): Liquid {
-  return new Liquid({
-    strictFilters: true,
-    strictVariables: false,
-    ownPropertyOnly: true,
-    templates: {},
-    parseLimit: 100_000,
-    renderLimit: 200,
-    memoryLimit: 10_000_000,
-    ...delimiterOptions[delimiters],
-    ...(outputEscape ? { outputEscape } : {}),
-  });
-}
-
-const engines = {
-  curly: { plain: engine('curly'), HTML: engine('curly', escapeHtml), MarkdownV2: engine('curly', escapeMarkdownV2) },
-  square: { plain: engine('square'), HTML: engine('square', escapeHtml), MarkdownV2: engine('square', escapeMarkdownV2) },
-};
-
-function engineFor(parseMode: ParseMode, delimiters: Delimiters = 'curly'): Liquid {
-  return engines[delimiters][parseMode ?? 'plain'];
-}
+// LiquidJS loads with the first template parsed or rendered, not at start (see liquid.ts); after
+// that Node's require cache answers.
+const liquid = () => require('./liquid') as typeof LiquidModule;
 
 /** Where in a message a template string sits (`text`, `buttons.0.1.text`, `variants.ru.text`) and what is wrong there. */
 export interface TemplateProblem {
@@ -72,19 +24,8 @@ export class TemplateError extends Error {
   }
 }
 
-/** LiquidJS's messages end in ", line:1, col:4"; the position travels separately, the rest is reworded. */
 function explainLiquid(error: unknown, path: string): TemplateError {
-  if (!(error instanceof LiquidError)) return new TemplateError({ path, message: (error as Error).message });
-  const [line, column] = error.token?.getPosition() ?? [];
-  const raw = error.message.replace(/, line:\d+, col:\d+$/, '');
-  const message = raw
-    .replace(/^output "(.*)" not closed$/s, 'the placeholder "$1" is not closed')
-    .replace(/^tag "?(.*?)"? not closed$/s, 'the tag "$1" is not closed (its end tag is missing)')
-    .replace(/^tag "(.*)" not found$/, 'there is no tag "$1"')
-    .replace(/^undefined filter: (.*)$/, 'there is no filter "$1"')
-    .replace(/^invalid value expression: ""$/, 'a value is missing here')
-    .replace(/^invalid value expression: "(.*)"$/, '"$1" is not a value');
-  return new TemplateError({ path, message, line, column });
+  return new TemplateError({ path, ...liquid().describeFailure(error) });
 }
 
 interface CompiledButton {
@@ -115,7 +56,7 @@ export interface TemplateSource {
 
 function parsePart(source: string, parseMode: ParseMode, path: string): Template[] {
   try {
-    return engineFor(parseMode, delimitersOf(source)).parse(source);
+    return liquid().parse(source, parseMode);
   } catch (error) {
     throw explainLiquid(error, path);
   }
@@ -141,8 +82,7 @@ export function literalText(text: string): string {
 
 /** Renders a one-off template string (identity notices) with whichever delimiters it uses. */
 export function renderString(source: string, variables: Record<string, unknown>): string {
-  const liquid = engineFor(undefined, delimitersOf(source));
-  return liquid.renderSync(liquid.parse(source), variables) as string;
+  return liquid().renderString(source, variables);
 }
 
 export interface TemplateScope {
@@ -177,47 +117,32 @@ export interface RenderedTemplate {
 }
 
 function renderButton(b: CompiledButton, data: Record<string, unknown>, path: string): MessageButton {
-  return { text: renderPart(engines.curly.plain, b.text, data, path), ...(b.data !== undefined ? { data: b.data } : {}), ...(b.url !== undefined ? { url: b.url } : {}) };
+  return { text: renderPart(undefined, b.text, data, path), ...(b.data !== undefined ? { data: b.data } : {}), ...(b.url !== undefined ? { url: b.url } : {}) };
 }
 
-function renderPart(liquid: Liquid, part: Template[], data: Record<string, unknown>, path: string): string {
+function renderPart(parseMode: ParseMode, part: Template[], data: Record<string, unknown>, path: string): string {
   try {
-    return liquid.renderSync(part, data) as string;
+    return liquid().render(part, parseMode, data);
   } catch (error) {
     throw explainLiquid(error, path);
   }
 }
 
-/** Renders the person's variant (delimiters matter only to parsing, so one engine per parse mode renders both). */
+/** Renders the person's variant. */
 export function renderTemplate(template: MessageTemplate, scope: TemplateScope): RenderedTemplate {
   const { language, body, prefix } = variantOf(template, scope);
   const data = scope as unknown as Record<string, unknown>;
   return {
-    text: renderPart(engineFor(template.parseMode), body.text, data, `${prefix}text`),
+    text: renderPart(template.parseMode, body.text, data, `${prefix}text`),
     buttons: body.buttons?.map((row, r) => row.map((b, c) => renderButton(b, data, `${prefix}buttons.${r}.${c}.text`))),
     ...(language ? { language } : {}),
   };
 }
 
-/** Liquid's size/first/last read through arrays and strings without being own properties. */
-const SPECIAL_PROPERTIES: readonly string[] = ['size', 'first', 'last'];
-
-function resolves(segments: Variable['segments'], scope: unknown): boolean {
-  let value = scope;
-  for (const segment of segments) {
-    // A computed segment (`attributes[params.k]`) is checked as a variable of its own.
-    if (segment instanceof Variable) return true;
-    if (value !== null && typeof value === 'object' && Object.hasOwn(value, segment)) value = (value as Record<string | number, unknown>)[segment];
-    else return SPECIAL_PROPERTIES.includes(String(segment)) && (Array.isArray(value) || typeof value === 'string');
-  }
-  return value !== undefined && value !== null;
-}
-
 function unknownIn(part: Template[], scope: TemplateScope, path: string): TemplateProblem[] {
-  const variables = Object.values(analyzeSync(part, { partials: false }).globals).flat();
-  return variables
-    .filter((v) => !resolves(v.segments, scope))
-    .map((v) => ({ path, placeholder: v.toString(), line: v.location.row, column: v.location.col, message: `"${v.toString()}" has no value for this person` }));
+  return liquid()
+    .unresolvedPlaceholders(part, scope)
+    .map((p) => ({ path, ...p, message: `"${p.placeholder}" has no value for this person` }));
 }
 
 /** Every placeholder of the variant this person gets that has no value for them, with its position. */

@@ -1,7 +1,7 @@
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import type { CountryCode } from 'libphonenumber-js/max';
 import type { Bot } from '../bots/bots';
 import type { Config } from '../platform/config/config';
-import { phoneCountrySchema } from '../platform/config/phone-country';
+import { phoneCountrySchema, phoneNumbers } from '../platform/config/phone-country';
 
 /** The bot's `settings.identity.defaultPhoneCountry`, else DEFAULT_PHONE_COUNTRY. */
 export function defaultPhoneCountry(bot: Bot, config: Pick<Config, 'DEFAULT_PHONE_COUNTRY'>): CountryCode {
@@ -19,7 +19,7 @@ export function toE164(text: string, country: CountryCode): string | undefined {
   const written = text.trim().replace(/^00/, '+');
   const readings = written.startsWith('+') ? [written] : [written, `+${written}`];
   for (const reading of readings) {
-    const phone = parsePhoneNumberFromString(reading, { defaultCountry: country, extract: false });
+    const phone = phoneNumbers().parsePhoneNumberFromString(reading, { defaultCountry: country, extract: false });
     if (phone?.isValid()) return phone.number;
   }
   return undefined;

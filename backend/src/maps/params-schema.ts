@@ -1,9 +1,10 @@
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import type { RegExpEngine } from 'ajv/dist/types';
-import addFormats from 'ajv-formats';
-import { RE2JS } from 're2js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import type { FieldError } from '../platform/errors';
 import { measureJson } from '../platform/json-size';
+import type * as ParamsAjv from './params-ajv';
+
+/** Ajv and RE2 with their set-up, loaded on the first schema checked (params-ajv.ts). */
+const paramsAjv = () => require('./params-ajv') as typeof ParamsAjv;
 
 /**
  * The JSON Schemas integrators write for `script_request_params`, compiled so that no schema and
@@ -38,59 +39,6 @@ const MAX_CHECKS_LISTING_ALL_ERRORS = 5_000;
 const schemaMaps: readonly string[] = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'];
 const dataKeywords: readonly string[] = ['const', 'enum', 'default', 'examples'];
 const refKeywords = ['$ref', '$dynamicRef', '$recursiveRef'];
-
-/** Ajv's RegExpEngine on RE2: no backtracking, so `^(a+)+$` costs what `^a+$` costs. */
-const linearRegExp: RegExpEngine = Object.assign(
-  (pattern: string) => {
-    try {
-      const compiled = RE2JS.compile(pattern);
-      // Ajv caches patterns by toString(): it must name the pattern.
-      return { test: (text: string) => compiled.test(text), toString: () => pattern };
-    } catch (error) {
-      throw new Error(`pattern "${pattern}" is not supported (patterns run on RE2: no lookaround, no backreferences): ${(error as Error).message}`);
-    }
-  },
-  { code: 're2js' },
-);
-
-interface Re2Internals {
-  re2Input?: { prog?: { inst?: unknown[] } };
-}
-
-/** The instructions of a pattern's RE2 program (re2js keeps it on the compiled object); 0 if it does not compile. */
-function patternWeight(pattern: string): number {
-  try {
-    return (RE2JS.compile(pattern) as unknown as Re2Internals).re2Input?.prog?.inst?.length ?? pattern.length;
-  } catch {
-    return 0; // Ajv's compile reports it
-  }
-}
-
-/** One text per JSON value, equal exactly when JSON Schema calls the values equal (key order aside). */
-function canonicalText(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalText).join(',')}]`;
-  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
-  const record = value as Record<string, unknown>;
-  return `{${Object.keys(record).sort().map((key) => `${JSON.stringify(key)}:${canonicalText(record[key])}`).join(',')}}`;
-}
-
-function createAjv(allErrors: boolean): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors, strict: false, code: { regExp: linearRegExp } });
-  addFormats(ajv);
-  // Ajv's own uniqueItems compares every pair of objects: 20,000 of them took 12.6 s.
-  ajv.removeKeyword('uniqueItems');
-  ajv.addKeyword({
-    keyword: 'uniqueItems',
-    type: 'array',
-    schemaType: 'boolean',
-    error: { message: 'must NOT have duplicate items' },
-    validate: (unique: boolean, items: unknown[]) => !unique || new Set(items.map(canonicalText)).size === items.length,
-  });
-  return ajv;
-}
-
-const fast = createAjv(false);
-const thorough = createAjv(true);
 
 interface SchemaNode {
   schema: Record<string, unknown>;
@@ -136,7 +84,7 @@ function textScanWeight(schema: Record<string, unknown>): number {
     ...(typeof schema.pattern === 'string' ? [schema.pattern] : []),
     ...(typeof patternProperties === 'object' && patternProperties !== null ? Object.keys(patternProperties) : []),
   ];
-  return patterns.reduce((sum, pattern) => sum + patternWeight(pattern), schema.uniqueItems === true ? UNIQUE_ITEMS_WEIGHT : 0);
+  return patterns.reduce((sum, pattern) => sum + paramsAjv().patternWeight(pattern), schema.uniqueItems === true ? UNIQUE_ITEMS_WEIGHT : 0);
 }
 
 /** Walks a params schema (iteratively) for what this server refuses and for what it will cost. */
@@ -180,8 +128,8 @@ function tooCostly(params: unknown, cost: SchemaCost): { valueChecks: number; re
 /** Compiles a params schema the map has already accepted (`schemaProblems` found nothing). */
 export function compileParamsValidator(schema: Record<string, unknown>): ParamsValidator {
   const { cost } = schemaProblems(schema);
-  const first: ValidateFunction = fast.compile(schema);
-  const every: ValidateFunction = thorough.compile(schema);
+  const first: ValidateFunction = paramsAjv().fast.compile(schema);
+  const every: ValidateFunction = paramsAjv().thorough.compile(schema);
   return {
     check(params, prefix) {
       const { valueChecks, refusal } = tooCostly(params, cost);

@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import type { Knex } from 'knex';
-import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
+import type * as CsvParse from 'csv-parse/sync';
+import type * as CsvStringify from 'csv-stringify/sync';
 import { conflict, invalid, type FieldError } from '../platform/errors';
 import { isUniqueViolation } from '../platform/db/database';
 import { type DataTable, findColumn } from './catalogue';
@@ -10,12 +10,16 @@ import { insertParsedRows, parseRows, toApiRow } from './rows';
 export const MAX_IMPORT_ROWS = 100_000;
 const EXPORT_PAGE = 5000;
 
+// The CSV reader and writer load with the first CSV import or export, not at start (docs/ARCHITECTURE.md, "Memory at start").
+const csvParse = () => require('csv-parse/sync') as typeof CsvParse;
+const csvStringify = () => require('csv-stringify/sync') as typeof CsvStringify;
+
 export type TransferFormat = 'csv' | 'json';
 export type ImportMode = 'append' | 'replace';
 
 function readCsv(text: string): Array<Record<string, string>> {
   try {
-    return parse(text, { columns: true, bom: true, skip_empty_lines: true, trim: false }) as Array<Record<string, string>>;
+    return csvParse().parse(text, { columns: true, bom: true, skip_empty_lines: true, trim: false }) as Array<Record<string, string>>;
   } catch (error) {
     const e = error as { message?: string; lines?: number };
     throw invalid('The CSV cannot be read', [{ path: e.lines ? `line.${e.lines}` : '(root)', message: String(e.message ?? error).slice(0, 300) }]);
@@ -81,7 +85,7 @@ export async function exportRows(db: Knex, table: DataTable, format: TransferFor
   res.status(200);
   res.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
   res.setHeader('Content-Disposition', `attachment; filename="table-${table.id}.${format}"`);
-  await write(res, format === 'csv' ? stringify([names]) : '[');
+  await write(res, format === 'csv' ? csvStringify().stringify([names]) : '[');
   let lastId = 0;
   let first = true;
   for (;;) {
@@ -90,7 +94,7 @@ export async function exportRows(db: Knex, table: DataTable, format: TransferFor
     lastId = Number(page[page.length - 1].id);
     const rows = page.map((row) => toApiRow(table, row));
     if (format === 'csv') {
-      await write(res, stringify(rows.map((row) => names.map((name) => csvCell(row[name])))));
+      await write(res, csvStringify().stringify(rows.map((row) => names.map((name) => csvCell(row[name])))));
     } else {
       await write(res, (first ? '' : ',') + rows.map((row) => JSON.stringify(row)).join(','));
     }

@@ -1,5 +1,6 @@
 import { type IDataObject, Workflow } from 'n8n-workflow';
-import { compileTemplate, delimitersOf, literalText, renderTemplate, type TemplateScope, unknownPlaceholders } from '../../src/delivery/templates';
+import { delimitersOf } from '../../src/delivery/liquid';
+import { compileTemplate, literalText, renderTemplate, type TemplateScope, unknownPlaceholders } from '../../src/delivery/templates';
 
 const scope = (lead: Partial<TemplateScope['lead']> = {}, params: Record<string, unknown> = {}): TemplateScope => ({
   lead: { id: 'lead_1', channel: 'telegram', chatId: '1', attributes: {}, firstName: 'Ann', ...lead },

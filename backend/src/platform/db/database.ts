@@ -1,6 +1,6 @@
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Config } from '../config/config';
 import { makePrivateDir, makePrivateFile, restrictExisting } from '../private-files';
 import { migrationSource } from './migrations/index';
@@ -8,10 +8,8 @@ import { registerSqliteFunctions } from './sqlite-functions';
 
 export type Database = Knex;
 
-// PostgreSQL returns BIGINT (int8) and NUMERIC as strings; our timestamps are epoch milliseconds
-// and ids are far below 2^53, so numbers are safe and keep both dialects returning the same types.
-pg.types.setTypeParser(20, (value) => Number(value));
-pg.types.setTypeParser(1700, (value) => Number(value));
+/** node-postgres, loaded for a PostgreSQL database only (as knex loads it): a SQLite backend never needs it. */
+export const postgresDriver = () => require('pg') as typeof pg;
 
 export function isPostgres(db: Knex): boolean {
   return db.client.config.client === 'pg';
@@ -19,6 +17,11 @@ export function isPostgres(db: Knex): boolean {
 
 export function createDatabase(config: Pick<Config, 'DATABASE_URL' | 'sqliteFile'>): Knex {
   if (config.DATABASE_URL) {
+    // PostgreSQL returns BIGINT (int8) and NUMERIC as strings; our timestamps are epoch milliseconds
+    // and ids are far below 2^53, so numbers are safe and keep both dialects returning the same types.
+    // (The parsers are the driver's process-wide settings: setting them again changes nothing.)
+    postgresDriver().types.setTypeParser(20, (value) => Number(value));
+    postgresDriver().types.setTypeParser(1700, (value) => Number(value));
     return knex({ client: 'pg', connection: config.DATABASE_URL, pool: { min: 0, max: 10 } });
   }
   makePrivateDir(path.dirname(config.sqliteFile));

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Knex } from 'knex';
-import pg from 'pg';
+import type pg from 'pg';
+import { postgresDriver } from './database';
 import { CACHED_TABLES } from './migrations/0023_read_cache';
 
 /** The PostgreSQL channel the change triggers notify (migration 0023_read_cache). */
@@ -150,7 +151,7 @@ export class ReadCache {
   /** Opens the LISTEN connection once (lazily: a CLI command that reads nothing cached opens none). */
   private listen(): void {
     if (this.client || this.closed) return;
-    const client = new pg.Client(typeof this.connection === 'string' ? { connectionString: this.connection } : this.connection);
+    const client = new (postgresDriver().Client)(typeof this.connection === 'string' ? { connectionString: this.connection } : this.connection);
     this.client = client;
     const down = () => {
       if (this.client !== client) return;

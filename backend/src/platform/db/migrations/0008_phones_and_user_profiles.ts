@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { phoneNumbers } from '../../config/phone-country';
 
 /**
  * Phones are stored in E.164 (they were digits only; every stored one came from a Telegram contact,
@@ -18,7 +18,7 @@ export async function up(db: Knex): Promise<void> {
   const rows = (await db('leads').whereNotNull('phone').select('id', 'phone')) as Array<{ id: string; phone: string }>;
   for (const row of rows) {
     if (row.phone.startsWith('+')) continue;
-    const phone = parsePhoneNumberFromString(`+${row.phone}`, { extract: false });
+    const phone = phoneNumbers().parsePhoneNumberFromString(`+${row.phone}`, { extract: false });
     if (phone?.isValid()) await db('leads').where({ id: row.id }).update({ phone: phone.number });
   }
 }
