@@ -1,5 +1,6 @@
 // Delivery benchmarks against the Telegram stand-in (issue 3):
-//   (a) accepting a 10,000-recipient send: latency p50 (all rows persisted before the answer);
+//   (a) accepting a 10,000-recipient send: latency p50 (all rows persisted before the answer), posted right
+//       after the previous send reached the stand-in and, alternated, on a quiet backend;
 //   (b) engine capacity with the stand-in's limits off (messages/s);
 //   (c) achieved rate with Telegram's limits on (30/s): share of the limit, lost, duplicates.
 // Usage: npm run build -w backend && node bench/delivery.js [acceptRounds] [limitedRecipients] [capacityRecipients]
@@ -73,14 +74,19 @@ async function main() {
     BENCH_ENV: JSON.stringify({ TELEGRAM_API_ROOT: fast.apiRoot, DELIVERY_RATE_PER_SECOND: '100000', DELIVERY_CHAT_SPACING_MS: '0', DELIVERY_POLL_MS: '20' }),
   });
   try {
-    const latencies = [];
-    for (let round = 0; round < acceptRounds; round += 1) {
-      const { ms } = await post(engine, { userIds: userIds(0, LEADS), text: `Accept ${round}: {{ lead.firstName }}` });
-      latencies.push(ms);
-      // Let the fan-out finish so each accept is measured on its own.
+    // Two kinds of round, alternated: the next send posted as soon as the stand-in has every message
+    // of the previous one (the backend is still recording outcomes, `message.sent` events and rollups
+    // for it), and posted once the backend is quiet (every row sent, then QUIET_MS with nothing to do).
+    const latencies = { afterFanOut: [], quiet: [] };
+    for (let round = 0; round < 2 * acceptRounds; round += 1) {
+      const kind = round % 2 === 0 ? 'afterFanOut' : 'quiet';
+      const { ms, answer } = await post(engine, { userIds: userIds(0, LEADS), text: `Accept ${round}: {{ lead.firstName }}` });
+      latencies[kind].push(ms);
       await waitForPrefix(fastBot, `Accept ${round}: `, LEADS, 120_000);
+      if (kind === 'afterFanOut') await waitUntilSent(engine, answer.messageId, LEADS);
     }
-    if (acceptRounds > 0) console.log(JSON.stringify({ run: `accept ${LEADS} recipients (${dialect})`, rounds: acceptRounds, p50Ms: Math.round(median(latencies)), minMs: Math.round(Math.min(...latencies)), maxMs: Math.round(Math.max(...latencies)) }));
+    const summary = (values) => ({ p50Ms: Math.round(median(values)), minMs: Math.round(Math.min(...values)), maxMs: Math.round(Math.max(...values)) });
+    if (acceptRounds > 0) console.log(JSON.stringify({ run: `accept ${LEADS} recipients (${dialect})`, rounds: acceptRounds, ...summary(latencies.afterFanOut), quiet: summary(latencies.quiet) }));
 
     const cpuBefore = cpuMs(engine.pid);
     await post(engine, { userIds: userIds(0, LEADS), text: 'Capacity {{ lead.firstName }} {{ lead.attributes.plan }}' });
@@ -115,6 +121,21 @@ async function main() {
     await limited.close();
     await limitedDb.drop();
   }
+}
+
+const QUIET_MS = 1000;
+
+/** Until the backend reports every row of the send sent, then QUIET_MS more for the events it recorded. */
+async function waitUntilSent(backend, messageId, count) {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const res = await fetch(`${backend.url}/api/v1/bots/${backend.botId}/messages/${messageId}?limit=1`, { headers: { authorization: `Bearer ${backend.token}` } });
+    const { message } = await res.json();
+    if (message.counts.sent >= count) break;
+    if (Date.now() > deadline) throw new Error(`message ${messageId}: ${JSON.stringify(message.counts)} after 120 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, QUIET_MS));
 }
 
 async function waitForPrefix(telegram, prefix, count, timeoutMs) {
