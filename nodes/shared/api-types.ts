@@ -4,6 +4,28 @@
  * documentation (test/nodes/api-types.test.ts fails while this file is out of date).
  */
 export interface paths {
+    "/api/v1/bots/{botId}/call/{alias}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Call an integration endpoint (Metabot-compatible)
+         * @description Starts the communication declared for `alias` in the bot's communication map. Business failures answer 200 with `success: false`. Headers: `Idempotency-Key`, `X-Dry-Run: true` (or `?dry_run=true`), `X-Source-System`, `X-Trace-Id`.
+         *
+         *     An endpoint with `answer: "accepted"` (the default) answers `{success: true, message: "Accepted", queued: true, event_id}` once the call is stored. An endpoint with `answer: "workflow"` keeps the request open until the answering workflow responds (at most the endpoint's `answerTimeoutMs`, 100-30000 ms, default 10000) and answers with the workflow's `success`, `message`, `errorCode` and other fields, plus `answered_by: "workflow"`, `event_id` and `trace_id`; with no usable answer in time it sends the endpoint's `fallback` with `answered_by: "fallback"`. Either way the event is delivered to every subscriber. A retry with the same `Idempotency-Key` gets the same answer. A dry run validates only and answers as for any endpoint.
+         */
+        post: operations["callEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/chat/{botId}/api/visitors": {
         parameters: {
             query?: never;
@@ -135,28 +157,6 @@ export interface paths {
         get: operations["getBot"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/bots/{botId}/call/{alias}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Call an integration endpoint (Metabot-compatible)
-         * @description Starts the communication declared for `alias` in the bot's communication map. Business failures answer 200 with `success: false`. Headers: `Idempotency-Key`, `X-Dry-Run: true` (or `?dry_run=true`), `X-Source-System`, `X-Trace-Id`.
-         *
-         *     An endpoint with `answer: "accepted"` (the default) answers `{success: true, message: "Accepted", queued: true, event_id}` once the call is stored. An endpoint with `answer: "workflow"` keeps the request open until the answering workflow responds (at most the endpoint's `answerTimeoutMs`, 100-30000 ms, default 10000) and answers with the workflow's `success`, `message`, `errorCode` and other fields, plus `answered_by: "workflow"`, `event_id` and `trace_id`; with no usable answer in time it sends the endpoint's `fallback` with `answered_by: "fallback"`. Either way the event is delivered to every subscriber. A retry with the same `Idempotency-Key` gets the same answer. A dry run validates only and answers as for any endpoint.
-         */
-        post: operations["callEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1841,6 +1841,26 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        CallAnswer: {
+            success: boolean;
+            message: string;
+            trace_id: string;
+            event_id?: number;
+            queued?: boolean;
+            /**
+             * @description Only for an endpoint with `answer: "workflow"`: whether the workflow answered, or the endpoint's fallback was sent (no answer in time, or an unusable one). The rest of the answer is then the workflow's or the fallback's own fields.
+             * @enum {string}
+             */
+            answered_by?: "workflow" | "fallback";
+            dry_run?: boolean;
+            errorCode?: number;
+            errors?: {
+                path: string;
+                message: string;
+            }[];
+        } & {
+            [key: string]: unknown;
+        };
         Error: {
             /** @enum {boolean} */
             success: false;
@@ -1851,6 +1871,18 @@ export interface components {
                 message: string;
             }[];
             trace_id: string;
+        };
+        CallRequest: {
+            /** @default {} */
+            script_request_params?: {
+                [key: string]: unknown;
+            };
+            lead_id?: number | string;
+            ticket_id?: number | string;
+            trigger_id?: number | string;
+            trigger_code?: string;
+        } & {
+            [key: string]: unknown;
         };
         /** @description One message of the conversation as the page renders it (text is plain; a kept file is fetched by `GET …/api/files/{messageId}/{index}`). */
         ChatMessage: {
@@ -1996,38 +2028,6 @@ export interface components {
             /** @description A workflow listens to the bot: show "typing" until its answer. */
             typing: boolean;
             trace_id: string;
-        };
-        CallAnswer: {
-            success: boolean;
-            message: string;
-            trace_id: string;
-            event_id?: number;
-            queued?: boolean;
-            /**
-             * @description Only for an endpoint with `answer: "workflow"`: whether the workflow answered, or the endpoint's fallback was sent (no answer in time, or an unusable one). The rest of the answer is then the workflow's or the fallback's own fields.
-             * @enum {string}
-             */
-            answered_by?: "workflow" | "fallback";
-            dry_run?: boolean;
-            errorCode?: number;
-            errors?: {
-                path: string;
-                message: string;
-            }[];
-        } & {
-            [key: string]: unknown;
-        };
-        CallRequest: {
-            /** @default {} */
-            script_request_params?: {
-                [key: string]: unknown;
-            };
-            lead_id?: number | string;
-            ticket_id?: number | string;
-            trigger_id?: number | string;
-            trigger_code?: string;
-        } & {
-            [key: string]: unknown;
         };
         CommunicationMap: {
             name: string;
@@ -2946,6 +2946,78 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    callEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                botId: number;
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CallRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted, the workflow's answer or the fallback (`answer: "workflow"`), or a business failure (`success: false`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallAnswer"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has no rights for this bot or alias, or lacks the "call" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown bot or alias */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different body */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     createChatVisitor: {
         parameters: {
             query?: never;
@@ -3390,78 +3462,6 @@ export interface operations {
             };
             /** @description Invalid input; `errors` lists every problem */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    callEndpoint: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                botId: number;
-                alias: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["CallRequest"];
-            };
-        };
-        responses: {
-            /** @description Accepted, the workflow's answer or the fallback (`answer: "workflow"`), or a business failure (`success: false`) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CallAnswer"];
-                };
-            };
-            /** @description Missing or invalid token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The token has no rights for this bot or alias, or lacks the "call" scope */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Unknown bot or alias */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Idempotency-Key reused with a different body */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Internal error (no details) */
-            500: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -55,10 +55,23 @@ export async function waitForHttp(url: string, child: Child, timeoutMs: number):
 }
 
 /** A port nobody listens on right now (for throwaway instances: smoke mode, tests). */
+/**
+ * A port nothing listens on, for a process that binds it later (n8n binds its task broker's port
+ * seconds after it starts). Drawn below Linux's ephemeral range (32768–60999): a port the kernel
+ * handed out would be handed out again, to the next outgoing connection of any process, before the
+ * new process binds it ("port already in use").
+ */
 export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
   const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
