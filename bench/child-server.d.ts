@@ -12,5 +12,5 @@ export interface ChildServer {
 
 export function startChildServer(name: string, env?: Record<string, string>, options?: { nodeArgs?: string[] }): Promise<ChildServer>;
 
-/** The Node flags `metabot-backend serve` starts with (its shebang's). */
-export function productNodeArgs(): string[];
+/** The Node flags a bench backend runs with: BENCH_NODE_ARGS, else those of `metabot-backend serve`. */
+export function backendNodeArgs(): string[];

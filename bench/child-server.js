@@ -1,21 +1,24 @@
 // Starts one of bench/servers/* in its own process (so the load generator does not share its event
 // loop) and resolves with the JSON line it prints, plus `stop()` (SIGTERM, resolves on exit) and
 // `kill()` (SIGKILL, for crash drills). Node's flags for the child: `options.nodeArgs`, else
-// BENCH_NODE_ARGS (space-separated; set but empty: none, Node's defaults, for an A/B), else the
-// flags the product starts the backend with (the shebang of backend/dist/main.js).
+// `backendNodeArgs()`.
 const { spawn } = require('node:child_process');
-const fs = require('node:fs');
 const path = require('node:path');
 const readline = require('node:readline');
+const { requireTs } = require('./standin-loader');
 
-/** The Node flags of `metabot-backend serve`: its shebang's (`#!/usr/bin/env -S node --flag …`). */
-function productNodeArgs() {
-  const shebang = fs.readFileSync(path.join(__dirname, '../backend/dist/main.js'), 'utf8').split('\n')[0];
-  return shebang.replace(/^#!\/usr\/bin\/env (-S )?node\s*/, '').split(' ').filter(Boolean);
+/**
+ * The Node flags a bench backend runs with: BENCH_NODE_ARGS (space-separated; set but empty: none,
+ * Node's defaults, for an A/B), else those `metabot-backend serve` runs with (the first-run
+ * launcher's reading of the binary's shebang).
+ */
+function backendNodeArgs() {
+  if (process.env.BENCH_NODE_ARGS !== undefined) return process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean);
+  return requireTs('../scripts/first-run/backend.ts').serveNodeFlags(path.join(__dirname, '..'));
 }
 
 function startChildServer(name, env = {}, options = {}) {
-  const nodeArgs = options.nodeArgs ?? (process.env.BENCH_NODE_ARGS === undefined ? productNodeArgs() : process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean));
+  const nodeArgs = options.nodeArgs ?? backendNodeArgs();
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : [];
   const child = spawn(process.execPath, [...nodeArgs, ...profile, path.join(__dirname, 'servers', `${name}.js`)], {
     env: { ...process.env, ...env },
@@ -34,4 +37,4 @@ function startChildServer(name, env = {}, options = {}) {
   });
 }
 
-module.exports = { startChildServer, productNodeArgs };
+module.exports = { startChildServer, backendNodeArgs };

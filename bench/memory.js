@@ -12,8 +12,8 @@ const os = require('node:os');
 const { parseArgs } = require('node:util');
 const { spawn } = require('node:child_process');
 const path = require('node:path');
-const { productNodeArgs, startChildServer } = require('./child-server');
-const { loadStandin } = require('./standin-loader');
+const { backendNodeArgs, startChildServer } = require('./child-server');
+const { loadStandin, requireTs } = require('./standin-loader');
 const { throwawayPostgres } = require('./throwaway-postgres');
 const { rssMb } = require('./support/process-stats');
 
@@ -63,13 +63,8 @@ function startReceiver() {
  * Node flags (its shebang's; BENCH_NODE_ARGS instead, for an A/B), the configuration from the environment.
  */
 async function startServe(seeded, env) {
-  const port = await new Promise((resolve) => {
-    const probe = http.createServer().listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address();
-      probe.close(() => resolve(free));
-    });
-  });
-  const nodeArgs = process.env.BENCH_NODE_ARGS === undefined ? productNodeArgs() : process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean);
+  const port = await requireTs('../scripts/first-run/processes.ts').freePort();
+  const nodeArgs = backendNodeArgs();
   const config = { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATA_DIR: seeded.dataDir, SECRET_KEY: 'b'.repeat(64), ...(env.BENCH_DATABASE_URL ? { DATABASE_URL: env.BENCH_DATABASE_URL } : {}), ...JSON.parse(env.BENCH_ENV) };
   const child = spawn(process.execPath, [...nodeArgs, path.join(__dirname, '../backend/dist/main.js'), 'serve'], { env: { ...process.env, ...config }, stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -20,8 +20,9 @@ export function createDatabase(config: Pick<Config, 'DATABASE_URL' | 'sqliteFile
     // PostgreSQL returns BIGINT (int8) and NUMERIC as strings; our timestamps are epoch milliseconds
     // and ids are far below 2^53, so numbers are safe and keep both dialects returning the same types.
     // (The parsers are the driver's process-wide settings: setting them again changes nothing.)
-    postgresDriver().types.setTypeParser(20, (value) => Number(value));
-    postgresDriver().types.setTypeParser(1700, (value) => Number(value));
+    const { types } = postgresDriver();
+    types.setTypeParser(20, (value) => Number(value));
+    types.setTypeParser(1700, (value) => Number(value));
     return knex({ client: 'pg', connection: config.DATABASE_URL, pool: { min: 0, max: 10 } });
   }
   makePrivateDir(path.dirname(config.sqliteFile));
