@@ -3,8 +3,10 @@ import { isPostgres } from '../platform/db/database';
 
 /**
  * PostgreSQL keeps, per data table, how many values each rankable column holds (migration 0033:
- * delta rows in `data_table_value_counts`, added by statement triggers in the writer's transaction).
- * SQLite needs none: its `count(*)` comes from the b-tree's page headers.
+ * delta rows in `data_table_value_counts`, added by statement triggers in the writer's transaction),
+ * and for indexed number and datetime columns how many lie in each fixed value bucket (migration
+ * 0034: `data_table_value_buckets`, kept the same way). SQLite needs none: its `count(*)` comes from
+ * the b-tree's page headers, and it counts half a million index entries in about 10 ms.
  */
 export const RANKABLE_TYPES: readonly string[] = ['number', 'datetime', 'string'];
 
