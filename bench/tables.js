@@ -99,12 +99,18 @@ async function rawPostgres(url) {
 
 /**
  * The plan the percentile of a value over the whole table had before: on SQLite `total` from the
- * page headers and the values below the subject counted, whatever the subject; on PostgreSQL one pass
- * counting both (unchanged, so there the two columns measure the same statement).
+ * page headers and the values below the subject counted, whatever the subject; on PostgreSQL the kept
+ * value count as `total` and the smaller side of the subject counted on the index (the smallest and
+ * largest value pick it), without the kept bucket counts.
  */
 async function previousPercentilePlan(db, table, physical, value) {
   const row = isPostgres(db)
-    ? await db(table).select(db.raw('count(??) as total, sum(case when ?? < ? then 1 else 0 end) as below', [physical, physical, value])).first()
+    ? (await db.raw(
+        `select total, case when ? > lo / 2 + hi / 2 then total - (select count(*) from ?? where ?? >= ?) else (select count(*) from ?? where ?? < ?) end as below
+         from (select coalesce(sum(n), 0) as total from data_table_value_counts where table_id = (select id from data_tables where physical_name = ?) and column_name = ?) as counts,
+              (select (select min(??) from ??) as lo, (select max(??) from ??) as hi) as bounds`,
+        [value, table, physical, value, table, physical, value, table, physical, physical, table, physical, table],
+      )).rows[0]
     : await db.select(db.raw('(select count(*) from ??) - (select count(*) from ?? where ?? is null) as total, (select count(*) from ?? where ?? < ?) as below', [table, table, physical, table, physical, value])).first();
   return [Number(row.below), Number(row.total)];
 }
@@ -130,10 +136,12 @@ async function main() {
   await createTable(ctx, bot.id, definition('workouts'));
   const table = await loadTable(db, bot.id, 'workouts');
   const col = Object.fromEntries(table.columns.map((c) => [c.name, c.physical]));
-  // PostgreSQL: the price of the kept value counts, A/B batch by batch against an identical table
-  // whose counting triggers are dropped (dropped afterwards, so the queries read the same database).
+  // PostgreSQL: the price of the kept value and bucket counts, A/B batch by batch against an identical
+  // table whose counting triggers (both kinds) are dropped (dropped afterwards, so the queries read the same database).
   const uncounted = postgres ? await createTable(ctx, bot.id, definition('uncounted')) : undefined;
-  for (const event of uncounted ? ['insert', 'update', 'delete'] : []) await db.raw(`drop trigger ${uncounted.physical}_count_${event} on ${uncounted.physical}`);
+  for (const event of uncounted ? ['insert', 'update', 'delete'] : []) {
+    for (const kept of ['count', 'bucket']) await db.raw(`drop trigger ${uncounted.physical}_${kept}_${event} on ${uncounted.physical}`);
+  }
 
   // Insert through the module: validation, one transaction per batch of 10,000, chunked multi-row INSERTs.
   const next = random(42);

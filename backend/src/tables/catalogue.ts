@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../platform/context';
 import { conflict, invalid, notFound, type FieldError } from '../platform/errors';
 import { fromJson, isUniqueViolation, toJson } from '../platform/db/database';
-import { dropValueCounts, installValueCounts } from './value-counts';
+import { dropValueCounts, installValueCounts, isBucketed } from './value-counts';
 import {
   COLUMN_TYPES,
   type ColumnType,
@@ -243,7 +243,7 @@ export async function createTable(ctx: AppContext, botId: number, input: CreateT
       const shape = { physical, columns: [...SYSTEM, ...columns] };
       const indexes = indexesFor(shape, input.indexes, columns, 1);
       await createIndexes(trx, shape, indexes);
-      await installValueCounts(trx, { id: row.id, ...shape });
+      await installValueCounts(trx, { id: row.id, ...shape, indexes });
       await trx('data_tables')
         .where({ id: row.id })
         .update({ physical_name: physical, indexes: toJson(indexes.map(({ columns: c, unique, physical: p }) => ({ columns: c, unique, physical: p }))) });
@@ -278,10 +278,10 @@ export async function addColumn(ctx: AppContext, botId: number, tableName: strin
     const [column] = await insertColumns(trx, table.id, [input], position, now);
     await trx.schema.alterTable(table.physical, (t) => addPhysicalColumn(t as Knex.CreateTableBuilder, column));
     const shape = { physical: table.physical, columns: [...table.columns, column] };
-    // The new column is empty in every row: its count starts at zero and the triggers now count it too.
-    await installValueCounts(trx, { id: table.id, ...shape });
     const indexes = indexesFor(shape, [], [column], nextIndexNumber(table));
     await createIndexes(trx, shape, indexes);
+    // The new column is empty in every row: its counts start at zero and the triggers now count it too.
+    await installValueCounts(trx, { id: table.id, ...shape, indexes: [...table.indexes, ...indexes] });
     await saveIndexes(trx, table, indexes, now);
   });
   return loadTableById(ctx.db, table.id);
@@ -308,6 +308,10 @@ export async function addIndex(ctx: AppContext, botId: number, tableName: string
   try {
     await ctx.db.transaction(async (trx) => {
       await createIndexes(trx, table, [index]);
+      // A number or datetime column that now leads an index starts being counted per bucket.
+      const indexed = { ...table, indexes: [...table.indexes, index] };
+      const newlyBucketed = table.columns.filter((column) => isBucketed(indexed, column) && !isBucketed(table, column));
+      if (newlyBucketed.length > 0) await installValueCounts(trx, indexed, newlyBucketed);
       await saveIndexes(trx, table, [index], ctx.clock.now());
     });
   } catch (error) {

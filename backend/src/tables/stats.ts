@@ -8,7 +8,7 @@ import { columnNameSchema } from './names';
 import { type ApiRow, toApiRow } from './rows';
 import { type TimeWindow, windowBounds, windowSchema } from './time-window';
 import { fromDbValue, parseValue, toDbValue } from './values';
-import { foldValueCounts, RANKABLE_TYPES, valueCountSql } from './value-counts';
+import { bucketCountSql, bucketOf, foldBucketCounts, foldValueCounts, isBucketed, RANKABLE_TYPES, valueCountSql } from './value-counts';
 
 export const AGGREGATE_FNS = ['count', 'sum', 'avg', 'min', 'max'] as const;
 type AggregateFn = (typeof AGGREGATE_FNS)[number];
@@ -313,18 +313,22 @@ function leadsAnIndex(table: DataTable, column: Column): boolean {
 
 /**
  * The whole table. `total`: on SQLite `count(*)` minus the empty cells (`count(*)` is answered from
- * the b-tree's page headers), on PostgreSQL the column's kept count (value-counts.ts). When the column
- * leads an index and holds numbers (datetimes are epoch ms), the subject's place between the column's
- * smallest and largest value guesses which side is smaller, and a subject in the upper half counts
- * the values at or above it (`below = total − those`): a value near the top reads a few index entries
- * instead of almost all of them. The guess only picks the work; the answer is exact either way. The
- * middle is `lo / 2 + hi / 2`, which cannot overflow a double (PostgreSQL refuses an infinite result).
- * Both databases run a scalar subquery only when its CASE branch is taken. `min` and `max` are two
- * subqueries: SQLite seeks the index for a lone min() or max() but scans the table for both at once.
+ * the b-tree's page headers), on PostgreSQL the column's kept count (value-counts.ts). On PostgreSQL a
+ * column counted per bucket (a number or datetime leading an index) sums the kept counts of the buckets
+ * below the subject's and counts index entries inside its bucket only (bucketRows). Otherwise, when
+ * the column leads an index and holds numbers (datetimes are epoch ms), the subject's place between
+ * the column's smallest and largest value guesses which side is smaller, and a subject in the upper
+ * half counts the values at or above it (`below = total − those`): a value near the top reads a few
+ * index entries instead of almost all of them. The guess only picks the work; the answer is exact
+ * either way. The middle is `lo / 2 + hi / 2`, which cannot overflow a double (PostgreSQL refuses an
+ * infinite result). Both databases run a scalar subquery only when its CASE branch is taken. `min`
+ * and `max` are two subqueries: SQLite seeks the index for a lone min() or max() but scans the table
+ * for both at once.
  */
 async function wholeTable(sc: StatsContext, column: Column, value: Knex.Value): Promise<[number, number]> {
   const t = sc.table.physical;
   const c = column.physical;
+  if (isPostgres(sc.db) && isBucketed(sc.table, column)) return bucketRows(sc, column, Number(value));
   const counts = isPostgres(sc.db)
     ? valueCountSql(sc.db, sc.table, column)
     : sc.db.raw('select (select count(*) from ??) - (select count(*) from ?? where ?? is null) as total, 0 as deltas', [t, t, c]);
@@ -338,6 +342,30 @@ async function wholeTable(sc: StatsContext, column: Column, value: Knex.Value): 
     : sc.db.raw('select total, deltas, ? as below from (?) as counts', [countBelow, counts]))) as { rows?: CountRow[] } | CountRow[];
   const row = (Array.isArray(rows) ? rows : rows.rows!)[0];
   await foldValueCounts(sc.db, sc.table, column, Number(row.deltas));
+  return [Number(row.below), Number(row.total)];
+}
+
+/**
+ * PostgreSQL, a column counted per bucket: `below` = the kept counts of the buckets below the
+ * subject's + the values of its bucket below the subject, counted on the index inside
+ * `[from, to)` only, from the nearer end of the bucket's values (as wholeTable picks a side). The
+ * ends are compared as distances: the subject and both ends lie in one bucket, so a difference never
+ * overflows, and a subtraction never underflows (halving a subnormal does: PostgreSQL refuses it).
+ * One statement, so the kept counts and the index are read in one snapshot.
+ */
+async function bucketRows(sc: StatsContext, column: Column, value: number): Promise<[number, number]> {
+  const t = sc.table.physical;
+  const c = column.physical;
+  const { bucket, from, to } = bucketOf(column.type, value);
+  const result = (await sc.db.raw(
+    `select total, deltas, kept, lower + case when ? - lo > hi - ? then inside - (select count(*) from ?? where ?? >= ? and ?? < ?)
+       else (select count(*) from ?? where ?? >= ? and ?? < ?) end as below
+     from (?) as counts, (?) as kept_buckets, (select (select min(??) from ?? where ?? >= ?) as lo, (select max(??) from ?? where ?? < ?) as hi) as bounds`,
+    [value, value, t, c, value, c, to, t, c, from, c, value, valueCountSql(sc.db, sc.table, column), bucketCountSql(sc.db, sc.table, column, bucket), c, t, c, from, c, t, c, to],
+  )) as { rows: Array<CountRow & { kept: unknown }> };
+  const row = result.rows[0];
+  await foldValueCounts(sc.db, sc.table, column, Number(row.deltas));
+  await foldBucketCounts(sc.db, sc.table, column, Number(row.kept));
   return [Number(row.below), Number(row.total)];
 }
 

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { bucketOf } from '../../src/tables/value-counts';
 import { dialect, ManualClock, startTestBackend, type TestBackend } from '../support/test-backend';
 
 // Wednesday 18 November 2026, 12:00 UTC.
@@ -25,6 +26,22 @@ describe(`data tables: stats against a brute-force computation (${dialect})`, ()
   let token: string;
   let tableNumber = 0;
   const api = (method: string, path: string, body?: unknown) => backend.request(method, `/api/v1/bots/${botId}/tables${path}`, { token, body });
+
+  /**
+   * PostgreSQL: the bucket counts the triggers kept for a column equal the rows' buckets recounted
+   * (bucketOf, the read's own arithmetic), and no bucket row is left past the subject's.
+   */
+  async function expectKeptBuckets(step: string, table: string, column: string, type: 'number' | 'datetime'): Promise<void> {
+    if (dialect !== 'postgresql') return;
+    const db = backend.ctx.db;
+    const { id } = await db('data_tables').where({ bot_id: botId, name: table }).first('id');
+    const physical = 'c_' + (await db('data_table_columns').where({ table_id: id, name: column }).first('id')).id;
+    const values = (await db(`dt_${botId}_${id}`).whereNotNull(physical).pluck(physical)).map(Number);
+    const expected = new Map<string, number>();
+    for (const value of values) expected.set(bucketOf(type, value).bucket, (expected.get(bucketOf(type, value).bucket) ?? 0) + 1);
+    const kept = (await db.raw('select b as bucket, sum(n) as n from data_table_value_buckets d, unnest(d.buckets, d.counts) as u(b, n) where table_id = ? and column_name = ? group by b having sum(n) <> 0', [id, physical])).rows as Array<{ bucket: string; n: string }>;
+    expect({ step, buckets: Object.fromEntries(kept.map((k) => [String(k.bucket), Number(k.n)])) }).toEqual({ step, buckets: Object.fromEntries(expected) });
+  }
 
   beforeAll(async () => {
     backend = await startTestBackend({ clock: new ManualClock(NOW) });
@@ -233,6 +250,41 @@ describe(`data tables: stats against a brute-force computation (${dialect})`, ()
     }
   });
 
+  it('percentile over the whole table per value bucket: subjects at, beside and between bucket edges, exactly', async () => {
+    // On PostgreSQL an indexed number or datetime column sums kept counts per fixed value range and
+    // counts index entries inside the subject's range only: every position against a bucket's edges is
+    // checked (its smallest value, the double just below it, the next bucket's edge), on numbers of
+    // each sign and size and datetimes before and after 1970, with empty cells and an unindexed twin.
+    const next = (v: number, up: boolean) => {
+      const view = new DataView(new ArrayBuffer(8));
+      view.setFloat64(0, v);
+      const bits = view.getBigInt64(0);
+      if (v === 0) return up ? 5e-324 : -5e-324;
+      view.setBigInt64(0, bits + ((v > 0) === up ? 1n : -1n));
+      return view.getFloat64(0);
+    };
+    const edges = [0, 1, 1.015625, 2, 60, 60.5, 64, 0.5, -1, -1.015625, -2, -60, 5e-324, -5e-324, 1e-300, 1e300, -1e300, 1.7e308, -1.7e308];
+    const numbers = [...edges, ...edges.map((v) => next(v, false)), ...edges.map((v) => next(v, true)), 60, 60, 61, 3.3, -3.3, 1000.25];
+    const T = 2 ** 26;
+    const times = [0, T, -T, 5 * T, NOW, Math.floor(NOW / T) * T].flatMap((t) => [t, t - 1, t + 1]);
+    const name = 'buckets';
+    expect((await api('POST', '', { name, columns: [{ name: 'score', type: 'number' }, { name: 'plain', type: 'number' }, { name: 'at', type: 'datetime' }], indexes: [['score'], ['at']] })).status).toBe(201);
+    const rows = numbers.map((score, i) => ({ score, plain: score, at: i < times.length ? new Date(times[i]).toISOString() : null }));
+    expect((await api('POST', `/${name}/rows`, { rows: [...rows, { score: null, plain: null, at: null }] })).status).toBe(201);
+    await expectKeptBuckets('insert', name, 'score', 'number');
+    await expectKeptBuckets('insert', name, 'at', 'datetime');
+    const subjects = { score: [...numbers, 7, -7, 0.75, 62.3, 1e308], at: [...times, NOW + T / 2, -3 * T] };
+    for (const column of ['score', 'plain', 'at'] as const) {
+      const values = column === 'at' ? times : numbers;
+      for (const subject of column === 'at' ? subjects.at : subjects.score) {
+        const below = values.filter((v) => v < subject).length;
+        const value = column === 'at' ? new Date(subject).toISOString() : subject;
+        const res = await api('POST', `/${name}/stats/percentile`, { column, value });
+        expect({ column, subject, status: res.status, below: res.body.below, total: res.body.total }).toEqual({ column, subject, status: 200, below, total: values.length });
+      }
+    }
+  });
+
   it('the row id takes whole numbers only: a fractional or huge id is refused as input, not a server error', async () => {
     expect((await api('POST', '', { name: 'ids', columns: [{ name: 'score', type: 'number' }] })).status).toBe(201);
     const ids = (await api('POST', '/ids/rows', { rows: [{ score: 1 }, { score: 2 }, { score: 3 }] })).body.ids as number[];
@@ -254,10 +306,11 @@ describe(`data tables: stats against a brute-force computation (${dialect})`, ()
     // keep it equal to a count of the rows as they are.
     const name = 'kept';
     expect((await api('POST', '', { name, columns: [{ name: 'key', type: 'string', unique: true }, { name: 'score', type: 'number' }], indexes: [['score']] })).status).toBe(201);
-    const check = async (step: string, column = 'score') => {
+    const check = async (step: string, column = 'score', indexed = true) => {
       const listed = await api('POST', `/${name}/rows/query`, { limit: 1000 });
       const values = (listed.body.rows as Array<Record<string, number | null>>).map((r) => r[column]).filter((v): v is number => v !== null);
-      for (const value of [-1, 3, 7.5, 100]) {
+      if (indexed) await expectKeptBuckets(step, name, column, 'number');
+      for (const value of [-1, 0, 1, 2, 3, 3.5, 4, 5, 6, 7, 7.5, 8, 9, 10, 11, 100]) {
         const res = await api('POST', `/${name}/stats/percentile`, { column, value });
         expect({ step, value, below: res.body.below, total: res.body.total }).toEqual({ step, value, below: values.filter((v) => v < value).length, total: values.length });
       }
@@ -278,7 +331,12 @@ describe(`data tables: stats against a brute-force computation (${dialect})`, ()
     await check('import (replace)');
     expect((await api('POST', `/${name}/columns`, { name: 'late', type: 'number' })).status).toBe(201);
     expect((await api('PATCH', `/${name}/rows`, { filter: { conditions: [{ column: 'key', op: 'in', value: ['r1', 'r3'] }] }, set: { late: 6 } })).status).toBe(200);
-    await check('a column added later', 'late');
+    await check('a column added later', 'late', false);
+    // An index added later: the column's rows already there are counted per bucket from then on.
+    expect((await api('POST', `/${name}/indexes`, { columns: ['late'] })).status).toBe(201);
+    await check('an index added later', 'late');
+    expect((await api('PATCH', `/${name}/rows`, { filter: { conditions: [{ column: 'key', op: 'eq', value: 'r2' }] }, set: { late: 1.5 } })).status).toBe(200);
+    await check('written after the index', 'late');
     // Concurrent writers, more of them than the count folds at, interleaved with reads.
     const writes = Array.from({ length: 80 }, (_, i) =>
       i % 5 === 4
@@ -288,13 +346,19 @@ describe(`data tables: stats against a brute-force computation (${dialect})`, ()
     const reads = Array.from({ length: 10 }, () => api('POST', `/${name}/stats/percentile`, { column: 'score', value: 5 }));
     for (const res of await Promise.all([...writes, ...reads])) expect(res.status).toBeLessThan(300);
     await check('concurrent writes');
-    for (let i = 0; i < 70; i++) await api('POST', `/${name}/rows`, { rows: [{ key: `s${i}`, score: i % 10 }] });
+    for (let i = 0; i < 70; i++) await api('POST', `/${name}/rows`, { rows: [{ key: `s${i}`, score: i % 4 }] });
     expect((await api('POST', `/${name}/stats/percentile`, { column: 'score', value: 5 })).status).toBe(200);
     if (dialect === 'postgresql') {
       // Every write statement added a delta row; the read past 64 of them folded them into one.
       const table = await backend.ctx.db('data_tables').where({ bot_id: botId, name }).first('id');
       const deltas = await backend.ctx.db('data_table_value_counts').where({ table_id: table.id, column_name: 'c_' + (await backend.ctx.db('data_table_columns').where({ table_id: table.id, name: 'score' }).first('id')).id }).count({ n: '*' }).first();
       expect(Number(deltas!.n)).toBe(1);
+      // The bucket counts folded too: one row, each bucket in it once.
+      const physical = 'c_' + (await backend.ctx.db('data_table_columns').where({ table_id: table.id, name: 'score' }).first('id')).id;
+      const folded = await backend.ctx.db('data_table_value_buckets').where({ table_id: table.id, column_name: physical }).select('buckets');
+      expect(folded).toHaveLength(1);
+      expect(folded[0].buckets.length).toBe(new Set(folded[0].buckets).size);
+      expect(folded[0].buckets.length).toBeGreaterThan(1);
     }
     await check('after folding the count');
   });

@@ -31,6 +31,7 @@ import * as recipientsBotFk from './0030_recipients_bot_fk';
 import * as analyticsChannelRollups from './0031_analytics_channel_rollups';
 import * as recipientIndexesAndMessageKey from './0032_recipient_indexes_and_message_key';
 import * as dataTableValueCounts from './0033_data_table_value_counts';
+import * as dataTableValueBuckets from './0034_data_table_value_buckets';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -74,6 +75,7 @@ const migrations: Array<[string, Migration]> = [
   ['0031_analytics_channel_rollups', analyticsChannelRollups],
   ['0032_recipient_indexes_and_message_key', recipientIndexesAndMessageKey],
   ['0033_data_table_value_counts', dataTableValueCounts],
+  ['0034_data_table_value_buckets', dataTableValueBuckets],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
