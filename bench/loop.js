@@ -7,22 +7,26 @@
 // Each rate is open-loop (calls leave on a fixed schedule, whatever the answers), for --seconds.
 // Reported per rate and variant: calls, answered, people reached (from the stand-in's record),
 // lost, achieved rate, p50/p99 from the CRM's call to the message at the stand-in (respond: to the
-// answer), and for ours where the time goes (median per stage, from the trace of sampled calls).
+// answer), the CPU time per loop of n8n and of the backend (from /proc), and for ours where the
+// time goes (median per stage, from the trace of sampled calls).
 // The stand-in's flood limits are off and the backend's rate is lifted, so the loop is measured, not
 // Telegram's 30 messages a second per bot (docs/scaling.md: that limit is the next order's wall).
 //
 // Per variant also: people whose messages arrived out of the CRM's call order (0 expected).
 //
 // Usage: npm run build && node bench/loop.js [--rates 10,20,40,80] [--seconds 10] [--people 1000] [--postgres URL]
+//   --variants respond,telegram,ours   which to run (all by default; one alone to profile n8n beside it)
 //   --quick   a smoke run of a minute or two: rates 5,10 for 4 s, SQLite only
 //   --queue   n8n in queue mode (main + 1 worker, Redis, a throwaway PostgreSQL database for n8n) and
 //             two backend processes on one PostgreSQL database (--postgres, default the local one);
 //             the CRM's calls alternate between them; 20 people, so each gets several messages in order
+// BENCH_N8N_ENV='{"N8N_EXPRESSION_ENGINE":"legacy"}' runs n8n with more settings (all variants alike).
 // N8N_STARTUP_TIMEOUT_MS raises n8n's start-up timeout on a loaded machine.
 const crypto = require('node:crypto');
 const os = require('node:os');
 const { parseArgs } = require('node:util');
 const { startChildServer } = require('./child-server');
+const { cpuMs } = require('./support/process-stats');
 const { throwawayPostgres } = require('./throwaway-postgres');
 const { loadStandin, requireTs } = require('./standin-loader');
 
@@ -45,6 +49,7 @@ function readOptions(argv) {
       postgres: { type: 'string' },
       quick: { type: 'boolean', default: false },
       queue: { type: 'boolean', default: false },
+      variants: { type: 'string' },
     },
   });
   const quick = values.quick;
@@ -54,6 +59,7 @@ function readOptions(argv) {
     people: Number(values.people ?? (values.queue ? 20 : 1000)),
     postgres: values.postgres ?? (values.queue ? LOCAL_POSTGRES : undefined),
     queue: values.queue,
+    variants: values.variants ? values.variants.split(',') : VARIANTS,
   };
 }
 
@@ -92,7 +98,7 @@ function telegramWorkflow(credentialId) {
 
 function oursWorkflow(credentialId) {
   const credentials = { metabotApi: { id: credentialId, name: credentialId } };
-  const trigger = { id: 'loop-ours-trigger', name: 'CRM calls', type: 'n8n-nodes-metabot.metabotTrigger', typeVersion: 1, position: [0, 0], webhookId: 'loop-ours-trigger', credentials, parameters: { events: ['endpoint.called'], aliases: ['bench/loop'] } };
+  const trigger = { id: 'loop-ours-trigger', name: 'CRM calls', type: 'n8n-nodes-metabot.metabotTrigger', typeVersion: 2, position: [0, 0], webhookId: 'loop-ours-trigger', credentials, parameters: { events: ['endpoint.called'], aliases: ['bench/loop'] } };
   const send = {
     id: 'loop-ours-send',
     name: 'Tell the person',
@@ -100,7 +106,7 @@ function oursWorkflow(credentialId) {
     typeVersion: 1,
     position: [200, 0],
     credentials,
-    parameters: { resource: 'message', operation: 'send', recipientType: 'userIds', recipients: '={{ $json.params.userId }}', text: '={{ $json.params.text }}', options: { traceId: '={{ $json.trace_id }}' } },
+    parameters: { resource: 'message', operation: 'send', recipientType: 'userIds', recipients: '={{ $json.params.userId }}', text: '={{ $json.params.text }}', options: {} },
   };
   return workflow('loop-ours', [trigger, send], { 'CRM calls': main([['Tell the person']]) });
 }
@@ -122,18 +128,22 @@ async function startBackends(options, standin, bots, freePort) {
   return [first, { ...second, token: first.token }];
 }
 
+/** More environment for n8n from BENCH_N8N_ENV (a JSON object), to try one of its settings on all variants alike. */
+const n8nExtraEnv = () => JSON.parse(process.env.BENCH_N8N_ENV ?? '{}');
+
 /** n8n: one process on SQLite, or in queue mode main + one worker on Redis and a PostgreSQL database of its own. */
 async function startN8nStack(options, setup) {
   const { N8nInstance } = requireTs('../test/e2e/support/n8n-server.ts');
   if (!options.queue) {
-    const instance = await N8nInstance.create();
+    const instance = await N8nInstance.create(n8nExtraEnv());
     await instance.setup(setup);
-    return { main: await instance.start(), stop: async () => {} };
+    const main = await instance.start();
+    return { main, pids: [main.pid], stop: async () => {} };
   }
   const { queueModeEnv, removeQueueKeys } = requireTs('../test/e2e/support/queue-mode.ts');
   const database = await throwawayPostgres(options.postgres);
   const prefix = `metabot-bench-loop-${crypto.randomBytes(4).toString('hex')}`;
-  const instance = await N8nInstance.create(queueModeEnv(database.url, prefix));
+  const instance = await N8nInstance.create({ ...queueModeEnv(database.url, prefix), ...n8nExtraEnv() });
   await instance.setup(setup);
   const started = {};
   const stop = async () => {
@@ -148,7 +158,7 @@ async function startN8nStack(options, setup) {
     await stop();
     throw error;
   }
-  return { main: started.main, stop };
+  return { main: started.main, pids: [started.main.pid, started.worker.process.pid], stop };
 }
 
 async function setUp(options) {
@@ -245,6 +255,7 @@ async function runRate(ctx, variant, rate, seconds) {
   let answered = 0;
   const startedAt = Date.now();
   const calls = [];
+  const cpuBefore = cpuOf(ctx);
   for (let i = 0; i < total; i += 1) {
     const due = startedAt + (i * 1000) / rate;
     const wait = due - Date.now();
@@ -274,6 +285,7 @@ async function runRate(ctx, variant, rate, seconds) {
     const deadline = Date.now() + DRAIN_MS;
     for (collect(); reachedAt.size < total && Date.now() < deadline; collect()) await sleep(200);
   }
+  const cpu = cpuOf(ctx);
   const latencies = variant === 'respond' ? answeredAfter : [...reachedAt].map(([text, at]) => at - calledAt.get(text));
   const lastAt = variant === 'respond' ? Date.now() : Math.max(startedAt, ...reachedAt.values());
   const done = variant === 'respond' ? answered : reachedAt.size;
@@ -286,11 +298,23 @@ async function runRate(ctx, variant, rate, seconds) {
     ...(variant === 'respond' ? {} : { reached: reachedAt.size, lost: total - reachedAt.size, outOfOrderPeople: outOfOrder(bot.messages.filter((m) => calledAt.has(m.text)), callNumber) }),
     achievedPerSecond: +(done / ((lastAt - startedAt) / 1000)).toFixed(1),
     latencyMs: percentiles(latencies),
+    cpuMsPerLoop: { n8n: perLoop(cpu.n8n - cpuBefore.n8n, done), backend: perLoop(cpu.backend - cpuBefore.backend, done) },
     ...(variant === 'ours' ? { stages: await stagesOf(ctx, traceIds) } : {}),
   };
   console.log(JSON.stringify(result));
   return result;
 }
+
+/**
+ * CPU time so far of n8n's processes (main, and the worker in queue mode) and of the backends, in ms.
+ * Per loop it is steadier than the rate on a shared machine, and it says which process does the work.
+ */
+function cpuOf(ctx) {
+  const sum = (pids) => pids.reduce((total, pid) => total + cpuMs(pid), 0);
+  return { n8n: sum(ctx.stack.pids), backend: sum(ctx.backends.map((b) => b.pid)) };
+}
+
+const perLoop = (ms, loops) => (loops > 0 ? +(ms / loops).toFixed(1) : null);
 
 /** People whose messages the stand-in recorded in another order than the CRM's calls for them. */
 function outOfOrder(messages, callNumber) {
@@ -319,18 +343,18 @@ function sustained(results, variant) {
 async function measure(options, databaseUrl) {
   const ctx = await setUp({ ...options, databaseUrl });
   try {
-    for (const variant of VARIANTS) await runRate(ctx, variant, options.rates[0], 2); // warm-up
+    for (const variant of options.variants) await runRate(ctx, variant, options.rates[0], 2); // warm-up
     const results = [];
     for (const rate of options.rates) {
-      for (const variant of VARIANTS) {
+      for (const variant of options.variants) {
         results.push(await runRate(ctx, variant, rate, options.seconds));
         await sleep(2000);
       }
     }
-    const best = Object.fromEntries(VARIANTS.map((v) => [v, sustained(results, v)]));
-    const noLoss = Object.fromEntries(VARIANTS.map((v) => [v, highestWithoutLoss(results, v)]));
+    const best = Object.fromEntries(options.variants.map((v) => [v, sustained(results, v)]));
+    const noLoss = Object.fromEntries(options.variants.map((v) => [v, highestWithoutLoss(results, v)]));
     const setup = options.queue ? 'n8n queue mode (main + 1 worker), 2 backend processes' : 'n8n single process, 1 backend process';
-    return { database: databaseUrl ? 'postgresql' : 'sqlite', setup, people: options.people, sustainedPerSecond: best, highestRateWithoutLoss: noLoss, oursToRespond: best.respond ? +(best.ours / best.respond).toFixed(2) : null, results };
+    return { database: databaseUrl ? 'postgresql' : 'sqlite', setup, people: options.people, sustainedPerSecond: best, highestRateWithoutLoss: noLoss, oursToRespond: best.respond && best.ours !== undefined ? +(best.ours / best.respond).toFixed(2) : null, results };
   } finally {
     await tearDown(ctx);
   }

@@ -1,7 +1,8 @@
 import type {
-  IAuthenticateGeneric,
+  ICredentialDataDecryptedObject,
   ICredentialTestRequest,
   ICredentialType,
+  IHttpRequestOptions,
   INodeProperties,
 } from 'n8n-workflow';
 
@@ -43,14 +44,11 @@ export class MetabotApi implements ICredentialType {
     },
   ];
 
-  authenticate: IAuthenticateGeneric = {
-    type: 'generic',
-    properties: {
-      headers: {
-        Authorization: '=Bearer {{$credentials.token}}',
-      },
-    },
-  };
+  // A function, not the generic form's '=Bearer {{$credentials.token}}': n8n 2.x evaluates that
+  // expression in its sandbox on every request, a measurable share of a busy workflow's CPU.
+  async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+    return { ...requestOptions, headers: { ...requestOptions.headers, Authorization: `Bearer ${String(credentials.token)}` } };
+  }
 
   test: ICredentialTestRequest = {
     request: {

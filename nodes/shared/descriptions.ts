@@ -168,3 +168,12 @@ export function topicField(show: Show, options: { name: string; multiple: boolea
 		displayOptions: { show },
 	};
 }
+
+/** The Trace ID option of every operation that sends or calls (read by `optionHeaders`). */
+export const traceIdOption: INodeProperties = {
+	displayName: 'Trace ID',
+	name: 'traceId',
+	type: 'string',
+	default: '',
+	description: 'The trace to continue. Empty continues the input item\'s trace_id (every Metabot Trigger item has one); an item without one starts a trace.',
+};

@@ -162,11 +162,23 @@ export function encodePath(value: string): string {
 		.join('/');
 }
 
+/**
+ * The trace a request continues: the Trace ID option, else the input item's `trace_id` (every item a
+ * Metabot Trigger outputs has one). A reply thus lands in the trace of the event that caused it with
+ * no expression to write, and none for n8n to evaluate per item; an item without one starts a trace.
+ */
+function continuedTraceId(context: IExecuteFunctions, options: IDataObject, itemIndex: number): string | undefined {
+	if (options.traceId) return String(options.traceId);
+	const fromItem = context.getInputData()[itemIndex]?.json.trace_id;
+	return typeof fromItem === 'string' && fromItem !== '' ? fromItem : undefined;
+}
+
 /** The request headers of the options every sending operation has: Idempotency Key, Trace ID, Dry Run. */
-export function optionHeaders(options: IDataObject): Record<string, string> {
+export function optionHeaders(context: IExecuteFunctions, options: IDataObject, itemIndex: number): Record<string, string> {
 	const headers: Record<string, string> = {};
 	if (options.idempotencyKey) headers['Idempotency-Key'] = String(options.idempotencyKey);
-	if (options.traceId) headers['X-Trace-Id'] = String(options.traceId);
+	const traceId = continuedTraceId(context, options, itemIndex);
+	if (traceId) headers['X-Trace-Id'] = traceId;
 	if (options.dryRun) headers['X-Dry-Run'] = 'true';
 	return headers;
 }

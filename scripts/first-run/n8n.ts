@@ -44,6 +44,10 @@ export function n8nEnv(options: N8nEnvOptions): NodeJS.ProcessEnv {
     WEBHOOK_URL: `http://127.0.0.1:${options.port}/`,
     N8N_LOG_LEVEL: 'info',
     DB_SQLITE_POOL_SIZE: '2',
+    // n8n otherwise builds a fresh expression sandbox for the webhook phase of every trigger that is
+    // not its own Webhook node, whether an expression needs it or not: a Metabot Trigger event then
+    // costs two sandboxes instead of one (docs/scaling.md, "n8n's expression sandbox").
+    N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true',
     NODE_ENV: 'production',
     ...options.extra,
   };

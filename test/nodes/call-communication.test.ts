@@ -52,6 +52,17 @@ describeWithN8n('Call Communication in the n8n engine', () => {
     expect(JSON.parse(event.payload)).toMatchObject({ params: { userId: 127, role: 'user' }, source_system: 'n8n' });
   });
 
+  it("continues the input item's trace_id when no Trace ID is set; the option wins; an item without one starts a trace", async () => {
+    const call = (options: Record<string, unknown>) => callNode({ alias: 'users/connect-bot', paramsMode: 'json', paramsJson: '{"userId": 5}', options });
+    const input = [{ trace_id: 'crm-from-item' }, { trace_id: 42 }, {}];
+    const inherited = (await engine.run([call({})], { input })).output('Call').map((item) => item.json.trace_id);
+    expect(inherited[0]).toBe('crm-from-item');
+    for (const started of inherited.slice(1)) expect(started).toEqual(expect.stringMatching(/^[0-9a-f]{32}$/));
+    expect(new Set(inherited).size).toBe(3);
+    const chosen = (await engine.run([call({ traceId: 'crm-chosen' })], { input })).output('Call').map((item) => item.json.trace_id);
+    expect(chosen).toEqual(['crm-chosen', 'crm-chosen', 'crm-chosen']);
+  });
+
   it('calls with JSON params, dry run and idempotency key', async () => {
     const before = Number((await backend.ctx.db('events').count({ n: '*' }).first())!.n);
     const dry = await engine.run([callNode({ alias: 'users/connect-bot', paramsMode: 'json', paramsJson: '{"userId": 5}', options: { dryRun: true } })]);

@@ -3,7 +3,9 @@ import { signWebhook, verifyWebhook, SIGNATURE_TOLERANCE_SECONDS } from '../../n
 import { firstDelivery, MAX_RECENT_DELIVERIES } from '../../nodes/MetabotTrigger/replays';
 import type { SubscriptionState } from '../../nodes/MetabotTrigger/subscription';
 import { startTestBackend, type TestBackend } from '../../backend/test/support/test-backend';
-import { describeWithN8n } from './support/n8n-runtime';
+import { MetabotTrigger } from '../../nodes/MetabotTrigger/MetabotTrigger.node';
+import { RESPOND_WITH_NODE } from '../../nodes/MetabotTrigger/properties';
+import { describeWithN8n, requireFromN8n } from './support/n8n-runtime';
 import { startWebhookServer } from './support/webhook-server';
 
 describe('X-Metabot-Signature verification', () => {
@@ -191,5 +193,21 @@ describeWithN8n('Metabot Trigger webhook in the n8n engine', () => {
     const v1 = `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${raw}`).digest('hex')}`;
     for (let i = 0; i < 2; i++) expect((await post(raw, { 'X-Metabot-Signature': v1, 'X-Metabot-Delivery': 'dl_23' })).status).toBe(200);
     expect(results.map((r) => Boolean(r.workflowData))).toEqual([true, false]);
+  });
+});
+
+describeWithN8n("the trigger's webhook description, read by n8n", () => {
+  it('gives n8n the response mode from the Respond parameter without its expression engine', () => {
+    const { resolveWebhookDescriptionField, webhookDescriptionIsNativelyResolvable } = requireFromN8n('n8n-workflow');
+    const [webhook] = new MetabotTrigger().description.webhooks ?? [];
+    expect(webhookDescriptionIsNativelyResolvable(webhook)).toBe(true);
+    for (const responseMode of ['onReceived', RESPOND_WITH_NODE]) {
+      const node = { parameters: { events: ['endpoint.called'], aliases: ['orders/paid'], responseMode } };
+      expect(resolveWebhookDescriptionField(node, webhook, 'responseMode')).toEqual({ resolved: true, value: responseMode });
+    }
+    // With an expression among the parameters n8n evaluates the template, which reads the same parameter.
+    const dynamic = { parameters: { events: ['endpoint.called'], aliases: '={{ ["orders/paid"] }}', responseMode: RESPOND_WITH_NODE } };
+    expect(resolveWebhookDescriptionField(dynamic, webhook, 'responseMode').resolved).toBe(false);
+    expect(webhook.responseMode).toBe('={{$parameter["responseMode"] || "onReceived"}}');
   });
 });

@@ -31,6 +31,8 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number
 
 export interface N8nServer {
   url: string;
+  /** The n8n process (a bench reads its CPU time from /proc). */
+  pid: number;
   /** The instance owner's REST session: node types, publishing, executions, retries. */
   owner: N8nOwnerSession;
   webhookUrl(pathName: string): string;
@@ -120,6 +122,7 @@ export class N8nInstance {
     const exited = new Promise<void>((resolve) => (n8n.process.exitCode !== null ? resolve() : n8n.process.once('exit', () => resolve())));
     return {
       url: n8n.url,
+      pid: n8n.process.pid ?? 0,
       owner,
       kill: () => {
         n8n.process.kill('SIGKILL');

@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { type FieldsOrJsonBlock, fieldsOrJson, optionsCollection, showFor } from '../../../shared/descriptions';
+import { type FieldsOrJsonBlock, fieldsOrJson, optionsCollection, showFor, traceIdOption } from '../../../shared/descriptions';
 import { readFieldsOrJson } from '../../../shared/parameters';
 import { encodePath, metabotApiRequest, optionHeaders } from '../../../shared/transport';
 
@@ -49,13 +49,7 @@ export const description: INodeProperties[] = [
 			default: '',
 			description: 'Lead the communication is about, when the endpoint works on a lead',
 		},
-		{
-			displayName: 'Trace ID',
-			name: 'traceId',
-			type: 'string',
-			default: '',
-			description: 'Continue an existing trace (e.g. the trace_id of the trigger item) instead of starting one',
-		},
+		traceIdOption,
 		{
 			displayName: 'Trigger Code',
 			name: 'triggerCode',
@@ -73,6 +67,6 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const body: IDataObject = { script_request_params: params };
 	if (options.leadId) body.lead_id = options.leadId;
 	if (options.triggerCode) body.trigger_code = options.triggerCode;
-	const headers = optionHeaders(options);
+	const headers = optionHeaders(this, options, itemIndex);
 	return await metabotApiRequest(this, { operation: 'callEndpoint', method: 'POST', path: `/call/${encodePath(alias)}`, body, headers, itemIndex });
 }

@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { optionsCollection, type Show, showFor, topicField } from '../../../shared/descriptions';
+import { optionsCollection, type Show, showFor, topicField, traceIdOption } from '../../../shared/descriptions';
 import { templateFields } from './template-fields';
 
 const idRecipients = [
@@ -301,12 +301,6 @@ export function deliveryOptions(operation: string): INodeProperties {
 			default: '{}',
 			description: 'Values the text uses as [[ params.x ]]: a safe place for text from outside (what a person typed), which is never read as a placeholder',
 		},
-		{
-			displayName: 'Trace ID',
-			name: 'traceId',
-			type: 'string',
-			default: '',
-			description: 'Continue an existing trace (e.g. the trace_id of the trigger item)',
-		},
+		traceIdOption,
 	]);
 }

@@ -107,5 +107,5 @@ export async function buildMessageRequest(this: IExecuteFunctions, itemIndex: nu
 	if (options.cancelKey) body.cancelKey = String(options.cancelKey).trim();
 	const previewFor = String(options.previewFor ?? '').trim();
 	if (options.dryRun && previewFor) body.previewFor = recipientType === 'leadIds' ? { leadId: previewFor } : { userId: previewFor };
-	return { body, headers: optionHeaders(options), fieldLabel: messageFieldLabels(buttons) };
+	return { body, headers: optionHeaders(this, options, itemIndex), fieldLabel: messageFieldLabels(buttons) };
 }

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { optionsCollection, showFor } from '../../../shared/descriptions';
+import { optionsCollection, showFor, traceIdOption } from '../../../shared/descriptions';
 import { type ApiBody, metabotApiRequest, optionHeaders } from '../../../shared/transport';
 import { recipientFields } from './fields';
 import { readRecipients } from './request';
@@ -77,7 +77,7 @@ export const description: INodeProperties[] = [
 			description: 'Whether to deliver even to paused users and in the bot\'s quiet hours',
 		},
 		{ displayName: 'Idempotency Key', name: 'idempotencyKey', type: 'string', default: '', description: 'Sends with the same key go out once; repeats get the first answer back' },
-		{ displayName: 'Trace ID', name: 'traceId', type: 'string', default: '', description: 'Continue an existing trace (e.g. the trace_id of the trigger item)' },
+		traceIdOption,
 	]),
 ];
 
@@ -119,5 +119,5 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	// Payments are Telegram's: a person linked to several messengers gets the invoice there.
 	const body: ApiBody<'sendMessage'> = { ...readRecipients.call(this, itemIndex), invoice: readInvoice.call(this, itemIndex), channel: 'telegram' };
 	if (options.critical) body.critical = true;
-	return await metabotApiRequest(this, { operation: 'sendMessage', method: 'POST', path: '/messages', body, headers: optionHeaders(options), itemIndex, fieldLabel });
+	return await metabotApiRequest(this, { operation: 'sendMessage', method: 'POST', path: '/messages', body, headers: optionHeaders(this, options, itemIndex), itemIndex, fieldLabel });
 }
