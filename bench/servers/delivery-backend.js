@@ -7,12 +7,14 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { startServer } = require('../../backend/dist/server');
-const { loadConfig } = require('../../backend/dist/platform/config/config');
-const { createBot } = require('../../backend/dist/bots/bots');
-const { createToken } = require('../../backend/dist/bots/tokens');
-const { setTelegramToken } = require('../../backend/dist/channels/telegram/telegram-store');
-const { setVkAccount } = require('../../backend/dist/channels/vk/vk-store');
+// BENCH_BACKEND_DIST: another compiled backend (an A/B against a previous commit's build, bench/accept-ab.js).
+const dist = path.resolve(process.env.BENCH_BACKEND_DIST ?? path.join(__dirname, '../../backend/dist'));
+const { startServer } = require(path.join(dist, 'server'));
+const { loadConfig } = require(path.join(dist, 'platform/config/config'));
+const { createBot } = require(path.join(dist, 'bots/bots'));
+const { createToken } = require(path.join(dist, 'bots/tokens'));
+const { setTelegramToken } = require(path.join(dist, 'channels/telegram/telegram-store'));
+const { setVkAccount } = require(path.join(dist, 'channels/vk/vk-store'));
 
 const channel = process.env.BENCH_CHANNEL ?? 'telegram';
 

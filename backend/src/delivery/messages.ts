@@ -8,7 +8,7 @@ import type { AppContext } from '../platform/context';
 import { fromJson, isPostgres, toJson } from '../platform/db/database';
 import { assertCallableTarget, callableUrlSchema } from '../platform/http/outbound-target';
 import { userProfiles } from '../identity/accounts';
-import { type DeliveryChannel, deliveryChannelSchema, noticeRecipients, type Recipient, type Resolution, resolveRecipients } from '../identity/recipients';
+import { type Address, type DeliveryChannel, deliveryChannelSchema, noticeRecipients, type Recipient, type Resolution, resolveAddresses, resolveRecipients, withProfiles } from '../identity/recipients';
 import { appendTraceHop } from '../traces/traces';
 import { type AudienceSql, type AudienceTiming, audienceCount, audienceSample, audienceZones, deliverable, exclusionsSchema, insertAudience, topicPeople, writtenSample } from '../audiences/audience';
 import { segmentPeople, segmentSchema } from '../audiences/segments';
@@ -183,9 +183,9 @@ export function previewOne(template: MessageTemplate, content: Pick<MessageConte
 /** How many recipients a dry run previews when the request names nobody in `previewFor`. */
 const PREVIEW_RECIPIENTS = 3;
 
-async function previewRecipients(trx: Knex, ctx: AppContext, bot: Bot, request: SendMessageRequest, resolution: Resolution): Promise<Recipient[]> {
+async function previewRecipients(trx: Knex, ctx: AppContext, bot: Bot, request: SendMessageRequest, samples: Recipient[]): Promise<Recipient[]> {
   const named = request.previewFor;
-  if (!named) return [...resolution.deliverable, ...resolution.deferred].slice(0, PREVIEW_RECIPIENTS);
+  if (!named) return samples.slice(0, PREVIEW_RECIPIENTS);
   return [await previewRecipient(trx, ctx, bot.id, named)];
 }
 
@@ -293,7 +293,7 @@ interface NewMessage {
   critical: boolean;
   wait?: SendMessageRequest['wait'];
   /** A scheduled send: each recipient's due time (its state is checked when it leaves, not now). */
-  dueAt?: (r: Recipient) => number;
+  dueAt?: (r: Address) => number;
   cancelKey?: string;
   /** A send to topics: their keys, for the record. */
   topics?: string[];
@@ -302,8 +302,8 @@ interface NewMessage {
 type RecipientTuple = [string, string | null, string, string, string, number];
 
 /** The rows to insert: at once (queued), deferred for a pause, or scheduled for their time. */
-function recipientTuples(resolution: Resolution, dueAt: NewMessage['dueAt'], now: number): RecipientTuple[] {
-  const tuple = (r: Recipient, status: string, at: number): RecipientTuple => [r.leadId, r.userId, r.channel, r.chatId, status, at];
+function recipientTuples(resolution: Resolution<Address>, dueAt: NewMessage['dueAt'], now: number): RecipientTuple[] {
+  const tuple = (r: Address, status: string, at: number): RecipientTuple => [r.leadId, r.userId, r.channel, r.chatId, status, at];
   if (dueAt) {
     return [...resolution.deliverable, ...resolution.deferred].map((r) => {
       const at = dueAt(r);
@@ -325,7 +325,7 @@ interface WrittenRecipients {
 type RecipientsWriter = (trx: Knex, messageId: string, now: number) => Promise<WrittenRecipients>;
 
 /** The listed recipients of a resolution, in one statement (`insertRecipients`). */
-function listedRecipients(botId: number, resolution: Resolution, dueAt: NewMessage['dueAt']): RecipientsWriter {
+function listedRecipients(botId: number, resolution: Resolution<Address>, dueAt: NewMessage['dueAt']): RecipientsWriter {
   return async (trx, messageId, now) => {
     const tuples = recipientTuples(resolution, dueAt, now);
     await insertRecipients(trx, messageId, botId, tuples, now);
@@ -404,13 +404,13 @@ export async function acceptMessage(
 ): Promise<AcceptedSend> {
   if (request.wait) assertCallableTarget(ctx.config, request.wait.resumeUrl, 'wait.resumeUrl', 'message');
   if (isAudienceSend(request)) return acceptAudienceSend(trx, ctx, bot, request, options);
-  const resolution = await resolveRecipients(trx, bot.id, { userIds: request.userIds, leadIds: request.leadIds }, {
+  const resolution = await resolveAddresses(trx, bot.id, { userIds: request.userIds, leadIds: request.leadIds }, {
     critical: request.critical,
     now: ctx.clock.now(),
     channel: request.channel,
   });
   const { content, files } = await contentOf(trx, bot, request);
-  const samples = [...resolution.deliverable, ...resolution.deferred].slice(0, LIMIT_CHECK_RECIPIENTS);
+  const samples = await withProfiles(trx, bot.id, [...resolution.deliverable, ...resolution.deferred].slice(0, LIMIT_CHECK_RECIPIENTS));
   const sampleProfiles = await userProfiles(trx, bot.id, samples.map((r) => r.userId));
   const template = checkTemplate(content, samples[0], sampleProfiles);
   checkRenderedLimits(template, content, samples, sampleProfiles);
@@ -421,7 +421,7 @@ export async function acceptMessage(
   const dueAt = await dueTimes(trx, bot, request, [...resolution.deliverable, ...resolution.deferred], ctx.clock.now());
   const counts = { queued: resolution.deliverable.length, deferred: resolution.deferred.length };
   if (options.dryRun) {
-    const previewed = await previewRecipients(trx, ctx, bot, request, resolution);
+    const previewed = await previewRecipients(trx, ctx, bot, request, samples);
     const profiles = await userProfiles(trx, bot.id, previewed.map((r) => r.userId));
     const preview = previewed.map((r) => previewOne(template, content, r, profiles));
     return { outcome: 'dry_run', body: { success: true, dry_run: true, messageId: null, ...counts, ...summary, preview } };
@@ -449,7 +449,7 @@ async function audienceOf(trx: Knex, bot: Bot, request: SendMessageRequest): Pro
 async function audienceTiming(trx: Knex, bot: Bot, request: SendMessageRequest, audience: AudienceSql, now: number): Promise<AudienceTiming> {
   const due = await dueTimes(trx, bot, request, [], now);
   if (!due) return { kind: 'now', critical: request.critical };
-  const fallback = due({ userId: null } as Recipient);
+  const fallback = due({ userId: null });
   if (!request.localTime) return { kind: 'at', dueAt: fallback };
   const dueByZone = new Map<string, number>();
   const canonical = new Set(Intl.supportedValuesOf('timeZone'));

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Bot } from '../bots/bots';
 import { userProfiles } from '../identity/accounts';
-import type { Recipient } from '../identity/recipients';
+import type { Address } from '../identity/recipients';
 import { conflict, invalid } from '../platform/errors';
 import { isPostgres } from '../platform/db/database';
 import { dueAtFor, isScheduled, MAX_SCHEDULE_MS, recipientZone, type Schedule, scheduledBase } from './schedule';
@@ -15,7 +15,7 @@ const PROFILE_CHUNK = 5000;
  * The due time of each recipient of a scheduled send, accepted at `now`; undefined for a send that
  * leaves at once. A local time needs each person's zone: the CRM profiles are read in chunks.
  */
-export async function dueTimes(trx: Knex, bot: Bot, schedule: Schedule, recipients: Recipient[], now: number): Promise<((r: Recipient) => number) | undefined> {
+export async function dueTimes(trx: Knex, bot: Bot, schedule: Schedule, recipients: Address[], now: number): Promise<((r: Pick<Address, 'userId'>) => number) | undefined> {
   if (!isScheduled(schedule)) return undefined;
   if (scheduledBase(schedule, now) - now > MAX_SCHEDULE_MS) throw invalid('Invalid message', [{ path: schedule.sendAt ? 'sendAt' : 'delaySeconds', message: 'at most 366 days ahead' }]);
   const profiles = new Map<string, Record<string, unknown>>();

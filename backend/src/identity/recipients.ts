@@ -5,20 +5,24 @@ import { fromJson, isPostgres } from '../platform/db/database';
 import type { AccountState } from './accounts';
 import { type LeadRow, profileFromRow } from './leads';
 
-/** Where one copy of a message goes. */
-export interface Recipient {
+/** Where one copy of a message goes, without whom it renders for (`withProfiles` adds that). */
+export interface Address {
   leadId: string;
   userId: string | null;
   channel: ChannelName;
   chatId: string;
+}
+
+/** Where one copy of a message goes. */
+export interface Recipient extends Address {
   profile: Profile;
   attributes: Record<string, unknown>;
 }
 
-export interface Resolution {
-  deliverable: Recipient[];
+export interface Resolution<T extends Address = Recipient> {
+  deliverable: T[];
   /** Paused users (non-critical message): send at `until`. */
-  deferred: Array<Recipient & { until: number }>;
+  deferred: Array<T & { until: number }>;
   /** Ids nobody could be found for: no such lead, or a user without a linked lead. */
   unknown: string[];
   /** Known but not to be reached now; reason is the account state or `bot_blocked` (the person blocked the bot). */
@@ -41,31 +45,34 @@ export interface ResolveOptions {
 
 /**
  * One candidate as the resolving query returns it: a positional tuple, because ten thousand of them
- * come back as one JSON array and turning each into an object would cost more than the query.
+ * come back as one JSON array and turning each into an object would cost more than the query. The
+ * profile comes last: a resolution of addresses only (`resolveAddresses`) leaves it out.
  */
 type Candidate = [
   wanted: string,
   leadId: string | null,
   channel: string | null,
   chatId: string | null,
-  firstName: string | null,
-  lastName: string | null,
-  username: string | null,
-  language: string | null,
-  attributes: Record<string, unknown> | string | null,
   reachable: boolean | number | null,
   lastActivityAt: number | null,
   userId: string | null,
   state: AccountState | null,
   pausedUntil: number | null,
+  firstName?: string | null,
+  lastName?: string | null,
+  username?: string | null,
+  language?: string | null,
+  attributes?: Record<string, unknown> | string | null,
 ];
 const WANTED = 0;
 const LEAD_ID = 1;
 const CHANNEL = 2;
-const REACHABLE = 9;
-const LAST_ACTIVITY = 10;
-const STATE = 12;
-const PAUSED_UNTIL = 13;
+const CHAT_ID = 3;
+const REACHABLE = 4;
+const LAST_ACTIVITY = 5;
+const USER_ID = 6;
+const STATE = 7;
+const PAUSED_UNTIL = 8;
 
 /**
  * The dialect's pieces: the requested ids as a table (one JSON parameter whatever their number) and
@@ -81,9 +88,13 @@ function dialectSql(db: Knex, tuple: string[]) {
 /** Where the account's state and pause come from: the joined row `a`, or a lookup per candidate. */
 const JOINED_ACCOUNT = ['a.state', 'a.paused_until'];
 
-function candidateTuple(db: Knex, userColumn: string, account: string[]): string[] {
-  const json = dialectSql(db, []).json;
-  return ['w.id', 'l.id', 'l.channel', 'l.chat_id', 'l.first_name', 'l.last_name', 'l.username', 'l.language', json('l.attributes'), 'l.reachable', 'l.last_activity_at', userColumn, ...account];
+/** What a candidate carries: its address and state, and (`profiles`) whom it renders for. */
+type Reading = 'profiles' | 'addresses';
+
+function candidateTuple(db: Knex, userColumn: string, account: string[], reading: Reading): string[] {
+  const address = ['w.id', 'l.id', 'l.channel', 'l.chat_id', 'l.reachable', 'l.last_activity_at', userColumn, ...account];
+  if (reading === 'addresses') return address;
+  return [...address, 'l.first_name', 'l.last_name', 'l.username', 'l.language', dialectSql(db, []).json('l.attributes')];
 }
 
 /** Ids are sent sorted: the index lookups then walk the B-trees in order (about twice as fast on SQLite). */
@@ -96,13 +107,13 @@ async function loadCandidates(db: Knex, sql: (pieces: ReturnType<typeof dialectS
 }
 
 /** Every connected lead of every wanted user, with the account: one query for any number of users. */
-function candidatesByUser(db: Knex, botId: number, userIds: string[]): Promise<Candidate[]> {
+function candidatesByUser(db: Knex, botId: number, userIds: string[], reading: Reading): Promise<Candidate[]> {
   return loadCandidates(db, (p) => `with wanted as (${p.wanted})
     select ${p.aggregate} as doc
     from wanted w
     left join user_accounts a on a.bot_id = ? and a.user_id = w.id
     left join links k on k.bot_id = ? and k.user_id = w.id and k.status = 'connected'
-    left join leads l on l.id = k.lead_id`, candidateTuple(db, 'k.user_id', JOINED_ACCOUNT), [userIds, botId, botId]);
+    left join leads l on l.id = k.lead_id`, candidateTuple(db, 'k.user_id', JOINED_ACCOUNT, reading), [userIds, botId, botId]);
 }
 
 /**
@@ -113,21 +124,22 @@ function candidatesByUser(db: Knex, botId: number, userIds: string[]): Promise<C
  */
 const accountOfLinkedUser = (column: string) => `(select a.${column} from user_accounts a where a.bot_id = l.bot_id and a.user_id = k.user_id)`;
 
-function candidatesByLead(db: Knex, botId: number, leadIds: string[]): Promise<Candidate[]> {
+function candidatesByLead(db: Knex, botId: number, leadIds: string[], reading: Reading): Promise<Candidate[]> {
   return loadCandidates(db, (p) => `with wanted as (${p.wanted})
     select ${p.aggregate} as doc
     from wanted w
     left join leads l on l.bot_id = ? and l.id = w.id
-    left join links k on k.lead_id = l.id and k.status = 'connected'`, candidateTuple(db, 'k.user_id', [accountOfLinkedUser('state'), accountOfLinkedUser('paused_until')]), [leadIds, botId]);
+    left join links k on k.lead_id = l.id and k.status = 'connected'`, candidateTuple(db, 'k.user_id', [accountOfLinkedUser('state'), accountOfLinkedUser('paused_until')], reading), [leadIds, botId]);
+}
+
+function toAddress(candidate: Candidate): Address {
+  return { leadId: candidate[LEAD_ID]!, userId: candidate[USER_ID], channel: candidate[CHANNEL] as ChannelName, chatId: candidate[CHAT_ID]! };
 }
 
 function toRecipient(candidate: Candidate): Recipient {
-  const [, leadId, channel, chatId, firstName, lastName, username, language, attributes, , , userId] = candidate;
+  const [, , , , , , , , , firstName = null, lastName = null, username = null, language = null, attributes = null] = candidate;
   return {
-    leadId: leadId!,
-    userId,
-    channel: channel as ChannelName,
-    chatId: chatId!,
+    ...toAddress(candidate),
     profile: profileFromRow({ first_name: firstName, last_name: lastName, username, language }),
     attributes: fromJson<Record<string, unknown> | null>(attributes) ?? {},
   };
@@ -145,23 +157,24 @@ function groupByWanted(candidates: Candidate[]): Map<string, Candidate[]> {
 }
 
 /** Sorts one requested id into the answer: its account state first, then its reachable leads. */
-function classify(id: string, candidates: Candidate[], options: ResolveOptions, into: Resolution): void {
+function classify<T extends Address>(id: string, candidates: Candidate[], options: ResolveOptions, make: (candidate: Candidate) => T, into: Resolution<T>): void {
   const state = candidates[0][STATE];
   const pausedUntil = candidates[0][PAUSED_UNTIL];
   if (state && state !== 'active') return void into.inactive.push({ id, reason: state });
   const wanted = options.channel ?? 'last';
   const inChannel = wanted === 'last' || wanted === 'all' ? undefined : wanted;
   // A channel asked for by name: the user's (or the lead's) chat there, else nobody is known to reach.
-  const leads = candidates.filter((candidate) => candidate[LEAD_ID] !== null && (inChannel === undefined || candidate[CHANNEL] === inChannel));
-  if (leads.length === 0) return void into.unknown.push(id);
-  const reachable = leads.filter((candidate) => Boolean(candidate[REACHABLE]));
+  const isLead = (candidate: Candidate) => candidate[LEAD_ID] !== null && (inChannel === undefined || candidate[CHANNEL] === inChannel);
+  if (!candidates.some(isLead)) return void into.unknown.push(id);
+  // One array per id, not three: a send to 10,000 people classifies 10,000 ids.
+  const reachable = candidates.filter((candidate) => isLead(candidate) && Boolean(candidate[REACHABLE]));
   if (reachable.length === 0) return void into.inactive.push({ id, reason: 'bot_blocked' });
   if (reachable.length > 1) reachable.sort((a, b) => b[LAST_ACTIVITY]! - a[LAST_ACTIVITY]!);
-  const chosen = wanted === 'all' ? reachable : reachable.slice(0, 1);
+  const chosen = wanted === 'all' ? reachable.length : 1;
   const paused = pausedUntil !== null && pausedUntil > options.now && !options.critical;
-  for (const candidate of chosen) {
-    if (paused) into.deferred.push({ ...toRecipient(candidate), until: pausedUntil });
-    else into.deliverable.push(toRecipient(candidate));
+  for (let i = 0; i < chosen; i += 1) {
+    if (paused) into.deferred.push({ ...make(reachable[i]), until: pausedUntil });
+    else into.deliverable.push(make(reachable[i]));
   }
 }
 
@@ -178,7 +191,7 @@ export interface DeliveryLeadState {
 /** The current state of these leads of one bot (absent: the lead no longer exists), by the resolving query. */
 export async function deliveryLeadStates(db: Knex, botId: number, leadIds: string[]): Promise<Map<string, DeliveryLeadState>> {
   const states = new Map<string, DeliveryLeadState>();
-  for (const candidate of await candidatesByLead(db, botId, leadIds)) {
+  for (const candidate of await candidatesByLead(db, botId, leadIds, 'profiles')) {
     if (candidate[LEAD_ID] === null) continue;
     const { profile, attributes } = toRecipient(candidate);
     states.set(candidate[WANTED], { profile, attributes, reachable: Boolean(candidate[REACHABLE]), state: candidate[STATE], pausedUntil: candidate[PAUSED_UNTIL] });
@@ -190,33 +203,60 @@ export async function deliveryLeadStates(db: Knex, botId: number, leadIds: strin
  * Who a message to these users and leads reaches, and who it does not (and why). Users are
  * resolved in one set-based query; a lead asked for twice (by user and by lead id) gets one copy.
  */
-export async function resolveRecipients(
-  db: Knex,
-  botId: number,
-  targets: { userIds?: string[]; leadIds?: string[] },
-  options: ResolveOptions,
-): Promise<Resolution> {
-  const resolution: Resolution = { deliverable: [], deferred: [], unknown: [], inactive: [] };
+export function resolveRecipients(db: Knex, botId: number, targets: Targets, options: ResolveOptions): Promise<Resolution> {
+  return resolve(db, botId, targets, options, 'profiles', toRecipient);
+}
+
+/**
+ * `resolveRecipients` without whom each copy renders for: what a send writes per recipient row. Ten
+ * thousand profiles and attribute objects are most of the resolving query's answer; the few a send
+ * renders for when it is accepted (its samples, a preview) come from `withProfiles`.
+ */
+export function resolveAddresses(db: Knex, botId: number, targets: Targets, options: ResolveOptions): Promise<Resolution<Address>> {
+  return resolve(db, botId, targets, options, 'addresses', toAddress);
+}
+
+interface Targets {
+  userIds?: string[];
+  leadIds?: string[];
+}
+
+async function resolve<T extends Address>(db: Knex, botId: number, targets: Targets, options: ResolveOptions, reading: Reading, make: (candidate: Candidate) => T): Promise<Resolution<T>> {
+  const resolution: Resolution<T> = { deliverable: [], deferred: [], unknown: [], inactive: [] };
   const sources: Array<[string[] | undefined, typeof candidatesByUser]> = [
     [targets.userIds, candidatesByUser],
     [targets.leadIds, candidatesByLead],
   ];
   for (const [ids, load] of sources) {
     if (!ids || ids.length === 0) continue;
-    const groups = groupByWanted(await load(db, botId, ids));
-    for (const [id, rows] of groups) classify(id, rows, options, resolution);
+    const groups = groupByWanted(await load(db, botId, ids, reading));
+    for (const [id, rows] of groups) classify(id, rows, options, make, resolution);
   }
   return dedupeByLead(resolution);
 }
 
-function dedupeByLead(resolution: Resolution): Resolution {
+function dedupeByLead<T extends Address>(resolution: Resolution<T>): Resolution<T> {
   const seen = new Set<string>();
-  const firstTime = (recipient: Recipient) => !seen.has(recipient.leadId) && Boolean(seen.add(recipient.leadId));
+  const firstTime = (recipient: T) => !seen.has(recipient.leadId) && Boolean(seen.add(recipient.leadId));
   return {
     ...resolution,
     deliverable: resolution.deliverable.filter(firstTime),
     deferred: resolution.deferred.filter(firstTime),
   };
+}
+
+/** These addresses with whom each renders for (their leads' profiles and attributes), in their order: one query. */
+export async function withProfiles<T extends Address>(db: Knex, botId: number, addresses: T[]): Promise<Array<T & Recipient>> {
+  if (addresses.length === 0) return [];
+  const rows = (await db('leads')
+    .where('bot_id', botId)
+    .whereIn('id', [...new Set(addresses.map((a) => a.leadId))])
+    .select('id', 'first_name', 'last_name', 'username', 'language', 'attributes')) as Array<Pick<LeadRow, 'id' | 'first_name' | 'last_name' | 'username' | 'language' | 'attributes'>>;
+  const byLead = new Map(rows.map((row) => [row.id, row]));
+  return addresses.map((address) => {
+    const row = byLead.get(address.leadId);
+    return { ...address, profile: row ? profileFromRow(row) : {}, attributes: (row && fromJson<Record<string, unknown> | null>(row.attributes)) || {} };
+  });
 }
 
 /**

@@ -76,6 +76,23 @@ describe(`POST /api/v1/bots/{botId}/messages against the Telegram stand-in (${di
     expect(await backend.ctx.db('messages').count({ n: '*' }).first()).toEqual(before);
   });
 
+  it('checks the rendered length with the first recipients\' own attributes, and writes one row per lead whatever the ids repeat', async () => {
+    const lead = (chatId: number) => backend.ctx.db('leads').where({ bot_id: botId, chat_id: String(chatId) }).first();
+    const [long, other] = [await lead(107), await lead(108)];
+    await backend.ctx.db('leads').where({ id: long.id }).update({ attributes: JSON.stringify({ tier: 'x'.repeat(5000) }) });
+    const tooLong = await send({ userIds: ['u108', 'u107'], text: '{{ lead.attributes.tier }}' });
+    expect(tooLong.status).toBe(422);
+    expect(tooLong.body.message).toBe(`Message too long for Telegram (rendered for lead ${long.id})`);
+
+    const res = await send({ userIds: ['u108', 'ghost', 'u108'], leadIds: [other.id, 'ld_nope'], text: 'Once {{ lead.firstName }}' });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ queued: 1, deferred: 0, inactive: [] });
+    expect([...res.body.unknown].sort()).toEqual(['ghost', 'ld_nope']);
+    const status = await waitUntilDone(backend, botId, token, res.body.messageId);
+    expect(status.recipients).toEqual([expect.objectContaining({ leadId: other.id, userId: 'u108', status: 'sent' })]);
+    expect(telegram.messagesTo(108).map((m) => m.text)).toEqual(['Once Name108']);
+  });
+
   it('validates the body and lists every problem', async () => {
     const res = await send({ text: 5, buttons: [[{ text: 'x', data: 'y'.repeat(65) }]], wait: { mode: 'nope' } });
     expect(res.status).toBe(422);
