@@ -9,8 +9,19 @@ import type { ResumeBody, ResumeRow, WaitRow } from './rows';
 
 const RESUME_BATCH = 50;
 const RESUME_LEASE_MS = 60_000;
-/** n8n answers these when the execution is gone (finished, timed out, deleted): retrying cannot help. */
-const FINAL_STATUSES: readonly number[] = [404, 409, 410];
+/** n8n answers these when the execution is gone (deleted, never existed): retrying cannot help. */
+const FINAL_STATUSES: readonly number[] = [404, 410];
+/**
+ * n8n answers 409 both for an execution that has finished and for one still running, not parked yet:
+ * a person who answers within the moment n8n takes to save the wait (a busy n8n, a quick tap). The
+ * first 409 is retried on the schedule (5 s later); a second one is final.
+ */
+const CONFLICT = 409;
+
+function isFinalAnswer(statusCode: number | null, attempts: number): boolean {
+  if (statusCode === null) return false;
+  return FINAL_STATUSES.includes(statusCode) || (statusCode === CONFLICT && attempts > 1);
+}
 
 /** Waits past their timeout: a message none of whose recipients answered in time resumes with `timeout`. */
 export async function expireWaits(ctx: AppContext): Promise<number> {
@@ -43,7 +54,7 @@ export async function deliverDueResumes(ctx: AppContext): Promise<number> {
     for (const { row, ok, statusCode, error } of outcomes) {
       const attempts = row.attempts + 1;
       const scheduled = scheduledAttempt(now, attempts);
-      const final = ok || scheduled === undefined || (statusCode !== null && FINAL_STATUSES.includes(statusCode));
+      const final = ok || scheduled === undefined || isFinalAnswer(statusCode, attempts);
       const status = ok ? 'delivered' : final ? 'exhausted' : 'pending';
       const nextAttemptAt = final ? now : scheduled;
       await trx('wait_resumes')

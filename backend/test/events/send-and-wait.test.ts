@@ -147,6 +147,26 @@ describe(`send and wait: timeout, retries, restart (${dialect})`, () => {
     expect(resumesTo('/resume/other')).toHaveLength(0);
   });
 
+  it("retries once, 5 s later, a resume n8n answers 409 (the execution not parked yet); a second 409 is final", async () => {
+    const { botId, messageId } = await sentWaitingMessage('805', 600, '/resume/conflict');
+    receiver.status = 409;
+    try {
+      await handleInbound(backend.ctx, { botId, channel: 'telegram', chatId: '805', kind: 'button', data: 'a', messageRef: '77', profile: {} });
+      await runPass(backend.ctx);
+      await eventually(() => resumesTo('/resume/conflict').length === 1);
+      expect(await backend.ctx.db('wait_resumes').where({ message_id: messageId }).first()).toMatchObject({ status: 'pending', attempts: 1, last_status_code: 409 });
+      clock.advance(5_000);
+      await runPass(backend.ctx);
+      await eventually(() => resumesTo('/resume/conflict').length === 2);
+      expect(await backend.ctx.db('wait_resumes').where({ message_id: messageId }).first()).toMatchObject({ status: 'exhausted', attempts: 2, last_status_code: 409 });
+      clock.advance(5 * 60_000);
+      await runPass(backend.ctx);
+      expect(resumesTo('/resume/conflict')).toHaveLength(2);
+    } finally {
+      receiver.status = 200;
+    }
+  });
+
   it('survives a restart and retries the resume call on the webhook schedule until n8n answers', async () => {
     const { botId, leadId, messageId } = await sentWaitingMessage('803', 3600, '/resume/restart');
     // A new process on the same database (nothing kept in memory) takes the answer.
