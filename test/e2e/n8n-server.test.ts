@@ -103,7 +103,12 @@ describeWithN8n('a real n8n server with the Metabot package', () => {
     const traceId = crmCall.body.trace_id as string;
     await waitUntil(async () => shop.telegram.messagesTo(shop.customer.chatId).some((m) => m.text?.includes('B-42')), 30_000, 'the question in Telegram');
     shop.telegram.tapButton(shop.customer.chatId, 'rate:5');
-    await waitUntil(async () => shop.crm.received.length === 1, 30_000, 'the CRM callback after the tap');
+    await waitUntil(async () => shop.crm.received.length === 1, 30_000, 'the CRM callback after the tap').catch(async (error: Error) => {
+      // What the backend knows of the resume, so that a failure under load says where the loop stopped.
+      const resumes = await shop.backend.ctx.db('wait_resumes').select('status', 'attempts', 'last_status_code', 'last_error');
+      const hops = (await api('GET', `/traces/${traceId}`)).body.hops?.map((h: { hop: string; status: string }) => `${h.hop}:${h.status}`);
+      throw new Error(`${error.message}; resumes ${JSON.stringify(resumes)}; trace ${JSON.stringify(hops)}`);
+    });
     expect(shop.crm.received[0].body).toEqual({ userId: shop.customer.userId, status: 'answered', rating: 'rate:5', trace: traceId });
     // The trace shows every hop: the CRM call, the delivery to n8n, the message, the answer, the resume.
     const { hops } = (await api('GET', `/traces/${traceId}`)).body;
