@@ -9,24 +9,12 @@ const path = require('node:path');
 const { startChildServer } = require('./child-server');
 const { loadStandin } = require('./standin-loader');
 const { throwawayPostgres } = require('./throwaway-postgres');
+const { median, postMessage } = require('./support/messages-api');
 
 const LEADS = 10_000;
 const QUIET_MS = 1000;
 const rounds = Number(process.argv[2] ?? 11);
 const userIds = Array.from({ length: LEADS }, (_, i) => `u${100_000 + i}`);
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-async function post(backend, body) {
-  const started = performance.now();
-  const res = await fetch(`${backend.url}/api/v1/bots/${backend.botId}/messages`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${backend.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const answer = await res.json();
-  if (res.status !== 202) throw new Error(`send refused: ${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
-  return { ms: performance.now() - started, messageId: answer.messageId };
-}
 
 /** Until every row of the send is sent, then QUIET_MS more: the next send meets a quiet backend. */
 async function waitUntilSent(backend, messageId) {
@@ -71,7 +59,7 @@ async function main() {
     // Round 0 warms both up and is not counted.
     for (let round = 0; round <= rounds; round += 1) {
       for (const name of round % 2 === 0 ? names : [...names].reverse()) {
-        const { ms, messageId } = await post(backends[name], { userIds, text: `Round ${round}: {{ lead.firstName }}` });
+        const { ms, answer: { messageId } } = await postMessage(backends[name], { userIds, text: `Round ${round}: {{ lead.firstName }}` });
         if (round > 0) times[name].push(ms);
         await waitUntilSent(backends[name], messageId);
       }

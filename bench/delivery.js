@@ -11,6 +11,7 @@ const os = require('node:os');
 const { startChildServer } = require('./child-server');
 const { loadStandin } = require('./standin-loader');
 const { throwawayPostgres } = require('./throwaway-postgres');
+const { median, postMessage } = require('./support/messages-api');
 const { cpuMs } = require('./support/process-stats');
 
 const acceptRounds = Number(process.argv[2] ?? 7);
@@ -26,19 +27,6 @@ async function freshDatabase() {
 }
 
 const userIds = (from, count) => Array.from({ length: count }, (_, i) => `u${100_000 + from + i}`);
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-async function post(backend, body) {
-  const started = performance.now();
-  const res = await fetch(`${backend.url}/api/v1/bots/${backend.botId}/messages`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${backend.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const answer = await res.json();
-  if (res.status !== 202) throw new Error(`send refused: ${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
-  return { ms: performance.now() - started, answer };
-}
 
 async function waitForMessages(telegram, text, count, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -80,7 +68,7 @@ async function main() {
     const latencies = { afterFanOut: [], quiet: [] };
     for (let round = 0; round < 2 * acceptRounds; round += 1) {
       const kind = round % 2 === 0 ? 'afterFanOut' : 'quiet';
-      const { ms, answer } = await post(engine, { userIds: userIds(0, LEADS), text: `Accept ${round}: {{ lead.firstName }}` });
+      const { ms, answer } = await postMessage(engine, { userIds: userIds(0, LEADS), text: `Accept ${round}: {{ lead.firstName }}` });
       latencies[kind].push(ms);
       await waitForPrefix(fastBot, `Accept ${round}: `, LEADS, 120_000);
       if (kind === 'afterFanOut') await waitUntilSent(engine, answer.messageId, LEADS);
@@ -89,7 +77,7 @@ async function main() {
     if (acceptRounds > 0) console.log(JSON.stringify({ run: `accept ${LEADS} recipients (${dialect})`, rounds: acceptRounds, ...summary(latencies.afterFanOut), quiet: summary(latencies.quiet) }));
 
     const cpuBefore = cpuMs(engine.pid);
-    await post(engine, { userIds: userIds(0, LEADS), text: 'Capacity {{ lead.firstName }} {{ lead.attributes.plan }}' });
+    await postMessage(engine, { userIds: userIds(0, LEADS), text: 'Capacity {{ lead.firstName }} {{ lead.attributes.plan }}' });
     const delivered = await waitForPrefix(fastBot, 'Capacity ', LEADS, 120_000);
     // The backend's CPU per message (accepting the send included): 1000 / it is the ceiling with a core to itself.
     const backendCpuMsPerMessage = +((cpuMs(engine.pid) - cpuBefore) / LEADS).toFixed(3);
@@ -112,7 +100,7 @@ async function main() {
     BENCH_ENV: JSON.stringify({ TELEGRAM_API_ROOT: limited.apiRoot }),
   });
   try {
-    await post(paced, { userIds: userIds(0, limitedRecipients), text: 'Paced' });
+    await postMessage(paced, { userIds: userIds(0, limitedRecipients), text: 'Paced' });
     const delivered = await waitForMessages(limitedBot, 'Paced', limitedRecipients, limitedRecipients * 100);
     const rate = report('Telegram limits on (30/s)', delivered, limitedRecipients);
     console.log(JSON.stringify({ run: 'share of 30/s', percent: +((rate / 30) * 100).toFixed(1), refused429: limitedBot.rejected.rateLimited }));
