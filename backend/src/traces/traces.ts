@@ -6,9 +6,15 @@ import { fromJson, toJson } from '../platform/db/database';
 
 export const traceIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/);
 
-/** 32 hex characters. randomUUID draws from a buffered entropy pool: several times cheaper per call than randomBytes. */
+/**
+ * 32 hex characters: the time in milliseconds (12), then 74 random bits (the last 20 characters of
+ * a version-4 UUID; randomUUID draws from a buffered entropy pool, several times cheaper per call
+ * than randomBytes). Time first keeps the ids of one moment next to each other in every index on
+ * trace_id: a batch of calls then dirties a few index pages, not one page per call, so each commit
+ * writes a fraction of the pages (and the WAL needs a fraction of the checkpoints).
+ */
 export function newTraceId(): string {
-  return crypto.randomUUID().replaceAll('-', '');
+  return Date.now().toString(16).padStart(12, '0') + crypto.randomUUID().replaceAll('-', '').slice(12);
 }
 
 /** One step of a chain (the trace log that follows one business event end to end): CRM event → endpoint → workflow → messenger → user → callback. */

@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Sqlite from 'better-sqlite3';
 import knex, { type Knex } from 'knex';
-import { ReadCache } from '../../src/platform/db/read-cache';
+import { listenFeed, VERSION_CHECK_MS, versionFeed } from '../../src/platform/db/change-feeds';
+import { READ_CACHE_VERSION_SQL } from '../../src/platform/db/migrations/0035_read_cache_version';
+import { type ChangeFeedFactory, ReadCache } from '../../src/platform/db/read-cache';
 import { runCliAsync } from '../support/cli';
 import { userAccountMap } from '../support/maps';
 import { startTestBackend, type TestBackend, testDatabaseUrl } from '../support/test-backend';
@@ -9,17 +12,28 @@ import { eventually } from '../support/eventually';
 
 jest.setTimeout(60_000);
 
-const describeOnPostgres = testDatabaseUrl ? describe : describe.skip;
+const onPostgres = Boolean(testDatabaseUrl);
+const itOnPostgres = onPostgres ? it : it.skip;
+const database = onPostgres ? 'PostgreSQL' : 'SQLite';
 
 /** The reads a call makes that the ReadCache may serve: token, bot, current map version. */
 const CACHED_READS = [/from api_tokens where id/, /from bots where id/, /from communication_maps where bot_id = \$1 order by version desc/];
 
-describeOnPostgres('the per-process cache of token, bot and map version (PostgreSQL)', () => {
+describe(`the per-process cache of token, bot and map version (${database})`, () => {
   let backend: TestBackend;
+  /** SQLite: a read-only connection of the test's own, for a cache's version counter. */
+  let versions: Sqlite.Database | undefined;
   let botId: number;
   let token: string;
   const seen: string[] = [];
-  const cliEnv = () => ({ LOG_LEVEL: 'silent', DATA_DIR: backend.dataDir, DATABASE_URL: backend.ctx.config.DATABASE_URL! });
+  const cliEnv = () => ({ LOG_LEVEL: 'silent', DATA_DIR: backend.dataDir, ...(onPostgres ? { DATABASE_URL: backend.ctx.config.DATABASE_URL! } : {}) });
+  /** A feed as the backend's own reads build it, for a cache the test drives. */
+  const feed = (): ChangeFeedFactory => {
+    if (onPostgres) return listenFeed(backend.ctx.config.DATABASE_URL!);
+    versions ??= new Sqlite(backend.ctx.config.sqliteFile, { readonly: true });
+    const statement = versions.prepare(READ_CACHE_VERSION_SQL);
+    return versionFeed(() => (statement.get() as { version: number }).version);
+  };
   const call = () => backend.request('POST', `/api/v1/bots/${botId}/call/users/update`, { token, body: { script_request_params: { userId: 7, role: 'user' } } });
   /** How many of the cached reads one call sent to the database. */
   const roundTripsOfACall = async () => {
@@ -36,15 +50,34 @@ describeOnPostgres('the per-process cache of token, bot and map version (Postgre
   beforeEach(async () => {
     ({ botId, token } = await backend.createBot({ map: userAccountMap }));
   });
-  afterAll(() => backend.close());
+  afterAll(async () => {
+    versions?.close();
+    await backend.close();
+  });
 
-  it('serves the three reads of a call from memory once it listens for changes', async () => {
+  // On SQLite these reads go to the read-only connection, which knex does not see: the test below
+  // with a cache of its own counts them there.
+  itOnPostgres('serves the three reads of a call from memory once it listens for changes', async () => {
     await eventually(async () => (await roundTripsOfACall()) === 0);
     expect(await roundTripsOfACall()).toBe(0);
   });
 
+  /**
+   * Until a call's reads come from memory: on PostgreSQL once the LISTEN connection is up; on
+   * SQLite (whose reads knex does not see) once the second that beforeEach's own writes hold the
+   * cache off is over, and a call has filled it.
+   */
+  const untilCached = async () => {
+    if (onPostgres) {
+      await eventually(async () => (await roundTripsOfACall()) === 0);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect((await call()).status).toBe(200);
+  };
+
   it('a revocation by another process (the CLI) is refused here within 1 s', async () => {
-    await eventually(async () => (await roundTripsOfACall()) === 0);
+    await untilCached();
     const revoked = await runCliAsync(['token', 'revoke', token.slice(4, 16)], cliEnv());
     expect(revoked.status).toBe(0);
     const sinceRevoked = Date.now();
@@ -53,7 +86,7 @@ describeOnPostgres('the per-process cache of token, bot and map version (Postgre
   });
 
   it('a new map version imported by another process (the CLI) is used here within 1 s', async () => {
-    await eventually(async () => (await roundTripsOfACall()) === 0);
+    await untilCached();
     const file = path.join(backend.dataDir, 'trimmed-map.json');
     fs.writeFileSync(file, JSON.stringify({ ...userAccountMap, endpoints: userAccountMap.endpoints.filter((e) => e.alias !== 'users/update') }));
     const imported = await runCliAsync(['map', 'import', '--bot', String(botId), '--file', file], cliEnv());
@@ -64,7 +97,7 @@ describeOnPostgres('the per-process cache of token, bot and map version (Postgre
   });
 
   it('concurrent misses of one key share one read; a read in flight when a change is seen is not handed to later callers', async () => {
-    const cache = new ReadCache(backend.ctx.db, backend.ctx.config.DATABASE_URL!, 60_000);
+    const cache = new ReadCache(backend.ctx.db, feed(), 60_000);
     try {
       let reads = 0;
       const slowRead = (value: string) => async () => {
@@ -95,7 +128,65 @@ describeOnPostgres('the per-process cache of token, bot and map version (Postgre
     }
   });
 
-  it('without its LISTEN connection it reads through, and caches again once it is back', async () => {
+  it('caches again after a transaction with a savepoint wrote cached tables and committed', async () => {
+    const cache = new ReadCache(backend.ctx.db, feed(), 60_000);
+    try {
+      await backend.ctx.db.transaction(async (trx) => {
+        await trx('bots').where({ id: botId }).update({ name: 'Outer' });
+        await trx.transaction((nested) => nested('bots').where({ id: botId }).update({ name: 'Nested' }));
+      });
+      // The second a write of this process holds the cache off.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      let reads = 0;
+      const read = async () => {
+        reads += 1;
+        return 'row';
+      };
+      await eventually(async () => {
+        await cache.row('bot', read);
+        const before = reads;
+        await cache.row('bot', read);
+        return reads === before;
+      }, 2_000);
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('a change another connection commits reaches a cache through its feed, and nothing else empties it', async () => {
+    const cache = new ReadCache(backend.ctx.db, feed(), 60_000);
+    // Another connection, as another process has: its statements are not this process's knex events.
+    const other: Knex = onPostgres
+      ? knex({ client: 'pg', connection: backend.ctx.config.DATABASE_URL })
+      : knex({ client: 'better-sqlite3', connection: { filename: backend.ctx.config.sqliteFile }, useNullAsDefault: true });
+    try {
+      let reads = 0;
+      const read = async () => {
+        reads += 1;
+        return 'row';
+      };
+      await eventually(async () => {
+        await cache.row('bot', read);
+        const before = reads;
+        await cache.row('bot', read);
+        return reads === before;
+      });
+      reads = 0;
+      await new Promise((resolve) => setTimeout(resolve, 3 * VERSION_CHECK_MS));
+      expect(await cache.row('bot', read)).toBe('row');
+      expect(reads).toBe(0);
+      await other('bots').where({ id: botId }).update({ name: 'Renamed elsewhere' });
+      await eventually(async () => {
+        await cache.row('bot', read);
+        return reads === 1;
+      }, 1_000);
+    } finally {
+      await other.destroy();
+      await cache.close();
+    }
+  });
+
+  itOnPostgres('without its LISTEN connection it reads through, and caches again once it is back', async () => {
     await eventually(async () => (await roundTripsOfACall()) === 0);
     const other: Knex = knex({ client: 'pg', connection: backend.ctx.config.DATABASE_URL });
     try {

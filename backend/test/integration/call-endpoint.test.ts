@@ -30,6 +30,19 @@ describe(`POST /api/v1/bots/{botId}/call/{alias} (${dialect})`, () => {
     const trace = await backend.request('GET', `/api/v1/bots/${botId}/traces/${res.body.trace_id}`, { token });
     expect(trace.status).toBe(200);
     expect(trace.body.hops[0]).toMatchObject({ hop: 'endpoint.called', status: 'accepted', sourceSystem: 'crm', alias: 'users/update', userId: '127', latencyMs: expect.any(Number) });
+    expect(trace.body.hops[0].detail).toEqual({ event_id: res.body.event_id, map_version: 1 });
+  });
+
+  it('generates trace ids that lead with the time, so the ids of one moment sit together in the indexes', async () => {
+    const before = Date.now();
+    const first = (await call('users/connect-bot', { script_request_params: { userId: 1 } })).body.trace_id as string;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = (await call('users/connect-bot', { script_request_params: { userId: 1 } })).body.trace_id as string;
+    for (const id of [first, second]) expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(parseInt(first.slice(0, 12), 16)).toBeGreaterThanOrEqual(before);
+    expect(parseInt(second.slice(0, 12), 16)).toBeLessThanOrEqual(Date.now());
+    expect(first < second).toBe(true);
+    expect(first.slice(12)).not.toBe(second.slice(12));
   });
 
   it('keeps an incoming X-Trace-Id', async () => {

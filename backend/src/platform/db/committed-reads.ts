@@ -1,8 +1,10 @@
 import Sqlite from 'better-sqlite3';
 import type { Knex } from 'knex';
 import type pg from 'pg';
+import { listenFeed, versionFeed } from './change-feeds';
 import { isPostgres } from './database';
 import type { CachedTable } from './migrations/0023_read_cache';
+import { READ_CACHE_VERSION_SQL } from './migrations/0035_read_cache_version';
 import { ReadCache } from './read-cache';
 
 /**
@@ -15,13 +17,16 @@ import { ReadCache } from './read-cache';
 export class CommittedReads {
   private connection?: Sqlite.Database;
   private readonly statements = new Map<string, Sqlite.Statement>();
-  private readonly cache?: ReadCache;
+  private readonly cache: ReadCache;
 
   constructor(
     private readonly db: Knex,
     options: { cacheTtlMs: number },
   ) {
-    if (isPostgres(db)) this.cache = new ReadCache(db, db.client.config.connection as string | pg.ClientConfig, options.cacheTtlMs);
+    const feed = isPostgres(db)
+      ? listenFeed(db.client.config.connection as string | pg.ClientConfig)
+      : versionFeed(() => (this.statement(READ_CACHE_VERSION_SQL).get() as { version: number }).version);
+    this.cache = new ReadCache(db, feed, options.cacheTtlMs);
   }
 
   async row<T>(sql: string, bindings: ReadonlyArray<string | number>): Promise<T | undefined> {
@@ -33,12 +38,11 @@ export class CommittedReads {
   }
 
   /**
-   * `row` for a table that changes rarely (`table` is the one the SQL reads): on PostgreSQL served
-   * from this process's ReadCache while fresh; on SQLite the prepared local read is already cheaper
-   * than any cache check.
+   * `row` for a table that changes rarely (`table` is the one the SQL reads), served from this
+   * process's ReadCache while fresh: on SQLite too, where every read outside a transaction is a
+   * read transaction of its own (three per call cost a call more than a fifth of its SQLite time).
    */
   async cachedRow<T>(table: CachedTable, sql: string, bindings: ReadonlyArray<string | number>): Promise<T | undefined> {
-    if (!this.cache) return this.row<T>(sql, bindings);
     return this.cache.row(`${table}\n${sql}\n${JSON.stringify(bindings)}`, () => this.row<T>(sql, bindings));
   }
 
@@ -47,7 +51,7 @@ export class CommittedReads {
     this.connection?.close();
     this.connection = undefined;
     this.statements.clear();
-    await this.cache?.close();
+    await this.cache.close();
   }
 
   private statement(sql: string): Sqlite.Statement {

@@ -5,6 +5,7 @@ import type { Config } from '../config/config';
 import { makePrivateDir, makePrivateFile, restrictExisting } from '../private-files';
 import { migrationSource } from './migrations/index';
 import { registerSqliteFunctions } from './sqlite-functions';
+import { PreparedSqliteClient } from './sqlite-client';
 
 export type Database = Knex;
 
@@ -31,7 +32,7 @@ export function createDatabase(config: Pick<Config, 'DATABASE_URL' | 'sqliteFile
   makePrivateFile(config.sqliteFile);
   restrictExisting([`${config.sqliteFile}-wal`, `${config.sqliteFile}-shm`]);
   const db = knex({
-    client: 'better-sqlite3',
+    client: PreparedSqliteClient,
     connection: { filename: config.sqliteFile },
     useNullAsDefault: true,
     pool: {

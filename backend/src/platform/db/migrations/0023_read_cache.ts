@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
  * PostgreSQL only: the tables each process keeps in its ReadCache (tokens, bots, map versions)
  * notify `metabot_changes` after every statement that changes them, delivered to every listening
  * process once the transaction commits (none on rollback). Statement-level, so a bulk change is
- * one notice; cascaded deletes fire them too. SQLite keeps no such cache.
+ * one notice; cascaded deletes fire them too. SQLite counts changes instead (0035_read_cache_version).
  */
 /** The tables a ReadCache may hold rows of: the triggers and the cache's own-write check use this one list. */
 export const CACHED_TABLES = ['api_tokens', 'bots', 'communication_maps'] as const;

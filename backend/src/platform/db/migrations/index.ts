@@ -32,6 +32,7 @@ import * as analyticsChannelRollups from './0031_analytics_channel_rollups';
 import * as recipientIndexesAndMessageKey from './0032_recipient_indexes_and_message_key';
 import * as dataTableValueCounts from './0033_data_table_value_counts';
 import * as dataTableValueBuckets from './0034_data_table_value_buckets';
+import * as readCacheVersion from './0035_read_cache_version';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -76,6 +77,7 @@ const migrations: Array<[string, Migration]> = [
   ['0032_recipient_indexes_and_message_key', recipientIndexesAndMessageKey],
   ['0033_data_table_value_counts', dataTableValueCounts],
   ['0034_data_table_value_buckets', dataTableValueBuckets],
+  ['0035_read_cache_version', readCacheVersion],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
