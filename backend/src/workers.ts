@@ -33,9 +33,10 @@ interface Loop {
   /**
    * A wake-up within this long of the last run's start waits for the rest of it: under a stream of
    * wake-ups (a commit every few milliseconds) the loop then runs at most this often, each run taking
-   * everything that gathered, instead of once per commit. A run that reports more work still goes on at once.
+   * everything that gathered, instead of once per commit. A run that reports more work still goes on
+   * at once. `lastRunMs` is how long the last run took.
    */
-  minSpacingMs?: (runtime: Runtime) => number;
+  minSpacingMs?: (runtime: Runtime, lastRunMs: number) => number;
   /** Releases what the loop holds (connections, leases) when the workers stop. */
   stop?(runtime: Runtime): Promise<void>;
 }
@@ -69,8 +70,8 @@ function startLoop(runtime: Runtime, loop: Loop, state: { stopped: boolean; runn
   let woken = false;
   let more = false;
   let lastStart = -Infinity;
+  let lastRunMs = 0;
   let spaced: NodeJS.Timeout | undefined;
-  const spacingMs = loop.minSpacingMs?.(runtime) ?? 0;
   const start = () => {
     // A run started by a wake-up in the meantime does what this one would have.
     if (state.stopped || busy) return;
@@ -82,6 +83,7 @@ function startLoop(runtime: Runtime, loop: Loop, state: { stopped: boolean; runn
       .catch((err) => runtime.logger.error({ err, loop: loop.name }, 'background loop failed'))
       .finally(() => {
         busy = false;
+        lastRunMs = performance.now() - lastStart;
         state.running.delete(run);
         if (more) setImmediate(start);
         else if (woken) setImmediate(tick);
@@ -92,7 +94,7 @@ function startLoop(runtime: Runtime, loop: Loop, state: { stopped: boolean; runn
   const tick = () => {
     if (state.stopped || spaced) return;
     if (busy) return void (woken = true);
-    const wait = lastStart + spacingMs - performance.now();
+    const wait = lastStart + (loop.minSpacingMs?.(runtime, lastRunMs) ?? 0) - performance.now();
     if (wait <= 0) return start();
     spaced = setTimeout(() => {
       spaced = undefined;

@@ -26,13 +26,21 @@ export async function runAnswersOnce(ctx: EventsContext & AnswersContext): Promi
   return fannedOut === FANOUT_BATCH || (claimed > 0 && claimed === room);
 }
 
+/** The longest an event waits for a spaced run of the events loop. */
+const MAX_SPACING_MS = 20;
+/** SQLite: a run's statements take this process's own time; under a stream of wake-ups it gets at most 1/(1 + this) of it. */
+const SQLITE_IDLE_PER_BUSY = 10;
+
 /**
- * How often at most a stream of commits runs the events loop (workers.ts). On PostgreSQL a run is
- * about ten round trips whatever it finds, and at 1,000 calls/s a run per batch commit cost more
- * than the calls: woken within 20 ms of its last start, the loop waits for the rest, so an event
- * waits at most that much longer to be fanned out (the first after a quiet spell not at all). On
- * SQLite a run's statements are in-process and cheap, and events go out at once as before.
+ * How often at most a stream of commits runs the events loop (workers.ts): woken within this long
+ * of its last start, the loop waits for the rest, so an event waits at most that much longer to be
+ * fanned out (the first after a quiet spell not at all). On PostgreSQL a run is about ten round
+ * trips whatever it finds, and at 1,000 calls/s a run per batch commit cost more than the calls:
+ * 20 ms. On SQLite a run costs this process's CPU, most of it per run rather than per event (at
+ * 2,800 calls/s, a run per commit was a sixth of a call's CPU), yet at a few hundred events a second
+ * a fixed 20 ms added 6–25 ms to their latency: the spacing is ten times the last run's duration,
+ * at most 20 ms, so it grows with the runs, which grow with the load.
  */
-export function eventsLoopSpacingMs(ctx: Pick<AppContext, 'db'>): number {
-  return isPostgres(ctx.db) ? 20 : 0;
+export function eventsLoopSpacingMs(ctx: Pick<AppContext, 'db'>, lastRunMs: number): number {
+  return isPostgres(ctx.db) ? MAX_SPACING_MS : Math.min(MAX_SPACING_MS, SQLITE_IDLE_PER_BUSY * lastRunMs);
 }
