@@ -115,30 +115,28 @@ function sqliteCallStatements(connection: Sqlite.Database): SqliteCallStatements
  * `writeCalls` writes it.
  */
 function sqliteCallInserter(ctx: AppContext): (calls: AcceptedCall[]) => Promise<number[]> {
-  const kept: { statements?: SqliteCallStatements } = {};
-  return (calls) => insertCallsOnSqlite(ctx, calls, kept);
-}
-
-async function insertCallsOnSqlite(ctx: AppContext, calls: AcceptedCall[], kept: { statements?: SqliteCallStatements }): Promise<number[]> {
-  const now = ctx.clock.now();
-  const since = performance.now();
-  const connection = (await ctx.db.client.acquireConnection()) as Sqlite.Database;
-  try {
-    if (kept.statements?.connection !== connection) kept.statements = sqliteCallStatements(connection);
-    const { event, hop } = kept.statements;
-    const ids = connection.transaction(() =>
-      calls.map((call) => {
-        const eventId = Number(event.run(outboxRow(call.event, now)).lastInsertRowid);
-        const detail = { event_id: eventId, ...call.hop.detail };
-        hop.run(traceHopRow({ ...call.hop, latencyMs: Math.round(since - call.started), detail }, now));
-        return eventId;
-      }),
-    )();
-    ctx.wakeups.wake(EVENTS_LOOP);
-    return ids;
-  } finally {
-    await ctx.db.client.releaseConnection(connection);
-  }
+  let kept: SqliteCallStatements | undefined;
+  return async (calls) => {
+    const now = ctx.clock.now();
+    const since = performance.now();
+    const connection = (await ctx.db.client.acquireConnection()) as Sqlite.Database;
+    try {
+      if (kept?.connection !== connection) kept = sqliteCallStatements(connection);
+      const { event, hop } = kept;
+      const ids = connection.transaction(() =>
+        calls.map((call) => {
+          const eventId = Number(event.run(outboxRow(call.event, now)).lastInsertRowid);
+          const detail = { event_id: eventId, ...call.hop.detail };
+          hop.run(traceHopRow({ ...call.hop, latencyMs: Math.round(since - call.started), detail }, now));
+          return eventId;
+        }),
+      )();
+      ctx.wakeups.wake(EVENTS_LOOP);
+      return ids;
+    } finally {
+      await ctx.db.client.releaseConnection(connection);
+    }
+  };
 }
 
 // × 12 trace-hop columns stays far below SQLite's bound-variable limit in one insert.

@@ -134,9 +134,9 @@ export class ReadCache {
   private observe(query: KnexQueryEvent, phase: 'sent' | 'answered'): void {
     const sql = query.sql ?? '';
     const txId = query.__knexTxId;
-    if (txId && /^(release|rollback to) savepoint\b/i.test(sql)) {
+    if (/^(release|rollback to) savepoint\b/i.test(sql)) {
       // A nested transaction ends; its writes are its parent's now, whose commit the feed reports.
-      this.writingTransactions.delete(txId);
+      if (txId) this.writingTransactions.delete(txId);
       return;
     }
     if (/^(commit|rollback)\b/i.test(sql)) {

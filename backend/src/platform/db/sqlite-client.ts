@@ -18,8 +18,15 @@ interface BetterSqlite3Dialect {
 // knex's dialect classes are not in its type declarations; this one is what `client: 'better-sqlite3'` names.
 const BetterSqlite3Client = createRequire(__filename)('knex/lib/dialects/better-sqlite3') as typeof Knex.Client;
 
-/** Statements kept per connection: far more than the distinct texts the service runs, so a hot one stays. */
-const MAX_STATEMENTS = 1000;
+/** Statements kept per connection: more than the distinct fixed texts the service runs, so a hot one stays. */
+const MAX_STATEMENTS = 200;
+/**
+ * A statement with more bound values than this is prepared for its run only: its text varies with
+ * the size of its batch (an insert of N rows, `in (?, …)` of N ids), so it is mostly a one-off, and
+ * its compiled program is large (hundreds of kB for a 500-row insert: kept, a fan-out to 100,000
+ * people held 250 MB more).
+ */
+const MAX_KEPT_BINDINGS = 50;
 
 /**
  * Where a connection keeps its statements: on the connection itself, as a transaction's client is
@@ -32,7 +39,8 @@ type KeepingConnection = Sqlite.Database & { [STATEMENTS]?: Map<string, Sqlite.S
  * knex's better-sqlite3 dialect, with each connection's prepared statements kept by SQL text:
  * the stock one prepares every statement anew, which SQLite parses and plans each time (under a
  * stream of calls, a tenth of the process's CPU). The least recently used statement is dropped past
- * MAX_STATEMENTS. A statement that sets `safeIntegers` is prepared for that run only, so a kept one
+ * MAX_STATEMENTS; one of many bound values is not kept (MAX_KEPT_BINDINGS). A statement that sets
+ * `safeIntegers` is prepared for that run only, so a kept one
  * always reads integers the connection's way. SQLite re-prepares a kept statement itself when the
  * schema changed under it.
  */
@@ -40,8 +48,10 @@ export class PreparedSqliteClient extends BetterSqlite3Client {
   async _query(connection: Sqlite.Database, obj: QueryObject): Promise<QueryObject> {
     if (!obj.sql) throw new Error('The query is empty');
     const ownIntegers = typeof obj.options?.safeIntegers === 'boolean' ? obj.options.safeIntegers : undefined;
-    const statement = ownIntegers === undefined ? this.statement(connection, obj.sql) : connection.prepare(obj.sql).safeIntegers(ownIntegers);
     const bindings = (this as unknown as BetterSqlite3Dialect)._formatBindings(obj.bindings);
+    const keep = ownIntegers === undefined && bindings.length <= MAX_KEPT_BINDINGS;
+    const statement = keep ? this.statement(connection, obj.sql) : connection.prepare(obj.sql);
+    if (ownIntegers !== undefined) statement.safeIntegers(ownIntegers);
     if (statement.reader) {
       obj.response = statement.all(bindings);
       return obj;
