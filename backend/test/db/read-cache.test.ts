@@ -34,6 +34,28 @@ describe(`the per-process cache of token, bot and map version (${database})`, ()
     const statement = versions.prepare(READ_CACHE_VERSION_SQL);
     return versionFeed(() => (statement.get() as { version: number }).version);
   };
+  /** A read that counts how often the cache calls it. */
+  const countedRead = (value: string, delayMs = 0) => {
+    const counted = {
+      reads: 0,
+      read: async () => {
+        counted.reads += 1;
+        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+        return value;
+      },
+    };
+    return counted;
+  };
+  /** Until `cache` serves `key` from memory: its feed watches and nothing holds it off. */
+  const untilServedFromMemory = (cache: ReadCache, key: string, timeoutMs?: number) => {
+    const warm = countedRead(key);
+    return eventually(async () => {
+      await cache.row(key, warm.read);
+      const before = warm.reads;
+      await cache.row(key, warm.read);
+      return warm.reads === before;
+    }, timeoutMs);
+  };
   const call = () => backend.request('POST', `/api/v1/bots/${botId}/call/users/update`, { token, body: { script_request_params: { userId: 7, role: 'user' } } });
   /** How many of the cached reads one call sent to the database. */
   const roundTripsOfACall = async () => {
@@ -99,30 +121,19 @@ describe(`the per-process cache of token, bot and map version (${database})`, ()
   it('concurrent misses of one key share one read; a read in flight when a change is seen is not handed to later callers', async () => {
     const cache = new ReadCache(backend.ctx.db, feed(), 60_000);
     try {
-      let reads = 0;
-      const slowRead = (value: string) => async () => {
-        reads += 1;
-        await new Promise((resolve) => setTimeout(resolve, 30));
-        return value;
-      };
-      // Listening once a second read of a key is served from memory.
-      await eventually(async () => {
-        await cache.row('warm', slowRead('w'));
-        const before = reads;
-        await cache.row('warm', slowRead('w'));
-        return reads === before;
-      });
-      reads = 0;
-      expect(await Promise.all(Array.from({ length: 20 }, () => cache.row('shared', slowRead('s'))))).toEqual(Array(20).fill('s'));
-      expect(reads).toBe(1);
+      await untilServedFromMemory(cache, 'warm');
+      const shared = countedRead('s', 30);
+      expect(await Promise.all(Array.from({ length: 20 }, () => cache.row('shared', shared.read)))).toEqual(Array(20).fill('s'));
+      expect(shared.reads).toBe(1);
 
-      reads = 0;
-      const first = cache.row('changed', slowRead('old'));
+      const old = countedRead('old', 30);
+      const fresh = countedRead('new', 30);
+      const first = cache.row('changed', old.read);
       // A write of this process to a cached table, as knex reports it.
       backend.ctx.db.emit('query', { sql: 'update "bots" set "name" = ?' });
-      const second = cache.row('changed', slowRead('new'));
+      const second = cache.row('changed', fresh.read);
       expect([await first, await second]).toEqual(['old', 'new']);
-      expect(reads).toBe(2);
+      expect(old.reads + fresh.reads).toBe(2);
     } finally {
       await cache.close();
     }
@@ -137,17 +148,7 @@ describe(`the per-process cache of token, bot and map version (${database})`, ()
       });
       // The second a write of this process holds the cache off.
       await new Promise((resolve) => setTimeout(resolve, 1_100));
-      let reads = 0;
-      const read = async () => {
-        reads += 1;
-        return 'row';
-      };
-      await eventually(async () => {
-        await cache.row('bot', read);
-        const before = reads;
-        await cache.row('bot', read);
-        return reads === before;
-      }, 2_000);
+      await untilServedFromMemory(cache, 'bot', 2_000);
     } finally {
       await cache.close();
     }
@@ -160,25 +161,15 @@ describe(`the per-process cache of token, bot and map version (${database})`, ()
       ? knex({ client: 'pg', connection: backend.ctx.config.DATABASE_URL })
       : knex({ client: 'better-sqlite3', connection: { filename: backend.ctx.config.sqliteFile }, useNullAsDefault: true });
     try {
-      let reads = 0;
-      const read = async () => {
-        reads += 1;
-        return 'row';
-      };
-      await eventually(async () => {
-        await cache.row('bot', read);
-        const before = reads;
-        await cache.row('bot', read);
-        return reads === before;
-      });
-      reads = 0;
+      await untilServedFromMemory(cache, 'bot');
+      const bot = countedRead('bot');
       await new Promise((resolve) => setTimeout(resolve, 3 * VERSION_CHECK_MS));
-      expect(await cache.row('bot', read)).toBe('row');
-      expect(reads).toBe(0);
+      expect(await cache.row('bot', bot.read)).toBe('bot');
+      expect(bot.reads).toBe(0);
       await other('bots').where({ id: botId }).update({ name: 'Renamed elsewhere' });
       await eventually(async () => {
-        await cache.row('bot', read);
-        return reads === 1;
+        await cache.row('bot', bot.read);
+        return bot.reads === 1;
       }, 1_000);
     } finally {
       await other.destroy();
