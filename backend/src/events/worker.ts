@@ -28,7 +28,7 @@ export async function runAnswersOnce(ctx: EventsContext & AnswersContext): Promi
 
 /** The longest an event waits for a spaced run of the events loop. */
 const MAX_SPACING_MS = 20;
-/** SQLite: a run's statements take this process's own time; under a stream of wake-ups it gets at most 1/(1 + this) of it. */
+/** SQLite: a run's statements take this process's own time; under a stream of wake-ups the loop gets at most 1/this of it. */
 const SQLITE_IDLE_PER_BUSY = 10;
 
 /**

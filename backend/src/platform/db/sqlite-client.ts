@@ -40,9 +40,8 @@ type KeepingConnection = Sqlite.Database & { [STATEMENTS]?: Map<string, Sqlite.S
  * the stock one prepares every statement anew, which SQLite parses and plans each time (under a
  * stream of calls, a tenth of the process's CPU). The least recently used statement is dropped past
  * MAX_STATEMENTS; one of many bound values is not kept (MAX_KEPT_BINDINGS). A statement that sets
- * `safeIntegers` is prepared for that run only, so a kept one
- * always reads integers the connection's way. SQLite re-prepares a kept statement itself when the
- * schema changed under it.
+ * `safeIntegers` is prepared for that run only, so a kept one always reads integers the
+ * connection's way. SQLite re-prepares a kept statement itself when the schema changed under it.
  */
 export class PreparedSqliteClient extends BetterSqlite3Client {
   async _query(connection: Sqlite.Database, obj: QueryObject): Promise<QueryObject> {
