@@ -73,7 +73,7 @@ const INSERT_CALLS = `
   )
   select event_id from calls order by n`;
 
-async function insertCallsInOneStatement(db: Knex, ctx: AppContext, calls: AcceptedCall[]): Promise<number[]> {
+async function insertCallsInOneStatement(ctx: AppContext, calls: AcceptedCall[]): Promise<number[]> {
   const now = ctx.clock.now();
   const since = performance.now();
   const events = calls.map((call) => outboxRow(call.event, now));
@@ -85,58 +85,42 @@ async function insertCallsInOneStatement(db: Knex, ctx: AppContext, calls: Accep
     now,
   ];
   // pg sends a JS array as a PostgreSQL array, nulls included; knex's types know only arrays without nulls.
-  const result = await db.raw<{ rows: Array<{ event_id: number }> }>(INSERT_CALLS, bindings as Knex.RawBinding[]).options({ name: 'metabot_insert_calls' });
+  const result = await ctx.db.raw<{ rows: Array<{ event_id: number }> }>(INSERT_CALLS, bindings as Knex.RawBinding[]).options({ name: 'metabot_insert_calls' });
   ctx.wakeups.wake(EVENTS_LOOP);
   return result.rows.map((row) => row.event_id);
 }
 
-/** The SQLite statements of a batch of calls, prepared once per connection (the pool may replace it). */
-interface SqliteCallStatements {
-  connection: Sqlite.Database;
-  event: Sqlite.Statement;
-  hop: Sqlite.Statement;
-}
-
 const insertOf = (table: string, columns: string[]) => `insert into ${table} (${columns.join(', ')}) values (${columns.map((c) => `@${c}`).join(', ')})`;
-
-function sqliteCallStatements(connection: Sqlite.Database): SqliteCallStatements {
-  return {
-    connection,
-    event: connection.prepare(insertOf('events', [...eventColumns, 'created_at'])),
-    hop: connection.prepare(insertOf('trace_hops', [...hopColumns, 'created_at'])),
-  };
-}
+const INSERT_EVENT = insertOf('events', [...eventColumns, 'created_at']);
+const INSERT_HOP = insertOf('trace_hops', [...hopColumns, 'created_at']);
 
 /**
- * SQLite: the events and hops of calls that await no answer, in one transaction of single-row
- * statements kept prepared, on knex's own connection (taken from its pool of one, so nothing else
- * runs on it meanwhile). Under a stream of calls, knex's builder and its promise per statement cost
- * more than SQLite's own work for the batch. Each hop's detail gets its event id in front, as
- * `writeCalls` writes it.
+ * SQLite: the events and hops of calls that await no answer, in one transaction of two single-row
+ * statements run once per call, on knex's own connection (taken from its pool of one, so nothing
+ * else runs on it meanwhile). Under a stream of calls, knex's builder and its promise per statement
+ * cost more than SQLite's own work for the batch; preparing the two statements is once per batch.
+ * Each hop's detail gets its event id in front, as `writeCalls` writes it.
  */
-function sqliteCallInserter(ctx: AppContext): (calls: AcceptedCall[]) => Promise<number[]> {
-  let kept: SqliteCallStatements | undefined;
-  return async (calls) => {
-    const now = ctx.clock.now();
-    const since = performance.now();
-    const connection = (await ctx.db.client.acquireConnection()) as Sqlite.Database;
-    try {
-      if (kept?.connection !== connection) kept = sqliteCallStatements(connection);
-      const { event, hop } = kept;
-      const ids = connection.transaction(() =>
-        calls.map((call) => {
-          const eventId = Number(event.run(outboxRow(call.event, now)).lastInsertRowid);
-          const detail = { event_id: eventId, ...call.hop.detail };
-          hop.run(traceHopRow({ ...call.hop, latencyMs: Math.round(since - call.started), detail }, now));
-          return eventId;
-        }),
-      )();
-      ctx.wakeups.wake(EVENTS_LOOP);
-      return ids;
-    } finally {
-      await ctx.db.client.releaseConnection(connection);
-    }
-  };
+async function insertCallsOnSqlite(ctx: AppContext, calls: AcceptedCall[]): Promise<number[]> {
+  const now = ctx.clock.now();
+  const since = performance.now();
+  const connection = (await ctx.db.client.acquireConnection()) as Sqlite.Database;
+  try {
+    const event = connection.prepare(INSERT_EVENT);
+    const hop = connection.prepare(INSERT_HOP);
+    const ids = connection.transaction(() =>
+      calls.map((call) => {
+        const eventId = Number(event.run(outboxRow(call.event, now)).lastInsertRowid);
+        const detail = { event_id: eventId, ...call.hop.detail };
+        hop.run(traceHopRow({ ...call.hop, latencyMs: Math.round(since - call.started), detail }, now));
+        return eventId;
+      }),
+    )();
+    ctx.wakeups.wake(EVENTS_LOOP);
+    return ids;
+  } finally {
+    await ctx.db.client.releaseConnection(connection);
+  }
 }
 
 // × 12 trace-hop columns stays far below SQLite's bound-variable limit in one insert.
@@ -148,9 +132,9 @@ const MAX_BATCH = 256;
  * its batch committed, so the 200 still means "persisted".
  */
 export function callWriter(ctx: AppContext): (call: AcceptedCall) => Promise<number> {
-  const insertCalls = isPostgres(ctx.db) ? (calls: AcceptedCall[]) => insertCallsInOneStatement(ctx.db, ctx, calls) : sqliteCallInserter(ctx);
+  const insertCalls = isPostgres(ctx.db) ? insertCallsInOneStatement : insertCallsOnSqlite;
   const group = new GroupCommit<AcceptedCall, number>((calls) => {
-    if (calls.every((call) => !call.awaitsAnswer)) return insertCalls(calls);
+    if (calls.every((call) => !call.awaitsAnswer)) return insertCalls(ctx, calls);
     return ctx.db.transaction((trx) => writeCalls(trx, ctx, calls));
   }, MAX_BATCH);
   return (call) => group.write(call);
